@@ -1,0 +1,76 @@
+"""The app factory: config, content, the API and its blueprints, error handlers, CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api as _Api
+
+from api import collections, errors, guides, meta, scripts
+from api.config import from_env
+from api.http import ResponseCache
+from api.schemas import ErrorSchema
+from api.store import ContentStore
+
+API_TITLE = "Love Patterns content API"
+API_VERSION = "1.0.0"
+SPEC_OPTIONS: dict[str, Any] = {
+    "info": {
+        "description": (
+            "Guides about relationship patterns, with their sections, scripts, collections, search and "
+            "related-pattern graph, for the website, the mobile apps and partner sites. Every error has one "
+            "shape (Error). Scripts meant to be sent always carry a safety condition."
+        ),
+    },
+    "servers": [{"url": "/"}],
+}
+
+
+class Api(_Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error):  # type: ignore[override]
+        return errors.handle_http_exception(error)
+
+
+@dataclass
+class State:
+    """What the app keeps beside Flask: the content store and its cached responses."""
+
+    store: ContentStore
+    responses: ResponseCache = field(default_factory=ResponseCache)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(from_env())
+    app.config.update(
+        API_TITLE=API_TITLE,
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_REDOC_PATH="docs",
+        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+        API_SPEC_OPTIONS=SPEC_OPTIONS,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.config.update(config or {})
+
+    store = ContentStore(app.config["CONTENT_DIR"], app.config["CONTENT_CACHE"])
+    store.load()
+    app.extensions["lp"] = State(store)
+
+    api = Api(app)
+    for module in (meta, guides, scripts, collections):
+        api.register_blueprint(module.blp)
+    errors.register(app)
+
+    from api.cli import register as register_cli
+
+    register_cli(app)
+    return app

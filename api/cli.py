@@ -1,0 +1,68 @@
+"""Command-line tools: `flask --app api.app content validate|build` and `flask --app api.app spec write`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from api.config import ROOT
+
+content_cli = AppGroup("content", help="Check and build the guides under content/.")
+spec_cli = AppGroup("spec", help="The OpenAPI document.")
+
+SPEC_PATH = ROOT / "openapi" / "openapi.json"
+
+
+@content_cli.command("validate")
+@click.option("--path", "path", default=None, help="Content folder (default: CONTENT_DIR).")
+def validate_command(path: str | None) -> None:
+    """Report every problem in the content at once; exit 1 if there is an error."""
+    from api.content import load_corpus
+
+    corpus, problems = load_corpus(path or current_app.config["CONTENT_DIR"])
+    for p in problems:
+        click.echo(str(p), err=p.severity == "error")
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    click.echo(f"{len(corpus.guides)} guides, {len(corpus.scripts)} scripts, "
+               f"{len(corpus.collections)} collections: {errors} error(s), {warnings} warning(s)")
+    sys.exit(1 if errors else 0)
+
+
+@content_cli.command("build")
+def build_command() -> None:
+    """Parse the content into the cache the server starts from."""
+    from api.content import load_corpus
+
+    started = time.perf_counter()
+    corpus, problems = load_corpus(current_app.config["CONTENT_DIR"], current_app.config["CONTENT_CACHE"])
+    errors = [p for p in problems if p.severity == "error"]
+    for p in errors:
+        click.echo(str(p), err=True)
+    click.echo(f"built {len(corpus.guides)} guides in {time.perf_counter() - started:.2f}s")
+    sys.exit(1 if errors else 0)
+
+
+def spec_json(app: Flask) -> str:
+    spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+@spec_cli.command("write")
+@click.option("--output", default=str(SPEC_PATH), help="Where to write it.")
+def spec_write_command(output: str) -> None:
+    """Write openapi/openapi.json from the code."""
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    Path(output).write_text(spec_json(current_app._get_current_object()), encoding="utf-8")
+    click.echo(f"wrote {output}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(content_cli)
+    app.cli.add_command(spec_cli)

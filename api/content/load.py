@@ -1,0 +1,246 @@
+"""Load a content folder into one Corpus, checking everything that spans files.
+
+`load_corpus` never raises for bad content: it returns the corpus of the guides that parsed and
+every problem found. `load_valid` is the strict form the service uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from marshmallow import ValidationError
+
+from api.content.model import Collection, Corpus, Guide, Problem
+from api.content.parse import decode, parse_guide
+from api.content.schemas import CollectionSchema, RedirectsSchema, flatten_errors
+from api.content.yamlutil import YamlError, load_yaml
+
+GUIDES_DIR = "guides"
+COLLECTIONS_FILE = "collections.yaml"
+REDIRECTS_FILE = "redirects.yaml"
+CACHE_FORMAT = 1  # bump when the model changes shape
+
+
+class ContentInvalid(Exception):
+    """The content has errors; `problems` says which, with file, line and field."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} content error(s); first: {errors[0] if errors else '-'}")
+
+
+def load_valid(content_dir: str | os.PathLike[str], cache_path: str | os.PathLike[str] | None = None) -> Corpus:
+    corpus, problems = load_corpus(content_dir, cache_path)
+    if any(p.severity == "error" for p in problems):
+        raise ContentInvalid(problems)
+    return corpus
+
+
+def load_corpus(
+    content_dir: str | os.PathLike[str], cache_path: str | os.PathLike[str] | None = None
+) -> tuple[Corpus, list[Problem]]:
+    root = Path(content_dir)
+    label = root.name or str(root)
+    problems: list[Problem] = []
+    digests: list[tuple[str, str]] = []
+
+    def read(rel: str) -> bytes | None:
+        try:
+            raw = (root / rel).read_bytes()
+        except FileNotFoundError:
+            return None
+        digests.append((rel, hashlib.sha256(raw).hexdigest()))
+        return raw
+
+    cache = _read_cache(cache_path)
+    new_cache: dict[str, tuple[str, Guide]] = {}
+    guides: list[Guide] = []
+    failed_slugs: set[str] = set()
+    guide_dir = root / GUIDES_DIR
+    if not guide_dir.is_dir():
+        problems.append(Problem(f"{label}/{GUIDES_DIR}", None, "file", "the guides folder is missing"))
+    for path in sorted(guide_dir.glob("*.md")) if guide_dir.is_dir() else []:
+        rel = f"{GUIDES_DIR}/{path.name}"
+        raw = read(rel)
+        assert raw is not None
+        digest = digests[-1][1]
+        cached = cache.get(rel)
+        if cached and cached[0] == digest:
+            guide: Guide | None = cached[1]
+            file_problems: list[Problem] = []
+        else:
+            guide, file_problems = parse_guide(raw, f"{label}/{rel}", expected_slug=path.stem)
+        problems.extend(file_problems)
+        if guide is None:
+            failed_slugs.add(path.stem)
+        else:
+            guides.append(guide)
+            new_cache[rel] = (digest, guide)
+
+    collections = _load_collections(read(COLLECTIONS_FILE), f"{label}/{COLLECTIONS_FILE}", problems)
+    renamed, retired = _load_redirects(read(REDIRECTS_FILE), f"{label}/{REDIRECTS_FILE}", problems)
+
+    by_slug: dict[str, Guide] = {}
+    for g in guides:
+        if g.slug in by_slug:
+            problems.append(Problem(g.path, 2, "slug", f"duplicate slug '{g.slug}' (also in {by_slug[g.slug].path})"))
+        else:
+            by_slug[g.slug] = g
+    problems.extend(_check_links(by_slug, failed_slugs, collections, renamed, retired, label))
+
+    for c in list(collections.values()):
+        members = sorted(
+            (g for g in by_slug.values() if g.collection == c.slug),
+            key=lambda g: (g.order is None, g.order or 0, g.title),
+        )
+        collections[c.slug] = Collection(c.slug, c.title, c.description, tuple(g.slug for g in members))
+    version = hashlib.sha256(repr(sorted(digests)).encode()).hexdigest()[:16]
+    scripts = {s.id: s for g in by_slug.values() for s in g.scripts}
+    corpus = Corpus(by_slug, collections, renamed, retired, version, scripts)
+    _write_cache(cache_path, new_cache)
+    return corpus, problems
+
+
+def _load_yaml_file(raw: bytes | None, file: str, problems: list[Problem]) -> tuple[Any, dict[str, int]]:
+    if raw is None:
+        problems.append(Problem(file, None, "file", "file is missing"))
+        return None, {}
+    text, decode_problems = decode(raw, file)
+    problems.extend(decode_problems)
+    if text is None:
+        return None, {}
+    try:
+        return load_yaml(text)
+    except YamlError as exc:
+        problems.append(Problem(file, exc.line, "file", exc.reason))
+        return None, {}
+
+
+def _load_collections(raw: bytes | None, file: str, problems: list[Problem]) -> dict[str, Collection]:
+    data, lines = _load_yaml_file(raw, file, problems)
+    if data is None:
+        return {}
+    if not isinstance(data, list):
+        problems.append(Problem(file, 1, "file", "collections must be a list of 'slug/title/description' entries"))
+        return {}
+    out: dict[str, Collection] = {}
+    for index, item in enumerate(data):
+        line = lines.get(str(index))
+        try:
+            c = CollectionSchema().load(item if isinstance(item, dict) else {})
+        except ValidationError as err:
+            for name, reason in flatten_errors(err.messages):
+                problems.append(Problem(file, line, f"[{index}].{name}", reason))
+            continue
+        if c["slug"] in out:
+            problems.append(Problem(file, line, f"[{index}].slug", f"duplicate collection '{c['slug']}'"))
+        out[c["slug"]] = Collection(c["slug"], c["title"], c["description"])
+    return out
+
+
+def _load_redirects(raw: bytes | None, file: str, problems: list[Problem]) -> tuple[dict[str, str], dict[str, str]]:
+    if raw is None:
+        return {}, {}  # optional file
+    data, lines = _load_yaml_file(raw, file, problems)
+    if data is None:
+        return {}, {}
+    try:
+        r = RedirectsSchema().load(data if isinstance(data, dict) else {"renamed": data})
+    except ValidationError as err:
+        for name, reason in flatten_errors(err.messages):
+            problems.append(Problem(file, lines.get(name.split(".")[0]), name, reason))
+        return {}, {}
+    return dict(r["renamed"]), {x["slug"]: x["reason"] for x in r["retired"]}
+
+
+def _check_links(
+    guides: dict[str, Guide],
+    failed: set[str],
+    collections: dict[str, Collection],
+    renamed: dict[str, str],
+    retired: dict[str, str],
+    label: str,
+) -> list[Problem]:
+    problems: list[Problem] = []
+    redirects_file = f"{label}/{REDIRECTS_FILE}"
+    script_ids = Counter(s.id for g in guides.values() for s in g.scripts)
+    seen_scripts: set[str] = set()
+    linked: set[str] = set()
+    for g in guides.values():
+        if collections and g.collection not in collections:
+            problems.append(Problem(g.path, None, "collection", f"unknown collection '{g.collection}' "
+                                    f"(known: {', '.join(sorted(collections))})"))
+        for s in g.scripts:
+            if script_ids[s.id] > 1 and s.id in seen_scripts:
+                problems.append(Problem(g.path, None, f"script[{s.id}].id", f"duplicate script id '{s.id}'"))
+            seen_scripts.add(s.id)
+        for link in g.links:
+            field = link.kind.replace("_", "-") if link.kind != "inline" else "link"
+            if link.target in guides:
+                if link.target != g.slug:
+                    linked.add(link.target)
+            elif link.target in failed:
+                continue  # that file's own problems are reported already
+            elif link.target in renamed:
+                problems.append(Problem(g.path, link.line, field, f"link to renamed guide '{link.target}'; "
+                                        f"link to '{_final(link.target, renamed)}' instead"))
+            elif link.target in retired:
+                problems.append(Problem(g.path, link.line, field, f"link to retired guide '{link.target}'"))
+            else:
+                problems.append(Problem(g.path, link.line, field,
+                                        f"link to a guide that does not exist: '{link.target}'"))
+    for old, new in renamed.items():
+        if old in guides:
+            problems.append(Problem(redirects_file, None, f"renamed.{old}", f"'{old}' is renamed but is still a guide"))
+        target = _final(old, renamed)
+        if target is None:
+            problems.append(Problem(redirects_file, None, f"renamed.{old}", f"redirect loop starting at '{old}'"))
+        elif target not in guides and target not in failed:
+            problems.append(Problem(redirects_file, None, f"renamed.{old}",
+                                    f"redirect to a guide that does not exist: '{new}'"))
+    for slug in retired:
+        if slug in guides:
+            problems.append(Problem(redirects_file, None, f"retired.{slug}", f"'{slug}' is retired but is still a guide"))
+    for slug, g in guides.items():
+        if slug not in linked:
+            problems.append(Problem(g.path, None, "links", "orphan guide: no other guide links to it", "warning"))
+    return problems
+
+
+def _final(slug: str, renamed: dict[str, str]) -> str | None:
+    """Follow renames to the end; None on a loop."""
+    seen = {slug}
+    while slug in renamed:
+        slug = renamed[slug]
+        if slug in seen:
+            return None
+        seen.add(slug)
+    return slug
+
+
+def _read_cache(cache_path: str | os.PathLike[str] | None) -> dict[str, tuple[str, Guide]]:
+    if not cache_path:
+        return {}
+    try:
+        with open(cache_path, "rb") as fh:
+            fmt, data = pickle.load(fh)  # noqa: S301 - our own build artifact, never user input
+        return data if fmt == CACHE_FORMAT else {}
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _write_cache(cache_path: str | os.PathLike[str] | None, data: dict[str, tuple[str, Guide]]) -> None:
+    if not cache_path:
+        return
+    path = Path(cache_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump((CACHE_FORMAT, data), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)  # atomic: a reader sees the old cache or the new one

@@ -1,0 +1,172 @@
+"""Typed, frozen objects for guides and everything in them.
+
+Everything a response needs (HTML, plain text, reading time) is computed once at load time,
+so the objects can be cached, pickled and served without further work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the content, reported to editors."""
+
+    file: str
+    line: int | None
+    field: str
+    reason: str
+    severity: str = "error"  # "error" fails validation, "warning" does not
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.severity}: {self.field}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """An inline piece of a paragraph: text, em, strong, code or link (with children)."""
+
+    type: str
+    text: str = ""
+    href: str | None = None
+    guide: str | None = None  # target slug of a `guide:` link
+    children: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of a section, in order.
+
+    Types: paragraph, heading, list, quote, code, script, safety, signals, read_next.
+    Containers (quote, safety, signals, read_next) hold `children`; a list holds `items`,
+    each a tuple of blocks.
+    """
+
+    type: str
+    html: str
+    text: str
+    inlines: tuple[Span, ...] = ()
+    items: tuple[tuple[Block, ...], ...] = ()
+    children: tuple[Block, ...] = ()
+    ordered: bool = False
+    level: int | None = None
+    script_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """A script: what to say (or write and not send) in a situation."""
+
+    id: str
+    guide: str
+    section: str
+    situation: str
+    response: str
+    send: bool
+    trigger: str | None = None
+    instruction: str | None = None
+    safety: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        parts = [f"{self.situation}:"]
+        if self.trigger:
+            parts.append(f'"{self.trigger}"')
+        if self.instruction:
+            parts.append(f"{self.instruction}:")
+        parts.append(f'"{self.response}"')
+        return " ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link from one guide to another, with the words that give its reason."""
+
+    target: str
+    kind: str  # "read_next", "inline" or "related"
+    text: str = ""  # the link text
+    condition: str | None = None  # the rest of the sentence after the link
+    sentence: str | None = None
+    section: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    title: str
+    kind: str  # "support" or "reference"
+    region: str
+    url: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    anchor: str
+    heading: str | None  # None for the introduction
+    blocks: tuple[Block, ...]
+    text: str
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Guide:
+    slug: str
+    title: str
+    summary: str
+    collection: str
+    tags: tuple[str, ...]
+    updated: dt.date
+    byline: str
+    sections: tuple[Section, ...]
+    scripts: tuple[Script, ...]
+    links: tuple[Link, ...]
+    signals: tuple[str, ...]
+    safety_notes: tuple[str, ...]
+    sources: tuple[Source, ...]
+    word_count: int
+    reading_time: int
+    path: str
+    digest: str  # sha256 of the source file
+    order: int | None = None
+    editorial_note: str | None = None
+    safety_sensitive: bool = False
+
+    @property
+    def read_next(self) -> tuple[Link, ...]:
+        return tuple(link for link in self.links if link.kind == "read_next")
+
+    @property
+    def support_sources(self) -> tuple[Source, ...]:
+        return tuple(s for s in self.sources if s.kind == "support")
+
+    def section(self, anchor: str) -> Section | None:
+        return next((s for s in self.sections if s.anchor == anchor), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    slug: str
+    title: str
+    description: str
+    guides: tuple[str, ...] = ()  # slugs, in reading order
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """One consistent version of all content."""
+
+    guides: dict[str, Guide]
+    collections: dict[str, Collection]
+    renamed: dict[str, str]
+    retired: dict[str, str]  # slug -> reason
+    version: str  # digest of every input file; changes whenever any content changes
+    scripts: dict[str, Script] = field(default_factory=dict)
+
+    @property
+    def updated(self) -> dt.date | None:
+        return max((g.updated for g in self.guides.values()), default=None)

@@ -1,0 +1,80 @@
+"""The one error shape, for every 4xx and 5xx the API gives.
+
+    {"status": 422, "title": "Unprocessable Content", "detail": "...", "errors": {...}}
+
+Field names follow RFC 9457 (problem details); `errors` is present only for invalid input and
+names each bad parameter.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+def error_body(status: int, detail: str | None = None, errors: Any = None) -> dict[str, Any]:
+    title = HTTPStatus(status).phrase
+    body: dict[str, Any] = {"status": status, "title": title, "detail": detail or title}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def error_response(status: int, detail: str | None = None, errors: Any = None,
+                   headers: dict[str, str] | None = None) -> ResponseReturnValue:
+    resp = jsonify(error_body(status, detail, errors))
+    resp.status_code = status
+    resp.headers["Cache-Control"] = "no-store"
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def _detail(exc: HTTPException) -> str:
+    # Werkzeug's default descriptions talk about "the server" and "the browser"; keep ours short.
+    return exc.description if getattr(exc, "_lp_custom", False) else HTTPStatus(exc.code or 500).phrase
+
+
+def handle_http_exception(exc: HTTPException) -> ResponseReturnValue:
+    status = exc.code or 500
+    errors = None
+    data = getattr(exc, "data", None)  # webargs/flask-smorest put validation messages here
+    if isinstance(data, dict) and "messages" in data:
+        errors = data["messages"]
+    detail = _detail(exc)
+    if status == 422 and errors:
+        names = sorted({name for loc in errors.values() if isinstance(loc, dict) for name in loc})
+        detail = f"Invalid parameter{'s' if len(names) > 1 else ''}: {', '.join(names)}" if names else detail
+    headers = {}
+    if status == 405 and exc.get_response().headers.get("Allow"):
+        headers["Allow"] = exc.get_response().headers["Allow"]
+    return error_response(status, detail, errors, headers)
+
+
+def handle_unexpected(exc: Exception) -> ResponseReturnValue:
+    # Log the traceback for operators; never show it (or any internal path) to clients.
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(500, InternalServerError.description and "Internal Server Error")
+
+
+def abort(status: int, detail: str, errors: Any = None) -> None:
+    """Raise an HTTP error with our own detail message."""
+    from werkzeug.exceptions import default_exceptions
+
+    exc = default_exceptions[status](description=detail)
+    exc._lp_custom = True  # type: ignore[attr-defined]
+    if errors:
+        exc.data = {"messages": errors}  # type: ignore[attr-defined]
+    raise exc
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

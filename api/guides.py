@@ -1,0 +1,118 @@
+"""Guides: the list with filters, one whole guide, its sections, one section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.typing import ResponseReturnValue
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import serialize
+from api.content import Guide
+from api.errors import abort
+from api.http import cached_json
+from api.resources import QUERY, corpus, guide_or_redirect, paged
+from api.schemas import (
+    EmptyArgsSchema,
+    ErrorSchema,
+    GuideArgsSchema,
+    GuideListArgsSchema,
+    GuidePageSchema,
+    GuideSchema,
+    SectionSchema,
+)
+
+blp = Blueprint("guides", __name__, url_prefix="/v1/guides", description="Guides, whole or by section.")
+
+_REDIRECT = {"description": "The guide was renamed: follow Location to its new slug"}
+_GONE = {"description": "The guide was retired", "schema": ErrorSchema}
+
+
+def _sort_key(sort: str):
+    if sort.lstrip("-") == "title":
+        return lambda g: (g.title.casefold(), g.slug)
+    return lambda g: (g.updated, g.slug)
+
+
+@blp.route("")
+class Guides(MethodView):
+    @blp.arguments(GuideListArgsSchema, **QUERY)
+    @blp.response(200, GuidePageSchema, headers={"Link": {"description": "RFC 8288 links: next, prev, first, last",
+                                                            "schema": {"type": "string"}}})
+    def get(self, args: dict[str, Any]) -> ResponseReturnValue:
+        """List guides
+
+        Filter by collection, tag, signal words and update date; sort; page. The total and the
+        next/prev links are in the body and in the Link header.
+        """
+        c = corpus()
+
+        def select() -> list:
+            guides = list(c.guides.values())
+            if args.get("collection"):
+                guides = [g for g in guides if g.collection == args["collection"]]
+            if args.get("tag"):
+                guides = [g for g in guides if args["tag"] in g.tags]
+            if args.get("signal"):
+                words = args["signal"].casefold()
+                guides = [g for g in guides if any(words in s.casefold() for s in g.signals)]
+            if args.get("updated_since"):
+                guides = [g for g in guides if g.updated >= args["updated_since"]]
+            return sorted(guides, key=_sort_key(args["sort"]), reverse=args["sort"].startswith("-"))
+
+        def render(g) -> dict[str, Any]:
+            return serialize.pick(serialize.guide_summary(g, c), args["fields"])
+
+        return paged("/v1/guides", args, ("guides", tuple(sorted(args.items()))), select, render)
+
+
+@blp.route("/<slug>")
+class GuideBySlug(MethodView):
+    @blp.arguments(GuideArgsSchema, **QUERY)
+    @blp.response(200, GuideSchema)
+    @blp.alt_response(308, **_REDIRECT)
+    @blp.alt_response(410, **_GONE)
+    def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
+        """Get a whole guide
+
+        Metadata, sections with ordered blocks (JSON, HTML and plain text), scripts, sources,
+        safety notes, and links to other guides resolved to slug and title.
+        """
+        g = guide_or_redirect(slug)
+        if not isinstance(g, Guide):
+            return g  # redirect
+        c = corpus()
+        return cached_json(("guide", slug, args["fields"]),
+                           lambda: serialize.pick(serialize.guide(g, c), args["fields"]), g.updated)
+
+
+@blp.route("/<slug>/sections")
+class GuideSections(MethodView):
+    @blp.arguments(EmptyArgsSchema, **QUERY)
+    @blp.response(200, SectionSchema(many=True))
+    @blp.alt_response(308, **_REDIRECT)
+    @blp.alt_response(410, **_GONE)
+    def get(self, _args: dict, slug: str) -> ResponseReturnValue:
+        """List a guide's sections, in order"""
+        g = guide_or_redirect(slug, "/sections")
+        if not isinstance(g, Guide):
+            return g
+        return cached_json(("sections", slug), lambda: [serialize.section(s) for s in g.sections], g.updated)
+
+
+@blp.route("/<slug>/sections/<anchor>")
+class GuideSection(MethodView):
+    @blp.arguments(EmptyArgsSchema, **QUERY)
+    @blp.response(200, SectionSchema)
+    @blp.alt_response(308, **_REDIRECT)
+    @blp.alt_response(410, **_GONE)
+    def get(self, _args: dict, slug: str, anchor: str) -> ResponseReturnValue:
+        """Get one section of a guide by its anchor"""
+        g = guide_or_redirect(slug, f"/sections/{anchor}")
+        if not isinstance(g, Guide):
+            return g
+        s = g.section(anchor)
+        if s is None:
+            abort(404, f"No section '{anchor}' in guide '{slug}'.")
+        return cached_json(("section", slug, anchor), lambda: serialize.section(s), g.updated)

@@ -1,0 +1,103 @@
+"""JSON responses built once per content version and served as bytes, with HTTP caching.
+
+Bodies are deterministic (same content, same bytes in every worker and after restarts), so a
+strong ETag is their digest; Werkzeug's make_conditional answers If-None-Match and
+If-Modified-Since with 304.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, current_app, request
+
+MAX_ENTRIES = 4096
+JSON = "application/json"
+
+
+class ResponseCache:
+    """Serialized bodies keyed by (content version, key); bounded, least recently used out."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple, tuple[bytes, str, dict[str, str]]] = OrderedDict()
+
+    def get_or_build(self, key: tuple, build: Callable[[], Any]) -> tuple[bytes, str, dict[str, str]]:
+        """`build()` returns the body's data, or (data, headers) for headers derived from it."""
+        try:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        except KeyError:
+            pass
+        data = build()
+        data, headers = data if isinstance(data, tuple) else (data, {})
+        body = dumps(data)
+        entry = (body, hashlib.sha256(body).hexdigest()[:32], headers)
+        self._entries[key] = entry
+        if len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+        return entry
+
+
+def dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def cache_control() -> str:
+    cfg = current_app.config
+    return f"public, max-age={cfg['CACHE_MAX_AGE']}, stale-while-revalidate={cfg['CACHE_STALE_WHILE_REVALIDATE']}"
+
+
+def cached_json(
+    key: tuple,
+    build: Callable[[], Any],
+    last_modified: dt.date | None = None,
+) -> Response:
+    """A 200 (or 304) for the body `build()` returns, cached for this content version."""
+    state = current_app.extensions["lp"]
+    corpus = state.store.corpus
+    body, etag, headers = state.responses.get_or_build((corpus.version, *key), build)
+    resp = Response(body, mimetype=JSON)
+    resp.set_etag(etag)
+    if last_modified is not None:
+        resp.last_modified = dt.datetime.combine(last_modified, dt.time(), tzinfo=dt.UTC)
+    resp.headers["Cache-Control"] = cache_control()
+    for name, value in headers.items():
+        resp.headers[name] = value
+    return resp.make_conditional(request)
+
+
+def page_links(path: str, args: dict[str, Any], page: int, pages: int, page_size: int) -> dict[str, str | None]:
+    """Relative links for a paged list, with the query in a fixed order (stable bytes)."""
+
+    def url(p: int) -> str:
+        query = {k: _q(v) for k, v in sorted(args.items()) if v is not None and k not in ("page", "page_size")}
+        query.update(page=p, page_size=page_size)
+        return f"{path}?{urlencode(query)}"
+
+    last = max(pages, 1)
+    return {
+        "self": url(page),
+        "first": url(1),
+        "last": url(last),
+        "next": url(page + 1) if page < last else None,
+        "prev": url(page - 1) if 1 < page <= last else (url(last) if page > last else None),
+    }
+
+
+def link_header(links: dict[str, str | None]) -> str:
+    return ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url and rel != "self")
+
+
+def _q(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple | list):
+        return ",".join(value)
+    return str(value)

@@ -1,0 +1,270 @@
+"""Marshmallow schemas for what the API reads (query arguments) and writes (responses).
+
+Response schemas dump the domain objects directly (attributes are read off the frozen
+dataclasses); the views cache the dumped bytes per content version.
+"""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, post_load, validate, validates
+
+from api.content.schemas import SLUG
+
+
+def _d(text: str, example: object | None = None) -> dict:
+    meta: dict[str, object] = {"description": text}
+    if example is not None:
+        meta["example"] = example
+    return meta
+
+
+# -- errors -------------------------------------------------------------------------------
+class ErrorSchema(Schema):
+    status = fields.Integer(required=True, metadata=_d("HTTP status code", 404))
+    title = fields.String(required=True, metadata=_d("Short, fixed summary of the status", "Not Found"))
+    detail = fields.String(required=True, metadata=_d("What went wrong, for a person", "No guide 'x'."))
+    errors = fields.Dict(
+        metadata=_d(
+            "For invalid input: messages per location ('query', 'json', 'path') and parameter",
+            {"query": {"page_size": ["Must be greater than or equal to 1 and less than or equal to 100."]}},
+        )
+    )
+
+
+# -- blocks -------------------------------------------------------------------------------
+class _Compact(Schema):
+    """Leaves out empty optional parts, so blocks stay small for mobile clients."""
+
+    @post_dump
+    def _drop_empty(self, data: dict, **_kw: object) -> dict:
+        return {k: v for k, v in data.items() if v not in (None, "", [], False) or self.fields[k].required}
+
+
+class SpanSchema(_Compact):
+    type = fields.String(required=True, metadata=_d("text, em, strong, code or link", "text"))
+    text = fields.String(metadata=_d("The text of a text or code span"))
+    href = fields.String(allow_none=True, metadata=_d("Link target; guide links point to /guides/{slug}"))
+    guide = fields.String(allow_none=True, metadata=_d("For a link to another guide: its slug"))
+    children = fields.List(fields.Nested(lambda: SpanSchema()), metadata=_d("Inner spans of em, strong, link"))
+
+
+class BlockSchema(_Compact):
+    type = fields.String(
+        required=True,
+        metadata=_d("paragraph, heading, list, quote, code, rule, script, safety, signals or read_next", "paragraph"),
+    )
+    html = fields.String(required=True, metadata=_d("Rendered HTML; all text is escaped, no raw HTML passes"))
+    text = fields.String(required=True, metadata=_d("Plain text"))
+    inlines = fields.List(fields.Nested(SpanSchema), metadata=_d("paragraph, heading: the inline spans"))
+    items = fields.List(
+        fields.List(fields.Nested(lambda: BlockSchema())), metadata=_d("list: each item's blocks")
+    )
+    children = fields.List(fields.Nested(lambda: BlockSchema()), metadata=_d("quote, safety, signals, read_next"))
+    ordered = fields.Boolean(metadata=_d("list: numbered or not"))
+    level = fields.Integer(allow_none=True, metadata=_d("heading: 3-6"))
+    script_id = fields.String(allow_none=True, metadata=_d("script: id of the script (see `scripts`)"))
+
+
+# -- guides -------------------------------------------------------------------------------
+class SourceSchema(Schema):
+    title = fields.String(required=True, metadata=_d("Organisation or reference", "National Domestic Violence Hotline"))
+    kind = fields.String(required=True, metadata=_d("support (a service to contact) or reference", "support"))
+    region = fields.String(required=True, metadata=_d("Where it applies", "United States"))
+    url = fields.String(allow_none=True, metadata=_d("Its address, when known", "https://www.thehotline.org/"))
+    note = fields.String(allow_none=True, metadata=_d("What it offers"))
+
+
+class ScriptSchema(Schema):
+    id = fields.String(required=True, metadata=_d("Stable id", "they-text-i-miss-you"))
+    guide = fields.String(required=True, metadata=_d("Slug of its guide", "no-contact-rule"))
+    section = fields.String(required=True, metadata=_d("Anchor of its section", "scripts-for-contact-cravings"))
+    situation = fields.String(required=True, metadata=_d("When it is for", "When they text"))
+    trigger = fields.String(allow_none=True, metadata=_d("The line that sets it off", "I miss you."))
+    instruction = fields.String(allow_none=True, metadata=_d("What to do with it", "You can answer, if it is safe"))
+    response = fields.String(required=True, metadata=_d("The words of the script"))
+    send = fields.Boolean(required=True, metadata=_d("Meant to be sent (true) or only written (false)", True))
+    safety = fields.String(
+        allow_none=True,
+        metadata=_d("When it is safe to use; always present on scripts meant to be sent. Show it with the script."),
+    )
+    tags = fields.List(fields.String(), metadata=_d("Topics", ["reply"]))
+    text = fields.String(required=True, metadata=_d("The whole script as plain text"))
+
+
+class SectionSchema(Schema):
+    anchor = fields.String(required=True, metadata=_d("Stable anchor", "when-no-contact-helps"))
+    heading = fields.String(allow_none=True, metadata=_d("Heading; null for the introduction"))
+    blocks = fields.List(fields.Nested(BlockSchema), required=True, metadata=_d("Ordered blocks"))
+    text = fields.String(required=True, metadata=_d("The section's plain text"))
+
+
+class CollectionRefSchema(Schema):
+    slug = fields.String(required=True, metadata=_d("Collection slug", "breakup-recovery"))
+    title = fields.String(required=True, metadata=_d("Collection title", "Breakup recovery"))
+
+
+class GuideLinkSchema(Schema):
+    slug = fields.String(required=True, metadata=_d("Linked guide", "why-do-i-miss-my-ex"))
+    title = fields.String(required=True, metadata=_d("Its title"))
+    kind = fields.String(required=True, metadata=_d("read_next, inline or related", "read_next"))
+    condition = fields.String(allow_none=True, metadata=_d("When to follow it", "if nostalgia is editing out the pattern"))
+    sentence = fields.String(allow_none=True, metadata=_d("The sentence the link stands in"))
+    section = fields.String(allow_none=True, metadata=_d("Anchor of the section it stands in"))
+
+
+GUIDE_SUMMARY_FIELDS = (
+    "slug", "title", "summary", "collection", "tags", "updated", "reading_time", "safety_sensitive", "url",
+)
+
+
+class GuideSummarySchema(Schema):
+    slug = fields.String(required=True, metadata=_d("Stable slug", "no-contact-rule"))
+    title = fields.String(required=True, metadata=_d("Title", "No Contact Rule: When It Helps and When It Doesn't"))
+    summary = fields.String(required=True, metadata=_d("The dek under the title"))
+    collection = fields.Nested(CollectionRefSchema, required=True, metadata=_d("Its collection"))
+    tags = fields.List(fields.String(), required=True, metadata=_d("Topics", ["no-contact"]))
+    updated = fields.Date(required=True, metadata=_d("Last editorial update", "2026-03-17"))
+    reading_time = fields.Integer(required=True, metadata=_d("Minutes, from the word count", 4))
+    safety_sensitive = fields.Boolean(
+        required=True, metadata=_d("The topic can involve fear, threats, stalking, control or violence")
+    )
+    url = fields.String(required=True, metadata=_d("API path of the whole guide", "/v1/guides/no-contact-rule"))
+
+
+class GuideSchema(GuideSummarySchema):
+    byline = fields.String(required=True, metadata=_d("Who wrote it"))
+    editorial_note = fields.String(allow_none=True, metadata=_d("Who the guide is written for"))
+    word_count = fields.Integer(required=True, metadata=_d("Words in the body", 670))
+    signals = fields.List(fields.String(), required=True, metadata=_d("Pattern-check signals"))
+    safety_notes = fields.List(fields.String(), required=True, metadata=_d("Text of each safety callout"))
+    sources = fields.List(fields.Nested(SourceSchema), required=True, metadata=_d("Sources and support resources"))
+    sections = fields.List(fields.Nested(SectionSchema), required=True, metadata=_d("Sections in order"))
+    scripts = fields.List(fields.Nested(ScriptSchema), required=True, metadata=_d("Scripts in order"))
+    links = fields.List(
+        fields.Nested(GuideLinkSchema), required=True, metadata=_d("Links to other guides, resolved to slug and title")
+    )
+
+
+GUIDE_FIELDS = tuple(GuideSchema().fields)
+
+
+# -- collections ----------------------------------------------------------------------------
+class CollectionSchema(Schema):
+    slug = fields.String(required=True, metadata=_d("Stable slug", "breakup-recovery"))
+    title = fields.String(required=True, metadata=_d("Title", "Breakup recovery"))
+    description = fields.String(required=True, metadata=_d("What it gathers"))
+    guide_count = fields.Integer(required=True, metadata=_d("Number of guides", 6))
+    url = fields.String(required=True, metadata=_d("API path", "/v1/collections/breakup-recovery"))
+
+
+class CollectionDetailSchema(CollectionSchema):
+    guides = fields.List(fields.Nested(GuideSummarySchema), required=True, metadata=_d("Guides in reading order"))
+
+
+# -- pagination ---------------------------------------------------------------------------------
+class PageLinksSchema(Schema):
+    self = fields.String(required=True, metadata=_d("This page", "/v1/guides?page=1&page_size=20"))
+    first = fields.String(required=True, metadata=_d("First page"))
+    last = fields.String(required=True, metadata=_d("Last page"))
+    next = fields.String(allow_none=True, metadata=_d("Next page, or null on the last"))
+    prev = fields.String(allow_none=True, metadata=_d("Previous page, or null on the first"))
+
+
+class PageSchema(Schema):
+    total = fields.Integer(required=True, metadata=_d("Items matching, over all pages", 18))
+    page = fields.Integer(required=True, metadata=_d("This page, from 1", 1))
+    page_size = fields.Integer(required=True, metadata=_d("Items per page", 20))
+    pages = fields.Integer(required=True, metadata=_d("Number of pages", 1))
+    links = fields.Nested(PageLinksSchema, required=True, metadata=_d("Same links as the Link header"))
+
+
+class GuidePageSchema(PageSchema):
+    items = fields.List(
+        fields.Dict(), required=True,
+        metadata=_d("Guide summaries (GuideSummary); with `fields=`, only the fields asked for"),
+    )
+
+
+class ScriptPageSchema(PageSchema):
+    items = fields.List(fields.Nested(ScriptSchema), required=True, metadata=_d("Scripts"))
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, metadata=_d("Always 'ok' when the process answers", "ok"))
+    content_version = fields.String(required=True, metadata=_d("Digest of the content being served"))
+
+
+# -- query arguments ------------------------------------------------------------------------------
+class _Query(Schema):
+    class Meta:
+        unknown = RAISE  # an unknown parameter is a 422 that names it, not silently ignored
+
+
+class PageArgsSchema(_Query):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000),
+                          metadata=_d("Page number, from 1", 1))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100),
+                               metadata=_d("Items per page, 1-100", 20))
+
+
+class FieldsArgMixin:
+    fields_ = fields.String(
+        data_key="fields", load_default=None,
+        metadata=_d("Comma-separated fields to return (sparse fieldset); unknown names are a 422", "slug,title"),
+    )
+    _allowed: tuple[str, ...] = ()
+
+    @validates("fields_")
+    def _check_fields(self, value: str | None, **_kw: object) -> None:
+        if value is None:
+            return
+        names = [n.strip() for n in value.split(",")]
+        bad = [n for n in names if n not in self._allowed]
+        if bad or not all(names):
+            raise ValidationError(f"Unknown field(s): {', '.join(bad) or '(empty)'}. Allowed: {', '.join(self._allowed)}.")
+
+    @post_load
+    def _split_fields(self, data: dict, **_kw: object) -> dict:
+        value = data.pop("fields_", None)
+        data["fields"] = tuple(dict.fromkeys(n.strip() for n in value.split(","))) if value else None
+        return data
+
+
+class GuideListArgsSchema(FieldsArgMixin, PageArgsSchema):
+    _allowed = GUIDE_SUMMARY_FIELDS
+    collection = fields.String(validate=SLUG, metadata=_d("Only guides in this collection", "breakup-recovery"))
+    tag = fields.String(validate=SLUG, metadata=_d("Only guides with this tag", "no-contact"))
+    signal = fields.String(
+        validate=validate.Length(min=2, max=100),
+        metadata=_d("Only guides with a pattern-check signal containing these words (case-insensitive)", "hot-cold"),
+    )
+    updated_since = fields.Date(metadata=_d("Only guides updated on or after this date", "2026-01-01"))
+    sort = fields.String(
+        load_default="-updated",
+        validate=validate.OneOf(["updated", "-updated", "title", "-title"]),
+        metadata=_d("Order: updated or title; a leading '-' reverses", "-updated"),
+    )
+
+
+class GuideArgsSchema(FieldsArgMixin, _Query):
+    _allowed = GUIDE_FIELDS
+
+
+class ScriptListArgsSchema(PageArgsSchema):
+    guide = fields.String(validate=SLUG, metadata=_d("Only scripts of this guide", "no-contact-rule"))
+    situation = fields.String(
+        validate=validate.Length(min=2, max=100),
+        metadata=_d("Only scripts whose situation or trigger contains these words (case-insensitive)", "they text"),
+    )
+    tag = fields.String(validate=SLUG, metadata=_d("Only scripts with this tag", "reply"))
+    send = fields.Boolean(metadata=_d("true: only scripts meant to be sent; false: only write-not-send ones"))
+    safe_to_send = fields.Boolean(
+        metadata=_d(
+            "true: only scripts meant to be sent from guides whose topic does not involve danger. "
+            "Every send-script still carries its safety condition."
+        )
+    )
+
+
+class EmptyArgsSchema(_Query):
+    pass

@@ -1,0 +1,70 @@
+"""The content being served: one Corpus at a time, swapped whole, never half-updated.
+
+No Flask here. The last good corpus is also kept on disk, so that a restart with broken content
+still serves what was live before.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import threading
+from pathlib import Path
+
+from api.content import ContentInvalid, Corpus, Problem, load_corpus
+
+log = logging.getLogger(__name__)
+
+
+class ContentStore:
+    def __init__(self, content_dir: str, cache_path: str) -> None:
+        self.content_dir = content_dir
+        self.cache_path = cache_path
+        self.snapshot_path = str(Path(cache_path).with_suffix(".last-good.pickle"))
+        self.problems: list[Problem] = []
+        self.stale = False  # True when the files on disk are broken and older content is served
+        self._lock = threading.Lock()
+        self._corpus: Corpus | None = None
+
+    @property
+    def corpus(self) -> Corpus:
+        corpus = self._corpus
+        if corpus is None:
+            raise RuntimeError("content not loaded")
+        return corpus
+
+    def load(self) -> Corpus:
+        """Load the content folder; on errors keep (or restore) the last good corpus."""
+        with self._lock:
+            corpus, problems = load_corpus(self.content_dir, self.cache_path)
+            self.problems = problems
+            if not any(p.severity == "error" for p in problems):
+                self._corpus, self.stale = corpus, False
+                self._write_snapshot(corpus)
+                return corpus
+            for p in problems:
+                log.error("content problem: %s", p)
+            if self._corpus is None:
+                self._corpus = self._read_snapshot()
+            if self._corpus is None:
+                raise ContentInvalid(problems)
+            self.stale = True
+            log.error("content has errors; still serving the last good version %s", self._corpus.version)
+            return self._corpus
+
+    def _write_snapshot(self, corpus: Corpus) -> None:
+        path = Path(self.snapshot_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(corpus, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+
+    def _read_snapshot(self) -> Corpus | None:
+        try:
+            with open(self.snapshot_path, "rb") as fh:
+                corpus = pickle.load(fh)  # noqa: S301 - our own artifact
+        except (OSError, pickle.PickleError, EOFError, AttributeError, TypeError):
+            return None
+        return corpus if isinstance(corpus, Corpus) else None
