@@ -189,6 +189,29 @@ class ScriptPageSchema(PageSchema):
     items = fields.List(fields.Nested(ScriptSchema), required=True, metadata=_d("Scripts"))
 
 
+class SupportResourceSchema(Schema):
+    title = fields.String(required=True, metadata=_d("Service name", "National Domestic Violence Hotline"))
+    region = fields.String(required=True, metadata=_d("Where it serves", "United States"))
+    url = fields.String(allow_none=True, metadata=_d("Its address, when known", "https://www.thehotline.org/"))
+    note = fields.String(allow_none=True, metadata=_d("What it offers"))
+
+
+class GuideRefSchema(Schema):
+    slug = fields.String(required=True, metadata=_d("Guide slug", "leaving-safely"))
+    title = fields.String(required=True, metadata=_d("Guide title"))
+
+
+class SafetyNoticeSchema(Schema):
+    """Shown first, before any result, when a query or situation signals danger."""
+
+    message = fields.String(required=True, metadata=_d("What to do if in danger now"))
+    matched = fields.List(fields.String(), required=True,
+                          metadata=_d("Kinds of danger the words signalled", ["threats", "fear"]))
+    resources = fields.List(fields.Nested(SupportResourceSchema), required=True,
+                            metadata=_d("Support services named in the content"))
+    guides = fields.List(fields.Nested(GuideRefSchema), required=True, metadata=_d("Guides about safety"))
+
+
 class HealthSchema(Schema):
     status = fields.String(required=True, metadata=_d("Always 'ok' when the process answers", "ok"))
     content_version = fields.String(required=True, metadata=_d("Digest of the content being served"))

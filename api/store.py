@@ -55,11 +55,15 @@ class ContentStore:
 
     def _write_snapshot(self, corpus: Corpus) -> None:
         path = Path(self.snapshot_path)
+        marker = path.with_suffix(".version")
+        if marker.exists() and path.exists() and marker.read_text() == corpus.version:
+            return  # already the snapshot; rewriting 10,000 guides would slow every start
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
             pickle.dump(corpus, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        marker.write_text(corpus.version)
 
     def _read_snapshot(self) -> Corpus | None:
         try:

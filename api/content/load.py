@@ -103,7 +103,8 @@ def load_corpus(
     version = hashlib.sha256(repr(sorted(digests)).encode()).hexdigest()[:16]
     scripts = {s.id: s for g in by_slug.values() for s in g.scripts}
     corpus = Corpus(by_slug, collections, renamed, retired, version, scripts)
-    _write_cache(cache_path, new_cache)
+    if new_cache.keys() != cache.keys() or any(new_cache[k][0] != cache[k][0] for k in new_cache):
+        _write_cache(cache_path, new_cache)
     return corpus, problems
 
 

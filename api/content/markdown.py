@@ -185,7 +185,7 @@ class _BodyParser:
             j = self.close_of(i)
             inline = self.tokens[i + 1]
             if inline.content.lstrip().startswith(":::"):
-                self.problem(tok, "body", f"unknown or unclosed container '{inline.content.strip()}' "
+                self.problem(tok, "body", f"unknown or unclosed container '{inline.content.strip().splitlines()[0]}' "
                              f"(use one of: {', '.join(CONTAINERS)}; close with ':::')")
             spans, text = self.inline(inline)
             return Block("paragraph", self.render(i, j), text, inlines=spans), j + 1

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong with the content, reported to editors."""
 
@@ -25,7 +25,7 @@ class Problem:
         return f"{where}: {self.severity}: {self.field}: {self.reason}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Span:
     """An inline piece of a paragraph: text, em, strong, code or link (with children)."""
 
@@ -36,7 +36,7 @@ class Span:
     children: tuple[Span, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Block:
     """One block of a section, in order.
 
@@ -56,7 +56,7 @@ class Block:
     script_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Script:
     """A script: what to say (or write and not send) in a situation."""
 
@@ -82,7 +82,7 @@ class Script:
         return " ".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Link:
     """A link from one guide to another, with the words that give its reason."""
 
@@ -95,7 +95,7 @@ class Link:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Source:
     title: str
     kind: str  # "support" or "reference"
@@ -104,7 +104,7 @@ class Source:
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Section:
     anchor: str
     heading: str | None  # None for the introduction
@@ -113,7 +113,7 @@ class Section:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Guide:
     slug: str
     title: str
@@ -148,7 +148,7 @@ class Guide:
         return next((s for s in self.sections if s.anchor == anchor), None)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Collection:
     slug: str
     title: str
@@ -156,7 +156,7 @@ class Collection:
     guides: tuple[str, ...] = ()  # slugs, in reading order
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Corpus:
     """One consistent version of all content."""
 

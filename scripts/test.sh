@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set up (venv + pinned dependencies) and run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d .venv ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/ruff check .
+.venv/bin/flask --app api.app content validate
+.venv/bin/python -m pytest "$@"

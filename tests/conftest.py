@@ -1,0 +1,60 @@
+"""Shared fixtures: the real content, an app over it, a test client, and a content folder from a dict."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from api.app import create_app
+from api.config import ROOT
+from api.content import Corpus, load_corpus
+
+CONTENT = ROOT / "content"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Corpus:
+    c, problems = load_corpus(CONTENT)
+    assert not [p for p in problems if p.severity == "error"], problems
+    return c
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory):
+    cache = tmp_path_factory.mktemp("cache") / "content.pickle"
+    return create_app({"TESTING": True, "CONTENT_CACHE": str(cache)})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def content_dir(tmp_path: Path):
+    """A copy of the real content folder that a test may change."""
+
+    def make(files: dict[str, str | bytes] | None = None, remove: tuple[str, ...] = ()) -> Path:
+        root = tmp_path / "content"
+        if not root.exists():
+            shutil.copytree(CONTENT, root, ignore=shutil.ignore_patterns("README.md"))
+        for rel in remove:
+            (root / rel).unlink()
+        for rel, data in (files or {}).items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(data, encoding="utf-8")
+        return root
+
+    return make
