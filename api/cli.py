@@ -30,8 +30,10 @@ def validate_command(path: str | None) -> None:
         click.echo(str(p), err=p.severity == "error")
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
-    click.echo(f"{len(corpus.guides)} guides, {len(corpus.scripts)} scripts, "
-               f"{len(corpus.collections)} collections: {errors} error(s), {warnings} warning(s)")
+    click.echo(
+        f"{len(corpus.guides)} guides, {len(corpus.scripts)} scripts, "
+        f"{len(corpus.collections)} collections: {errors} error(s), {warnings} warning(s)"
+    )
     sys.exit(1 if errors else 0)
 
 

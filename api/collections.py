@@ -22,8 +22,9 @@ class Collections(MethodView):
     def get(self, _args: dict) -> ResponseReturnValue:
         """List collections"""
         c = corpus()
-        return cached_json(("collections",), lambda: [serialize.collection(x, False, c) for x in c.collections.values()],
-                           c.updated)
+        return cached_json(
+            ("collections",), lambda: [serialize.collection(x, False, c) for x in c.collections.values()], c.updated
+        )
 
 
 @blp.route("/<slug>")

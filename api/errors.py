@@ -27,8 +27,9 @@ def error_body(status: int, detail: str | None = None, errors: Any = None) -> di
     return body
 
 
-def error_response(status: int, detail: str | None = None, errors: Any = None,
-                   headers: dict[str, str] | None = None) -> ResponseReturnValue:
+def error_response(
+    status: int, detail: str | None = None, errors: Any = None, headers: dict[str, str] | None = None
+) -> ResponseReturnValue:
     resp = jsonify(error_body(status, detail, errors))
     resp.status_code = status
     resp.headers["Cache-Control"] = "no-store"

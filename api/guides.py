@@ -38,8 +38,11 @@ def _sort_key(sort: str):
 @blp.route("")
 class Guides(MethodView):
     @blp.arguments(GuideListArgsSchema, **QUERY)
-    @blp.response(200, GuidePageSchema, headers={"Link": {"description": "RFC 8288 links: next, prev, first, last",
-                                                            "schema": {"type": "string"}}})
+    @blp.response(
+        200,
+        GuidePageSchema,
+        headers={"Link": {"description": "RFC 8288 links: next, prev, first, last", "schema": {"type": "string"}}},
+    )
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
         """List guides
 
@@ -83,8 +86,9 @@ class GuideBySlug(MethodView):
         if not isinstance(g, Guide):
             return g  # redirect
         c = corpus()
-        return cached_json(("guide", slug, args["fields"]),
-                           lambda: serialize.pick(serialize.guide(g, c), args["fields"]), g.updated)
+        return cached_json(
+            ("guide", slug, args["fields"]), lambda: serialize.pick(serialize.guide(g, c), args["fields"]), g.updated
+        )
 
 
 @blp.route("/<slug>/sections")

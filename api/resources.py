@@ -56,8 +56,14 @@ def paged(
         pages = max(1, -(-len(items) // size))
         links = page_links(path, args, page, pages, size)
         start = (page - 1) * size
-        body = {"total": len(items), "page": page, "page_size": size, "pages": pages, "links": links,
-                "items": [render(x) for x in items[start : start + size]]}
+        body = {
+            "total": len(items),
+            "page": page,
+            "page_size": size,
+            "pages": pages,
+            "links": links,
+            "items": [render(x) for x in items[start : start + size]],
+        }
         return body, {"Link": link_header(links)}
 
     return cached_json(key, build)

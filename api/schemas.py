@@ -56,9 +56,7 @@ class BlockSchema(_Compact):
     html = fields.String(required=True, metadata=_d("Rendered HTML; all text is escaped, no raw HTML passes"))
     text = fields.String(required=True, metadata=_d("Plain text"))
     inlines = fields.List(fields.Nested(SpanSchema), metadata=_d("paragraph, heading: the inline spans"))
-    items = fields.List(
-        fields.List(fields.Nested(lambda: BlockSchema())), metadata=_d("list: each item's blocks")
-    )
+    items = fields.List(fields.List(fields.Nested(lambda: BlockSchema())), metadata=_d("list: each item's blocks"))
     children = fields.List(fields.Nested(lambda: BlockSchema()), metadata=_d("quote, safety, signals, read_next"))
     ordered = fields.Boolean(metadata=_d("list: numbered or not"))
     level = fields.Integer(allow_none=True, metadata=_d("heading: 3-6"))
@@ -107,41 +105,53 @@ class GuideLinkSchema(Schema):
     slug = fields.String(required=True, metadata=_d("Linked guide", "why-do-i-miss-my-ex"))
     title = fields.String(required=True, metadata=_d("Its title"))
     kind = fields.String(required=True, metadata=_d("read_next, inline or related", "read_next"))
-    condition = fields.String(allow_none=True, metadata=_d("When to follow it", "if nostalgia is editing out the pattern"))
+    condition = fields.String(
+        allow_none=True, metadata=_d("When to follow it", "if nostalgia is editing out the pattern")
+    )
     sentence = fields.String(allow_none=True, metadata=_d("The sentence the link stands in"))
     section = fields.String(allow_none=True, metadata=_d("Anchor of the section it stands in"))
 
 
 GUIDE_SUMMARY_FIELDS = (
-    "slug", "title", "summary", "collection", "tags", "updated", "reading_time", "safety_sensitive", "url",
+    "slug",
+    "title",
+    "summary",
+    "collection",
+    "tags",
+    "updated",
+    "reading_time",
+    "safety_sensitive",
+    "url",
 )
 
 
 class GuideSummarySchema(Schema):
-    slug = fields.String(required=True, metadata=_d("Stable slug", "no-contact-rule"))
-    title = fields.String(required=True, metadata=_d("Title", "No Contact Rule: When It Helps and When It Doesn't"))
-    summary = fields.String(required=True, metadata=_d("The dek under the title"))
-    collection = fields.Nested(CollectionRefSchema, required=True, metadata=_d("Its collection"))
-    tags = fields.List(fields.String(), required=True, metadata=_d("Topics", ["no-contact"]))
-    updated = fields.Date(required=True, metadata=_d("Last editorial update", "2026-03-17"))
-    reading_time = fields.Integer(required=True, metadata=_d("Minutes, from the word count", 4))
-    safety_sensitive = fields.Boolean(
-        required=True, metadata=_d("The topic can involve fear, threats, stalking, control or violence")
-    )
-    url = fields.String(required=True, metadata=_d("API path of the whole guide", "/v1/guides/no-contact-rule"))
+    """Every field is present unless `fields=` asks for fewer."""
+
+    slug = fields.String(metadata=_d("Stable slug", "no-contact-rule"))
+    title = fields.String(metadata=_d("Title", "No Contact Rule: When It Helps and When It Doesn't"))
+    summary = fields.String(metadata=_d("The dek under the title"))
+    collection = fields.Nested(CollectionRefSchema, metadata=_d("Its collection"))
+    tags = fields.List(fields.String(), metadata=_d("Topics", ["no-contact"]))
+    updated = fields.Date(metadata=_d("Last editorial update", "2026-03-17"))
+    reading_time = fields.Integer(metadata=_d("Minutes, from the word count", 4))
+    safety_sensitive = fields.Boolean(metadata=_d("The topic can involve fear, threats, stalking, control or violence"))
+    url = fields.String(metadata=_d("API path of the whole guide", "/v1/guides/no-contact-rule"))
 
 
 class GuideSchema(GuideSummarySchema):
-    byline = fields.String(required=True, metadata=_d("Who wrote it"))
+    """A whole guide. Every field is present unless `fields=` asks for fewer."""
+
+    byline = fields.String(metadata=_d("Who wrote it"))
     editorial_note = fields.String(allow_none=True, metadata=_d("Who the guide is written for"))
-    word_count = fields.Integer(required=True, metadata=_d("Words in the body", 670))
-    signals = fields.List(fields.String(), required=True, metadata=_d("Pattern-check signals"))
-    safety_notes = fields.List(fields.String(), required=True, metadata=_d("Text of each safety callout"))
-    sources = fields.List(fields.Nested(SourceSchema), required=True, metadata=_d("Sources and support resources"))
-    sections = fields.List(fields.Nested(SectionSchema), required=True, metadata=_d("Sections in order"))
-    scripts = fields.List(fields.Nested(ScriptSchema), required=True, metadata=_d("Scripts in order"))
+    word_count = fields.Integer(metadata=_d("Words in the body", 670))
+    signals = fields.List(fields.String(), metadata=_d("Pattern-check signals"))
+    safety_notes = fields.List(fields.String(), metadata=_d("Text of each safety callout"))
+    sources = fields.List(fields.Nested(SourceSchema), metadata=_d("Sources and support resources"))
+    sections = fields.List(fields.Nested(SectionSchema), metadata=_d("Sections in order"))
+    scripts = fields.List(fields.Nested(ScriptSchema), metadata=_d("Scripts in order"))
     links = fields.List(
-        fields.Nested(GuideLinkSchema), required=True, metadata=_d("Links to other guides, resolved to slug and title")
+        fields.Nested(GuideLinkSchema), metadata=_d("Links to other guides, resolved to slug and title")
     )
 
 
@@ -180,8 +190,9 @@ class PageSchema(Schema):
 
 class GuidePageSchema(PageSchema):
     items = fields.List(
-        fields.Dict(), required=True,
-        metadata=_d("Guide summaries (GuideSummary); with `fields=`, only the fields asked for"),
+        fields.Nested(GuideSummarySchema),
+        required=True,
+        metadata=_d("Guide summaries; with `fields=`, only the fields asked for"),
     )
 
 
@@ -205,10 +216,12 @@ class SafetyNoticeSchema(Schema):
     """Shown first, before any result, when a query or situation signals danger."""
 
     message = fields.String(required=True, metadata=_d("What to do if in danger now"))
-    matched = fields.List(fields.String(), required=True,
-                          metadata=_d("Kinds of danger the words signalled", ["threats", "fear"]))
-    resources = fields.List(fields.Nested(SupportResourceSchema), required=True,
-                            metadata=_d("Support services named in the content"))
+    matched = fields.List(
+        fields.String(), required=True, metadata=_d("Kinds of danger the words signalled", ["threats", "fear"])
+    )
+    resources = fields.List(
+        fields.Nested(SupportResourceSchema), required=True, metadata=_d("Support services named in the content")
+    )
     guides = fields.List(fields.Nested(GuideRefSchema), required=True, metadata=_d("Guides about safety"))
 
 
@@ -224,15 +237,18 @@ class _Query(Schema):
 
 
 class PageArgsSchema(_Query):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000),
-                          metadata=_d("Page number, from 1", 1))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100),
-                               metadata=_d("Items per page, 1-100", 20))
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=100000), metadata=_d("Page number, from 1", 1)
+    )
+    page_size = fields.Integer(
+        load_default=20, validate=validate.Range(min=1, max=100), metadata=_d("Items per page, 1-100", 20)
+    )
 
 
 class FieldsArgMixin:
     fields_ = fields.String(
-        data_key="fields", load_default=None,
+        data_key="fields",
+        load_default=None,
         metadata=_d("Comma-separated fields to return (sparse fieldset); unknown names are a 422", "slug,title"),
     )
     _allowed: tuple[str, ...] = ()
@@ -244,7 +260,9 @@ class FieldsArgMixin:
         names = [n.strip() for n in value.split(",")]
         bad = [n for n in names if n not in self._allowed]
         if bad or not all(names):
-            raise ValidationError(f"Unknown field(s): {', '.join(bad) or '(empty)'}. Allowed: {', '.join(self._allowed)}.")
+            raise ValidationError(
+                f"Unknown field(s): {', '.join(bad) or '(empty)'}. Allowed: {', '.join(self._allowed)}."
+            )
 
     @post_load
     def _split_fields(self, data: dict, **_kw: object) -> dict:

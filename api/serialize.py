@@ -29,10 +29,15 @@ def guide_url(slug: str) -> str:
 def _base(g: Guide, corpus: Corpus) -> dict[str, Any]:
     c = corpus.collections.get(g.collection)
     return {
-        "slug": g.slug, "title": g.title, "summary": g.summary,
+        "slug": g.slug,
+        "title": g.title,
+        "summary": g.summary,
         "collection": {"slug": g.collection, "title": c.title if c else g.collection},
-        "tags": g.tags, "updated": g.updated, "reading_time": g.reading_time,
-        "safety_sensitive": g.safety_sensitive, "url": guide_url(g.slug),
+        "tags": g.tags,
+        "updated": g.updated,
+        "reading_time": g.reading_time,
+        "safety_sensitive": g.safety_sensitive,
+        "url": guide_url(g.slug),
     }
 
 
@@ -43,12 +48,25 @@ def guide_summary(g: Guide, corpus: Corpus) -> dict[str, Any]:
 def guide(g: Guide, corpus: Corpus) -> dict[str, Any]:
     data = _base(g, corpus)
     data.update(
-        byline=g.byline, editorial_note=g.editorial_note, word_count=g.word_count, signals=g.signals,
-        safety_notes=g.safety_notes, sources=g.sources, sections=g.sections, scripts=g.scripts,
+        byline=g.byline,
+        editorial_note=g.editorial_note,
+        word_count=g.word_count,
+        signals=g.signals,
+        safety_notes=g.safety_notes,
+        sources=g.sources,
+        sections=g.sections,
+        scripts=g.scripts,
         links=[
-            {"slug": link.target, "title": corpus.guides[link.target].title, "kind": link.kind,
-             "condition": link.condition, "sentence": link.sentence, "section": link.section}
-            for link in g.links if link.target in corpus.guides  # the validator refuses broken links
+            {
+                "slug": link.target,
+                "title": corpus.guides[link.target].title,
+                "kind": link.kind,
+                "condition": link.condition,
+                "sentence": link.sentence,
+                "section": link.section,
+            }
+            for link in g.links
+            if link.target in corpus.guides  # the validator refuses broken links
         ],
     )
     return _guide.dump(data)
@@ -63,8 +81,13 @@ def script(s: Script) -> dict[str, Any]:
 
 
 def collection(c: Collection, detail: bool, corpus: Corpus) -> dict[str, Any]:
-    data: dict[str, Any] = {"slug": c.slug, "title": c.title, "description": c.description,
-                            "guide_count": len(c.guides), "url": f"/v1/collections/{c.slug}"}
+    data: dict[str, Any] = {
+        "slug": c.slug,
+        "title": c.title,
+        "description": c.description,
+        "guide_count": len(c.guides),
+        "url": f"/v1/collections/{c.slug}",
+    }
     if not detail:
         return _collection.dump(data)
     data["guides"] = [_base(corpus.guides[s], corpus) for s in c.guides]

@@ -20,6 +20,7 @@ from api.config import ROOT
 from api.content import load_corpus
 
 COLLECTIONS = 20
+TAGS = ["breakup", "no-contact", "cravings", "boundaries", "attachment", "grief", "safety", "texting"]
 
 
 def _material() -> tuple[list[str], list[str], list[str], list[tuple[str, str | None, str]]]:
@@ -46,20 +47,29 @@ def generate(n: int, out: Path, seed: int = 7) -> Path:
     sentences, headings, signals, scripts = _material()
     words = sorted({w.lower() for s in sentences for w in re.findall(r"[A-Za-z]{4,}", s)})
     (out / "guides").mkdir(parents=True, exist_ok=True)
-    cols = [{"slug": f"collection-{c}", "title": f"Collection {c}", "description": f"Synthetic collection {c}."}
-            for c in range(COLLECTIONS)]
+    cols = [
+        {"slug": f"collection-{c}", "title": f"Collection {c}", "description": f"Synthetic collection {c}."}
+        for c in range(COLLECTIONS)
+    ]
     (out / "collections.yaml").write_text(yaml.safe_dump(cols, sort_keys=False))
     (out / "redirects.yaml").write_text("renamed: {}\nretired: []\n")
     for i in range(n):
         slug = f"guide-{i:05d}"
         title = " ".join(rng.sample(words, 4)).capitalize()
         lines = [
-            "---", f"slug: {slug}", f"title: {_q(title)}", f"summary: {_q(rng.choice(sentences))}",
-            f"collection: collection-{i % COLLECTIONS}", f"order: {i}",
-            f"tags: [{', '.join(sorted(set(rng.sample(['breakup', 'no-contact', 'cravings', 'boundaries', 'attachment', 'grief', 'safety', 'texting'], 3))))}]",
+            "---",
+            f"slug: {slug}",
+            f"title: {_q(title)}",
+            f"summary: {_q(rng.choice(sentences))}",
+            f"collection: collection-{i % COLLECTIONS}",
+            f"order: {i}",
+            f"tags: [{', '.join(sorted(rng.sample(TAGS, 3)))}]",
             f"updated: 2026-{1 + i % 12:02d}-{1 + i % 28:02d}",
             "byline: Written by the Love Patterns Lab editorial team.",
-            "---", "", " ".join(rng.sample(sentences, 3)), "",
+            "---",
+            "",
+            " ".join(rng.sample(sentences, 3)),
+            "",
         ]
         used: set[str] = set()
         for k in range(6):
@@ -89,9 +99,13 @@ def generate(n: int, out: Path, seed: int = 7) -> Path:
                 other = f"guide-{(i + 7) % n:05d}"
                 lines += [f"Read [this guide](guide:{other}) when {rng.choice(words)} feels like evidence.", ""]
         nxt, nxt2 = f"guide-{(i + 1) % n:05d}", f"guide-{(i + 13) % n:05d}"
-        lines += ["::: read-next",
-                  f"Read [the next guide](guide:{nxt}) if {rng.choice(words)} is editing out the pattern. "
-                  f"Read [another guide](guide:{nxt2}) if the hardest part is {rng.choice(words)}.", ":::", ""]
+        lines += [
+            "::: read-next",
+            f"Read [the next guide](guide:{nxt}) if {rng.choice(words)} is editing out the pattern. "
+            f"Read [another guide](guide:{nxt2}) if the hardest part is {rng.choice(words)}.",
+            ":::",
+            "",
+        ]
         (out / "guides" / f"{slug}.md").write_text("\n".join(lines), encoding="utf-8")
     return out
 

@@ -175,8 +175,14 @@ def _check_links(
     linked: set[str] = set()
     for g in guides.values():
         if collections and g.collection not in collections:
-            problems.append(Problem(g.path, None, "collection", f"unknown collection '{g.collection}' "
-                                    f"(known: {', '.join(sorted(collections))})"))
+            problems.append(
+                Problem(
+                    g.path,
+                    None,
+                    "collection",
+                    f"unknown collection '{g.collection}' (known: {', '.join(sorted(collections))})",
+                )
+            )
         for s in g.scripts:
             if script_ids[s.id] > 1 and s.id in seen_scripts:
                 problems.append(Problem(g.path, None, f"script[{s.id}].id", f"duplicate script id '{s.id}'"))
@@ -189,13 +195,20 @@ def _check_links(
             elif link.target in failed:
                 continue  # that file's own problems are reported already
             elif link.target in renamed:
-                problems.append(Problem(g.path, link.line, field, f"link to renamed guide '{link.target}'; "
-                                        f"link to '{_final(link.target, renamed)}' instead"))
+                problems.append(
+                    Problem(
+                        g.path,
+                        link.line,
+                        field,
+                        f"link to renamed guide '{link.target}'; link to '{_final(link.target, renamed)}' instead",
+                    )
+                )
             elif link.target in retired:
                 problems.append(Problem(g.path, link.line, field, f"link to retired guide '{link.target}'"))
             else:
-                problems.append(Problem(g.path, link.line, field,
-                                        f"link to a guide that does not exist: '{link.target}'"))
+                problems.append(
+                    Problem(g.path, link.line, field, f"link to a guide that does not exist: '{link.target}'")
+                )
     for old, new in renamed.items():
         if old in guides:
             problems.append(Problem(redirects_file, None, f"renamed.{old}", f"'{old}' is renamed but is still a guide"))
@@ -203,11 +216,14 @@ def _check_links(
         if target is None:
             problems.append(Problem(redirects_file, None, f"renamed.{old}", f"redirect loop starting at '{old}'"))
         elif target not in guides and target not in failed:
-            problems.append(Problem(redirects_file, None, f"renamed.{old}",
-                                    f"redirect to a guide that does not exist: '{new}'"))
+            problems.append(
+                Problem(redirects_file, None, f"renamed.{old}", f"redirect to a guide that does not exist: '{new}'")
+            )
     for slug in retired:
         if slug in guides:
-            problems.append(Problem(redirects_file, None, f"retired.{slug}", f"'{slug}' is retired but is still a guide"))
+            problems.append(
+                Problem(redirects_file, None, f"retired.{slug}", f"'{slug}' is retired but is still a guide")
+            )
     for slug, g in guides.items():
         if slug not in linked:
             problems.append(Problem(g.path, None, "links", "orphan guide: no other guide links to it", "warning"))

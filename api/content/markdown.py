@@ -45,10 +45,7 @@ def _render_link_open(self: Any, tokens: list[Token], idx: int, options: Any, en
     href = str(token.attrGet("href") or "")
     if href.startswith(GUIDE_SCHEME):
         slug = href[len(GUIDE_SCHEME) :]
-        return (
-            f'<a href="{html.escape(GUIDE_HREF.format(slug=slug))}" '
-            f'data-guide="{html.escape(slug)}">'
-        )
+        return f'<a href="{html.escape(GUIDE_HREF.format(slug=slug))}" data-guide="{html.escape(slug)}">'
     return self.renderToken(tokens, idx, options, env)
 
 
@@ -185,8 +182,12 @@ class _BodyParser:
             j = self.close_of(i)
             inline = self.tokens[i + 1]
             if inline.content.lstrip().startswith(":::"):
-                self.problem(tok, "body", f"unknown or unclosed container '{inline.content.strip().splitlines()[0]}' "
-                             f"(use one of: {', '.join(CONTAINERS)}; close with ':::')")
+                self.problem(
+                    tok,
+                    "body",
+                    f"unknown or unclosed container '{inline.content.strip().splitlines()[0]}' "
+                    f"(use one of: {', '.join(CONTAINERS)}; close with ':::')",
+                )
             spans, text = self.inline(inline)
             return Block("paragraph", self.render(i, j), text, inlines=spans), j + 1
         if t == "heading_open":
@@ -202,8 +203,7 @@ class _BodyParser:
                 items.append(tuple(self.blocks_until(k + 1, end)))
                 k = end + 1
             text = " ".join(" ".join(b.text for b in item) for item in items)
-            return Block("list", self.render(i, j), text, items=tuple(items),
-                         ordered=t == "ordered_list_open"), j + 1
+            return Block("list", self.render(i, j), text, items=tuple(items), ordered=t == "ordered_list_open"), j + 1
         if t == "blockquote_open":
             j = self.close_of(i)
             children = self.blocks_until(i + 1, j)
@@ -235,7 +235,7 @@ class _BodyParser:
             lists = [b for b in children if b.type == "list"]
             if len(lists) != 1 or len(children) != 1:
                 self.problem(tok, "signals", "a '::: signals' container must hold exactly one list")
-            for item in (lists[0].items if lists else ()):
+            for item in lists[0].items if lists else ():
                 self.body.signals.append(_join(item))
         elif name == "safety":
             if not text:
@@ -283,8 +283,14 @@ class _BodyParser:
                     label = "".join(text_parts)[start:end]
                     if slug is not None:
                         links.append((slug, label, start, end))
-                    spans.append(Span("link", href=href if slug is None else GUIDE_HREF.format(slug=slug),
-                                      guide=slug, children=tuple(inner)))
+                    spans.append(
+                        Span(
+                            "link",
+                            href=href if slug is None else GUIDE_HREF.format(slug=slug),
+                            guide=slug,
+                            children=tuple(inner),
+                        )
+                    )
                     continue
                 k += 1
             return spans, k
@@ -297,8 +303,9 @@ class _BodyParser:
             if not slug:
                 self.problem(inline, "link", "a 'guide:' link needs a slug")
                 continue
-            self.body.links.append(Link(slug, kind, label, condition or None, sentence,
-                                        self.section, self.line(inline)))
+            self.body.links.append(
+                Link(slug, kind, label, condition or None, sentence, self.section, self.line(inline))
+            )
         return tuple(spans), text
 
     # -- scripts -------------------------------------------------------------------------
@@ -323,9 +330,16 @@ class _BodyParser:
                 self.problems.append(Problem(self.file, lines.get(top, line), label, reason))
             return None
         script = Script(
-            id=fields["id"], guide=self.slug, section=self.section, situation=fields["situation"],
-            response=fields["response"], send=fields["send"], trigger=fields["trigger"],
-            instruction=fields["instruction"], safety=fields["safety"], tags=tuple(fields["tags"]),
+            id=fields["id"],
+            guide=self.slug,
+            section=self.section,
+            situation=fields["situation"],
+            response=fields["response"],
+            send=fields["send"],
+            trigger=fields["trigger"],
+            instruction=fields["instruction"],
+            safety=fields["safety"],
+            tags=tuple(fields["tags"]),
         )
         self.env["scripts"][tok.map[0] if tok.map else -1] = script
         self.body.scripts.append(script)

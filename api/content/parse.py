@@ -57,29 +57,60 @@ def parse_guide(raw: bytes, file: str, expected_slug: str | None = None) -> tupl
             problems.append(Problem(file, lines.get(name.split(".")[0]), name, reason))
     slug = meta["slug"] if meta else str(data.get("slug") or expected_slug or "")
     if meta and expected_slug and meta["slug"] != expected_slug:
-        problems.append(Problem(file, lines.get("slug"), "slug",
-                                f"slug '{meta['slug']}' does not match the file name '{expected_slug}.md'"))
+        problems.append(
+            Problem(
+                file,
+                lines.get("slug"),
+                "slug",
+                f"slug '{meta['slug']}' does not match the file name '{expected_slug}.md'",
+            )
+        )
     body, body_problems = parse_body(body_text, slug, file, body_line)
     problems.extend(body_problems)
     if meta and meta["safety_sensitive"]:
         if not body.safety_notes:
-            problems.append(Problem(file, lines.get("safety_sensitive"), "safety",
-                                    "a guide marked safety_sensitive needs a '::: safety' callout"))
+            problems.append(
+                Problem(
+                    file,
+                    lines.get("safety_sensitive"),
+                    "safety",
+                    "a guide marked safety_sensitive needs a '::: safety' callout",
+                )
+            )
         if not any(s["kind"] == "support" for s in meta["sources"]):
-            problems.append(Problem(file, lines.get("sources", lines.get("safety_sensitive")), "sources",
-                                    "a guide marked safety_sensitive needs a source of kind 'support'"))
+            problems.append(
+                Problem(
+                    file,
+                    lines.get("sources", lines.get("safety_sensitive")),
+                    "sources",
+                    "a guide marked safety_sensitive needs a source of kind 'support'",
+                )
+            )
     if not body.scripts and not any(p.field.startswith("script") for p in problems):
         problems.append(Problem(file, None, "scripts", "a guide needs at least one ```script block"))
     if problems or meta is None:
         return None, problems
     related = tuple(Link(s, "related", line=lines.get("related")) for s in meta["related"])
     guide = Guide(
-        slug=meta["slug"], title=meta["title"], summary=meta["summary"], collection=meta["collection"],
-        tags=tuple(meta["tags"]), updated=meta["updated"], byline=meta["byline"],
-        sections=tuple(body.sections), scripts=tuple(body.scripts), links=tuple(body.links) + related,
-        signals=tuple(body.signals), safety_notes=tuple(body.safety_notes),
-        sources=tuple(Source(**s) for s in meta["sources"]), word_count=body.words,
-        reading_time=reading_time(body.words), path=file, digest=hashlib.sha256(raw).hexdigest(),
-        order=meta["order"], editorial_note=meta["editorial_note"], safety_sensitive=meta["safety_sensitive"],
+        slug=meta["slug"],
+        title=meta["title"],
+        summary=meta["summary"],
+        collection=meta["collection"],
+        tags=tuple(meta["tags"]),
+        updated=meta["updated"],
+        byline=meta["byline"],
+        sections=tuple(body.sections),
+        scripts=tuple(body.scripts),
+        links=tuple(body.links) + related,
+        signals=tuple(body.signals),
+        safety_notes=tuple(body.safety_notes),
+        sources=tuple(Source(**s) for s in meta["sources"]),
+        word_count=body.words,
+        reading_time=reading_time(body.words),
+        path=file,
+        digest=hashlib.sha256(raw).hexdigest(),
+        order=meta["order"],
+        editorial_note=meta["editorial_note"],
+        safety_sensitive=meta["safety_sensitive"],
     )
     return guide, []

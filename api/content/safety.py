@@ -20,7 +20,8 @@ DANGER_PATTERNS: dict[str, str] = {
     r"|\bchok\w*|\bstrangl\w*|\bweapon\w*|\bgun\b|\bknife\b|\bkill\w*|\bhurt(?:s|ing)? me physically\b",
     "abuse": r"\babus\w*",
     "fear": r"\bafraid\b|\bscared\b|\bfrighten\w*|\bterrified\b|\bfear\w*|\bin danger\b|\bdangerous\b",
-    "control": r"(?<!self )(?<!self-)\bcontrol(?:s|led|ling)?\b|\bcoerci\w*|\bwon'?t let me\b|\bmonitor\w*|\bchecks my phone\b",
+    "control": r"(?<!self )(?<!self-)\bcontrol(?:s|led|ling)?\b|\bcoerci\w*|\bwon'?t let me\b"
+    r"|\bmonitor\w*|\bchecks my phone\b",
     "safety": r"\bis it safe\b|\bnot safe\b|\bunsafe\b|\bsafe to\b",
 }
 _COMPILED = {kind: re.compile(rx, re.IGNORECASE) for kind, rx in DANGER_PATTERNS.items()}

@@ -74,9 +74,7 @@ class RetiredSchema(_Strict):
 
 
 class RedirectsSchema(_Strict):
-    renamed = fields.Dict(
-        keys=fields.String(validate=SLUG), values=fields.String(validate=SLUG), load_default=dict
-    )
+    renamed = fields.Dict(keys=fields.String(validate=SLUG), values=fields.String(validate=SLUG), load_default=dict)
     retired = fields.List(fields.Nested(RetiredSchema), load_default=list)
 
 

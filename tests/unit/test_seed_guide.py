@@ -6,11 +6,11 @@ tests/fixtures/no-contact-rule.seed.txt is a copy of the guide as published on t
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from api.content import Corpus, Guide
-from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -91,8 +91,14 @@ def test_three_scripts_with_their_fields(guide: Guide) -> None:
     assert statement.response.startswith("I am not doing this to punish you.")
     closure = by_id["i-just-need-closure"]
     assert (closure.situation, closure.trigger, closure.instruction) == (
-        "When you want to send", "I just need closure.", "Try writing, but not sending")
-    assert closure.response == "I want contact because my body wants relief. Contact has not given me stable repair before."
+        "When you want to send",
+        "I just need closure.",
+        "Try writing, but not sending",
+    )
+    assert (
+        closure.response
+        == "I want contact because my body wants relief. Contact has not given me stable repair before."
+    )
     assert closure.send is False
     reply = by_id["they-text-i-miss-you"]
     assert (reply.situation, reply.trigger, reply.send) == ("When they text", "I miss you.", True)

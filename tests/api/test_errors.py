@@ -1,0 +1,87 @@
+"""One error shape for every 4xx and 5xx, tested directly."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.exceptions import BadRequest
+
+from api.app import create_app
+
+SHAPE = {"status", "title", "detail"}
+
+
+@pytest.fixture(scope="module")
+def error_app(tmp_path_factory):
+    app = create_app(
+        {
+            "TESTING": False,
+            "PROPAGATE_EXCEPTIONS": False,
+            "CONTENT_CACHE": str(tmp_path_factory.mktemp("c") / "c.pickle"),
+        }
+    )
+
+    @app.get("/v1/_test/bad-request")
+    def bad_request():
+        raise BadRequest("Broken input.")
+
+    @app.get("/v1/_test/crash")
+    def crash():
+        raise RuntimeError("secret internal detail at /work/main/api/x.py")
+
+    return app
+
+
+def check_shape(r, status: int) -> dict:
+    assert r.status_code == status
+    assert r.headers["Content-Type"] == "application/json"
+    body = r.get_json()
+    assert SHAPE <= set(body) <= SHAPE | {"errors"}
+    assert body["status"] == status and body["title"] and body["detail"]
+    return body
+
+
+def test_400(error_app) -> None:
+    check_shape(error_app.test_client().get("/v1/_test/bad-request"), 400)
+
+
+def test_404(error_app) -> None:
+    body = check_shape(error_app.test_client().get("/v1/nothing-here"), 404)
+    assert body["title"] == "Not Found"
+
+
+def test_405_keeps_allow(error_app) -> None:
+    r = error_app.test_client().delete("/v1/guides/no-contact-rule")
+    check_shape(r, 405)
+    assert "GET" in r.headers["Allow"]
+
+
+def test_410(error_app) -> None:
+    check_shape(error_app.test_client().get("/v1/guides/make-them-miss-you"), 410)
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/v1/guides?colection=x", "colection"),
+        ("/v1/guides?page=abc", "page"),
+        ("/v1/guides?page_size=1000", "page_size"),
+        ("/v1/guides?sort=random", "sort"),
+        ("/v1/guides?updated_since=yesterday", "updated_since"),
+        ("/v1/guides?collection=Bad%20Slug", "collection"),
+        ("/v1/scripts?send=maybe", "send"),
+        ("/v1/guides/no-contact-rule?page=1", "page"),
+        ("/v1/collections?x=1", "x"),
+    ],
+)
+def test_422_names_the_parameter(error_app, url, param) -> None:
+    body = check_shape(error_app.test_client().get(url), 422)
+    assert param in body["errors"]["query"]
+    assert param in body["detail"]
+
+
+def test_500_hides_internals(error_app) -> None:
+    r = error_app.test_client().get("/v1/_test/crash")
+    body = check_shape(r, 500)
+    text = r.get_data(as_text=True)
+    assert "secret" not in text and "/work" not in text and "Traceback" not in text
+    assert body["detail"] == "Internal Server Error"
