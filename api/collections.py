@@ -17,7 +17,7 @@ blp = Blueprint("collections", __name__, url_prefix="/v1/collections", descripti
 
 @blp.route("")
 class Collections(MethodView):
-    @blp.arguments(EmptyArgsSchema, **QUERY)
+    @blp.arguments(EmptyArgsSchema(), **QUERY)
     @blp.response(200, CollectionSchema(many=True))
     def get(self, _args: dict) -> ResponseReturnValue:
         """List collections"""
@@ -29,7 +29,7 @@ class Collections(MethodView):
 
 @blp.route("/<slug>")
 class CollectionBySlug(MethodView):
-    @blp.arguments(EmptyArgsSchema, **QUERY)
+    @blp.arguments(EmptyArgsSchema(), **QUERY)
     @blp.response(200, CollectionDetailSchema)
     def get(self, _args: dict, slug: str) -> ResponseReturnValue:
         """Get a collection with its guides in order"""

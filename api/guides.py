@@ -29,6 +29,12 @@ _REDIRECT = {"description": "The guide was renamed: follow Location to its new s
 _GONE = {"description": "The guide was retired", "schema": ErrorSchema}
 
 
+def _field_names(args: dict[str, Any]) -> tuple[str, ...] | None:
+    """The sparse fieldset asked for, without repeats, in the order asked."""
+    names = args.pop("fields_", None)
+    return tuple(dict.fromkeys(names)) if names else None
+
+
 def _sort_key(sort: str):
     if sort.lstrip("-") == "title":
         return lambda g: (g.title.casefold(), g.slug)
@@ -37,7 +43,7 @@ def _sort_key(sort: str):
 
 @blp.route("")
 class Guides(MethodView):
-    @blp.arguments(GuideListArgsSchema, **QUERY)
+    @blp.arguments(GuideListArgsSchema(), **QUERY)
     @blp.response(
         200,
         GuidePageSchema,
@@ -50,6 +56,7 @@ class Guides(MethodView):
         next/prev links are in the body and in the Link header.
         """
         c = corpus()
+        args["fields"] = _field_names(args)
 
         def select() -> list:
             guides = list(c.guides.values())
@@ -72,7 +79,7 @@ class Guides(MethodView):
 
 @blp.route("/<slug>")
 class GuideBySlug(MethodView):
-    @blp.arguments(GuideArgsSchema, **QUERY)
+    @blp.arguments(GuideArgsSchema(), **QUERY)
     @blp.response(200, GuideSchema)
     @blp.alt_response(308, **_REDIRECT)
     @blp.alt_response(410, **_GONE)
@@ -86,14 +93,15 @@ class GuideBySlug(MethodView):
         if not isinstance(g, Guide):
             return g  # redirect
         c = corpus()
+        names = _field_names(args)
         return cached_json(
-            ("guide", slug, args["fields"]), lambda: serialize.pick(serialize.guide(g, c), args["fields"]), g.updated
+            ("guide", slug, names), lambda: serialize.pick(serialize.guide(g, c), names), g.updated
         )
 
 
 @blp.route("/<slug>/sections")
 class GuideSections(MethodView):
-    @blp.arguments(EmptyArgsSchema, **QUERY)
+    @blp.arguments(EmptyArgsSchema(), **QUERY)
     @blp.response(200, SectionSchema(many=True))
     @blp.alt_response(308, **_REDIRECT)
     @blp.alt_response(410, **_GONE)
@@ -107,7 +115,7 @@ class GuideSections(MethodView):
 
 @blp.route("/<slug>/sections/<anchor>")
 class GuideSection(MethodView):
-    @blp.arguments(EmptyArgsSchema, **QUERY)
+    @blp.arguments(EmptyArgsSchema(), **QUERY)
     @blp.response(200, SectionSchema)
     @blp.alt_response(308, **_REDIRECT)
     @blp.alt_response(410, **_GONE)

@@ -12,7 +12,7 @@ blp = Blueprint("meta", __name__, url_prefix="/v1", description="Service status.
 
 
 @blp.route("/health")
-@blp.arguments(EmptyArgsSchema, **QUERY)
+@blp.arguments(EmptyArgsSchema(), **QUERY)
 @blp.response(200, HealthSchema)
 def health(_args: dict) -> ResponseReturnValue:
     """Liveness: the process answers and has content loaded"""

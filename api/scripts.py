@@ -19,7 +19,7 @@ blp = Blueprint("scripts", __name__, url_prefix="/v1/scripts", description="Scri
 
 @blp.route("")
 class Scripts(MethodView):
-    @blp.arguments(ScriptListArgsSchema, **QUERY)
+    @blp.arguments(ScriptListArgsSchema(), **QUERY)
     @blp.response(200, ScriptPageSchema)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
         """List scripts
@@ -50,7 +50,7 @@ class Scripts(MethodView):
 
 @blp.route("/<script_id>")
 class ScriptById(MethodView):
-    @blp.arguments(EmptyArgsSchema, **QUERY)
+    @blp.arguments(EmptyArgsSchema(), **QUERY)
     @blp.response(200, ScriptSchema)
     def get(self, _args: dict, script_id: str) -> ResponseReturnValue:
         """Get one script by id, with its guide slug and section anchor"""
