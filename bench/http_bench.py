@@ -68,7 +68,7 @@ def main() -> None:
         with urllib.request.urlopen(base + "/v1/guides/no-contact-rule") as r:
             etag = r.headers["ETag"]
         runs: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in CASES}
-        for name, path, conditional in CASES:
+        for _name, path, conditional in CASES:
             wrk(base + path, 2, a.connections, {"If-None-Match": etag} if conditional else {})  # warm-up
         # Interleaved rounds, median of each: a burst of noise on the machine hits every endpoint alike.
         for _ in range(a.rounds):
