@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,9 +11,12 @@ from flask_smorest import Api as _Api
 
 from api import collections, errors, guides, meta, scripts
 from api.config import from_env
+from api.content import ContentInvalid
 from api.http import ResponseCache
 from api.schemas import ErrorSchema
 from api.store import ContentStore
+
+log = logging.getLogger(__name__)
 
 API_TITLE = "Love Patterns content API"
 API_VERSION = "1.0.0"
@@ -62,7 +66,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
 
     store = ContentStore(app.config["CONTENT_DIR"], app.config["CONTENT_CACHE"])
-    store.load()
+    try:
+        store.load()
+    except ContentInvalid as exc:
+        # Start anyway: content endpoints answer 503 and `content validate` can say what is wrong.
+        log.error("no valid content to serve: %s", exc)
     app.extensions["lp"] = State(store)
 
     api = Api(app)

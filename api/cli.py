@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from api.config import ROOT
+from api.content import ContentInvalid
 
 content_cli = AppGroup("content", help="Check and build the guides under content/.")
 spec_cli = AppGroup("spec", help="The OpenAPI document.")
@@ -40,15 +41,20 @@ def validate_command(path: str | None) -> None:
 @content_cli.command("build")
 def build_command() -> None:
     """Parse the content into the cache the server starts from."""
-    from api.content import load_corpus
-
+    store = current_app.extensions["lp"].store
     started = time.perf_counter()
-    corpus, problems = load_corpus(current_app.config["CONTENT_DIR"], current_app.config["CONTENT_CACHE"])
-    errors = [p for p in problems if p.severity == "error"]
+    try:
+        corpus = store.load()  # parses what changed, writes the cache and the last good snapshot
+    except ContentInvalid:
+        corpus = None
+    errors = [p for p in store.problems if p.severity == "error"]
     for p in errors:
         click.echo(str(p), err=True)
-    click.echo(f"built {len(corpus.guides)} guides in {time.perf_counter() - started:.2f}s")
-    sys.exit(1 if errors else 0)
+    if errors:
+        click.echo("content has errors; nothing was built (the last good version stays in place)", err=True)
+        sys.exit(1)
+    assert corpus is not None
+    click.echo(f"built {len(corpus.guides)} guides (version {corpus.version}) in {time.perf_counter() - started:.2f}s")
 
 
 def spec_json(app: Flask) -> str:

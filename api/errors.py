@@ -76,6 +76,15 @@ def abort(status: int, detail: str, errors: Any = None) -> None:
     raise exc
 
 
+def handle_content_unavailable(exc: Exception) -> ResponseReturnValue:
+    return error_response(
+        503, "The content is not available right now. Try again shortly.", headers={"Retry-After": "30"}
+    )
+
+
 def register(app: Flask) -> None:
+    from api.store import ContentUnavailable
+
+    app.register_error_handler(ContentUnavailable, handle_content_unavailable)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

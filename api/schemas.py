@@ -228,7 +228,9 @@ class SafetyNoticeSchema(Schema):
 
 class HealthSchema(Schema):
     status = fields.String(required=True, metadata=_d("Always 'ok' when the process answers", "ok"))
-    content_version = fields.String(required=True, metadata=_d("Digest of the content being served"))
+    content_version = fields.String(
+        required=True, allow_none=True, metadata=_d("Digest of the content being served; null before any")
+    )
 
 
 # -- query arguments ------------------------------------------------------------------------------

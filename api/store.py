@@ -17,6 +17,10 @@ from api.content import ContentInvalid, Corpus, Problem, load_corpus
 log = logging.getLogger(__name__)
 
 
+class ContentUnavailable(RuntimeError):
+    """No valid content has been loaded yet (and there is no last good version to fall back on)."""
+
+
 class ContentStore:
     def __init__(self, content_dir: str, cache_path: str) -> None:
         self.content_dir = content_dir
@@ -31,8 +35,12 @@ class ContentStore:
     def corpus(self) -> Corpus:
         corpus = self._corpus
         if corpus is None:
-            raise RuntimeError("content not loaded")
+            raise ContentUnavailable("no valid content is loaded")
         return corpus
+
+    @property
+    def version(self) -> str | None:
+        return self._corpus.version if self._corpus is not None else None
 
     def load(self) -> Corpus:
         """Load the content folder; on errors keep (or restore) the last good corpus."""
