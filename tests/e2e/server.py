@@ -32,7 +32,10 @@ def gunicorn(
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [str(GUNICORN), "-c", "gunicorn.conf.py", *args, "api.wsgi:app"],
-        cwd=ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=environ,
+        stdout=out,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

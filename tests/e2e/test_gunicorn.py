@@ -11,8 +11,12 @@ import pytest
 from tests.e2e.server import gunicorn
 
 pytestmark = pytest.mark.e2e
-URLS = ["/v1/guides/no-contact-rule", "/v1/guides?page_size=5&sort=title", "/v1/scripts?send=true",
-        "/v1/collections/breakup-recovery"]
+URLS = [
+    "/v1/guides/no-contact-rule",
+    "/v1/guides?page_size=5&sort=title",
+    "/v1/scripts?send=true",
+    "/v1/collections/breakup-recovery",
+]
 # Each access-log line names the worker pid that served the request.
 ACCESS = ["--access-logformat", 'pid=%(p)s "%(r)s" %(s)s']
 
