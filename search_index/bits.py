@@ -1,0 +1,111 @@
+"""Document sets as Python ints (bit d set = docnum d matches): unions, filters and facet counts
+in C (`|`, `&`, `int.bit_count`) instead of a Python loop per matching document."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.reading import TermNotFound
+
+
+def from_ids(ids: Iterable[int], size: int) -> int:
+    buf = bytearray((size >> 3) + 1)
+    for d in ids:
+        buf[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(buf, "little")
+
+
+def to_ids(bits: int) -> list[int]:
+    """The docnums in a bitset, ascending."""
+    out = []
+    data = bits.to_bytes((bits.bit_length() >> 3) + 1, "little")
+    for i, byte in enumerate(data):
+        if byte:
+            base = i << 3
+            out.extend(base + j for j in range(8) if byte >> j & 1)
+    return out
+
+
+_LEAF_INTERNALS = ("_read_ids", "_read_weights", "_next_block", "_blocklength", "_lastblock", "_ids", "_weights", "_i")
+
+
+def postings(reader: Any, field: str, text: str, weights: bool = False) -> tuple[list[int], list[float]]:
+    """All docnums of a term (and their weights when asked), read a block at a time.
+
+    Whoosh's generic `all_ids()` makes several Python calls per posting; this reads each block's
+    arrays whole. It relies on whoosh3's W3LeafMatcher internals (pinned version; a test compares
+    it with Whoosh's own matcher), and falls back to the public matcher API for any other matcher.
+    """
+    try:
+        m = reader.postings(field, text)
+    except TermNotFound:
+        return [], []
+    ids: list[int] = []
+    ws: list[float] = []
+    if not all(hasattr(m, a) for a in _LEAF_INTERNALS):
+        while m.is_active():
+            ids.append(m.id())
+            if weights:
+                ws.append(m.weight())
+            m.next()
+        return ids, ws
+    while m.is_active():
+        if m._ids is None:
+            m._read_ids()
+        ids.extend(m._ids[m._i : m._blocklength])
+        if weights:
+            if m._weights is None:
+                m._read_weights()
+            ws.extend(m._weights[m._i : m._blocklength])
+        if m._lastblock:
+            break
+        m._next_block()
+    return ids, ws
+
+
+def posting_ids(reader: Any, field: str, text: str) -> list[int]:
+    return postings(reader, field, text)[0]
+
+
+class BitsetCache:
+    """Bitsets of terms (read once per index version, least recently used out) and of queries."""
+
+    def __init__(self, searcher: Any, size: int, max_terms: int = 4096) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.size = size
+        self.max_terms = max_terms
+        self._terms: dict[tuple[str, str], int] = {}
+
+    def term(self, field: str, text: str) -> int:
+        return self._cached((field, text), lambda: from_ids(posting_ids(self.reader, field, text), self.size))
+
+    def _cached(self, key: tuple[str, str], make: Callable[[], int]) -> int:
+        bits = self._terms.pop(key, None)  # pop + set keeps recently used entries at the end
+        if bits is None:
+            bits = make()
+        self._terms[key] = bits
+        if len(self._terms) > self.max_terms:
+            del self._terms[next(iter(self._terms))]
+        return bits
+
+    def query(self, q: wq.Query) -> int:
+        """The documents a query matches (scores aside), built from term bitsets where possible."""
+        if isinstance(q, wq.Term):
+            return self.term(q.fieldname, q.text)
+        if isinstance(q, wq.Or):
+            bits = 0
+            for sub in q.subqueries:
+                bits |= self.query(sub)
+            return bits
+        if isinstance(q, wq.And):
+            bits = -1
+            for sub in q.subqueries:
+                bits &= self.query(sub)
+            return max(bits, 0)
+        if isinstance(q, wq.AndMaybe):
+            return self.query(q.a)
+        # Phrases and anything else: Whoosh's own matcher (phrases check positions), cached too.
+        return self._cached(("", repr(q)), lambda: from_ids(self.searcher.docs_for_query(q), self.size))

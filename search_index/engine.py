@@ -1,0 +1,320 @@
+"""Searching: one open index per process, reopened when the `current` pointer changes.
+
+Each request stats the pointer (one system call). When it names another directory, a fresh
+Whoosh index and searcher are opened and the old searcher is closed once no request uses it.
+`Searcher.refresh()` is never used: in whoosh forks after 2.7.4 it can return duplicate documents
+after segments merge. A fork (gunicorn with preload_app) is detected by pid and reopens too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import collectors, index
+
+from search_index.bits import BitsetCache, from_ids, to_ids
+from search_index.build import META, POINTER
+from search_index.query import ParsedQuery, Plan, build_query, parse_query, words_of
+from search_index.schema import DOC_TYPES, TEXT_FIELD
+from search_index.score import ImpactCache, top_k
+from search_index.snippets import snippet
+from search_index.vocab import Vocab
+
+CACHE_ENTRIES = 2048  # results kept per open index, least recently used out
+FILTER_CACHE = 64
+TIME_LIMIT = 2.0  # seconds; a safety net only, the query guard already bounds the work
+MAX_DEPTH = 1000  # page * page_size: deeper paging is refused (scoring cost grows with depth)
+FACET_LIMIT = 20  # values per facet in a response
+SUGGEST_TERMS_MIN_DF = 2
+
+
+class IndexMissing(RuntimeError):
+    """No index has been built (or the live one cannot be opened)."""
+
+
+@dataclass(eq=False)
+class OpenIndex:
+    """One opened index directory: Whoosh searcher, facet arrays, vocabulary, results cache."""
+
+    name: str
+    ix: Any
+    searcher: Any
+    version: str
+    types: list[str]
+    collections: list[str]
+    tags: list[tuple[str, ...]]
+    vocab: Vocab
+    titles: list[tuple[str, str, tuple[str, ...]]]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    cache: OrderedDict[tuple, dict[str, Any]] = field(default_factory=OrderedDict)
+    filters: OrderedDict[tuple, frozenset[int]] = field(default_factory=OrderedDict)
+    users: int = 0
+    retired: bool = False
+    bits: BitsetCache | None = None
+    impacts: ImpactCache | None = None
+    facet_bits: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, path: Path) -> OpenIndex:
+        meta = json.loads((path / META).read_text(encoding="utf-8"))
+        ix = index.open_dir(str(path), readonly=True)
+        searcher = ix.searcher()
+        titles = [(slug, title, tuple(words_of(title))) for slug, title in meta["titles"]]
+        oi = cls(
+            name=path.name, ix=ix, searcher=searcher, version=meta["version"],
+            types=[DOC_TYPES[t] for t in meta["types"]], collections=[sys.intern(c) for c in meta["collections"]],
+            tags=[tuple(sys.intern(t) for t in ts) for ts in meta["tags"]], vocab=Vocab(meta["vocab"]),
+            titles=titles,
+        )
+        n = len(oi.types)
+        oi.bits = BitsetCache(searcher, n)
+        oi.impacts = ImpactCache(searcher, TEXT_FIELD, n)
+        # One bitset per facet value: a facet count is then `bin(matched & value_bits).count`.
+        for name, values in (("type", oi.types), ("collection", oi.collections), ("tag", oi.tags)):
+            ids: dict[str, list[int]] = {}
+            for d, v in enumerate(values):
+                for one in (v if isinstance(v, tuple) else (v,)):
+                    ids.setdefault(one, []).append(d)
+            oi.facet_bits[name] = {v: from_ids(ds, n) for v, ds in ids.items()}
+        return oi
+
+    def close(self) -> None:
+        self.searcher.close()
+        self.ix.close()
+
+    def filter_bits(self, types: tuple[str, ...], collection: str | None, tag: str | None) -> int:
+        bits = -1
+        if types:
+            bits &= sum(self.facet_bits["type"].get(t, 0) for t in set(types))
+        if collection:
+            bits &= self.facet_bits["collection"].get(collection, 0)
+        if tag:
+            bits &= self.facet_bits["tag"].get(tag, 0)
+        return max(bits, 0)
+
+    def filter_set(self, types: tuple[str, ...], collection: str | None, tag: str | None) -> frozenset[int] | None:
+        """Docnums allowed by the filters, cached per index (they do not depend on the query)."""
+        if not types and not collection and not tag:
+            return None
+        key = (types, collection, tag)
+        found = self.filters.get(key)
+        if found is None:
+            found = frozenset(
+                d for d in range(len(self.types))
+                if (not types or self.types[d] in types)
+                and (not collection or self.collections[d] == collection)
+                and (not tag or tag in self.tags[d])
+            )
+            self.filters[key] = found
+            if len(self.filters) > FILTER_CACHE:
+                self.filters.popitem(last=False)
+        return found
+
+
+class SearchEngine:
+    """Searches the live index under `root`; safe to create before a fork (opens lazily)."""
+
+    def __init__(self, root: str | Path, cache_entries: int = CACHE_ENTRIES) -> None:
+        self.root = Path(root)
+        self.cache_entries = cache_entries
+        self._lock = threading.Lock()
+        self._open: OpenIndex | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self._pid = os.getpid()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def _pointer_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.root / POINTER)
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def _current(self) -> OpenIndex:
+        stamp = self._pointer_stamp()
+        pid = os.getpid()
+        if stamp is not None and stamp == self._stamp and pid == self._pid and self._open is not None:
+            return self._open
+        with self._lock:
+            if pid != self._pid:
+                # Forked: the parent's file handles are shared with it; open our own.
+                self._open, self._stamp, self._pid = None, None, pid
+            if stamp is None:
+                raise IndexMissing("No search index has been built.")
+            if stamp != self._stamp or self._open is None:
+                name = (self.root / POINTER).read_text(encoding="utf-8").strip()
+                if self._open is None or self._open.name != name:
+                    try:
+                        fresh = OpenIndex.open(self.root / name)
+                    except (OSError, ValueError, KeyError) as exc:
+                        if self._open is not None:
+                            return self._open  # keep serving the last good index
+                        raise IndexMissing(f"The search index cannot be opened: {type(exc).__name__}") from exc
+                    old, self._open = self._open, fresh
+                    if old is not None:
+                        self._retire(old)
+                self._stamp = stamp
+            return self._open
+
+    def _retire(self, old: OpenIndex) -> None:
+        old.retired = True
+        if old.users == 0:
+            old.close()
+
+    @contextmanager
+    def lease(self) -> Iterator[OpenIndex]:
+        """The live index, kept open until the block ends even if a new build swaps in meanwhile."""
+        oi = self._current()
+        with self._lock:
+            oi.users += 1
+        try:
+            yield oi
+        finally:
+            with self._lock:
+                oi.users -= 1
+                if oi.retired and oi.users == 0:
+                    oi.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._open is not None:
+                self._retire(self._open)
+                self._open, self._stamp = None, None
+
+    def info(self) -> dict[str, Any]:
+        with self.lease() as oi:
+            return {"name": oi.name, "version": oi.version, "docs": len(oi.types)}
+
+    # -- search ------------------------------------------------------------------------------
+    def search(self, q: str | ParsedQuery, *, types: tuple[str, ...] = (), collection: str | None = None,
+               tag: str | None = None, page: int = 1, page_size: int = 10, facets: bool = True) -> dict[str, Any]:
+        """One page of hits, the total, facet counts over all hits, did-you-mean, time taken (ms)."""
+        started = time.perf_counter()
+        parsed = q if isinstance(q, ParsedQuery) else parse_query(q)
+        types = tuple(sorted(set(types)))
+        page_size = max(1, page_size)
+        page = max(1, min(page, MAX_DEPTH // page_size))
+        with self.lease() as oi:
+            key = (parsed, types, collection, tag, page, page_size, facets)
+            with oi.lock:
+                hit = oi.cache.get(key)
+                if hit is not None:
+                    oi.cache.move_to_end(key)
+            if hit is not None:
+                return {**hit, "cached": True, "took_ms": _ms(started)}
+            with oi.lock:  # a Whoosh searcher is not meant for concurrent use
+                result = self._search(oi, parsed, types, collection, tag, page, page_size, facets)
+                oi.cache[key] = result
+                if len(oi.cache) > self.cache_entries:
+                    oi.cache.popitem(last=False)
+        return {**result, "cached": False, "took_ms": _ms(started)}
+
+    def _search(self, oi: OpenIndex, parsed: ParsedQuery, types: tuple[str, ...], collection: str | None,
+                tag: str | None, page: int, page_size: int, facets: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "query": {"normalized": parsed.normalized, "words": list(parsed.words),
+                      "phrases": [" ".join(p) for p in parsed.phrases], "prefix": parsed.prefix},
+            "index_version": oi.version, "total": 0, "page": page, "page_size": page_size, "pages": 1,
+            "did_you_mean": None,
+            "facets": {"type": [], "collection": [], "tag": []}, "hits": [],
+        }
+        if parsed.empty:
+            return out
+        plan = build_query(parsed, oi.vocab)
+        if plan.query is None:
+            return out
+        allowed = oi.filter_set(types, collection, tag)
+        s = oi.searcher
+        # The whole result set as a bitset (term bitsets are cached per index): total and facets
+        # without scoring or visiting each matching document in Python.
+        assert oi.bits is not None
+        matched = oi.bits.query(plan.query)
+        if allowed is not None:
+            matched &= oi.filter_bits(types, collection, tag)
+        total = matched.bit_count()
+        out["total"], out["pages"] = total, max(1, math.ceil(total / page_size))
+        if facets and total:
+            out["facets"] = {name: _counts({v: (matched & b).bit_count() for v, b in values.items()})
+                             for name, values in oi.facet_bits.items()}
+        start = (page - 1) * page_size
+        if start < total:
+            ranked = self._rank(oi, plan, matched, allowed, start + page_size)
+            marked = frozenset(plan.exact | oi.vocab.surface(plan.terms))
+            for score, docnum in ranked[start : start + page_size]:
+                out["hits"].append(_hit(s.stored_fields(docnum), score, marked))
+        if plan.corrections:
+            # Only words missing from the index are corrected, so this is also the "finds little" case.
+            fixed = [plan.corrections.get(w, w) for w in parsed.words]
+            out["did_you_mean"] = " ".join(fixed + ['"' + " ".join(p) + '"' for p in parsed.phrases])
+        return out
+
+    def _rank(self, oi: OpenIndex, plan: Plan, matched: int, allowed: frozenset[int] | None,
+              k: int) -> list[tuple[float, int]]:
+        """The best k (score, docnum): cached impacts for term queries, Whoosh for the rest."""
+        assert oi.impacts is not None and plan.query is not None
+        if plan.weighted:
+            required = allowed
+            if plan.phrases:
+                required = frozenset(to_ids(matched))  # phrase (and filter) matches only
+            return top_k(oi.impacts, plan.weighted.items(), k, required)[0]
+        # Only stop words ("what if"): Whoosh's own collector, under a time limit as a safety net.
+        s = oi.searcher
+        top = s.collector(limit=k, filter=set(allowed) if allowed is not None else None)
+        timed = collectors.TimeLimitCollector(top, TIME_LIMIT, use_alarm=False)
+        try:
+            s.search_with_collector(plan.query, timed)
+        except collectors.TimeLimit:
+            pass
+        return timed.results().top_n
+
+    # -- suggest -----------------------------------------------------------------------------
+    def suggest(self, q: str, limit: int = 8) -> dict[str, Any]:
+        """Completions of the last word, to guide titles and frequent terms."""
+        started = time.perf_counter()
+        parsed = parse_query(q)
+        words = [w for p in parsed.phrases for w in p] + list(parsed.words)
+        items: list[dict[str, Any]] = []
+        if words:
+            head, last = words[:-1], words[-1]
+            with self.lease() as oi:
+                for slug, title, tw in oi.titles:
+                    if all(w in tw for w in head) and any(t.startswith(last) for t in tw):
+                        items.append({"type": "guide", "text": title, "guide": slug})
+                items.sort(key=lambda i: len(i["text"]))
+                items = items[: max(1, limit // 2)] if len(last) < 3 else items[:limit]
+                known = [w for w in oi.vocab.completions(last, limit * 2) if oi.vocab.df(w) >= SUGGEST_TERMS_MIN_DF]
+                for w in known:
+                    if len(items) >= limit:
+                        break
+                    items.append({"type": "term", "text": " ".join([*head, w]), "guide": None})
+        return {"query": q, "items": items[:limit], "took_ms": _ms(started)}
+
+
+def _counts(counts: dict[str, int]) -> list[dict[str, Any]]:
+    ranked = sorted(((v, n) for v, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))
+    return [{"value": v, "count": n} for v, n in ranked[:FACET_LIMIT]]
+
+
+def _hit(stored: dict[str, Any], score: float, marked: frozenset[str]) -> dict[str, Any]:
+    kind = stored["type"]
+    text = f"{stored.get('summary', '')}\n{stored.get('body', '')}" if kind == "guide" else stored.get("body", "")
+    return {
+        "type": kind, "guide": stored["guide"], "anchor": stored.get("anchor"), "script": stored.get("script"),
+        "title": stored["title"], "guide_title": stored["guide_title"], "collection": stored["collection"],
+        "score": round(float(score), 4), "snippet": snippet(text, marked),
+    }
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)

@@ -1,0 +1,190 @@
+"""The user-query guard and the query builder: pure functions, no index access.
+
+Users never reach Whoosh's query language. `parse_query` keeps words and quoted phrases and drops
+everything else (field names, wildcards, regexes, operators, control characters), so no input can
+ask for `title:*` or a regex over the lexicon. `build_query` turns the parsed words into Whoosh
+query objects directly; typo and prefix expansions come from a `Vocabulary` with hard caps, so the
+work a query can cause is bounded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from whoosh import query as wq
+from whoosh.analysis import STOP_WORDS
+
+from search_index.schema import EXACT_ANALYZER, PHRASE_BOOST, PHRASE_FIELD, STEM_ANALYZER, TEXT_FIELD
+
+MAX_QUERY_CHARS = 200  # longer input is refused (a 422 at the API), never truncated silently
+MAX_WORDS = 10
+MAX_PHRASES = 3
+MAX_PHRASE_WORDS = 8
+MIN_PREFIX = 3  # shorter last words are matched as typed, not completed
+PREFIX_EXPANSIONS = 8  # most frequent completions of the last word
+FUZZY_MIN_LEN = 5  # typo tolerance for words of 5+ letters
+FUZZY_EXPANSIONS = 3
+# Discounts for words the user did not type exactly.
+FUZZY_WEIGHT = {1: 0.8, 2: 0.5}
+PREFIX_WEIGHT = 0.6
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
+_SPACE = re.compile(r"\s+")
+
+
+class QueryTooLong(ValueError):
+    """The query is longer than MAX_QUERY_CHARS."""
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What is left of a user's query after the guard: words, quoted phrases, and a prefix."""
+
+    words: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+    prefix: str | None = None  # the last word, completed for search-as-you-type
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.phrases
+
+    @property
+    def normalized(self) -> str:
+        """A canonical form: the cache key and what the response echoes."""
+        parts = [" ".join(self.words)] + ['"' + " ".join(p) + '"' for p in self.phrases]
+        return " ".join(p for p in parts if p) + ("*" if self.prefix else "")
+
+
+def clean(text: str) -> str:
+    """NFKC, control and format characters to spaces, curly quotes to straight, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
+    return _SPACE.sub(" ", text)
+
+
+def words_of(text: str) -> list[str]:
+    """Words as the unstemmed field sees them (lower case, accents folded)."""
+    return [t.text for t in EXACT_ANALYZER(text)]
+
+
+def parse_query(text: str, max_chars: int = MAX_QUERY_CHARS) -> ParsedQuery:
+    """Guard a user's query: keep words and balanced "quoted phrases"; drop any other syntax."""
+    if len(text) > max_chars:
+        raise QueryTooLong(f"The query is longer than {max_chars} characters.")
+    cleaned = clean(text)
+    parts = cleaned.split('"')
+    # Odd-numbered parts are inside quotes; with an unbalanced quote the last part is plain words.
+    balanced = len(parts) % 2 == 1
+    words: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+    for i, part in enumerate(parts):
+        in_quotes = i % 2 == 1 and (balanced or i < len(parts) - 1)
+        found = words_of(part)
+        if in_quotes and len(found) > 1:
+            if len(phrases) < MAX_PHRASES:
+                phrases.append(tuple(found[:MAX_PHRASE_WORDS]))
+        else:
+            words.extend(found)
+    words = list(dict.fromkeys(words))[:MAX_WORDS]
+    prefix = None
+    # Complete the last word only while it is being typed: the query ends inside it (no space,
+    # punctuation or quote after it).
+    last_part = parts[-1]
+    if words and last_part[-1:].isalnum() and (balanced or len(parts) == 1):
+        tail = words_of(last_part)
+        if tail and tail[-1] == words[-1] and len(tail[-1]) >= MIN_PREFIX and tail[-1] not in STOP_WORDS:
+            prefix = tail[-1]
+    if not balanced and len(parts) > 1 and parts[-1].strip():
+        prefix = None  # an unbalanced quote: the tail is plain words, not typed-ahead
+    return ParsedQuery(tuple(words), tuple(dict.fromkeys(phrases)), prefix)
+
+
+class Vocabulary(Protocol):
+    """Lookups in the unstemmed field's vocabulary (document frequencies)."""
+
+    def df(self, word: str) -> int: ...
+
+    def completions(self, prefix: str, limit: int) -> list[str]: ...
+
+    def corrections(self, word: str, maxdist: int, limit: int) -> list[tuple[str, int]]: ...
+
+
+@dataclass
+class Plan:
+    """The Whoosh query for a parsed query, with what was guessed on the way."""
+
+    query: wq.Query | None
+    corrections: dict[str, str] = field(default_factory=dict)  # unknown word -> best known word
+    terms: set[str] = field(default_factory=set)  # stemmed terms searched (for snippets)
+    weighted: dict[str, float] = field(default_factory=dict)  # stemmed term -> query weight (for scoring)
+    phrases: list[wq.Query] = field(default_factory=list)  # required: documents must contain these
+    exact: set[str] = field(default_factory=set)  # unstemmed words searched (for snippets)
+
+
+def stems(word: str) -> list[str]:
+    return [t.text for t in STEM_ANALYZER(word)]
+
+
+def fuzzy_distance(word: str) -> int:
+    return 0 if len(word) < FUZZY_MIN_LEN else (1 if len(word) <= 7 else 2)
+
+
+
+
+def build_query(parsed: ParsedQuery, vocab: Vocabulary) -> Plan:
+    """Whoosh query: per word, the stemmed term in each weighted field, or-ed with its typo
+    corrections and (last word) completions; words or-ed with a coordination bonus; phrases required."""
+    plan = Plan(None)
+    clauses: list[wq.Query] = []
+    for word in parsed.words:
+        weighted: dict[str, float] = {}
+        for s in stems(word):
+            weighted[s] = 1.0
+        exact = {word}
+        known = vocab.df(word) > 0
+        dist = fuzzy_distance(word)
+        if not known and dist:
+            found = vocab.corrections(word, dist, FUZZY_EXPANSIONS)
+            if found:
+                plan.corrections[word] = found[0][0]
+            for alt, d in found:
+                exact.add(alt)
+                for s in stems(alt):
+                    weighted.setdefault(s, FUZZY_WEIGHT[d])
+        if word == parsed.prefix:
+            for alt in vocab.completions(word, PREFIX_EXPANSIONS):
+                exact.add(alt)
+                for s in stems(alt):
+                    weighted.setdefault(s, PREFIX_WEIGHT)
+        if not weighted:
+            continue  # a stop word: it only counts inside phrases
+        plan.terms.update(weighted)
+        plan.exact.update(exact)
+        for s, w in weighted.items():
+            plan.weighted[s] = max(w, plan.weighted.get(s, 0.0))
+        subs = [wq.Term(TEXT_FIELD, s, boost=w) for s, w in weighted.items()]
+        clauses.append(wq.Or(subs) if len(subs) > 1 else subs[0])
+    if not clauses and parsed.words and not parsed.phrases:
+        # Only stop words ("what if", "is it"): match them as typed, all of them.
+        clauses = [wq.And([wq.Term(PHRASE_FIELD, w) for w in parsed.words])]
+        plan.exact.update(parsed.words)
+    phrases = [wq.Phrase(PHRASE_FIELD, list(p), boost=PHRASE_BOOST) for p in parsed.phrases]
+    plan.phrases = phrases
+    for p in parsed.phrases:
+        plan.exact.update(p)
+        for word in p:
+            for s in stems(word):
+                plan.terms.add(s)
+                plan.weighted.setdefault(s, 1.0)
+    # No coordination bonus (Or's `scale`): BM25 sums already favour documents matching more words,
+    # and the coord wrapper disables Whoosh's block-quality skipping (it cost ~40% of query time).
+    optional = (wq.Or(clauses) if len(clauses) > 1 else clauses[0]) if clauses else None
+    if phrases:
+        required = wq.And(phrases) if len(phrases) > 1 else phrases[0]
+        plan.query = wq.AndMaybe(required, optional) if optional is not None else required
+    else:
+        plan.query = optional
+    return plan

@@ -1,0 +1,78 @@
+"""What the index holds and how text is analysed: every knob as a constant, documented in README.md."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis.acore import Token
+from whoosh.analysis.analyzers import CompositeAnalyzer
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.lang.porter import stem
+from whoosh.support.charset import accent_map
+
+# Words: letters/digits, with inner apostrophes and dots kept ("don't", "e.g") so they are one token.
+TOKEN_PATTERN = r"\w+(?:['’.]\w+)*"
+
+# Field weights: title above headings above summary above body.
+BOOSTS: dict[str, float] = {"title": 8.0, "headings": 4.0, "summary": 2.0, "body": 1.0}
+# The weighted parts share one scored field; a marker word before each part sets the weight of the
+# words that follow. One field instead of four means one posting list per query word (4x fewer
+# matchers, the main cost of a Whoosh query), and the weights add up before BM25 saturates term
+# frequency, which is what BM25F does with per-field weights.
+MARKERS: dict[str, str] = {f"zz{name}zz": name for name in BOOSTS}
+
+
+def weighted_text(**parts: str) -> str:
+    """The scored field's value: each part behind its marker word."""
+    return " ".join(f"zz{name}zz {parts[name]}" for name in BOOSTS if parts.get(name))
+
+
+class FieldBoostFilter(Filter):
+    """Drops marker words and gives the words after each one its part's weight (token boost)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        boost = BOOSTS["body"]
+        for t in tokens:
+            part = MARKERS.get(t.text)
+            if part is not None:
+                boost = BOOSTS[part]
+                continue
+            t.boost = boost
+            yield t
+
+
+# The scored field: words stemmed (Porter), stop words dropped, accents folded, weighted by part.
+# No positions: phrases use the exact field.
+STEM_ANALYZER: CompositeAnalyzer = (
+    RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map) | FieldBoostFilter()
+    | StopFilter(minsize=2) | StemFilter(stemfn=stem, cachesize=-1)
+)
+# The unstemmed field: every word as written (lower case, accents folded, stop words kept). It serves
+# exact phrases, and its vocabulary drives typo tolerance and prefix completion.
+EXACT_ANALYZER: CompositeAnalyzer = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+
+TEXT_FIELD = "text"
+PHRASE_FIELD = "exact"
+PHRASE_BOOST = 3.0
+
+SCHEMA = Schema(
+    id=ID(stored=True, unique=True),  # "guide:<slug>", "section:<slug>#<anchor>", "script:<id>"
+    type=ID(stored=True),  # guide, section or script
+    guide=ID(stored=True),
+    anchor=STORED(),
+    script=STORED(),
+    collection=ID(stored=True),
+    tags=KEYWORD(stored=True, commas=True, lowercase=True),
+    title=STORED(),
+    summary=STORED(),
+    body=STORED(),  # shown text, for snippets
+    text=TEXT(analyzer=STEM_ANALYZER, phrase=False),
+    exact=TEXT(analyzer=EXACT_ANALYZER, phrase=True),
+    guide_title=STORED(),
+)
+
+DOC_TYPES: tuple[str, ...] = ("guide", "section", "script")
+# Sections that are boilerplate in every guide ("Pattern check", "Sources and references") are not
+# indexed as their own hits: they would answer every query about sources with 18 near-identical hits.
+SKIP_SECTIONS: frozenset[str] = frozenset({"pattern-check", "related-patterns", "sources-and-references"})

@@ -1,0 +1,85 @@
+"""The unstemmed vocabulary with document frequencies: typo corrections and prefix completions."""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections import defaultdict
+
+from whoosh.analysis import STOP_WORDS
+from whoosh.lang.porter import stem
+
+MAX_PREFIX_SCAN = 5000  # completions look at most this many words of the sorted vocabulary
+
+
+def osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment edit distance (a transposition counts 1); limit+1 once over limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        ca = a[i - 1]
+        for j in range(1, len(b) + 1):
+            cost = 0 if ca == b[j - 1] else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == b[j - 1]:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+class Vocab:
+    """Implements search_index.query.Vocabulary over {word: document frequency}."""
+
+    def __init__(self, dfs: dict[str, int]) -> None:
+        self._df = dfs
+        self._sorted = sorted(w for w in dfs if w.isalpha())
+        # Corrections only look at words with the same first letter (typos there are rare, and
+        # this keeps a lookup to a few hundred distance computations at any corpus size).
+        self._by_first: dict[str, list[str]] = defaultdict(list)
+        for w in self._sorted:
+            if len(w) >= 3:
+                self._by_first[w[0]].append(w)
+        self._by_stem: dict[str, list[str]] | None = None
+
+    def surface(self, stems: set[str]) -> set[str]:
+        """The words of the vocabulary that stem to one of `stems` (to mark them in snippets)."""
+        if self._by_stem is None:
+            by_stem: dict[str, list[str]] = defaultdict(list)
+            for w in self._df:
+                by_stem[stem(w)].append(w)
+            self._by_stem = by_stem
+        return {w for s in stems for w in self._by_stem.get(s, ())}
+
+    def df(self, word: str) -> int:
+        return self._df.get(word, 0)
+
+    def completions(self, prefix: str, limit: int, min_len: int = 3) -> list[str]:
+        """The most frequent words starting with `prefix` (itself included when it is a word)."""
+        start = bisect.bisect_left(self._sorted, prefix)
+        found = []
+        for w in self._sorted[start : start + MAX_PREFIX_SCAN]:
+            if not w.startswith(prefix):
+                break
+            if len(w) >= min_len and w not in STOP_WORDS:
+                found.append(w)
+        return heapq.nlargest(limit, found, key=lambda w: (self._df[w], -len(w)))
+
+    def corrections(self, word: str, maxdist: int, limit: int) -> list[tuple[str, int]]:
+        """Known words within `maxdist` edits, closest first, then most frequent."""
+        if not word:
+            return []
+        scored = []
+        for w in self._by_first.get(word[0], ()):
+            if w == word or abs(len(w) - len(word)) > maxdist:
+                continue
+            d = osa_distance(word, w, maxdist)
+            if d <= maxdist:
+                scored.append((d, -self._df[w], w))
+        scored.sort()
+        return [(w, d) for d, _, w in scored[:limit]]

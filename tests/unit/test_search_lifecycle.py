@@ -1,0 +1,105 @@
+"""Index lifecycle: build into a fresh directory, swap atomically, readers reopen, old ones close."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from api.content import load_corpus
+from search_index import IndexMissing, SearchEngine, build_index, current_index_dir
+from search_index.build import KEEP, POINTER
+
+NEW_GUIDE = """---
+slug: zebra-crossings
+title: Zebra Crossings and Other Boundaries
+summary: A test guide with an unusual word, quetzalcoatl.
+collection: boundaries
+tags: [boundaries]
+updated: 2026-05-01
+byline: Test.
+---
+
+Intro about quetzalcoatl.
+
+## When it helps
+
+It is especially useful when:
+
+::: signals
+- You need a test.
+:::
+
+```script
+id: zebra-write-it
+situation: When you want to send
+response: I am writing this down instead.
+send: false
+```
+"""
+
+
+def test_missing_index_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    engine = SearchEngine(tmp_path / "nothing-here")
+    with pytest.raises(IndexMissing):
+        engine.search("contact")
+    (tmp_path / "nothing-here").mkdir()
+    (tmp_path / "nothing-here" / POINTER).write_text("ix-gone\n")
+    with pytest.raises(IndexMissing):
+        engine.search("contact")
+
+
+def test_new_build_is_picked_up_without_restart(tmp_path: Path, corpus, content_dir) -> None:
+    root = tmp_path / "ix"
+    first = build_index(corpus, root)
+    engine = SearchEngine(root)
+    assert engine.search("quetzalcoatl")["total"] == 0
+    with engine.lease() as old:
+        changed, problems = load_corpus(content_dir({"guides/zebra-crossings.md": NEW_GUIDE}))
+        assert not [p for p in problems if p.severity == "error"]
+        second = build_index(changed, root)
+        assert current_index_dir(root) == second != first
+        # A request in flight keeps its index until it ends.
+        assert not old.searcher.ixreader.is_closed
+        r = engine.search("quetzalcoatl")
+        assert r["hits"][0]["guide"] == "zebra-crossings"
+        assert r["index_version"] == changed.version
+    assert old.searcher.ixreader.is_closed  # closed once the last request using it ended
+    engine.close()
+
+
+def test_swap_keeps_recent_directories_and_never_duplicates(tmp_path: Path, corpus) -> None:
+    root = tmp_path / "ix"
+    engine = SearchEngine(root)
+    for _ in range(KEEP + 2):
+        build_index(corpus, root)
+        r = engine.search("contact", page_size=50)
+        ids = [(h["type"], h["guide"], h["anchor"], h["script"]) for h in r["hits"]]
+        assert len(ids) == len(set(ids))
+    assert len([p for p in root.glob("ix-*") if p.is_dir()]) == KEEP
+    engine.close()
+
+
+def test_forked_worker_opens_its_own_searcher(tmp_path: Path, corpus) -> None:
+    root = tmp_path / "ix"
+    build_index(corpus, root)
+    engine = SearchEngine(root)
+    with engine.lease() as before:
+        pass
+    engine._pid = -1  # as if this process were a child forked after the first search
+    with engine.lease() as after:
+        assert after is not before
+    engine.close()
+
+
+def test_broken_pointer_keeps_serving_the_last_good_index(tmp_path: Path, corpus) -> None:
+    root = tmp_path / "ix"
+    build_index(corpus, root)
+    engine = SearchEngine(root)
+    total = engine.search("contact")["total"]
+    tmp = root / "p.tmp"
+    tmp.write_text("ix-does-not-exist\n")
+    os.replace(tmp, root / POINTER)
+    assert engine.search("contact ")["total"] == total
+    engine.close()
