@@ -1,0 +1,383 @@
+"""The related-pattern graph (`/v1/graph...`) and the pattern check (`POST /v1/pattern-check`).
+
+The work happens in api.patterns (no Flask there); this module reads and checks input, picks the
+cached answer and documents the shapes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from typing import Any
+
+from flask import Response, redirect, request
+from flask.typing import ResponseReturnValue
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from webargs.fields import DelimitedList
+
+from api.content.schemas import SLUG
+from api.errors import abort
+from api.http import cached_json, dumps
+from api.patterns import EDGE_TYPES, GUIDE_EDGE_TYPES, analyzer_for, graph_for
+from api.patterns.graph import MAX_DEPTH
+from api.resources import QUERY, corpus
+from api.schemas import ErrorSchema, SafetyNoticeSchema
+
+MAX_BODY = 8 * 1024  # bytes; a situation is a few sentences, not a document
+MAX_SITUATION = 4000  # characters
+MAX_SIGNALS = 30
+
+blp = Blueprint(
+    "graph", __name__, url_prefix="/v1",
+    description=(
+        "The related-pattern graph (guides and collections joined by read-next, inline, related and "
+        "collection edges, each with the words that give its reason) and the pattern check, which "
+        "matches a person's situation in their own words to guides."
+    ),
+)
+
+
+def _d(text: str, example: object | None = None) -> dict:
+    meta: dict[str, object] = {"description": text}
+    if example is not None:
+        meta["example"] = example
+    return meta
+
+
+# -- graph shapes ------------------------------------------------------------------------------------
+class GraphNodeSchema(Schema):
+    id = fields.String(required=True, metadata=_d("Unique node id: `guide:<slug>` or `collection:<slug>`",
+                                                  "guide:no-contact-rule"))
+    type = fields.String(required=True, metadata=_d("guide or collection", "guide"))
+    label = fields.String(required=True, metadata=_d("Title to draw", "No Contact Rule: When It Helps and When It "
+                                                                      "Doesn't"))
+    slug = fields.String(required=True, metadata=_d("Slug of the guide or collection", "no-contact-rule"))
+    collection = fields.String(allow_none=True, metadata=_d("A guide's collection slug; null on collections",
+                                                            "breakup-recovery"))
+    tags = fields.List(fields.String(), required=True, metadata=_d("A guide's tags", ["no-contact"]))
+    safety_sensitive = fields.Boolean(required=True, metadata=_d("The topic can involve fear, control or violence"))
+    url = fields.String(required=True, metadata=_d("API path of the guide or collection",
+                                                   "/v1/guides/no-contact-rule"))
+    depth = fields.Integer(metadata=_d("Neighbourhood and path only: links from the centre (or the start)", 1))
+
+
+class GraphEdgeSchema(Schema):
+    id = fields.String(required=True, metadata=_d("Unique edge id", "read_next:no-contact-rule->why-do-i-miss-my-ex"))
+    source = fields.String(required=True, metadata=_d("Node id it starts from", "guide:no-contact-rule"))
+    target = fields.String(required=True, metadata=_d("Node id it points to", "guide:why-do-i-miss-my-ex"))
+    type = fields.String(required=True, validate=validate.OneOf(EDGE_TYPES),
+                         metadata=_d("read_next, inline (a link in the text), related (front matter) or "
+                                     "in_collection (guide to its collection)", "read_next"))
+    label = fields.String(required=True, metadata=_d("The type in words, to draw", "read next"))
+    condition = fields.String(allow_none=True, metadata=_d("When to follow it: the words after the link",
+                                                           "if nostalgia is editing out the pattern"))
+    sentence = fields.String(allow_none=True, metadata=_d("The whole sentence the link stands in"))
+    section = fields.String(allow_none=True, metadata=_d("Anchor of the section it stands in",
+                                                         "read-this-next-if-no-contact-feels-like-withdrawal"))
+    text = fields.String(allow_none=True, metadata=_d("The link text"))
+    order = fields.Integer(allow_none=True, metadata=_d("in_collection: the guide's place in the collection", 1))
+
+
+class GraphSchema(Schema):
+    """Nodes and edges with ids: Cytoscape (wrap each in `{data: ...}`), vis-network (`from`/`to` are
+    `source`/`target`) and d3-force (`links` are `edges`, `.id(d => d.id)`) draw it as it is."""
+
+    nodes = fields.List(fields.Nested(GraphNodeSchema), required=True, metadata=_d("Guides and collections"))
+    edges = fields.List(fields.Nested(GraphEdgeSchema), required=True,
+                        metadata=_d("Typed, directed edges; every source and target is in `nodes`"))
+
+
+class NeighbourhoodSchema(GraphSchema):
+    center = fields.String(required=True, metadata=_d("Node id of the guide asked for", "guide:no-contact-rule"))
+    depth = fields.Integer(required=True, metadata=_d("How many links out the neighbourhood reaches", 2))
+
+
+class PathSchema(GraphSchema):
+    from_ = fields.String(data_key="from", required=True, metadata=_d("Start node id", "guide:no-contact-rule"))
+    to = fields.String(required=True, metadata=_d("End node id", "guide:leaving-safely"))
+    length = fields.Integer(required=True, metadata=_d("Number of links to follow", 3))
+
+
+# -- graph arguments ------------------------------------------------------------------------------------
+def _types(default: tuple[str, ...], allowed: tuple[str, ...]) -> DelimitedList:
+    return DelimitedList(
+        fields.String(validate=validate.OneOf(allowed)),
+        metadata=_d(f"Comma-separated edge types to keep: {', '.join(allowed)}. Default: {', '.join(default)}",
+                    ",".join(default[:2])),
+    )
+
+
+class _Query(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class GraphArgsSchema(_Query):
+    collection = fields.String(validate=SLUG, metadata=_d("Only this collection's guides, its node and the edges "
+                                                          "among them", "breakup-recovery"))
+    types = _types(EDGE_TYPES, EDGE_TYPES)
+
+
+class NeighbourhoodArgsSchema(_Query):
+    depth = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_DEPTH),
+                           metadata=_d(f"How many links out, 1-{MAX_DEPTH}", 2))
+    direction = fields.String(load_default="both", validate=validate.OneOf(["out", "in", "both"]),
+                              metadata=_d("Follow links out of guides, into them, or both", "both"))
+    types = _types(EDGE_TYPES, EDGE_TYPES)
+
+
+class PathArgsSchema(_Query):
+    start = fields.String(data_key="from", required=True, validate=SLUG,
+                          metadata=_d("Slug of the guide to start from", "no-contact-rule"))
+    to = fields.String(required=True, validate=SLUG, metadata=_d("Slug of the guide to reach", "leaving-safely"))
+    types = _types(GUIDE_EDGE_TYPES, GUIDE_EDGE_TYPES)
+
+
+# -- pattern check ---------------------------------------------------------------------------------------
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def _plain_text(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Describe the situation in a few words.")
+    if any(unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\n\r\t" for ch in value):
+        raise ValidationError("Must be plain text, without control characters.")
+    if not _LETTER.search(value):
+        raise ValidationError("Must contain words.")
+
+
+class PatternCheckSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    situation = fields.String(
+        required=True, validate=[validate.Length(min=1, max=MAX_SITUATION), _plain_text],
+        metadata=_d(f"The situation in the person's own words (up to {MAX_SITUATION} characters). It is not stored "
+                    "or logged.", "he hasnt texted back in 6 hours and i keep checking my phone"),
+    )
+    signals = fields.List(
+        fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
+        validate=validate.Length(max=MAX_SIGNALS),
+        metadata=_d("Signals the person ticked, as a guide lists them (see a guide's `signals`); exact text "
+                    "boosts the guides that list it", ["A slow reply can ruin your whole evening."]),
+    )
+    guide = fields.String(validate=SLUG, load_default=None,
+                          metadata=_d("Slug of the guide being read: the answer adds the closest next read from it",
+                                      "no-contact-rule"))
+    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20),
+                           metadata=_d("How many ranked guides to return, 1-20", 5))
+
+
+class MatchedSignalSchema(Schema):
+    signal = fields.String(required=True,
+                           metadata=_d("The guide's signal", "A slow reply can ruin your whole evening."))
+    words = fields.List(fields.String(), required=True,
+                        metadata=_d("The person's words (or phrases) that matched it", ["whole night is ruined"]))
+    ticked = fields.Boolean(required=True, metadata=_d("The person ticked this signal"))
+
+
+class MatchSchema(Schema):
+    rank = fields.Integer(required=True, metadata=_d("1 for the best fit", 1))
+    slug = fields.String(required=True, metadata=_d("Guide slug", "anxious-texting"))
+    title = fields.String(required=True, metadata=_d("Guide title"))
+    url = fields.String(required=True, metadata=_d("API path of the guide", "/v1/guides/anxious-texting"))
+    collection = fields.String(required=True, metadata=_d("Collection slug", "attachment-patterns"))
+    safety_sensitive = fields.Boolean(required=True, metadata=_d("The topic can involve fear, control or violence"))
+    score = fields.Float(required=True, metadata=_d("Fit; comparable only within one answer", 3.42))
+    matched_signals = fields.List(fields.Nested(MatchedSignalSchema), required=True,
+                                  metadata=_d("Signals of the guide the situation matched, best first"))
+    matched_words = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()), required=True,
+        metadata=_d("Other parts of the guide that matched (title, tags, summary, text) and the words",
+                    {"title": ["reply"]}),
+    )
+
+
+class NextReadSchema(Schema):
+    slug = fields.String(required=True, metadata=_d("Guide to read next", "why-do-i-miss-my-ex"))
+    title = fields.String(required=True, metadata=_d("Its title"))
+    url = fields.String(required=True, metadata=_d("API path", "/v1/guides/why-do-i-miss-my-ex"))
+    score = fields.Float(required=True, metadata=_d("The guide's fit plus how well the link's condition fits"))
+    matched_words = fields.List(fields.String(), required=True,
+                                metadata=_d("The person's words that matched the link's condition"))
+    via = fields.Nested(GraphEdgeSchema, required=True, metadata=_d("The link followed, with its condition"))
+
+
+class ReadingSchema(Schema):
+    slug = fields.String(required=True, metadata=_d("The guide being read", "no-contact-rule"))
+    score = fields.Float(required=True, metadata=_d("Its fit for the situation"))
+    rank = fields.Integer(allow_none=True, metadata=_d("Its rank in `results`, or null when not among them"))
+    closest_next_read = fields.Nested(NextReadSchema, allow_none=True,
+                                      metadata=_d("The linked guide that fits best; null when it links nowhere"))
+
+
+class PatternCheckResultSchema(Schema):
+    safety = fields.Nested(
+        SafetyNoticeSchema, allow_none=True,
+        metadata=_d("First, and not null, when the situation signals fear, threats, stalking, violence or control: "
+                    "show it before any result. Same object as in search."),
+    )
+    results = fields.List(fields.Nested(MatchSchema), required=True, metadata=_d("Guides ranked by fit"))
+    reading = fields.Nested(ReadingSchema, allow_none=True,
+                            metadata=_d("With `guide` in the request: that guide's fit and the closest next read"))
+    understood = fields.List(fields.String(), required=True,
+                             metadata=_d("The person's words and phrases that counted", ["checking my phone"]))
+
+
+# -- views ---------------------------------------------------------------------------------------------
+_ERR = {"schema": ErrorSchema}
+
+
+@blp.route("/graph")
+class WholeGraph(MethodView):
+    @blp.arguments(GraphArgsSchema, **QUERY)
+    @blp.response(200, GraphSchema)
+    def get(self, args: dict[str, Any]) -> ResponseReturnValue:
+        """The related-pattern graph
+
+        Every guide and collection, and every edge between them. `collection` keeps one collection's
+        guides and the edges among them; `types` keeps some edge types.
+        """
+        c = corpus()
+        col = args.get("collection")
+        if col is not None and col not in c.collections:
+            abort(422, "Invalid parameter: collection", {"query": {"collection": [f"No collection '{col}'."]}})
+        types = tuple(args["types"]) if args.get("types") else None
+        # No Last-Modified: `corpus.updated` walks every guide; the ETag already answers revalidation.
+        return cached_json(("graph", col, types), lambda: graph_for(c).whole(col, types))
+
+
+@blp.route("/graph/guides/<slug>")
+class Neighbourhood(MethodView):
+    @blp.arguments(NeighbourhoodArgsSchema, **QUERY)
+    @blp.response(200, NeighbourhoodSchema)
+    @blp.alt_response(308, description="The guide was renamed: follow Location")
+    @blp.alt_response(404, **_ERR)
+    @blp.alt_response(410, description="The guide was retired", **_ERR)
+    def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
+        """A guide's neighbourhood
+
+        The guides within `depth` links (1-3) of this one, each with its distance, the edges among
+        them with their type and reason, and their collections.
+        """
+        c = corpus()
+        if slug not in c.guides:
+            target = _live_or_abort(slug)
+            query = request.query_string.decode()
+            resp = redirect(f"/v1/graph/guides/{target}" + (f"?{query}" if query else ""), code=308)
+            resp.headers["Cache-Control"] = "public, max-age=86400"
+            return resp
+        types = tuple(args["types"]) if args.get("types") else None
+        key = ("graph-n", slug, args["depth"], args["direction"], types)
+        return cached_json(key, lambda: graph_for(c).neighbourhood(slug, args["depth"], args["direction"], types))
+
+
+@blp.route("/graph/path")
+class ReadingPath(MethodView):
+    @blp.arguments(PathArgsSchema, **QUERY)
+    @blp.response(200, PathSchema)
+    @blp.alt_response(404, description="No such guide, or no reading path between them", **_ERR)
+    @blp.alt_response(410, description="A guide was retired", **_ERR)
+    def get(self, args: dict[str, Any]) -> ResponseReturnValue:
+        """A reading path between two guides
+
+        The shortest chain of links from one guide to another, following links the way a reader
+        does (out of each guide); at equal length, read-next links are preferred. Renamed slugs
+        are followed.
+        """
+        c = corpus()
+        start, goal = _live_or_abort(args["start"]), _live_or_abort(args["to"])
+        types = tuple(args["types"]) if args.get("types") else None
+        found = graph_for(c).path(start, goal, types)  # BFS: fast even on 10,000 guides
+        if found is None:
+            abort(404, f"No reading path from '{start}' to '{goal}'.")
+        return cached_json(("graph-path", start, goal, types), lambda: found)
+
+
+@blp.route("/pattern-check")
+class PatternCheck(MethodView):
+    @blp.arguments(PatternCheckSchema, location="json", unknown=RAISE,
+                   description=f"JSON, at most {MAX_BODY} bytes")
+    @blp.response(200, PatternCheckResultSchema, headers={"Cache-Control": {"description": "no-store",
+                                                                            "schema": {"type": "string"}}})
+    @blp.alt_response(400, description="The body is not valid JSON or not UTF-8", **_ERR)
+    @blp.alt_response(413, description=f"The body is larger than {MAX_BODY} bytes", **_ERR)
+    @blp.alt_response(415, description="The body is not JSON (Content-Type: application/json)", **_ERR)
+    def post(self, body: dict[str, Any]) -> ResponseReturnValue:
+        """Check a situation against the patterns
+
+        Ranks guides by how well they fit the situation as the person wrote it, with the signals
+        each matched and the words that matched them; with `guide`, adds the closest next read from
+        that guide following the graph. Deterministic: the same words give the same answer. When
+        the words signal danger, `safety` comes first with support resources. Not cached, not logged.
+        """
+        c = corpus()
+        guide = body.get("guide")
+        if guide is not None:
+            live = _live(guide)
+            if live is None:
+                abort(422, "Invalid parameter: guide", {"json": {"guide": [f"No guide with slug '{guide}'."]}})
+            guide = live
+        answer = analyzer_for(c).check(body["situation"], tuple(body["signals"]), guide, body["limit"], c)
+        resp = Response(dumps(answer), mimetype="application/json")
+        resp.headers["Cache-Control"] = "no-store"  # a person's own words: never in a shared cache
+        return resp
+
+
+@blp.before_request
+def _check_body() -> None:
+    """Size, type and JSON checks before webargs parses: each a clear 4xx in the error shape."""
+    if request.method != "POST":
+        return
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        abort(413, f"The body is larger than {MAX_BODY} bytes.")
+    if not request.is_json:
+        abort(415, "Send a JSON object with Content-Type: application/json.")
+    # A chunked body has no Content-Length: read at most one byte past the cap to know it is over.
+    request.max_content_length = MAX_BODY + 1
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY:
+        abort(413, f"The body is larger than {MAX_BODY} bytes.")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        abort(400, "The body is not UTF-8 text.")
+    except ValueError:
+        abort(400, "The body is not valid JSON.")
+    if not isinstance(data, dict):
+        abort(422, "The body must be a JSON object.", {"json": ["Must be an object."]})
+
+
+def _live(slug: str) -> str | None:
+    """The slug a guide is served under now (following renames), or None."""
+    c = corpus()
+    while slug in c.renamed:  # the validator refuses loops
+        slug = c.renamed[slug]
+    return slug if slug in c.guides else None
+
+
+def _live_or_abort(slug: str) -> str:
+    live = _live(slug)
+    if live is not None:
+        return live
+    c = corpus()
+    if slug in c.retired:
+        abort(410, f"The guide '{slug}' was retired. {c.retired[slug]}")
+    abort(404, f"No guide with slug '{slug}'.")
+    raise AssertionError  # unreachable; abort raises
+
+
+@blp.record_once
+def _warm(state: Any) -> None:
+    # Build the graph and the analyzer index with the app, not on the first request.
+    lp = state.app.extensions.get("lp")
+    try:
+        corpus_ = lp.store.corpus if lp is not None else None
+    except RuntimeError:  # no valid content yet: the content endpoints say so; build on first use
+        return
+    if corpus_ is not None:
+        analyzer_for(corpus_)
+

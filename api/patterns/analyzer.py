@@ -1,0 +1,414 @@
+"""The pattern check: a person's own words matched to guides, deterministically and explainably.
+
+Method, per content version (precomputed once, see `analyzer_for`):
+- every guide's signals, title, tags, summary and other short text (headings, script triggers,
+  read-next conditions) are tokenised, stop words dropped and the rest Porter-stemmed;
+- each stem gets an inverse document frequency over guides, so words every guide uses count little.
+
+Per situation:
+- the text is matched against a synonyms table of how people actually talk ("left me on read",
+  "can't stop thinking") that adds the guides' words, and danger kinds add their words too;
+- unknown stems are corrected by one edit to a stem the guides use ("replyed", "jelous");
+- each unit (one signal, the title, ...) scores the idf of the stems it shares with the query,
+  normalised by its length; a guide's score weighs its best signals, then title, tags, summary;
+- ticked signals (exact text) add a fixed boost; the closest next read follows the graph from the
+  guide being read and adds how well each link's condition fits the situation.
+Every result carries the signals matched and the person's words that matched them.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from whoosh.lang.porter import stem as _porter
+
+from api.content.model import Corpus
+from api.content.safety import DANGER_PATTERNS, danger_signals, safety_notice
+from api.patterns.graph import GUIDE_EDGE_TYPES, Graph, graph_for
+from api.patterns.synonyms import SYNONYMS
+
+# -- weights (documented in the module docstring; tuned on the judged set as a whole) -----------
+FIELD_WEIGHTS: dict[str, float] = {"signal": 1.0, "title": 0.8, "tags": 0.7, "summary": 0.5, "text": 0.35}
+SIGNAL_DECAY = (1.0, 0.5, 0.25)  # best signal counts fully, the next ones less: breadth without swamping
+TEXT_DECAY = (1.0, 0.5)
+FIELDS = ("signal", "title", "tags", "summary", "text")
+# Per field: the weight of its best unit, second best, ... (field weight x decay).
+_DECAYS = tuple(tuple(FIELD_WEIGHTS[f] * d for d in (SIGNAL_DECAY if f == "signal" else TEXT_DECAY)) for f in FIELDS)
+DIRECT, SYNONYM, FUZZY, TICKED_TEXT = 1.0, 0.8, 0.6, 0.5  # query weight by where a stem came from
+TICK_BOOST = 1.5  # per exactly ticked signal: the person said so themselves
+CONDITION_WEIGHT = 1.0  # next read: how well the link's condition fits, beside the target's score
+SIGNAL_MATCH_MIN = 0.5  # a signal is reported as matched from this unit score
+MAX_RESULTS = 20
+UNIT_FLOOR = 0.05  # units scoring under 5% of the best unit are not added up (speed on large corpora)
+MIN_IDF = 0.1  # stems in almost every guide ("feel", "read") are skipped
+
+# Danger kinds (api.content.safety) add the words the safety guides use, so they rank first.
+DANGER_WORDS: dict[str, str] = {
+    "threats": "threatened threat", "stalking": "stalking turn up places", "violence": "violence afraid hurt",
+    "abuse": "abuse hurt control", "fear": "afraid fear", "control": "control", "safety": "safety",
+}
+
+STOP_WORDS = frozenset("""
+a about above after again all almost also am an and any are as at be because been before being below between
+both but by can could did do does doing don done down during each even ever every few for from further get gets
+got had has have having he her here hers herself him himself his how i i'm im i've ive i'd id i'll ill if in into is
+it it's its itself just lol like literally me more most much my myself no nor not now of off on once only or other
+our ours ourselves out over own really same she should so some such than that that's the their theirs them
+themselves then there these they this those through to too u ur under until up us very was we were what when where
+which while who whom why will with would you your yours yourself yourselves yeah ok okay idk tbh omg kinda sorta
+gonna wanna one thing things something someone anything way still make made
+""".split())
+# Note: "no", "not", "still" stay stop words for matching; phrases that need them live in the synonyms.
+
+_BRITISH = re.compile(r"(?<=\w{4})is(e|ed|es|ing|ation|ations)$")  # apologise -> apologize, before stemming
+_MODIFIERS = frozenset({"no", "low", "hot", "co", "self"})
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
+_SYNONYMS = tuple((re.compile(rx), expansion) for rx, expansion in SYNONYMS)
+_TAG_SPLIT = re.compile(r"[-_]")
+_DANGER = {kind: re.compile(rx, re.IGNORECASE) for kind, rx in DANGER_PATTERNS.items()}
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Porter stem, with British and American spellings folded together (apologise/apologize)."""
+    return _porter(_BRITISH.sub(r"iz\1", word.replace("'", "")))
+
+
+def normalise(text: str) -> str:
+    return text.translate(_QUOTES).casefold()
+
+
+def tokens(text: str) -> list[tuple[str, str]]:
+    """(word, stem) for each content word of `text`, in order.
+
+    "no contact", "low-contact", "hot and cold": a modifier and its word also make one compound
+    term, because "no contact" means something neither "no" nor "contact" does.
+    """
+    out = []
+    words = _WORD.findall(normalise(text).replace("-", " "))
+    for i, w in enumerate(words):
+        if w in _MODIFIERS and i + 1 < len(words) and words[i + 1] not in STOP_WORDS:
+            out.append((f"{w} {words[i + 1]}", f"{w}_{stem(words[i + 1])}"))
+        if w in STOP_WORDS or len(w) < 2 or w.isdigit():
+            continue
+        out.append((w, stem(w)))
+    return out
+
+
+def stems(text: str) -> frozenset[str]:
+    return frozenset(s for _, s in tokens(text))
+
+
+@dataclass(slots=True)
+class Query:
+    """Stems to look for, each with its weight and the person's words that produced it."""
+
+    weights: dict[str, float] = field(default_factory=dict)
+    words: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, s: str, weight: float, word: str) -> None:
+        if weight > self.weights.get(s, 0.0):
+            self.weights[s] = weight
+        seen = self.words.setdefault(s, [])
+        if word not in seen:
+            seen.append(word)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One piece of guide text the query is matched against (a signal, the title, ...)."""
+
+    text: str
+    stems: frozenset[str]
+    norm: float
+
+
+@dataclass(slots=True)
+class GuideEntry:
+    slug: str
+    title: str
+    collection: str
+    safety_sensitive: bool
+    # field -> unit ids (signals in order; title/tags/summary one each; text several)
+    units: dict[str, tuple[int, ...]]
+
+
+@dataclass(slots=True)
+class Analyzer:
+    """The precomputed index of one content version."""
+
+    version: str
+    graph: Graph
+    units: list[Unit] = field(default_factory=list)
+    guides: list[GuideEntry] = field(default_factory=list)
+    postings: dict[str, list[int]] = field(default_factory=dict)  # stem -> unit ids
+    occurrences: list[list[tuple[int, int, int]]] = field(default_factory=list)  # unit -> (key, guide, field)
+    idf: dict[str, float] = field(default_factory=dict)
+    deletes: dict[str, list[str]] = field(default_factory=dict)  # one-deletion variant -> vocabulary stems
+    signal_guides: dict[str, list[int]] = field(default_factory=dict)  # normalised signal text -> guides
+    index: dict[str, int] = field(default_factory=dict)  # slug -> guide index
+    conditions: dict[str, Unit] = field(default_factory=dict)  # edge id -> its condition
+
+    # -- query -----------------------------------------------------------------------------------
+    def query(self, situation: str, ticked: Sequence[str] = (), danger: Iterable[str] = ()) -> Query:
+        q = Query()
+        text = normalise(situation)
+        for w, s in tokens(text):
+            if s in self.idf:
+                q.add(s, DIRECT, w)
+            else:
+                for fixed in self._correct(s):
+                    q.add(fixed, FUZZY, w)
+        for rx, expansion in _SYNONYMS:
+            for m in rx.finditer(text):
+                phrase = m.group(0).strip()
+                for _, s in tokens(expansion):
+                    if s in self.idf:
+                        q.add(s, SYNONYM, phrase)
+        for kind in danger:
+            m = _DANGER[kind].search(text) if kind in _DANGER else None
+            for _, s in tokens(DANGER_WORDS.get(kind, kind)):
+                if s in self.idf:
+                    q.add(s, SYNONYM, m.group(0) if m else kind)
+        for t in ticked:
+            for w, s in tokens(t):
+                if s in self.idf:
+                    q.add(s, TICKED_TEXT, w)
+        return q
+
+    def _correct(self, s: str) -> list[str]:
+        """Vocabulary stems one edit away (symmetric deletes), only for words long enough to judge."""
+        if len(s) < 5:
+            return []
+        found: set[str] = set()
+        for variant in (s, *_deletions(s)):
+            found.update(self.deletes.get(variant, ()))
+        return sorted(found)[:3]
+
+    # -- scoring ------------------------------------------------------------------------------------
+    def unit_scores(self, q: Query) -> dict[int, float]:
+        acc: dict[int, float] = {}
+        for s, w in q.weights.items():
+            weight = w * self.idf[s]
+            if self.idf[s] < MIN_IDF:
+                continue  # in nearly every guide: tells nothing apart, and is the costliest to score
+            for u in self.postings.get(s, ()):
+                acc[u] = acc.get(u, 0.0) + weight
+        return {u: v / self.units[u].norm for u, v in acc.items()}
+
+    def guide_scores(self, q: Query, ticked: Sequence[str] = ()) -> dict[int, float]:
+        """Every matching guide's score: per field, its best units weighted and decayed.
+
+        Units are visited best first, so the n-th unit a guide meets in a field is its n-th best
+        there; one flat pass, no per-guide lists (10,000 guides share few distinct units).
+        """
+        per_unit = sorted(self.unit_scores(q).items(), key=lambda x: -x[1])
+        scores: dict[int, float] = {}
+        seen: dict[int, int] = {}  # guide * 8 + field -> units counted so far
+        floor = per_unit[0][1] * UNIT_FLOOR if per_unit else 0.0
+        occurrences, get_seen, get_score = self.occurrences, seen.get, scores.get
+        for u, score in per_unit:
+            if score < floor:
+                break  # sorted: the rest are slivers that cannot lift a guide into the results
+            for key, gi, fi in occurrences[u]:
+                n = get_seen(key, 0)
+                decay = _DECAYS[fi]
+                if n < len(decay):
+                    seen[key] = n + 1
+                    scores[gi] = get_score(gi, 0.0) + decay[n] * score
+        for t in ticked:
+            for gi in self.signal_guides.get(_key(t), ()):
+                scores[gi] = scores.get(gi, 0.0) + TICK_BOOST
+        return scores
+
+    def explain(self, gi: int, q: Query, ticked: Sequence[str]) -> dict[str, Any]:
+        """The matched signals of one guide, and the person's words behind each match."""
+        g = self.guides[gi]
+        ticked_keys = {_key(t) for t in ticked}
+        signals = []
+        for u in g.units["signal"]:
+            unit = self.units[u]
+            shared = [s for s in q.weights if s in unit.stems]
+            score = sum(q.weights[s] * self.idf[s] for s in shared) / unit.norm
+            is_ticked = _key(unit.text) in ticked_keys
+            if score >= SIGNAL_MATCH_MIN or is_ticked:
+                signals.append((score, unit.text, _words(q, shared), is_ticked))
+        signals.sort(key=lambda x: (-x[3], -x[0]))
+        matched = {}
+        for fname in ("title", "tags", "summary", "text"):
+            shared = sorted({s for u in g.units[fname] for s in self.units[u].stems if s in q.weights})
+            if shared:
+                matched[fname] = _words(q, shared)
+        return {
+            "matched_signals": [{"signal": text, "words": words, "ticked": t} for _, text, words, t in signals],
+            "matched_words": matched,
+        }
+
+    def closest_next_read(self, slug: str, q: Query, scores: dict[int, float]) -> dict[str, Any] | None:
+        """From the guide being read, the linked guide that fits the situation best.
+
+        A link's score is the target's own score plus how well its condition ("if the hardest part
+        is ...") fits; ties keep the guide's order (read-next before inline before related links).
+        """
+        best: tuple[float, int] | None = None
+        candidates = [e for e in self.graph.next_reads(slug) if e.type in GUIDE_EDGE_TYPES]
+        for i, e in enumerate(candidates):
+            target = self.index[e.target.split(":", 1)[1]]
+            cond = self.conditions.get(e.id)
+            fit = scores.get(target, 0.0)
+            if cond is not None:
+                shared = sum(q.weights[s] * self.idf[s] for s in cond.stems if s in q.weights)
+                fit += CONDITION_WEIGHT * shared / cond.norm
+            if best is None or fit > best[0] + 1e-9:
+                best = (fit, i)
+        if best is None:
+            return None
+        e = candidates[best[1]]
+        g = self.guides[self.index[e.target.split(":", 1)[1]]]
+        cond = self.conditions.get(e.id)
+        cond_words = _words(q, sorted(s for s in cond.stems if s in q.weights)) if cond else []
+        return {"slug": g.slug, "title": g.title, "url": f"/v1/guides/{g.slug}", "score": round(best[0], 3),
+                "matched_words": cond_words, "via": self.graph.edge_dicts[e.id]}
+
+    def check(self, situation: str, ticked: Sequence[str] = (), guide: str | None = None,
+              limit: int = 5, corpus: Corpus | None = None) -> dict[str, Any]:
+        """The whole answer: safety notice (or null), ranked guides, and the closest next read."""
+        danger = danger_signals(situation)
+        q = self.query(situation, ticked, danger)
+        scores = self.guide_scores(q, ticked)
+        top = heapq.nlargest(min(limit, MAX_RESULTS), ((s, -gi) for gi, s in scores.items() if s > 0))
+        results = []
+        for rank, (score, neg) in enumerate(top, 1):
+            gi = -neg
+            g = self.guides[gi]
+            results.append({"rank": rank, "slug": g.slug, "title": g.title, "url": f"/v1/guides/{g.slug}",
+                            "collection": g.collection, "safety_sensitive": g.safety_sensitive,
+                            "score": round(score, 3), **self.explain(gi, q, ticked)})
+        reading = None
+        if guide is not None and guide in self.index:
+            gi = self.index[guide]
+            rank = next((r["rank"] for r in results if r["slug"] == guide), None)
+            reading = {"slug": guide, "score": round(scores.get(gi, 0.0), 3), "rank": rank,
+                       "closest_next_read": self.closest_next_read(guide, q, scores)}
+        return {
+            "safety": safety_notice(corpus, danger) if danger and corpus is not None else None,
+            "results": results,
+            "reading": reading,
+            "understood": sorted(_words(q, q.words)),
+        }
+
+
+def _words(q: Query, shared: Iterable[str]) -> list[str]:
+    """The person's words behind these stems; a word inside a longer matched phrase is left out."""
+    out: list[str] = []
+    for s in shared:
+        for w in q.words.get(s, ()):
+            if w not in out:
+                out.append(w)
+    return [w for w in out if not any(w != o and w in o for o in out)]
+
+
+def _key(text: str) -> str:
+    return " ".join(normalise(text).split()).rstrip(".")
+
+
+def _deletions(s: str) -> list[str]:
+    # The first letter is kept: typos rarely start a word, and "scare" must not become "care".
+    return [s[:i] + s[i + 1:] for i in range(1, len(s))]
+
+
+def _norm(n: int) -> float:
+    # Longer units share more words by chance; sqrt keeps a long match worth more than a short one.
+    return math.sqrt(max(n, 3))
+
+
+def build_analyzer(corpus: Corpus) -> Analyzer:
+    """Index one corpus: units, postings, idf and the spelling-correction table."""
+    graph = graph_for(corpus)
+    a = Analyzer(version=corpus.version, graph=graph)
+    unit_ids: dict[str, int] = {}  # identical text (common in generated content) is scored once
+
+    def unit(text: str, words: frozenset[str] | None = None) -> int:
+        if text in unit_ids:
+            return unit_ids[text]
+        st = words if words is not None else stems(text)
+        uid = unit_ids[text] = len(a.units)
+        a.units.append(Unit(text, st, _norm(len(st))))
+        a.occurrences.append([])
+        for s in st:
+            a.postings.setdefault(s, []).append(uid)
+        return uid
+
+    df: dict[str, int] = {}
+    for gi, g in enumerate(sorted(corpus.guides.values(), key=lambda x: x.slug)):
+        tag_words = " ".join(_TAG_SPLIT.sub(" ", t) for t in g.tags)
+        extra = [s.heading for s in g.sections if s.heading]
+        extra += [x for sc in g.scripts for x in (sc.situation, sc.trigger) if x]
+        extra += [link.condition for link in g.links if link.condition]
+        units = {
+            "signal": tuple(unit(s) for s in g.signals),
+            "title": (unit(g.title),),
+            "tags": (unit("tags: " + tag_words, stems(tag_words)),),
+            "summary": (unit(g.summary),),
+            "text": tuple(dict.fromkeys(unit(x) for x in extra)),
+        }
+        entry = GuideEntry(g.slug, g.title, g.collection, g.safety_sensitive, units)
+        a.guides.append(entry)
+        a.index[g.slug] = gi
+        seen: set[str] = set()
+        for fname, ids in units.items():
+            for u in ids:
+                fi = FIELDS.index(fname)
+                a.occurrences[u].append((gi * 8 + fi, gi, fi))
+                seen.update(a.units[u].stems)
+        for s in seen:
+            df[s] = df.get(s, 0) + 1
+        for s in g.signals:
+            a.signal_guides.setdefault(_key(s), []).append(gi)
+    n = max(len(a.guides), 1)
+    a.idf = {s: math.log(1 + (n - d + 0.5) / (d + 0.5)) for s, d in df.items()}
+    for s in a.idf:
+        if len(s) >= 4:
+            for v in (s, *_deletions(s)):
+                a.deletes.setdefault(v, []).append(s)
+    for e in graph.edges:
+        if e.condition:
+            st = stems(e.condition)
+            a.conditions[e.id] = Unit(e.condition, st, _norm(len(st)))
+    return a
+
+
+# -- one analyzer per content version ---------------------------------------------------------------
+_CACHE: OrderedDict[str, Analyzer] = OrderedDict()
+_LOCK = threading.Lock()
+_KEEP = 4
+
+
+def analyzer_for(corpus: Corpus) -> Analyzer:
+    """The analyzer of this corpus, built on first use and then shared."""
+    with _LOCK:
+        a = _CACHE.get(corpus.version)
+        if a is not None:
+            _CACHE.move_to_end(corpus.version)
+            return a
+    a = build_analyzer(corpus)
+    with _LOCK:
+        _CACHE[corpus.version] = a
+        while len(_CACHE) > _KEEP:
+            _CACHE.popitem(last=False)
+    return a
+
+
+def pattern_check(corpus: Corpus, situation: str, signals: Sequence[str] = (), guide: str | None = None,
+                  limit: int = 5) -> dict[str, Any]:
+    """Match a situation to guides (see the module docstring); `safety` is set when it signals danger."""
+    return analyzer_for(corpus).check(situation, signals, guide, limit, corpus)
