@@ -34,6 +34,8 @@ def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and "end" in str(exc.problem):
+            mark = exc.context_mark  # "got <stream end>": where the unclosed thing began is what helps
         line = first_line + mark.line if mark else None
         reason = " ".join(str(x) for x in (exc.problem, exc.context) if x) or "invalid YAML"
         raise YamlError(f"not valid YAML: {reason}", line) from None
