@@ -21,19 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import collectors, index
+from whoosh import index
 
 from search_index.bits import BitsetCache, from_ids, to_ids
 from search_index.build import META, POINTER
 from search_index.query import ParsedQuery, Plan, build_query, parse_query, words_of
-from search_index.schema import DOC_TYPES, TEXT_FIELD
+from search_index.schema import DOC_TYPES, PHRASE_FIELD, TEXT_FIELD
 from search_index.score import ImpactCache, top_k
 from search_index.snippets import snippet
 from search_index.vocab import Vocab
 
 CACHE_ENTRIES = 2048  # results kept per open index, least recently used out
 FILTER_CACHE = 64
-TIME_LIMIT = 2.0  # seconds; a safety net only, the query guard already bounds the work
 MAX_DEPTH = 1000  # page * page_size: deeper paging is refused (scoring cost grows with depth)
 FACET_LIMIT = 20  # values per facet in a response
 SUGGEST_TERMS_MIN_DF = 2
@@ -63,6 +62,7 @@ class OpenIndex:
     retired: bool = False
     bits: BitsetCache | None = None
     impacts: ImpactCache | None = None
+    exact_impacts: ImpactCache | None = None
     facet_bits: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
@@ -261,22 +261,17 @@ class SearchEngine:
 
     def _rank(self, oi: OpenIndex, plan: Plan, matched: int, allowed: frozenset[int] | None,
               k: int) -> list[tuple[float, int]]:
-        """The best k (score, docnum): cached impacts for term queries, Whoosh for the rest."""
-        assert oi.impacts is not None and plan.query is not None
+        """The best k (score, docnum) from cached impacts; phrases and filters restrict the candidates."""
+        assert oi.impacts is not None
+        required = allowed
+        if plan.phrases or not plan.weighted:
+            required = frozenset(to_ids(matched))  # phrase / all-words matches (and the filter) only
         if plan.weighted:
-            required = allowed
-            if plan.phrases:
-                required = frozenset(to_ids(matched))  # phrase (and filter) matches only
             return top_k(oi.impacts, plan.weighted.items(), k, required)[0]
-        # Only stop words ("what if"): Whoosh's own collector, under a time limit as a safety net.
-        s = oi.searcher
-        top = s.collector(limit=k, filter=set(allowed) if allowed is not None else None)
-        timed = collectors.TimeLimitCollector(top, TIME_LIMIT, use_alarm=False)
-        try:
-            s.search_with_collector(plan.query, timed)
-        except collectors.TimeLimit:
-            pass
-        return timed.results().top_n
+        # Only stop words ("what if", "of the"): score the words as typed, in the unstemmed field.
+        if oi.exact_impacts is None:
+            oi.exact_impacts = ImpactCache(oi.searcher, PHRASE_FIELD, len(oi.types))
+        return top_k(oi.exact_impacts, [(w, 1.0) for w in sorted(plan.exact)], k, required)[0]
 
     # -- suggest -----------------------------------------------------------------------------
     def suggest(self, q: str, limit: int = 8) -> dict[str, Any]:
