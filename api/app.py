@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api as _Api
 
-from api import collections, errors, graph, guides, meta, scripts
+from api import collections, errors, graph, guides, meta, scripts, search
 from api.config import from_env
 from api.content import ContentInvalid
 from api.http import ResponseCache
@@ -74,7 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["lp"] = State(store)
 
     api = Api(app)
-    for module in (meta, guides, scripts, collections, graph):
+    for module in (meta, guides, scripts, collections, graph, search):
         api.register_blueprint(module.blp)
     errors.register(app)
 

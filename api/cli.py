@@ -74,3 +74,4 @@ def spec_write_command(output: str) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(spec_cli)
+    __import__("api.index_cli", fromlist=["register"]).register(app)

@@ -16,6 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "CONTENT_CACHE": str(ROOT / ".cache" / "content.pickle"),
     "CACHE_MAX_AGE": 300,
     "CACHE_STALE_WHILE_REVALIDATE": 86400,
+    "SEARCH_INDEX_DIR": str(ROOT / "search_index" / "data"),
 }
 
 

@@ -1,0 +1,207 @@
+"""Search and suggest: full-text search over guides, sections and scripts, for partners to embed.
+
+The index lives in SEARCH_INDEX_DIR, built by `flask --app api.app index build`. Each worker opens
+it lazily on its first search (after gunicorn forks) and reopens it when a new build is swapped in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify
+from flask.typing import ResponseReturnValue
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from webargs.fields import DelimitedList
+
+from api.content.safety import notice_for
+from api.content.schemas import SLUG
+from api.errors import abort
+from api.resources import QUERY, corpus
+from api.schemas import SafetyNoticeSchema, _d, _Query
+from search_index import IndexMissing, QueryTooLong, SearchEngine
+from search_index.engine import MAX_DEPTH
+from search_index.query import MAX_QUERY_CHARS
+from search_index.schema import DOC_TYPES
+
+blp = Blueprint("search", __name__, url_prefix="/v1", description="Full-text search and autocomplete.")
+
+SEARCH_CACHE_CONTROL = "public, max-age=60"
+MAX_SUGGEST_CHARS = 100
+
+
+# -- arguments ------------------------------------------------------------------------------
+class SearchArgsSchema(_Query):
+    q = fields.String(
+        required=True, validate=validate.Length(max=MAX_QUERY_CHARS),
+        metadata=_d('What to look for, in your own words; "quotes" for an exact phrase. The last word is '
+                    "completed as you type. Field names, wildcards and operators are treated as text.",
+                    "why do i miss my ex"),
+    )
+    type = DelimitedList(
+        fields.String(validate=validate.OneOf(DOC_TYPES)),
+        metadata=_d("Only these kinds of hit (comma-separated): guide, section, script", "guide,section"),
+    )
+    collection = fields.String(validate=SLUG, metadata=_d("Only hits from guides in this collection", "boundaries"))
+    tag = fields.String(validate=SLUG, metadata=_d("Only hits with this tag", "no-contact"))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata=_d("Page number, from 1", 1))
+    page_size = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50),
+                               metadata=_d("Hits per page, 1-50", 10))
+
+    @validates_schema
+    def _depth(self, data: dict[str, Any], **_kw: object) -> None:
+        if data.get("page", 1) * data.get("page_size", 10) > MAX_DEPTH:
+            raise ValidationError(f"page * page_size must be at most {MAX_DEPTH}.", "page")
+
+
+class SuggestArgsSchema(_Query):
+    q = fields.String(required=True, validate=validate.Length(max=MAX_SUGGEST_CHARS),
+                      metadata=_d("What has been typed so far", "no cont"))
+    limit = fields.Integer(load_default=8, validate=validate.Range(min=1, max=20),
+                           metadata=_d("Completions to return, 1-20", 8))
+
+
+# -- responses ------------------------------------------------------------------------------
+class SnippetSchema(Schema):
+    text = fields.String(required=True, metadata=_d("Plain text around the matched words"))
+    highlights = fields.List(fields.List(fields.Integer()), required=True,
+                             metadata=_d("[start, end) of each matched word in `text`, in Unicode code points",
+                                         [[0, 7]]))
+    html = fields.String(required=True, metadata=_d("The same text, HTML-escaped, with matched words in <mark>",
+                                                    "<mark>Contact</mark> helps when"))
+
+
+class HitSchema(Schema):
+    type = fields.String(required=True, metadata=_d("guide, section or script", "section"))
+    guide = fields.String(required=True, metadata=_d("Slug of the guide", "no-contact-rule"))
+    anchor = fields.String(allow_none=True, metadata=_d("Section anchor to deep-link to (null for a guide)"))
+    script = fields.String(allow_none=True, metadata=_d("Script id, for a script hit"))
+    title = fields.String(required=True, metadata=_d("Guide title, section heading, or script situation"))
+    guide_title = fields.String(required=True, metadata=_d("Title of the guide it belongs to"))
+    collection = fields.String(required=True, metadata=_d("Collection of the guide", "breakup-recovery"))
+    score = fields.Float(required=True, metadata=_d("Relevance (BM25F); only comparable within one response"))
+    url = fields.String(required=True, metadata=_d("API path of the guide, section or script"))
+    href = fields.String(required=True, metadata=_d("Site path with the section anchor", "/guides/no-contact-rule#x"))
+    snippet = fields.Nested(SnippetSchema, required=True, metadata=_d("Where the words matched"))
+
+
+class FacetValueSchema(Schema):
+    value = fields.String(required=True, metadata=_d("Facet value", "section"))
+    count = fields.Integer(required=True, metadata=_d("Hits with this value, over all pages", 12))
+
+
+class FacetsSchema(Schema):
+    type = fields.List(fields.Nested(FacetValueSchema), required=True, metadata=_d("Counts per hit type"))
+    collection = fields.List(fields.Nested(FacetValueSchema), required=True, metadata=_d("Counts per collection"))
+    tag = fields.List(fields.Nested(FacetValueSchema), required=True, metadata=_d("Counts per tag (top 20)"))
+
+
+class QueryEchoSchema(Schema):
+    q = fields.String(required=True, metadata=_d("The query as sent"))
+    normalized = fields.String(required=True, metadata=_d("What was searched: words, phrases, '*' = completed"))
+    words = fields.List(fields.String(), required=True, metadata=_d("Words searched"))
+    phrases = fields.List(fields.String(), required=True, metadata=_d("Exact phrases required"))
+    prefix = fields.String(allow_none=True, metadata=_d("The last word, completed as a prefix"))
+
+
+class SearchResultSchema(Schema):
+    safety = fields.Nested(SafetyNoticeSchema, allow_none=True,
+                           metadata=_d("Present first when the words signal danger, whatever else is found"))
+    query = fields.Nested(QueryEchoSchema, required=True, metadata=_d("How the query was read"))
+    total = fields.Integer(required=True, metadata=_d("Hits over all pages", 42))
+    page = fields.Integer(required=True, metadata=_d("This page, from 1", 1))
+    page_size = fields.Integer(required=True, metadata=_d("Hits per page", 10))
+    pages = fields.Integer(required=True, metadata=_d("Number of pages", 5))
+    did_you_mean = fields.String(allow_none=True,
+                                 metadata=_d("A spelling that the index knows, when a word is unknown"))
+    facets = fields.Nested(FacetsSchema, required=True, metadata=_d("Counts over the whole result set"))
+    items = fields.List(fields.Nested(HitSchema), required=True, metadata=_d("Hits, best first"))
+    took_ms = fields.Float(required=True, metadata=_d("Time the search took in the server, milliseconds", 3.2))
+    cached = fields.Boolean(required=True, metadata=_d("Served from the results cache of this index version"))
+    index_version = fields.String(required=True, metadata=_d("Content version the index was built from"))
+
+
+class SuggestionSchema(Schema):
+    type = fields.String(required=True, metadata=_d("guide (a title) or term (a completed query)", "guide"))
+    text = fields.String(required=True, metadata=_d("What to show and, for a term, what to search"))
+    guide = fields.String(allow_none=True, metadata=_d("For a guide title: its slug"))
+
+
+class SuggestResultSchema(Schema):
+    safety = fields.Nested(SafetyNoticeSchema, allow_none=True,
+                           metadata=_d("Present when the words typed signal danger"))
+    query = fields.String(required=True, metadata=_d("The text as sent"))
+    items = fields.List(fields.Nested(SuggestionSchema), required=True, metadata=_d("Completions, best first"))
+    took_ms = fields.Float(required=True, metadata=_d("Time taken in the server, milliseconds"))
+
+
+# -- views ------------------------------------------------------------------------------------
+def engine() -> SearchEngine:
+    """This app's engine. It opens the index on first use, so after gunicorn has forked."""
+    found = current_app.extensions.get("lp_search")
+    if found is None:
+        found = current_app.extensions["lp_search"] = SearchEngine(current_app.config["SEARCH_INDEX_DIR"])
+    return found
+
+
+def _links(hit: dict[str, Any]) -> dict[str, Any]:
+    slug, anchor = hit["guide"], hit["anchor"]
+    if hit["type"] == "script":
+        url = f"/v1/scripts/{hit['script']}"
+    elif anchor:
+        url = f"/v1/guides/{slug}/sections/{anchor}"
+    else:
+        url = f"/v1/guides/{slug}"
+    return {**hit, "url": url, "href": f"/guides/{slug}" + (f"#{anchor}" if anchor else "")}
+
+
+@blp.route("/search")
+@blp.arguments(SearchArgsSchema, **QUERY)
+@blp.response(200, SearchResultSchema)
+@blp.alt_response(503, description="The search index has not been built yet")
+def search(args: dict[str, Any]) -> ResponseReturnValue:
+    """Search guides, sections and scripts
+
+    Words in any order, typos forgiven (5+ letters), the last word completed as you type, "exact
+    phrases" in quotes. Filter by type, collection and tag; facet counts cover all hits. When the
+    words signal danger, `safety` comes first with support resources, whatever else is found.
+    """
+    q = args["q"]
+    safety = notice_for(q, corpus())
+    try:
+        found = engine().search(q, types=tuple(args.get("type") or ()), collection=args.get("collection"),
+                                tag=args.get("tag"), page=args["page"], page_size=args["page_size"])
+    except QueryTooLong as exc:
+        abort(422, str(exc), {"query": {"q": [str(exc)]}})
+        raise AssertionError from exc  # unreachable
+    except IndexMissing as exc:
+        abort(503, f"Search is not available yet: {exc}")
+        raise AssertionError from exc  # unreachable
+    body = {
+        "safety": safety,
+        "query": {"q": q, **found["query"]},
+        **{k: found[k] for k in ("total", "page", "page_size", "pages", "did_you_mean", "facets")},
+        "items": [_links(h) for h in found["hits"]],
+        **{k: found[k] for k in ("took_ms", "cached", "index_version")},
+    }
+    # Returned as a Response, so the body is not dumped through the schema again (it documents it).
+    resp = jsonify(body)
+    resp.headers["Cache-Control"] = SEARCH_CACHE_CONTROL
+    return resp
+
+
+@blp.route("/suggest")
+@blp.arguments(SuggestArgsSchema, **QUERY)
+@blp.response(200, SuggestResultSchema)
+@blp.alt_response(503, description="The search index has not been built yet")
+def suggest(args: dict[str, Any]) -> ResponseReturnValue:
+    """Complete what has been typed to guide titles and common terms, for an autocomplete box"""
+    q = args["q"]
+    try:
+        found = engine().suggest(q, limit=args["limit"])
+    except IndexMissing as exc:
+        abort(503, f"Search is not available yet: {exc}")
+        raise AssertionError from exc  # unreachable
+    resp = jsonify({"safety": notice_for(q, corpus()), **found})
+    resp.headers["Cache-Control"] = SEARCH_CACHE_CONTROL
+    return resp
