@@ -1,6 +1,12 @@
 """gunicorn settings for serving the API (override any with GUNICORN_CMD_ARGS)."""
 
 import os
+import tempfile
+
+# Metrics from every worker go to files here; /v1/metrics sums them. Must be set before the app
+# (and prometheus_client) is imported, which preload_app does right after this file is read.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lp-metrics-")
 
 bind = os.environ.get("LP_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("LP_WORKERS", "2"))
@@ -10,7 +16,8 @@ preload_app = True
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-accesslog = "-"
+# The app writes one JSON access-log line per request (with its request id) to stderr.
+accesslog = None
 errorlog = "-"
 
 
@@ -21,3 +28,10 @@ def when_ready(server):
     # Move the loaded content out of the cyclic GC's reach: workers then neither pause to scan
     # millions of long-lived objects nor touch (and so copy) the pages they share with the master.
     gc.freeze()
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges must not be reported any more."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
 from flask_smorest import Api as _Api
 
-from api import collections, errors, graph, guides, meta, scripts, search
+from api import collections, errors, graph, guides, meta, observability, scripts, search
 from api.config import from_env
 from api.content import ContentInvalid
 from api.http import ResponseCache
@@ -45,6 +46,8 @@ class State:
 
     store: ContentStore
     responses: ResponseCache = field(default_factory=ResponseCache)
+    # name -> callable returning True when that part is ready (the search index adds one)
+    readiness_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -60,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
         API_SPEC_OPTIONS=SPEC_OPTIONS,
         JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=64 * 1024,  # no endpoint takes more; larger bodies are a 413
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -76,7 +80,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api = Api(app)
     for module in (meta, guides, scripts, collections, graph, search):
         api.register_blueprint(module.blp)
+    app.extensions["lp"].readiness_checks["search_index"] = search.index_ready
     errors.register(app)
+    observability.install(app)
+    if store.version:
+        observability.CONTENT_VERSION.labels(store.version).set(1)
 
     from api.cli import register as register_cli
 

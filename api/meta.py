@@ -1,4 +1,4 @@
-"""Service endpoints: health (also the benchmark's trivial endpoint)."""
+"""Service endpoints: liveness (also the benchmark's trivial endpoint), readiness, metrics."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from flask import current_app
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 
+from api.observability import metrics_response
 from api.resources import QUERY
-from api.schemas import EmptyArgsSchema, HealthSchema
+from api.schemas import EmptyArgsSchema, HealthSchema, ReadySchema
 
 blp = Blueprint("meta", __name__, url_prefix="/v1", description="Service status.")
 
@@ -19,3 +20,39 @@ def health(_args: dict) -> ResponseReturnValue:
     """Liveness: the process answers (content_version is null until valid content is loaded)"""
     version = current_app.extensions["lp"].store.version
     return {"status": "ok", "content_version": version}, 200, {"Cache-Control": "no-store"}
+
+
+@blp.route("/ready")
+@blp.arguments(EmptyArgsSchema(), **QUERY)
+@blp.response(200, ReadySchema)
+@blp.alt_response(503, schema=ReadySchema, description="Not ready: content or search index not loaded")
+def ready(_args: dict) -> ResponseReturnValue:
+    """Readiness: true once content (and the search index, when configured) are loaded"""
+    state = current_app.extensions["lp"]
+    checks = {"content": state.store.version is not None}
+    for name, check in state.readiness_checks.items():
+        checks[name] = bool(check())
+    store = state.store
+    body = {
+        "ready": all(checks.values()),
+        "checks": checks,
+        "content_version": store.version,
+        "content_stale": store.stale,
+        "problems": [str(p) for p in store.problems if p.severity == "error"][:50],
+    }
+    return body, 200 if body["ready"] else 503, {"Cache-Control": "no-store"}
+
+
+@blp.route("/metrics")
+@blp.doc(
+    responses={
+        "200": {
+            "description": "Prometheus text format: request counts and latency by endpoint, "
+            "search latency, content version",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    }
+)
+def metrics() -> ResponseReturnValue:
+    """Prometheus metrics, summed over all gunicorn workers"""
+    return metrics_response()

@@ -226,6 +226,18 @@ class SafetyNoticeSchema(Schema):
     guides = fields.List(fields.Nested(GuideRefSchema), required=True, metadata=_d("Guides about safety"))
 
 
+class ReadySchema(Schema):
+    ready = fields.Boolean(required=True, metadata=_d("Whether this instance should receive traffic", True))
+    checks = fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True,
+                         metadata=_d("Each check by name", {"content": True, "search_index": True}))
+    content_version = fields.String(required=True, allow_none=True, metadata=_d("Digest of the content served"))
+    content_stale = fields.Boolean(
+        required=True, metadata=_d("True when the files on disk have errors and the last good version is served")
+    )
+    problems = fields.List(fields.String(), required=True,
+                           metadata=_d("Content errors that stopped the last load (at most 50)"))
+
+
 class HealthSchema(Schema):
     status = fields.String(required=True, metadata=_d("Always 'ok' when the process answers", "ok"))
     content_version = fields.String(

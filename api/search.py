@@ -17,6 +17,7 @@ from webargs.fields import DelimitedList
 from api.content.safety import notice_for
 from api.content.schemas import SLUG
 from api.errors import abort
+from api.observability import SEARCH_LATENCY
 from api.resources import QUERY, corpus
 from api.schemas import SafetyNoticeSchema, _d, _Query
 from search_index import IndexMissing, QueryTooLong, SearchEngine
@@ -144,6 +145,15 @@ def engine() -> SearchEngine:
     return found
 
 
+def index_ready() -> bool:
+    """Readiness check: the index exists and opens."""
+    try:
+        engine().info()
+    except IndexMissing:
+        return False
+    return True
+
+
 def _links(hit: dict[str, Any]) -> dict[str, Any]:
     slug, anchor = hit["guide"], hit["anchor"]
     if hit["type"] == "script":
@@ -177,6 +187,7 @@ def search(args: dict[str, Any]) -> ResponseReturnValue:
     except IndexMissing as exc:
         abort(503, f"Search is not available yet: {exc}")
         raise AssertionError from exc  # unreachable
+    SEARCH_LATENCY.observe(found["took_ms"] / 1000)
     body = {
         "safety": safety,
         "query": {"q": q, **found["query"]},

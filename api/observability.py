@@ -1,0 +1,129 @@
+"""Request ids, JSON access logs, Prometheus metrics and security headers, for every response.
+
+Metrics work across gunicorn workers through prometheus_client's multiprocess mode: gunicorn.conf.py
+points PROMETHEUS_MULTIPROC_DIR at a fresh folder before the app is imported.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+access_log = logging.getLogger("api.access")
+
+REQUESTS = Counter(
+    "lp_requests_total", "HTTP requests by endpoint, method and status", ["endpoint", "method", "status"]
+)
+LATENCY = Histogram(
+    "lp_request_seconds",
+    "Time to answer an HTTP request, by endpoint",
+    ["endpoint"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+SEARCH_LATENCY = Histogram(
+    "lp_search_seconds",
+    "Time to run a search query (cache misses and hits)",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+)
+CONTENT_VERSION = Gauge(
+    "lp_content_info", "The content version a worker serves (value 1)", ["version"], multiprocess_mode="liveall"
+)
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# Query parameters that may carry a secret; never written to a log.
+SECRET_PARAMS = frozenset({"key", "api_key", "apikey", "token"})
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+# The docs page loads its script from a CDN; everything else is data and needs nothing.
+DOCS_CSP = (
+    "default-src 'none'; script-src https://cdn.jsdelivr.net; style-src 'unsafe-inline'; "
+    "img-src data: https:; font-src https:; connect-src 'self'; worker-src blob:; frame-ancestors 'none'"
+)
+
+
+def metrics_response() -> Response:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return Response(
+        generate_latest(registry), mimetype=CONTENT_TYPE_LATEST.split(";")[0], headers={"Cache-Control": "no-store"}
+    )
+
+
+def _redacted_query() -> str:
+    if not request.query_string:
+        return ""
+    parts = []
+    for name, value in request.args.items(multi=True):
+        parts.append(f"{name}={'[redacted]' if name.lower() in SECRET_PARAMS else value}")
+    return "?" + "&".join(parts)
+
+
+def install(app: Flask) -> None:
+    if not access_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access_log.addHandler(handler)
+        access_log.setLevel(logging.INFO)
+        access_log.propagate = False
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def _finish(resp: Response) -> Response:
+        request_id = g.get("request_id") or uuid.uuid4().hex
+        resp.headers["X-Request-ID"] = request_id
+        for name, value in SECURITY_HEADERS.items():
+            resp.headers.setdefault(name, value)
+        if request.path.endswith("/docs"):
+            resp.headers["Content-Security-Policy"] = DOCS_CSP
+        seconds = time.perf_counter() - g.get("started", time.perf_counter())
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(endpoint, request.method, str(resp.status_code)).inc()
+        LATENCY.labels(endpoint).observe(seconds)
+        access_log.info(
+            json.dumps(
+                {
+                    "ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "request_id": request_id,
+                    "pid": os.getpid(),
+                    "method": request.method,
+                    "path": request.path + _redacted_query(),
+                    "endpoint": endpoint,
+                    "status": resp.status_code,
+                    "bytes": resp.calculate_content_length(),
+                    "ms": round(seconds * 1000, 2),
+                },
+                ensure_ascii=False,
+            )
+        )
+        return resp
