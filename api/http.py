@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 from flask import Response, current_app, request
 from werkzeug.http import http_date, parse_etags
 
+from api.current import corpus
+
 MAX_ENTRIES = 4096
 JSON = "application/json"
 
@@ -61,8 +63,7 @@ def cached_json(key: tuple, build: Callable[[], Any], last_modified: dt.date | N
     The hot path: one dict lookup, a header comparison and a Response around cached bytes.
     """
     state = current_app.extensions["lp"]
-    version = state.store.corpus.version
-    entry = state.responses.get_or_build((version, *key), build)
+    entry = state.responses.get_or_build((corpus().version, *key), build)
     body, etag, extra = entry
     quoted = f'"{etag}"'
     headers = [("ETag", quoted), ("Cache-Control", cache_control())]

@@ -5,20 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import current_app, redirect, request
+from flask import redirect, request
 from flask.typing import ResponseReturnValue
 from marshmallow import RAISE
 
-from api.content import Corpus, Guide
+from api.content import Guide
+from api.current import corpus
 from api.errors import abort
 from api.http import cached_json, link_header, page_links
 
 # webargs ignores unknown query parameters by default; ours are a 422 that names them.
 QUERY = {"location": "query", "unknown": RAISE}
-
-
-def corpus() -> Corpus:
-    return current_app.extensions["lp"].store.corpus
 
 
 def guide_or_redirect(slug: str, rest: str = "") -> Guide | ResponseReturnValue:

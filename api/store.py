@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 from api.content import ContentInvalid, Corpus, Problem, load_corpus
+from api.content.scope import restrict
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class ContentStore:
         self.stale = False  # True when the files on disk are broken and older content is served
         self._lock = threading.Lock()
         self._corpus: Corpus | None = None
+        self._scoped: dict[tuple[str, frozenset[str]], Corpus] = {}
 
     @property
     def corpus(self) -> Corpus:
@@ -37,6 +39,19 @@ class ContentStore:
         if corpus is None:
             raise ContentUnavailable("no valid content is loaded")
         return corpus
+
+    def scoped(self, collections: frozenset[str] | None) -> Corpus:
+        """The corpus, or the part of it in these collections (cached per version and scope)."""
+        corpus = self.corpus
+        if collections is None:
+            return corpus
+        key = (corpus.version, collections)
+        found = self._scoped.get(key)
+        if found is None:
+            if len(self._scoped) > 64 or any(v != corpus.version for v, _ in self._scoped):
+                self._scoped = {}  # a new version (or too many scopes): start again
+            found = self._scoped[key] = restrict(corpus, collections)
+        return found
 
     @property
     def version(self) -> str | None:
