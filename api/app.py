@@ -77,6 +77,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         log.error("no valid content to serve: %s", exc)
     app.extensions["lp"] = State(store)
 
+    @app.before_request
+    def _pick_up_published_content() -> None:
+        store.refresh()  # a stat a second at most; swaps in what `flask content publish` published
+
     api = Api(app)
     for module in (meta, guides, scripts, collections, graph, search):
         api.register_blueprint(module.blp)

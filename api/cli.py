@@ -40,21 +40,37 @@ def validate_command(path: str | None) -> None:
 
 @content_cli.command("build")
 def build_command() -> None:
-    """Parse the content into the cache the server starts from."""
+    """Check the content and publish it (cache + last good snapshot); running servers pick it up."""
+    _publish(with_index=False)
+
+
+@content_cli.command("publish")
+def publish_command() -> None:
+    """Check the content, build its search index, then publish both; running servers pick them up."""
+    _publish(with_index=True)
+
+
+def _publish(with_index: bool) -> None:
     store = current_app.extensions["lp"].store
     started = time.perf_counter()
     try:
-        corpus = store.load()  # parses what changed, writes the cache and the last good snapshot
-    except ContentInvalid:
-        corpus = None
-    errors = [p for p in store.problems if p.severity == "error"]
-    for p in errors:
-        click.echo(str(p), err=True)
-    if errors:
-        click.echo("content has errors; nothing was built (the last good version stays in place)", err=True)
+        corpus = store.prepare()
+    except ContentInvalid as exc:
+        for p in exc.problems:
+            if p.severity == "error":
+                click.echo(str(p), err=True)
+        click.echo("content has errors; nothing was published (the last good version stays live)", err=True)
         sys.exit(1)
-    assert corpus is not None
-    click.echo(f"built {len(corpus.guides)} guides (version {corpus.version}) in {time.perf_counter() - started:.2f}s")
+    if with_index:
+        from search_index import build_index
+
+        # The index first: once the content pointer moves, its search results are already there.
+        build_index(corpus, current_app.config["SEARCH_INDEX_DIR"])
+    store.commit(corpus)
+    click.echo(
+        f"built {len(corpus.guides)} guides (version {corpus.version}){' and the search index' * with_index} "
+        f"in {time.perf_counter() - started:.2f}s"
+    )
 
 
 def spec_json(app: Flask) -> str:

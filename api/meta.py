@@ -39,6 +39,7 @@ def ready(_args: dict) -> ResponseReturnValue:
         "content_version": store.version,
         "content_stale": store.stale,
         "problems": [str(p) for p in store.problems if p.severity == "error"][:50],
+        "last_publish": store.last_publish(),
     }
     return body, 200 if body["ready"] else 503, {"Cache-Control": "no-store"}
 

@@ -4,6 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d .venv ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -e .
-.venv/bin/flask --app api.app content build
-.venv/bin/flask --app api.app index build
+.venv/bin/flask --app api.app content publish
 exec .venv/bin/gunicorn -c gunicorn.conf.py api.wsgi:app

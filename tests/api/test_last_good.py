@@ -36,4 +36,4 @@ def test_no_valid_content_at_all_is_503_not_a_crash(content_dir, tmp_path) -> No
     result = app.test_cli_runner().invoke(args=["content", "validate", "--path", str(root)])
     assert result.exit_code == 1 and "content/guides/no-contact-rule.md:3: error: front matter" in result.output
     build = app.test_cli_runner().invoke(args=["content", "build"])
-    assert build.exit_code == 1 and "nothing was built" in build.output
+    assert build.exit_code == 1 and "nothing was published" in build.output
