@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, g
 from flask_smorest import Api as _Api
 
-from api import collections, errors, graph, guides, meta, observability, scripts, search
+from api import collections, errors, graph, guides, meta, observability, partners, scripts, search
 from api.config import from_env
 from api.content import ContentInvalid
 from api.http import ResponseCache
@@ -81,12 +81,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def _pick_up_published_content() -> None:
         store.refresh()  # a stat a second at most; swaps in what `flask content publish` published
 
+    @app.after_request
+    def _name_the_version(resp: Response) -> Response:
+        corpus = g.get("lp_corpus")
+        if corpus is not None:  # the one version this response was built from
+            resp.headers["X-Content-Version"] = corpus.version
+        return resp
+
     api = Api(app)
     for module in (meta, guides, scripts, collections, graph, search):
         api.register_blueprint(module.blp)
     app.extensions["lp"].readiness_checks["search_index"] = search.index_ready
     errors.register(app)
     observability.install(app)
+    partners.install(app)  # keys, scope, CORS, rate limits: after request ids, before views
     if store.version:
         observability.CONTENT_VERSION.labels(store.version).set(1)
 
