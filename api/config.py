@@ -17,6 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_MAX_AGE": 300,
     "CACHE_STALE_WHILE_REVALIDATE": 86400,
     "SEARCH_INDEX_DIR": str(ROOT / "search_index" / "data"),
+    "PARTNER_KEYS_FILE": "",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "CORS_MAX_AGE": 600,
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify
+from flask import current_app, g, jsonify
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -180,7 +180,8 @@ def search(args: dict[str, Any]) -> ResponseReturnValue:
     safety = notice_for(q, corpus())
     try:
         found = engine().search(q, types=tuple(args.get("type") or ()), collection=args.get("collection"),
-                                tag=args.get("tag"), page=args["page"], page_size=args["page_size"])
+                                tag=args.get("tag"), page=args["page"], page_size=args["page_size"],
+                                collections=g.get("scope"))  # the partner key's collections
     except QueryTooLong as exc:
         abort(422, str(exc), {"query": {"q": [str(exc)]}})
         raise AssertionError from exc  # unreachable
@@ -209,7 +210,9 @@ def suggest(args: dict[str, Any]) -> ResponseReturnValue:
     """Complete what has been typed to guide titles and common terms, for an autocomplete box"""
     q = args["q"]
     try:
-        found = engine().suggest(q, limit=args["limit"])
+        scope = g.get("scope")  # the partner key's collections (None: all)
+        found = engine().suggest(q, limit=args["limit"], collections=scope,
+                                 guides=None if scope is None else corpus().guides)
     except IndexMissing as exc:
         abort(503, f"Search is not available yet: {exc}")
         raise AssertionError from exc  # unreachable

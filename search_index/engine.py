@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,27 +93,43 @@ class OpenIndex:
         self.searcher.close()
         self.ix.close()
 
-    def filter_bits(self, types: tuple[str, ...], collection: str | None, tag: str | None) -> int:
+    def filter_bits(self, types: tuple[str, ...], collection: str | None, tag: str | None,
+                    collections: frozenset[str] | None = None) -> int:
         bits = -1
         if types:
             bits &= sum(self.facet_bits["type"].get(t, 0) for t in set(types))
         if collection:
             bits &= self.facet_bits["collection"].get(collection, 0)
+        if collections is not None:
+            bits &= self.collections_bits(collections)
         if tag:
             bits &= self.facet_bits["tag"].get(tag, 0)
         return max(bits, 0)
 
-    def filter_set(self, types: tuple[str, ...], collection: str | None, tag: str | None) -> frozenset[int] | None:
-        """Docnums allowed by the filters, cached per index (they do not depend on the query)."""
-        if not types and not collection and not tag:
+    def collections_bits(self, collections: frozenset[str]) -> int:
+        """The documents of guides in any of these collections (a partner key's scope)."""
+        bits = 0
+        for c in collections:
+            bits |= self.facet_bits["collection"].get(c, 0)
+        return bits
+
+    def filter_set(self, types: tuple[str, ...], collection: str | None, tag: str | None,
+                   collections: frozenset[str] | None = None) -> frozenset[int] | None:
+        """Docnums allowed by the filters, cached per index (they do not depend on the query).
+
+        `collections` (a set, None for all) is the scope of the caller's partner key; `collection`
+        is the user's own filter within it.
+        """
+        if not types and not collection and not tag and collections is None:
             return None
-        key = (types, collection, tag)
+        key = (types, collection, tag, collections)
         found = self.filters.get(key)
         if found is None:
             found = frozenset(
                 d for d in range(len(self.types))
                 if (not types or self.types[d] in types)
                 and (not collection or self.collections[d] == collection)
+                and (collections is None or self.collections[d] in collections)
                 and (not tag or tag in self.tags[d])
             )
             self.filters[key] = found
@@ -198,15 +214,19 @@ class SearchEngine:
 
     # -- search ------------------------------------------------------------------------------
     def search(self, q: str | ParsedQuery, *, types: tuple[str, ...] = (), collection: str | None = None,
-               tag: str | None = None, page: int = 1, page_size: int = 10, facets: bool = True) -> dict[str, Any]:
-        """One page of hits, the total, facet counts over all hits, did-you-mean, time taken (ms)."""
+               tag: str | None = None, page: int = 1, page_size: int = 10, facets: bool = True,
+               collections: frozenset[str] | None = None) -> dict[str, Any]:
+        """One page of hits, the total, facet counts over all hits, did-you-mean, time taken (ms).
+
+        `collections` restricts hits, totals and facets to those collections (None: all).
+        """
         started = time.perf_counter()
         parsed = q if isinstance(q, ParsedQuery) else parse_query(q)
         types = tuple(sorted(set(types)))
         page_size = max(1, page_size)
         page = max(1, min(page, MAX_DEPTH // page_size))
         with self.lease() as oi:
-            key = (parsed, types, collection, tag, page, page_size, facets)
+            key = (parsed, types, collection, tag, page, page_size, facets, collections)
             with oi.lock:
                 hit = oi.cache.get(key)
                 if hit is not None:
@@ -214,14 +234,15 @@ class SearchEngine:
             if hit is not None:
                 return {**hit, "cached": True, "took_ms": _ms(started)}
             with oi.lock:  # a Whoosh searcher is not meant for concurrent use
-                result = self._search(oi, parsed, types, collection, tag, page, page_size, facets)
+                result = self._search(oi, parsed, types, collection, tag, page, page_size, facets, collections)
                 oi.cache[key] = result
                 if len(oi.cache) > self.cache_entries:
                     oi.cache.popitem(last=False)
         return {**result, "cached": False, "took_ms": _ms(started)}
 
     def _search(self, oi: OpenIndex, parsed: ParsedQuery, types: tuple[str, ...], collection: str | None,
-                tag: str | None, page: int, page_size: int, facets: bool) -> dict[str, Any]:
+                tag: str | None, page: int, page_size: int, facets: bool,
+                collections: frozenset[str] | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
             "query": {"normalized": parsed.normalized, "words": list(parsed.words),
                       "phrases": [" ".join(p) for p in parsed.phrases], "prefix": parsed.prefix},
@@ -234,14 +255,14 @@ class SearchEngine:
         plan = build_query(parsed, oi.vocab)
         if plan.query is None:
             return out
-        allowed = oi.filter_set(types, collection, tag)
+        allowed = oi.filter_set(types, collection, tag, collections)
         s = oi.searcher
         # The whole result set as a bitset (term bitsets are cached per index): total and facets
         # without scoring or visiting each matching document in Python.
         assert oi.bits is not None
         matched = oi.bits.query(plan.query)
         if allowed is not None:
-            matched &= oi.filter_bits(types, collection, tag)
+            matched &= oi.filter_bits(types, collection, tag, collections)
         total = matched.bit_count()
         out["total"], out["pages"] = total, max(1, math.ceil(total / page_size))
         if facets and total:
@@ -274,8 +295,12 @@ class SearchEngine:
         return top_k(oi.exact_impacts, [(w, 1.0) for w in sorted(plan.exact)], k, required)[0]
 
     # -- suggest -----------------------------------------------------------------------------
-    def suggest(self, q: str, limit: int = 8) -> dict[str, Any]:
-        """Completions of the last word, to guide titles and frequent terms."""
+    def suggest(self, q: str, limit: int = 8, *, collections: frozenset[str] | None = None,
+                guides: Container[str] | None = None) -> dict[str, Any]:
+        """Completions of the last word, to guide titles and frequent terms.
+
+        With a scope, only titles of `guides` and terms found in `collections` are offered.
+        """
         started = time.perf_counter()
         parsed = parse_query(q)
         words = [w for p in parsed.phrases for w in p] + list(parsed.words)
@@ -284,11 +309,18 @@ class SearchEngine:
             head, last = words[:-1], words[-1]
             with self.lease() as oi:
                 for slug, title, tw in oi.titles:
+                    if guides is not None and slug not in guides:
+                        continue
                     if all(w in tw for w in head) and any(t.startswith(last) for t in tw):
                         items.append({"type": "guide", "text": title, "guide": slug})
                 items.sort(key=lambda i: len(i["text"]))
                 items = items[: max(1, limit // 2)] if len(last) < 3 else items[:limit]
                 known = [w for w in oi.vocab.completions(last, limit * 2) if oi.vocab.df(w) >= SUGGEST_TERMS_MIN_DF]
+                if collections is not None:
+                    assert oi.bits is not None
+                    scope = oi.collections_bits(collections)
+                    with oi.lock:
+                        known = [w for w in known if oi.bits.term(PHRASE_FIELD, w) & scope]
                 for w in known:
                     if len(items) >= limit:
                         break

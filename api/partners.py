@@ -1,0 +1,214 @@
+"""Partner API keys, rate limits and CORS, for every request (wired in by `install(app)`).
+
+Per request, in this order (after the request id is set, before any view):
+
+1. Service endpoints (health, ready, metrics, the OpenAPI document and docs) need no key and are
+   not limited.
+2. A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) carries no key, so it
+   is answered for any origin that some key (or the anonymous tier) allows; otherwise 403.
+3. The caller: the `X-API-Key` header (the only place a key is read) names a partner; without
+   one, the anonymous tier. No key where anonymous access is off, or an unknown key: 401 with
+   `WWW-Authenticate`. `g.scope` becomes the partner's collections, so every endpoint reads a
+   corpus restricted to them (api/current.py): outside it, single items are 404 (their existence
+   is not revealed) and lists, facets, the graph and the analyzer simply do not include them.
+4. An actual cross-origin request (Origin not this server's) is allowed only when the caller
+   allows that origin; otherwise 403 without Access-Control-Allow-Origin.
+5. flask-limiter counts the request against the caller's limit, one budget over all endpoints:
+   by key hash for a partner, by client IP for anonymous; 429 when it is spent.
+
+Every answer then gets `Vary: X-API-Key, Origin`, the CORS headers when allowed, and the
+RateLimit-Limit / -Remaining / -Reset (seconds) and RateLimit-Policy headers
+(draft-ietf-httpapi-ratelimit-headers, separate-field form); a 429 also `Retry-After` (seconds).
+
+Keys never reach a log or a response: only the partner's name and the key's hash are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+
+import click
+from flask import Flask, Response, current_app, g, request
+from flask.cli import AppGroup
+from flask.typing import ResponseReturnValue
+from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+
+from api.errors import error_response
+from api.partner_keys import MIN_KEY_CHARS, PartnerKeys, Principal, hash_key
+
+log = logging.getLogger(__name__)
+
+KEY_HEADER = "X-API-Key"
+# Reachable without a key and never rate limited: probes, scrapers and the API reference.
+PUBLIC_ENDPOINTS = frozenset(
+    {"meta.health", "meta.ready", "meta.metrics", "api-docs.openapi_json", "api-docs.openapi_redoc", "static"}
+)
+ALLOW_METHODS = "GET, HEAD, POST, OPTIONS"
+ALLOW_HEADERS = "X-API-Key, Content-Type, If-None-Match, If-Modified-Since, X-Request-ID"
+EXPOSE_HEADERS = (
+    "ETag, Link, Location, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
+    "RateLimit-Policy, X-Request-ID"
+)
+WWW_AUTHENTICATE = 'ApiKey realm="Love Patterns content API", header="X-API-Key"'
+
+
+def keys() -> PartnerKeys:
+    return current_app.extensions["lp_partners"]
+
+
+def _same_origin(origin: str) -> bool:
+    return origin == request.host_url.rstrip("/")
+
+
+def _preflight(origin: str) -> ResponseReturnValue:
+    """OPTIONS from a browser before the real request; it carries no key, so any key's origin will do."""
+    origins, anyone = current_app.extensions["lp_preflight_origins"]
+    if not (anyone or origin in origins):
+        return error_response(403, f"The origin {origin} is not allowed to call this API.", headers={"Vary": "Origin"})
+    resp = Response(status=204)
+    del resp.headers["Content-Type"]
+    resp.headers.update(
+        {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": ALLOW_METHODS,
+            "Access-Control-Allow-Headers": ALLOW_HEADERS,
+            "Access-Control-Max-Age": str(current_app.config["CORS_MAX_AGE"]),
+            "Vary": "Origin",
+        }
+    )
+    return resp
+
+
+def _gate() -> ResponseReturnValue | None:
+    """Who is calling, what they may see, and from which origin (see the module docstring)."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        g.lp_public = True
+        return None
+    origin = request.headers.get("Origin")
+    if request.method == "OPTIONS" and origin and request.headers.get("Access-Control-Request-Method"):
+        g.lp_public = True  # a preflight is neither authenticated nor counted
+        return _preflight(origin)
+    if origin and not _same_origin(origin):
+        origins, anyone = current_app.extensions["lp_preflight_origins"]
+        if anyone or origin in origins:
+            g.lp_cors_origin = origin  # so that a browser can read a 401 too
+    registry = keys()
+    key = request.headers.get(KEY_HEADER, "")
+    principal: Principal | None
+    if key:
+        principal = registry.lookup(key)
+        if principal is None:
+            return error_response(401, "Unknown API key.", headers={"WWW-Authenticate": WWW_AUTHENTICATE})
+    else:
+        principal = registry.anonymous
+        if principal is None:
+            return error_response(
+                401, f"An API key is required: send it in the {KEY_HEADER} header.",
+                headers={"WWW-Authenticate": WWW_AUTHENTICATE},
+            )
+    g.partner = principal
+    g.scope = principal.collections  # api/current.py restricts the corpus to these (None: all)
+    if origin and not _same_origin(origin):
+        if not principal.allows_origin(origin):
+            g.pop("lp_cors_origin", None)
+            who = "without an API key" if principal.anonymous else "with this API key"
+            return error_response(403, f"The origin {origin} may not call this API {who}.")
+        g.lp_cors_origin = origin
+    return None
+
+
+def _bucket() -> str:
+    """The rate-limit counter of this caller: the key's hash, or the client address for anonymous."""
+    partner: Principal | None = g.get("partner")
+    if partner is not None and partner.key_hash:
+        return f"key:{partner.key_hash}"
+    return f"ip:{request.remote_addr or 'unknown'}"
+
+
+def _limit_of_caller() -> str:
+    partner: Principal | None = g.get("partner")
+    return (partner.limit if partner is not None else None) or ""  # "" = not limited
+
+
+def _exempt() -> bool:
+    return bool(g.get("lp_public")) or g.get("partner") is None
+
+
+def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
+    partner: Principal | None = g.get("partner")
+    who = "this API key" if partner is not None and partner.key_hash else "anonymous callers from this address"
+    return error_response(429, f"Rate limit exceeded: {exc.limit.limit} for {who}. Retry after Retry-After seconds.")
+
+
+def _decorate(resp: Response) -> Response:
+    """Vary, CORS and rate-limit headers on every non-public answer."""
+    if g.get("lp_public"):
+        return resp
+    resp.vary.add(KEY_HEADER)
+    resp.vary.add("Origin")
+    origin = g.get("lp_cors_origin")
+    if origin:
+        resp.headers["Access-Control-Allow-Origin"] = origin
+        resp.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
+    limiter: Limiter = current_app.extensions["lp_limiter"]
+    try:
+        current = limiter.current_limit
+        if current is not None:
+            reset = max(0, math.ceil(current.reset_at - time.time()))
+            item = current.limit
+            resp.headers["RateLimit-Limit"] = str(item.amount)
+            resp.headers["RateLimit-Remaining"] = str(max(0, current.remaining))
+            resp.headers["RateLimit-Reset"] = str(reset)
+            resp.headers["RateLimit-Policy"] = f"{item.amount};w={item.get_expiry()}"
+            if resp.status_code == 429:
+                resp.headers["Retry-After"] = str(max(1, reset))
+    except Exception:  # the counter store is down: the request was let through (fail open)
+        log.exception("rate limit headers unavailable")
+    return resp
+
+
+def install(app: Flask) -> None:
+    """Keys, CORS and rate limits for this app. Call after observability.install (request ids first)."""
+    registry = PartnerKeys.load(app.config.get("PARTNER_KEYS_FILE") or None)
+    app.extensions["lp_partners"] = registry
+    app.extensions["lp_preflight_origins"] = registry.preflight_origins()
+    store = app.extensions["lp"].store
+    if store.version:
+        unknown = registry.collections() - set(store.corpus.collections)
+        if unknown:
+            log.warning("partner keys name collections the content does not have: %s", ", ".join(sorted(unknown)))
+    log.info("partner keys: %d key(s), anonymous access %s", len(registry.keys),
+             "allowed" if registry.anonymous else "off")
+
+    app.before_request(_gate)  # before the limiter's own hook, so it knows the caller
+    limiter = Limiter(
+        _bucket,
+        application_limits=[ApplicationLimit(_limit_of_caller, exempt_when=_exempt)],
+        storage_uri=app.config.get("RATELIMIT_STORAGE_URI") or "memory://",
+        strategy="fixed-window",
+        key_prefix="lp",
+        headers_enabled=False,  # ours, in _decorate: RateLimit-* with Reset in seconds, not a timestamp
+        swallow_errors=True,  # a Redis outage lets requests through (logged) instead of failing them
+    )
+    app.after_request(_decorate)  # registered before the limiter's: after hooks run in reverse
+    limiter.init_app(app)
+    app.extensions["lp_limiter"] = limiter
+    app.register_error_handler(RateLimitExceeded, _too_many)
+    app.cli.add_command(keys_cli)
+
+
+keys_cli = AppGroup("keys", help="Partner API keys.")
+
+
+@keys_cli.command("hash")
+@click.argument("key")
+def hash_command(key: str) -> None:
+    """Print the SHA-256 of KEY for the keys file ("-" reads the key from standard input)."""
+    if key == "-":
+        key = sys.stdin.readline().strip()
+    if len(key) < MIN_KEY_CHARS:
+        click.echo(f"warning: a key shorter than {MIN_KEY_CHARS} characters is easy to guess", err=True)
+    click.echo(hash_key(key))
