@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, g
 from flask_smorest import Api as _Api
 
-from api import collections, errors, graph, guides, meta, observability, partners, scripts, search
+from api import collections, errors, graph, guides, meta, observability, partners, scripts, search, sync
 from api.config import from_env
 from api.content import ContentInvalid
 from api.http import ResponseCache
@@ -76,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # Start anyway: content endpoints answer 503 and `content validate` can say what is wrong.
         log.error("no valid content to serve: %s", exc)
     app.extensions["lp"] = State(store)
+    sync.install(app)  # records each content version that goes live in the sync journal
 
     @app.before_request
     def _pick_up_published_content() -> None:
@@ -89,7 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return resp
 
     api = Api(app)
-    for module in (meta, guides, scripts, collections, graph, search):
+    for module in (meta, guides, scripts, collections, graph, search, sync):
         api.register_blueprint(module.blp)
     app.extensions["lp"].readiness_checks["search_index"] = search.index_ready
     errors.register(app)

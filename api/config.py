@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_MAX_AGE": 300,
     "CACHE_STALE_WHILE_REVALIDATE": 86400,
     "SEARCH_INDEX_DIR": str(ROOT / "search_index" / "data"),
+    "SYNC_JOURNAL": str(ROOT / ".cache" / "sync-journal.jsonl"),
     "PARTNER_KEYS_FILE": "",
     "RATELIMIT_STORAGE_URI": "memory://",
     "CORS_MAX_AGE": 600,

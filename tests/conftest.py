@@ -15,6 +15,20 @@ CONTENT = ROOT / "content"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sync_journal(tmp_path_factory: pytest.TempPathFactory):
+    """Apps made by tests record content versions in a journal of their own, not in .cache/."""
+    import os
+
+    old = os.environ.get("LP_SYNC_JOURNAL")
+    os.environ["LP_SYNC_JOURNAL"] = str(tmp_path_factory.mktemp("sync") / "sync-journal.jsonl")
+    yield
+    if old is None:
+        os.environ.pop("LP_SYNC_JOURNAL", None)
+    else:
+        os.environ["LP_SYNC_JOURNAL"] = old
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Corpus:
     c, problems = load_corpus(CONTENT)

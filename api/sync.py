@@ -1,0 +1,344 @@
+"""Offline sync for the mobile apps: GET /v1/sync (initial and delta, paged) and GET /v1/export.
+
+A sync token names a point in the change journal (api/content/journal.py): a sequence number at
+which the content's state is known. A delta is the difference between that state and the
+content being served, per slug, so a guide comes at most once per response and a change is never
+missed, however many times it changed in between, across rebuilds and restarts.
+
+Token payload (signed with the journal's key, base64url, opaque to clients):
+
+    {"j": journal id, "s": scope id, "lo": seq, "hi": seq}                    a sync token
+    {..., "plo": seq, "phi": seq, "a": last slug sent}                        a page cursor (next_token)
+
+`lo == hi` normally. A paged sync may see the content change between pages (each page is taken
+from the version being served when it is asked for); the token it ends with then spans the
+versions its pages came from (lo..hi), and the next sync re-sends every slug that changed inside
+that span, whatever the app holds.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, current_app, g
+from flask.typing import ResponseReturnValue
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api import serialize
+from api.content import Corpus
+from api.content.journal import Journal, record
+from api.content.scope import scope_id
+from api.current import corpus
+from api.errors import abort
+from api.http import cached_json, dumps
+from api.resources import QUERY
+from api.schemas import EmptyArgsSchema, ErrorSchema, GuideSchema, _Query
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("sync", __name__, url_prefix="/v1", description="Offline sync for the mobile apps.")
+
+RESYNC = "Sync again from scratch: GET /v1/sync without a token."
+
+
+def _d(text: str, example: object | None = None) -> dict:
+    meta: dict[str, object] = {"description": text}
+    if example is not None:
+        meta["example"] = example
+    return meta
+
+
+# -- schemas --------------------------------------------------------------------------------
+class SyncArgsSchema(_Query):
+    token = fields.String(
+        validate=validate.Length(min=1, max=2000),
+        metadata=_d("A sync_token (changes since then) or a next_token (the next page); none for a first sync"),
+    )
+    page_size = fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=100),
+        metadata=_d("Changes per page (upserted, deleted and renamed together), 1-100", 20),
+    )
+
+
+class SyncDeletedSchema(Schema):
+    slug = fields.String(required=True, metadata=_d("The slug to drop", "make-them-miss-you"))
+    reason = fields.String(
+        allow_none=True,
+        metadata=_d("Why, when the guide was retired; null when it is simply gone (or out of your key's scope)"),
+    )
+
+
+class SyncRenamedSchema(Schema):
+    from_ = fields.String(required=True, data_key="from", metadata=_d("The old slug: drop it", "no-contact"))
+    to = fields.String(
+        required=True,
+        metadata=_d("The new slug, which old links should open; its guide is in upserted when it changed",
+                    "no-contact-rule"),
+    )
+
+
+class SyncCollectionSchema(Schema):
+    slug = fields.String(required=True, metadata=_d("Collection slug", "breakup-recovery"))
+    title = fields.String(required=True, metadata=_d("Title", "Breakup recovery"))
+    description = fields.String(required=True, metadata=_d("What it gathers"))
+    guides = fields.List(fields.String(), required=True, metadata=_d("Slugs of its guides, in reading order"))
+
+
+class SyncLinksSchema(Schema):
+    next = fields.String(allow_none=True, metadata=_d("The next page of this sync; null on the last page"))
+
+
+class SyncPageSchema(Schema):
+    upserted = fields.List(
+        fields.Nested(GuideSchema), required=True,
+        metadata=_d("New or changed guides, whole (the same JSON as GET /v1/guides/{slug}); store by slug"),
+    )
+    deleted = fields.List(fields.Nested(SyncDeletedSchema), required=True, metadata=_d("Guides to drop"))
+    renamed = fields.List(
+        fields.Nested(SyncRenamedSchema), required=True, metadata=_d("Guides whose slug changed: drop `from`")
+    )
+    collections = fields.List(
+        fields.Nested(SyncCollectionSchema),
+        allow_none=True,
+        metadata=_d("All collections (small), on the last page only; null on other pages"),
+    )
+    next_token = fields.String(
+        allow_none=True, metadata=_d("More pages follow: call again with token=next_token; null on the last page")
+    )
+    sync_token = fields.String(
+        allow_none=True,
+        metadata=_d("On the last page: keep it, and call with token=sync_token later for what changed since"),
+    )
+    links = fields.Nested(SyncLinksSchema, required=True, metadata=_d("next: the next page as a URL"))
+
+
+class ExportRetiredSchema(Schema):
+    slug = fields.String(required=True, metadata=_d("Retired slug", "make-them-miss-you"))
+    reason = fields.String(required=True, metadata=_d("Why it was retired"))
+
+
+class ExportRedirectsSchema(Schema):
+    renamed = fields.Dict(
+        keys=fields.String(), values=fields.String(), required=True,
+        metadata=_d("Old slug -> new slug", {"no-contact": "no-contact-rule"}),
+    )
+    retired = fields.List(fields.Nested(ExportRetiredSchema), required=True, metadata=_d("Retired slugs, with reasons"))
+
+
+class ExportSchema(Schema):
+    version = fields.String(required=True, metadata=_d("The content version of this bundle"))
+    guides = fields.List(fields.Nested(GuideSchema), required=True, metadata=_d("Every guide, whole, by slug"))
+    collections = fields.List(fields.Nested(SyncCollectionSchema), required=True, metadata=_d("Every collection"))
+    redirects = fields.Nested(ExportRedirectsSchema, required=True, metadata=_d("Renamed and retired slugs"))
+    sync_token = fields.String(required=True, metadata=_d("Continue with GET /v1/sync?token=… for later changes"))
+
+
+# -- tokens ---------------------------------------------------------------------------------
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode_token(journal: Journal, payload: dict[str, Any]) -> str:
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    mac = hmac.new(journal.key, body, hashlib.sha256).digest()[:16]
+    return f"{_b64(body)}.{_b64(mac)}"
+
+
+def decode_token(journal: Journal, token: str) -> dict[str, Any]:
+    """The payload, after checking signature, journal, scope and range; else 400/410 in the error shape."""
+    try:
+        body_text, mac_text = token.split(".")
+        body, mac = _unb64(body_text), _unb64(mac_text)
+        payload = json.loads(body)
+        if not isinstance(payload, dict) or not all(k in payload for k in ("j", "s", "lo", "hi")):
+            raise ValueError
+    except (ValueError, UnicodeDecodeError):
+        abort(400, f"The sync token is not valid. {RESYNC}")
+        raise AssertionError from None  # unreachable
+    if payload["j"] != journal.id:  # signed with another journal's key: cannot be checked, cannot be used
+        abort(410, f"The sync token has expired (the change history it points into is gone). {RESYNC}")
+    if not hmac.compare_digest(mac, hmac.new(journal.key, body, hashlib.sha256).digest()[:16]):
+        abort(400, f"The sync token is not valid. {RESYNC}")
+    if payload["s"] != _scope():
+        abort(410, f"The sync token was issued for another API key or scope. {RESYNC}")
+    seqs = [payload[k] for k in ("lo", "hi", "plo", "phi") if k in payload]
+    if not all(type(s) is int and 0 <= s <= journal.head for s in seqs) or payload["lo"] > payload["hi"]:
+        abort(410, f"The sync token has expired. {RESYNC}")
+    return payload
+
+
+# -- the journal in this process ------------------------------------------------------------
+def install(app: Flask) -> None:
+    """Record every corpus that goes live in the journal; register the endpoints."""
+    path = app.config["SYNC_JOURNAL"]
+    store = app.extensions["lp"].store
+    app.extensions["lp_sync"] = Journal(path)
+
+    def on_load(c: Corpus) -> None:
+        try:
+            record(path, c)
+        except (OSError, ValueError, KeyError) as exc:  # never let the journal stop content going live
+            log.error("could not record content version %s in the sync journal: %s", c.version, exc)
+
+    store.on_load.append(on_load)
+    if store.version is not None:
+        on_load(store.corpus)  # loaded before this hook was installed
+
+
+def _scope() -> str:
+    collections = g.get("scope")
+    return "*" if collections is None else scope_id(collections)
+
+
+def _journal_at(c: Corpus) -> tuple[Journal, int]:
+    """The journal, and the sequence number at which its state is the corpus being served."""
+    journal: Journal = current_app.extensions["lp_sync"]
+    collections = g.get("scope")
+    version = c.version if collections is None else c.version.removesuffix(f"-{scope_id(collections)}")
+    journal.refresh()
+    seq = journal.checkpoint(version)
+    if seq is None:  # not recorded (the journal was removed, or writing it failed): try once more
+        store = current_app.extensions["lp"].store
+        if store.version == version:
+            try:
+                record(journal.path, store.corpus)
+            except OSError as exc:
+                log.error("could not record the sync journal: %s", exc)
+            journal.refresh()
+            seq = journal.checkpoint(version)
+    if seq is None or journal.id is None:
+        abort(503, "Sync is not available right now. Try again shortly.")
+        raise AssertionError  # unreachable
+    return journal, seq
+
+
+# -- what changed ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Change:
+    slug: str
+    kind: str  # "upsert", "delete" or "rename"
+    reason: str | None = None
+    to: str | None = None
+
+
+def changes(journal: Journal, c: Corpus, lo: int, hi: int, head: int) -> list[Change]:
+    """What an app holding the state at `lo` (uncertain about slugs changed in lo..hi) needs, by slug.
+
+    One change per slug: the difference between then and now, not the history in between.
+    """
+    collections = g.get("scope")
+
+    def visible(entry) -> bool:
+        return entry is not None and (collections is None or entry.collection in collections)
+
+    if lo == 0:  # nothing held: everything there is, nothing to delete
+        return [Change(slug, "upsert") for slug in sorted(c.guides)]
+    uncertain = journal.touched(lo, hi)
+    out = []
+    for slug in sorted(journal.touched(min(lo, head), max(hi, head))):
+        before = journal.state(slug, lo)
+        if slug in c.guides:
+            if slug in uncertain or not visible(before) or before != journal.state(slug, head):
+                out.append(Change(slug, "upsert"))
+        elif visible(before) or slug in uncertain:
+            target = slug
+            while target in c.renamed:  # restricted: kept only when the final target is visible
+                target = c.renamed[target]
+            if target != slug and target in c.guides:
+                out.append(Change(slug, "rename", to=target))
+            else:
+                out.append(Change(slug, "delete", reason=c.retired.get(slug)))
+    return out
+
+
+def _collections(c: Corpus) -> list[dict[str, Any]]:
+    return [
+        {"slug": x.slug, "title": x.title, "description": x.description,
+         "guides": [s for s in x.guides if s in c.guides]}
+        for x in c.collections.values()
+    ]
+
+
+@blp.route("/sync")
+@blp.arguments(SyncArgsSchema(), **QUERY)
+@blp.response(200, SyncPageSchema)
+@blp.alt_response(400, schema=ErrorSchema, description="The token is not valid: sync again without one")
+@blp.alt_response(410, schema=ErrorSchema, description="The token has expired: sync again without one")
+def sync(args: dict[str, Any]) -> ResponseReturnValue:
+    """Sync guides for offline use
+
+    Without a token: every guide (paged: follow next_token), then a sync_token on the last page.
+    With token=sync_token: only what changed since (upserted, deleted, renamed), and a new
+    sync_token. Tokens survive content rebuilds and server restarts; a 400 or 410 means start
+    again without a token.
+    """
+    c = corpus()
+    journal, head = _journal_at(c)
+    size = args["page_size"]
+    base: dict[str, Any] = {"j": journal.id, "s": _scope(), "lo": 0, "hi": 0}
+    plo = phi = head
+    after = ""
+    if args.get("token"):
+        p = decode_token(journal, args["token"])
+        base.update(lo=p["lo"], hi=p["hi"])
+        if "a" in p:  # a page cursor: the pages so far came from versions plo..phi
+            if not isinstance(p["a"], str) or "plo" not in p or "phi" not in p:
+                abort(400, f"The sync token is not valid. {RESYNC}")
+            after, plo, phi = p["a"], min(p["plo"], head), max(p["phi"], head)
+    todo = [ch for ch in changes(journal, c, base["lo"], base["hi"], head) if ch.slug > after]
+    page, more = todo[:size], len(todo) > size
+    body: dict[str, Any] = {
+        "upserted": [serialize.guide(c.guides[ch.slug], c) for ch in page if ch.kind == "upsert"],
+        "deleted": [{"slug": ch.slug, "reason": ch.reason} for ch in page if ch.kind == "delete"],
+        "renamed": [{"from": ch.slug, "to": ch.to} for ch in page if ch.kind == "rename"],
+        "collections": None if more else _collections(c),
+        "next_token": None,
+        "sync_token": None,
+        "links": {"next": None},
+    }
+    if more:
+        cursor = encode_token(journal, {**base, "plo": plo, "phi": phi, "a": page[-1].slug})
+        body["next_token"] = cursor
+        body["links"]["next"] = f"/v1/sync?token={cursor}&page_size={size}"
+    else:
+        body["sync_token"] = encode_token(journal, {**base, "lo": plo, "hi": phi})
+    return Response(dumps(body), mimetype="application/json", headers={"Cache-Control": "no-store"})
+
+
+@blp.route("/export")
+@blp.arguments(EmptyArgsSchema(), **QUERY)
+@blp.response(200, ExportSchema)
+def export(_args: dict) -> ResponseReturnValue:
+    """Export the whole corpus as one bundle
+
+    Every guide (whole), the collections and the redirects, with a sync_token to continue with
+    GET /v1/sync. Strong ETag: send If-None-Match to get 304 when nothing changed.
+    """
+    c = corpus()
+    journal, head = _journal_at(c)
+
+    def build() -> dict[str, Any]:
+        return {
+            "version": c.version,
+            "guides": [serialize.guide(c.guides[s], c) for s in sorted(c.guides)],
+            "collections": _collections(c),
+            "redirects": {
+                "renamed": dict(sorted(c.renamed.items())),
+                "retired": [{"slug": s, "reason": r} for s, r in sorted(c.retired.items())],
+            },
+            "sync_token": encode_token(journal, {"j": journal.id, "s": _scope(), "lo": head, "hi": head}),
+        }
+
+    return cached_json(("export", journal.id, head), build, c.updated)

@@ -1,0 +1,352 @@
+"""Offline sync: initial sync in pages, then deltas across content changes and restarts; export.
+
+"A restart" is a new app over the changed content folder with the same journal file, which is
+what gunicorn does after a deploy (live reload calls the same hook).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from flask import g
+
+from api.app import create_app
+
+
+def guide_md(slug: str, collection: str, summary: str = "A guide made by the sync tests.") -> str:
+    return f"""---
+slug: {slug}
+title: Sync test {slug}
+summary: "{summary}"
+collection: {collection}
+tags: [sync-test]
+updated: 2026-11-01
+byline: Written by the tests.
+---
+
+An introduction.
+
+## When this helps
+
+It is especially useful when:
+
+::: signals
+- You are testing offline sync.
+:::
+
+## What to write
+
+```script
+id: {slug}-note
+situation: When you want to write it down
+response: I am writing this for me, not to send.
+send: false
+```
+
+::: read-next
+Read [No Contact Rule](guide:no-contact-rule) if every reply resets your grief.
+:::
+"""
+
+
+EXTRA = {
+    "guides/sync-a.md": guide_md("sync-a", "breakup-recovery"),  # will be deleted
+    "guides/sync-b.md": guide_md("sync-b", "boundaries"),  # will be retired
+    "guides/sync-c.md": guide_md("sync-c", "attachment-patterns"),  # will be renamed
+    "guides/sync-d.md": guide_md("sync-d", "breakup-recovery"),  # will move to another collection
+    "guides/sync-e.md": guide_md("sync-e", "breakup-recovery"),  # never changes
+}
+RETIRED_REASON = "Retired by the sync test."
+
+
+class Server:
+    """Apps over one content folder and one journal; `restart()` is a new process over them."""
+
+    def __init__(self, root, tmp_path, scope: frozenset[str] | None = None) -> None:
+        self.root, self.scope = root, scope
+        self.cache = tmp_path / "cache" / "content.pickle"
+        self.journal = tmp_path / "sync-journal.jsonl"
+        self.restart()
+
+    def restart(self):
+        self.app = create_app(
+            {"TESTING": True, "CONTENT_DIR": str(self.root), "CONTENT_CACHE": str(self.cache),
+             "SYNC_JOURNAL": str(self.journal)}
+        )
+        assert self.app.extensions["lp"].store.version and not self.app.extensions["lp"].store.stale
+        if self.scope is not None:
+            scope = self.scope
+
+            @self.app.before_request
+            def _as_partner() -> None:  # what a partner key's scope does (api/partners.py)
+                g.scope = scope
+                g.pop("lp_corpus", None)
+
+        self.client = self.app.test_client()
+        return self
+
+    def get(self, url: str, status: int = 200, **kw):
+        r = self.client.get(url, **kw)
+        assert r.status_code == status, (url, r.status_code, r.get_data(as_text=True)[:500])
+        return r
+
+
+def sync_all(server: Server, token: str | None = None, page_size: int = 5) -> tuple[list[dict], str]:
+    """Follow next_token to the last page; the pages, and the sync_token at the end."""
+    pages = []
+    url = f"/v1/sync?page_size={page_size}" + (f"&token={token}" if token else "")
+    while True:
+        body = server.get(url).get_json()
+        pages.append(body)
+        if body["next_token"] is None:
+            assert body["sync_token"] and body["collections"] is not None and body["links"]["next"] is None
+            return pages, body["sync_token"]
+        assert body["sync_token"] is None and body["collections"] is None
+        url = body["links"]["next"]
+        assert f"token={body['next_token']}" in url
+
+
+def merged(pages: list[dict]) -> dict[str, list]:
+    out: dict[str, list] = {"upserted": [], "deleted": [], "renamed": []}
+    for p in pages:
+        for k in out:
+            out[k] += p[k]
+    return out
+
+
+def apply(store: dict[str, dict], pages: list[dict]) -> None:
+    """What an app does with a sync: store upserts by slug, drop deletes and renamed-from."""
+    for p in pages:
+        for d in p["deleted"]:
+            store.pop(d["slug"], None)
+        for r in p["renamed"]:
+            store.pop(r["from"], None)
+        for guide in p["upserted"]:
+            store[guide["slug"]] = guide
+
+
+def server_state(server: Server) -> dict[str, dict]:
+    """Every guide the server serves, whole, as GET /v1/guides/{slug} gives it."""
+    slugs = [x["slug"] for x in server.get("/v1/guides?page_size=100").get_json()["items"]]
+    return {s: server.get(f"/v1/guides/{s}").get_json() for s in slugs}
+
+
+def change_content(root) -> None:
+    """Add, edit, rename (file move + redirect), delete, retire, and move a guide to another collection."""
+    (root / "guides" / "sync-new.md").write_text(guide_md("sync-new", "breakup-recovery"))
+    edited = root / "guides" / "anxious-texting.md"
+    edited.write_text(edited.read_text().replace("summary: \"", "summary: \"Edited. ", 1))
+    (root / "guides" / "sync-c.md").unlink()
+    (root / "guides" / "sync-c-renamed.md").write_text(guide_md("sync-c-renamed", "attachment-patterns"))
+    (root / "guides" / "sync-a.md").unlink()
+    (root / "guides" / "sync-b.md").unlink()
+    (root / "guides" / "sync-d.md").write_text(guide_md("sync-d", "boundaries"))
+    redirects = (root / "redirects.yaml").read_text()
+    redirects = redirects.replace("renamed:\n", "renamed:\n  sync-c: sync-c-renamed\n", 1)
+    redirects = redirects.replace("retired:\n", f"retired:\n  - slug: sync-b\n    reason: {RETIRED_REASON}\n", 1)
+    (root / "redirects.yaml").write_text(redirects)
+
+
+@pytest.fixture()
+def server(content_dir, tmp_path) -> Server:
+    return Server(content_dir(EXTRA), tmp_path)
+
+
+def test_initial_sync_is_paged_and_returns_every_guide_once(server) -> None:
+    pages, token = sync_all(server, page_size=5)
+    expected = server_state(server)
+    assert len(pages) == -(-len(expected) // 5) and all(len(p["upserted"]) <= 5 for p in pages)
+    got = merged(pages)
+    slugs = [x["slug"] for x in got["upserted"]]
+    assert len(slugs) == len(set(slugs)) and set(slugs) == set(expected)
+    assert got["deleted"] == got["renamed"] == []
+    for guide in got["upserted"]:
+        assert guide == expected[guide["slug"]]  # the same JSON as GET /v1/guides/{slug}
+    collections = pages[-1]["collections"]
+    assert {c["slug"] for c in collections} == set(server.app.extensions["lp"].store.corpus.collections)
+    assert "sync-a" in next(c for c in collections if c["slug"] == "breakup-recovery")["guides"]
+    # nothing changed: the token gives an empty delta
+    again, token2 = sync_all(server, token)
+    assert len(again) == 1 and merged(again) == {"upserted": [], "deleted": [], "renamed": []}
+    assert token2 == token
+
+
+def test_sync_across_add_edit_rename_delete_retire_and_restart(server) -> None:
+    pages, token = sync_all(server)
+    app_store: dict[str, dict] = {}
+    apply(app_store, pages)
+
+    change_content(server.root)
+    server.restart()
+
+    delta_pages, token2 = sync_all(server, token, page_size=2)  # small pages: the delta is paged too
+    delta = merged(delta_pages)
+    upserted = [x["slug"] for x in delta["upserted"]]
+    assert sorted(upserted) == ["anxious-texting", "sync-c-renamed", "sync-d", "sync-new"]  # nothing twice
+    assert delta["upserted"][upserted.index("anxious-texting")]["summary"].startswith("Edited. ")
+    assert sorted(delta["deleted"], key=lambda d: d["slug"]) == [
+        {"slug": "sync-a", "reason": None},
+        {"slug": "sync-b", "reason": RETIRED_REASON},
+    ]
+    assert delta["renamed"] == [{"from": "sync-c", "to": "sync-c-renamed"}]
+    touched = upserted + [d["slug"] for d in delta["deleted"]] + [r["from"] for r in delta["renamed"]]
+    assert len(touched) == len(set(touched))
+
+    apply(app_store, delta_pages)
+    assert app_store == server_state(server)  # nothing missed: the app now holds exactly what is served
+
+    # a second sync with the new token: nothing
+    empty, token3 = sync_all(server, token2)
+    assert merged(empty) == {"upserted": [], "deleted": [], "renamed": []} and token3 == token2
+
+    # the old token still works after another restart, with the same answer (a delete is never lost)
+    server.restart()
+    again, _ = sync_all(server, token, page_size=2)
+    assert merged(again) == delta
+
+
+def test_many_versions_between_two_syncs_collapse_to_one_change_per_slug(server) -> None:
+    _, token = sync_all(server)
+    edited = server.root / "guides" / "sync-e.md"
+    for i in range(3):  # three versions, each editing the same guide
+        edited.write_text(guide_md("sync-e", "breakup-recovery", f"Version {i}."))
+        server.restart()
+    (server.root / "guides" / "sync-gone.md").write_text(guide_md("sync-gone", "boundaries"))
+    server.restart()  # added, then removed before the app synced again: the app never hears of it
+    (server.root / "guides" / "sync-gone.md").unlink()
+    server.restart()
+    delta = merged(sync_all(server, token)[0])
+    assert [x["slug"] for x in delta["upserted"]] == ["sync-e"] and delta["upserted"][0]["summary"] == "Version 2."
+    assert delta["deleted"] == [] and delta["renamed"] == []
+    # and back to the content the token was taken at: nothing to do
+    edited.write_text(EXTRA["guides/sync-e.md"])
+    server.restart()
+    assert merged(sync_all(server, token)[0]) == {"upserted": [], "deleted": [], "renamed": []}
+
+
+def test_content_changing_during_a_paged_initial_sync_misses_nothing(server) -> None:
+    first = server.get("/v1/sync?page_size=4").get_json()
+    app_store: dict[str, dict] = {}
+    apply(app_store, [first])
+    have = {x["slug"] for x in first["upserted"]}
+    # between pages: a guide already sent is edited and one is deleted; one not yet sent is deleted
+    later = sorted(set(server_state(server)) - have)
+    edited = sorted(have)[0]
+    path = server.root / "guides" / f"{edited}.md"
+    path.write_text(path.read_text().replace("summary: \"", "summary: \"Mid-sync. ", 1))
+    for slug in ("sync-a", "sync-e"):
+        assert slug in have | set(later)
+        (server.root / "guides" / f"{slug}.md").unlink()
+    server.restart()
+    pages, token = sync_all(server, first["next_token"], page_size=4)
+    apply(app_store, pages)
+    assert app_store != server_state(server)  # the first page came from the old version
+    delta_pages, _ = sync_all(server, token)  # the span of versions the pages came from is re-checked
+    delta = merged(delta_pages)
+    assert edited in [x["slug"] for x in delta["upserted"]]
+    assert {"sync-a", "sync-e"} & have <= {d["slug"] for d in delta["deleted"]}
+    apply(app_store, delta_pages)
+    assert app_store == server_state(server)
+
+
+def test_a_partner_sees_only_its_collections_and_a_move_out_is_a_delete(content_dir, tmp_path) -> None:
+    root = content_dir(EXTRA)
+    partner = Server(root, tmp_path, scope=frozenset({"breakup-recovery"}))
+    pages, token = sync_all(partner)
+    app_store: dict[str, dict] = {}
+    apply(app_store, pages)
+    assert {x["collection"]["slug"] for x in app_store.values()} == {"breakup-recovery"}
+    assert {"sync-a", "sync-d", "sync-e"} <= set(app_store) and "sync-b" not in app_store
+    assert [c["slug"] for c in pages[-1]["collections"]] == ["breakup-recovery"]
+
+    change_content(root)
+    partner.restart()
+    delta = merged(sync_all(partner, token)[0])
+    assert [x["slug"] for x in delta["upserted"]] == ["sync-new"]  # anxious-texting etc. are not its own
+    assert delta["deleted"] == [{"slug": "sync-a", "reason": None}, {"slug": "sync-d", "reason": None}]
+    assert delta["renamed"] == []
+    apply(app_store, sync_all(partner, token)[0])
+    assert app_store == server_state(partner)
+
+    # a token of one scope is refused in another
+    everyone = Server(root, tmp_path)
+    r = everyone.get(f"/v1/sync?token={token}", status=410)
+    assert "another API key" in r.get_json()["detail"]
+
+
+def _tamper(token: str, **changes) -> str:
+    body, mac = token.split(".")
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    payload.update(changes)
+    raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode() + "." + mac
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["garbage", "a.b", "e30.AAAA", "!!!.???", lambda t: _tamper(t, lo=1, hi=1), lambda t: t[:-2] + "AA"],
+)
+def test_bad_tokens_are_400_in_the_error_shape(server, bad) -> None:
+    _, token = sync_all(server)
+    bad = bad(token) if callable(bad) else bad
+    body = server.get(f"/v1/sync?token={bad}", status=400).get_json()
+    assert body["status"] == 400 and body["title"] == "Bad Request"
+    assert "GET /v1/sync without a token" in body["detail"]
+
+
+def test_a_token_of_a_lost_journal_is_410(server) -> None:
+    _, token = sync_all(server)
+    server.journal.unlink()
+    server.restart()  # a new journal: new id, new key
+    body = server.get(f"/v1/sync?token={token}", status=410).get_json()
+    assert body["status"] == 410 and "GET /v1/sync without a token" in body["detail"]
+    sync_all(server)  # starting again works
+
+
+def test_a_journal_removed_while_running_is_recreated(server) -> None:
+    server.journal.unlink()
+    pages, token = sync_all(server)
+    assert server.journal.exists() and len(merged(pages)["upserted"]) == len(server_state(server))
+    assert merged(sync_all(server, token)[0])["upserted"] == []
+
+
+def test_unknown_parameters_and_bad_page_size_are_422(server) -> None:
+    body = server.get("/v1/sync?since=1", status=422).get_json()
+    assert body["errors"] == {"query": {"since": ["Unknown field."]}}
+    server.get("/v1/sync?page_size=0", status=422)
+    server.get("/v1/sync?page_size=101", status=422)
+    server.get("/v1/export?page=1", status=422)
+
+
+def test_sync_responses_are_not_cached(server) -> None:
+    r = server.get("/v1/sync")
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_export_is_the_whole_corpus_with_etag_and_304(server) -> None:
+    r = server.get("/v1/export")
+    bundle = r.get_json()
+    etag = r.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith('W/')
+    state = server_state(server)
+    assert [x["slug"] for x in bundle["guides"]] == sorted(state)
+    assert all(x == state[x["slug"]] for x in bundle["guides"])
+    assert {c["slug"] for c in bundle["collections"]} == {"breakup-recovery", "boundaries", "attachment-patterns",
+                                                          "safety-and-control"}
+    assert bundle["redirects"]["renamed"]["no-contact"] == "no-contact-rule"
+    assert {"slug": "make-them-miss-you", "reason": bundle["redirects"]["retired"][0]["reason"]} in \
+        bundle["redirects"]["retired"]
+    assert server.get("/v1/export", status=304, headers={"If-None-Match": etag}).data == b""
+    # the same bytes after a restart (a CDN can cache it); the token continues from the bundle
+    server.restart()
+    again = server.get("/v1/export")
+    assert again.headers["ETag"] == etag and again.data == r.data
+    assert merged(sync_all(server, bundle["sync_token"])[0]) == {"upserted": [], "deleted": [], "renamed": []}
+    change_content(server.root)
+    server.restart()
+    changed = server.get("/v1/export", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    delta = merged(sync_all(server, bundle["sync_token"])[0])
+    assert len(delta["upserted"]) == 4 and len(delta["deleted"]) == 2 and len(delta["renamed"]) == 1
