@@ -198,6 +198,21 @@ def install(app: Flask) -> None:
     app.extensions["lp_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.cli.add_command(keys_cli)
+    _document(app)
+
+
+def _document(app: Flask) -> None:
+    """The key in the OpenAPI document: an optional X-API-Key header on every operation."""
+    spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec
+    spec.components.security_scheme(
+        "ApiKey",
+        {"type": "apiKey", "in": "header", "name": KEY_HEADER,
+         "description": "A partner key: limits what the caller sees to its collections, and sets its rate "
+                        "limit and allowed browser origins. Without one, the anonymous tier applies (when the "
+                        "service allows anonymous access). Missing or unknown where required: 401; over the "
+                        "limit: 429 with Retry-After and RateLimit-* headers."},
+    )
+    spec.options["security"] = [{"ApiKey": []}, {}]  # a key, or none (anonymous tier)
 
 
 keys_cli = AppGroup("keys", help="Partner API keys.")
