@@ -10,9 +10,10 @@ import base64
 import json
 
 import pytest
-from flask import g
 
+import api.store
 from api.app import create_app
+from api.config import ROOT
 
 
 def guide_md(slug: str, collection: str, summary: str = "A guide made by the sync tests.") -> str:
@@ -59,35 +60,32 @@ EXTRA = {
     "guides/sync-e.md": guide_md("sync-e", "breakup-recovery"),  # never changes
 }
 RETIRED_REASON = "Retired by the sync test."
+PARTNER_KEYS = ROOT / "config" / "partner-keys.example.yaml"
+ACME_KEY = "example-acme-key-0000000000000000"  # sees breakup-recovery and boundaries
 
 
 class Server:
     """Apps over one content folder and one journal; `restart()` is a new process over them."""
 
-    def __init__(self, root, tmp_path, scope: frozenset[str] | None = None) -> None:
-        self.root, self.scope = root, scope
+    def __init__(self, root, tmp_path, key: str | None = None) -> None:
+        self.root, self.key = root, key
         self.cache = tmp_path / "cache" / "content.pickle"
         self.journal = tmp_path / "sync-journal.jsonl"
         self.restart()
 
     def restart(self):
-        self.app = create_app(
-            {"TESTING": True, "CONTENT_DIR": str(self.root), "CONTENT_CACHE": str(self.cache),
-             "SYNC_JOURNAL": str(self.journal)}
-        )
+        config = {"TESTING": True, "CONTENT_DIR": str(self.root), "CONTENT_CACHE": str(self.cache),
+                  "SYNC_JOURNAL": str(self.journal)}
+        if self.key:
+            config["PARTNER_KEYS_FILE"] = str(PARTNER_KEYS)
+        self.app = create_app(config)
         assert self.app.extensions["lp"].store.version and not self.app.extensions["lp"].store.stale
-        if self.scope is not None:
-            scope = self.scope
-
-            @self.app.before_request
-            def _as_partner() -> None:  # what a partner key's scope does (api/partners.py)
-                g.scope = scope
-                g.pop("lp_corpus", None)
-
         self.client = self.app.test_client()
         return self
 
     def get(self, url: str, status: int = 200, **kw):
+        if self.key:
+            kw.setdefault("headers", {})["X-API-Key"] = self.key
         r = self.client.get(url, **kw)
         assert r.status_code == status, (url, r.status_code, r.get_data(as_text=True)[:500])
         return r
@@ -251,29 +249,53 @@ def test_content_changing_during_a_paged_initial_sync_misses_nothing(server) -> 
     assert app_store == server_state(server)
 
 
-def test_a_partner_sees_only_its_collections_and_a_move_out_is_a_delete(content_dir, tmp_path) -> None:
+def test_a_partner_key_syncs_only_its_collections_and_a_move_out_is_a_delete(content_dir, tmp_path) -> None:
     root = content_dir(EXTRA)
-    partner = Server(root, tmp_path, scope=frozenset({"breakup-recovery"}))
+    partner = Server(root, tmp_path, key=ACME_KEY)
     pages, token = sync_all(partner)
     app_store: dict[str, dict] = {}
     apply(app_store, pages)
-    assert {x["collection"]["slug"] for x in app_store.values()} == {"breakup-recovery"}
-    assert {"sync-a", "sync-d", "sync-e"} <= set(app_store) and "sync-b" not in app_store
-    assert [c["slug"] for c in pages[-1]["collections"]] == ["breakup-recovery"]
+    assert {x["collection"]["slug"] for x in app_store.values()} == {"breakup-recovery", "boundaries"}
+    assert {"sync-a", "sync-b", "sync-d", "sync-e"} <= set(app_store) and "sync-c" not in app_store
+    assert [c["slug"] for c in pages[-1]["collections"]] == ["breakup-recovery", "boundaries"]
 
     change_content(root)
+    (root / "guides" / "sync-e.md").write_text(guide_md("sync-e", "attachment-patterns"))  # out of its scope
     partner.restart()
     delta = merged(sync_all(partner, token)[0])
-    assert [x["slug"] for x in delta["upserted"]] == ["sync-new"]  # anxious-texting etc. are not its own
-    assert delta["deleted"] == [{"slug": "sync-a", "reason": None}, {"slug": "sync-d", "reason": None}]
+    # sync-d moved between two of its collections; anxious-texting and the rename are not its own
+    assert [x["slug"] for x in delta["upserted"]] == ["sync-d", "sync-new"]
+    assert delta["deleted"] == [
+        {"slug": "sync-a", "reason": None},
+        {"slug": "sync-b", "reason": RETIRED_REASON},
+        {"slug": "sync-e", "reason": None},
+    ]
     assert delta["renamed"] == []
     apply(app_store, sync_all(partner, token)[0])
     assert app_store == server_state(partner)
 
     # a token of one scope is refused in another
-    everyone = Server(root, tmp_path)
-    r = everyone.get(f"/v1/sync?token={token}", status=410)
+    r = Server(root, tmp_path).get(f"/v1/sync?token={token}", status=410)
     assert "another API key" in r.get_json()["detail"]
+    # and the export of a key is its part of the corpus
+    bundle = partner.get("/v1/export").get_json()
+    assert [x["slug"] for x in bundle["guides"]] == sorted(app_store)
+
+
+def test_a_live_publish_is_synced_without_a_restart(content_dir, tmp_path, monkeypatch) -> None:
+    """`flask content publish` in another process; the serving worker swaps it in and journals it."""
+    monkeypatch.setattr(api.store, "CHECK_INTERVAL", 0.0)
+    server = Server(content_dir(EXTRA), tmp_path)
+    _, token = sync_all(server)
+    editor = create_app({"TESTING": True, "CONTENT_DIR": str(server.root), "CONTENT_CACHE": str(server.cache),
+                         "SYNC_JOURNAL": str(server.journal), "SEARCH_INDEX_DIR": str(tmp_path / "index")})
+    change_content(server.root)
+    result = editor.test_cli_runner().invoke(args=["content", "publish"])
+    assert result.exit_code == 0, result.output
+    delta = merged(sync_all(server, token)[0])  # the same serving app: no restart
+    assert sorted(x["slug"] for x in delta["upserted"]) == ["anxious-texting", "sync-c-renamed", "sync-d", "sync-new"]
+    assert [d["slug"] for d in delta["deleted"]] == ["sync-a", "sync-b"]
+    assert delta["renamed"] == [{"from": "sync-c", "to": "sync-c-renamed"}]
 
 
 def _tamper(token: str, **changes) -> str:
