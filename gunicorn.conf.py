@@ -8,6 +8,14 @@ import tempfile
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lp-metrics-")
 
+# Errors gunicorn answers itself, before the app runs (e.g. a 414 for a request line over 4094
+# bytes), keep the API's one error shape (JSON) instead of gunicorn's HTML page.
+import gunicorn.util  # noqa: E402
+
+from api.errors import write_gunicorn_error  # noqa: E402
+
+gunicorn.util.write_error = write_gunicorn_error
+
 bind = os.environ.get("LP_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("LP_WORKERS", "2"))
 worker_class = "sync"

@@ -8,6 +8,7 @@ names each bad parameter.
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -74,6 +75,22 @@ def abort(status: int, detail: str, errors: Any = None) -> None:
     if errors:
         exc.data = {"messages": errors}  # type: ignore[attr-defined]
     raise exc
+
+
+def write_gunicorn_error(sock: Any, status: int, reason: str, message: str) -> None:
+    """gunicorn's own answers, sent before the app runs (a request line over its limit is a 414,
+    a malformed one a 400, too many headers a 431), in the same shape instead of gunicorn's HTML.
+
+    gunicorn.conf.py installs it as gunicorn.util.write_error; the signature is gunicorn's.
+    """
+    from gunicorn.util import write_nonblock
+
+    body = json.dumps(error_body(status, message or None), ensure_ascii=False).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Cache-Control: no-store\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    write_nonblock(sock, head.encode("latin-1") + body)
 
 
 def handle_content_unavailable(exc: Exception) -> ResponseReturnValue:

@@ -1,0 +1,48 @@
+"""Contract tests: a live gunicorn over the real content and a fresh search index, and a summary
+of what schemathesis ran, written to the terminal so that it shows in CI output."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from api.content import load_corpus
+from search_index import build_index
+from tests.contract.stats import STATS
+from tests.e2e.server import ROOT, gunicorn
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Real gunicorn (2 workers) on the bundled content, with a search index built for it."""
+    corpus, problems = load_corpus(ROOT / "content")
+    assert not [p for p in problems if p.severity == "error"], problems
+    index = tmp_path_factory.mktemp("contract-index")
+    build_index(corpus, index)
+    env = {
+        "LP_CONTENT_CACHE": str(tmp_path_factory.mktemp("contract-cache") / "content.pickle"),
+        "LP_SEARCH_INDEX_DIR": str(index),
+    }
+    log = tmp_path_factory.mktemp("contract-log") / "gunicorn.log"
+    with gunicorn(workers=2, env=env, log=log) as base:
+        yield base
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001
+    tr = terminalreporter
+    if STATS.typescript:
+        tr.section("typescript client (clients/typescript)")
+        for step, seconds in STATS.typescript:
+            tr.write_line(f"  {seconds:6.1f}s  {step}")
+    if not STATS.operations:
+        return
+    tr.section("schemathesis contract summary")
+    tr.write_line(
+        f"operations: {STATS.operations}  cases: {sum(STATS.cases.values())}  "
+        f"failures: {len(STATS.failed)}  time: {STATS.seconds:.1f}s"
+    )
+    tr.write_line("statuses: " + ", ".join(f"{s}: {n}" for s, n in sorted(STATS.statuses.items())))
+    for label, n in sorted(STATS.cases.items()):
+        mark = "FAILED" if label in STATS.failed else "ok"
+        tr.write_line(f"  {mark:6} {n:5} cases  {label}")

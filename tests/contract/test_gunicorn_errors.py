@@ -1,0 +1,43 @@
+"""Errors gunicorn answers itself, before the app runs, keep the one error shape (found by schemathesis:
+a long generated query got gunicorn's HTML 414 page, not a documented content type)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def raw(base: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    url = urlsplit(base)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as s:
+        s.sendall(request)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /v1/suggest?q=" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET /v1/guides HTTP/9.9\r\nHost: x\r\n\r\n", 400),
+        (b"GET /v1/guides HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(200)) + b"\r\n", 431),
+    ],
+    ids=["uri-too-long", "bad-http-version", "too-many-headers"],
+)
+def test_gunicorn_errors_are_json_in_the_error_shape(live_server: str, request_bytes: bytes, status: int) -> None:
+    got, headers, body = raw(live_server, request_bytes)
+    assert got == status
+    assert headers["Content-Type"] == "application/json"
+    assert int(headers["Content-Length"]) == len(body)
+    error = json.loads(body)
+    assert set(error) == {"status", "title", "detail"} and error["status"] == status
