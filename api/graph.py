@@ -25,6 +25,7 @@ from api.patterns import EDGE_TYPES, GUIDE_EDGE_TYPES, analyzer_for, graph_for
 from api.patterns.graph import MAX_DEPTH
 from api.resources import QUERY, corpus
 from api.schemas import ErrorSchema, SafetyNoticeSchema
+from api.schemas import describe as _d
 
 MAX_BODY = 8 * 1024  # bytes; a situation is a few sentences, not a document
 MAX_SITUATION = 4000  # characters
@@ -38,13 +39,6 @@ blp = Blueprint(
         "matches a person's situation in their own words to guides."
     ),
 )
-
-
-def _d(text: str, example: object | None = None) -> dict:
-    meta: dict[str, object] = {"description": text}
-    if example is not None:
-        meta["example"] = example
-    return meta
 
 
 # -- graph shapes ------------------------------------------------------------------------------------

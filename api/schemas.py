@@ -12,11 +12,15 @@ from webargs.fields import DelimitedList
 from api.content.schemas import SLUG
 
 
-def _d(text: str, example: object | None = None) -> dict:
+def describe(text: str, example: object | None = None) -> dict:
+    """Field metadata for the spec: a description and, when given, an example."""
     meta: dict[str, object] = {"description": text}
     if example is not None:
         meta["example"] = example
     return meta
+
+
+_d = describe
 
 
 # -- errors -------------------------------------------------------------------------------

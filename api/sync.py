@@ -40,19 +40,13 @@ from api.errors import abort
 from api.http import cached_json, dumps
 from api.resources import QUERY
 from api.schemas import EmptyArgsSchema, ErrorSchema, GuideSchema, _Query
+from api.schemas import describe as _d
 
 log = logging.getLogger(__name__)
 
 blp = Blueprint("sync", __name__, url_prefix="/v1", description="Offline sync for the mobile apps.")
 
 RESYNC = "Sync again from scratch: GET /v1/sync without a token."
-
-
-def _d(text: str, example: object | None = None) -> dict:
-    meta: dict[str, object] = {"description": text}
-    if example is not None:
-        meta["example"] = example
-    return meta
 
 
 # -- schemas --------------------------------------------------------------------------------

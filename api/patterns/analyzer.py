@@ -21,8 +21,6 @@ from __future__ import annotations
 import heapq
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,6 +30,7 @@ from whoosh.lang.porter import stem as _porter
 
 from api.content.model import Corpus
 from api.content.safety import DANGER_PATTERNS, danger_signals, safety_notice
+from api.content.versioned import PerVersion
 from api.patterns.graph import GUIDE_EDGE_TYPES, Graph, graph_for
 from api.patterns.synonyms import SYNONYMS
 
@@ -388,24 +387,8 @@ def build_analyzer(corpus: Corpus) -> Analyzer:
 
 
 # -- one analyzer per content version ---------------------------------------------------------------
-_CACHE: OrderedDict[str, Analyzer] = OrderedDict()
-_LOCK = threading.Lock()
-_KEEP = 4
-
-
-def analyzer_for(corpus: Corpus) -> Analyzer:
-    """The analyzer of this corpus, built on first use and then shared."""
-    with _LOCK:
-        a = _CACHE.get(corpus.version)
-        if a is not None:
-            _CACHE.move_to_end(corpus.version)
-            return a
-    a = build_analyzer(corpus)
-    with _LOCK:
-        _CACHE[corpus.version] = a
-        while len(_CACHE) > _KEEP:
-            _CACHE.popitem(last=False)
-    return a
+analyzer_for = PerVersion(build_analyzer)
+"""The analyzer of a corpus, built on first use and then shared."""
 
 
 def pattern_check(corpus: Corpus, situation: str, signals: Sequence[str] = (), guide: str | None = None,

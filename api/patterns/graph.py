@@ -8,13 +8,13 @@ Cytoscape (`{data: node}`), vis-network (`from`/`to` = `source`/`target`) and d3
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from api.content.model import Corpus, Guide
+from api.content.versioned import PerVersion
 
 # Reading edges between guides, strongest recommendation first: BFS and ties follow this order.
 GUIDE_EDGE_TYPES: tuple[str, ...] = ("read_next", "inline", "related")
@@ -207,21 +207,5 @@ def build_graph(corpus: Corpus) -> Graph:
 
 
 # -- one graph per content version --------------------------------------------------------------
-_CACHE: OrderedDict[str, Graph] = OrderedDict()
-_LOCK = threading.Lock()
-_KEEP = 4  # a reload briefly has two versions alive; tests build a few more
-
-
-def graph_for(corpus: Corpus) -> Graph:
-    """The graph of this corpus, built on first use and then shared."""
-    with _LOCK:
-        graph = _CACHE.get(corpus.version)
-        if graph is not None:
-            _CACHE.move_to_end(corpus.version)
-            return graph
-    graph = build_graph(corpus)  # outside the lock: building twice is harmless, blocking is not
-    with _LOCK:
-        _CACHE[corpus.version] = graph
-        while len(_CACHE) > _KEEP:
-            _CACHE.popitem(last=False)
-    return graph
+graph_for = PerVersion(build_graph)
+"""The graph of a corpus, built on first use and then shared."""
