@@ -85,8 +85,12 @@ VALIDATING_GETS = [op for op in operations("get") if "422" in op.responses]
 @given(data=st.data())
 def test_an_unknown_query_parameter_is_a_422_that_names_it(prop_app, corpus, op: Operation, data) -> None:
     known = {p["name"] for p in op.params("query")}
-    name = data.draw(st.text(st.characters(exclude_categories=("Cs",), exclude_characters="&=#"), min_size=1,
-                             max_size=30).filter(lambda n: n not in known and n.strip() == n), label="name")
+    # Built to be unknown (no filter: a rejection-heavy filter made generation flaky under CI's
+    # derandomized profile); the raw-bytes test above covers exotic names.
+    tail = data.draw(st.text(st.characters(exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp"), exclude_characters="&=#"),
+                             max_size=29), label="name")
+    name = "x" + tail
+    assert name not in known
     value = data.draw(ANY_TEXT, label="value")
     path = draw_path(data, corpus, op)
     with prop_app.test_client() as client:
