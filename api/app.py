@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, g
 from flask_smorest import Api as _Api
 
-from api import collections, errors, graph, guides, meta, observability, partners, scripts, search, sync
+from api import collections, embed, errors, graph, guides, meta, observability, partners, scripts, search, sync
 from api.config import from_env
 from api.content import ContentInvalid
 from api.http import ResponseCache
@@ -51,7 +51,8 @@ class State:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__)
+    # No /static route: api/static/ holds the search embed, served with an ETag by api/embed.py.
+    app = Flask(__name__, static_folder=None)
     app.config.update(from_env())
     app.config.update(
         API_TITLE=API_TITLE,
@@ -90,7 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return resp
 
     api = Api(app)
-    for module in (meta, guides, scripts, collections, graph, search, sync):
+    for module in (meta, guides, scripts, collections, graph, search, sync, embed):
         api.register_blueprint(module.blp)
     app.extensions["lp"].readiness_checks["search_index"] = search.index_ready
     errors.register(app)

@@ -2,8 +2,8 @@
 
 Per request, in this order (after the request id is set, before any view):
 
-1. Service endpoints (health, ready, metrics, the OpenAPI document and docs) need no key and are
-   not limited.
+1. Service endpoints (health, ready, metrics, the OpenAPI document and docs) and the search
+   embed's script need no key and are not limited.
 2. A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) carries no key, so it
    is answered for any origin that some key (or the anonymous tier) allows; otherwise 403.
 3. The caller: the `X-API-Key` header (the only place a key is read) names a partner; without
@@ -43,8 +43,10 @@ log = logging.getLogger(__name__)
 
 KEY_HEADER = "X-API-Key"
 # Reachable without a key and never rate limited: probes, scrapers and the API reference.
+# The search embed's script too: a <script> tag sends no key (the element's searches then do).
 PUBLIC_ENDPOINTS = frozenset(
-    {"meta.health", "meta.ready", "meta.metrics", "api-docs.openapi_json", "api-docs.openapi_redoc", "static"}
+    {"meta.health", "meta.ready", "meta.metrics", "api-docs.openapi_json", "api-docs.openapi_redoc", "static",
+     "embed.lp_search_js"}
 )
 ALLOW_METHODS = "GET, HEAD, POST, OPTIONS"
 ALLOW_HEADERS = "X-API-Key, Content-Type, If-None-Match, If-Modified-Since, X-Request-ID"
