@@ -102,8 +102,10 @@ def install(app: Flask) -> None:
     def _finish(resp: Response) -> Response:
         request_id = g.get("request_id") or uuid.uuid4().hex
         resp.headers["X-Request-ID"] = request_id
+        present = {name.lower() for name in resp.headers.keys()}  # one pass, not a scan per header
         for name, value in SECURITY_HEADERS.items():
-            resp.headers.setdefault(name, value)
+            if name.lower() not in present:
+                resp.headers.add(name, value)
         if request.path.endswith("/docs"):
             resp.headers["Content-Security-Policy"] = DOCS_CSP
         seconds = time.perf_counter() - g.get("started", time.perf_counter())

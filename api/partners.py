@@ -45,14 +45,14 @@ KEY_HEADER = "X-API-Key"
 # Reachable without a key and never rate limited: probes, scrapers and the API reference.
 # The search embed's script too: a <script> tag sends no key (the element's searches then do).
 PUBLIC_ENDPOINTS = frozenset(
-    {"meta.health", "meta.ready", "meta.metrics", "api-docs.openapi_json", "api-docs.openapi_redoc", "static",
+    {"meta.health", "meta.ready", "meta.metrics", "api-docs.openapi_json", "api-docs.openapi_redoc",
      "embed.lp_search_js"}
 )
 ALLOW_METHODS = "GET, HEAD, POST, OPTIONS"
 ALLOW_HEADERS = "X-API-Key, Content-Type, If-None-Match, If-Modified-Since, X-Request-ID"
 EXPOSE_HEADERS = (
     "ETag, Link, Location, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
-    "RateLimit-Policy, X-Request-ID"
+    "RateLimit-Policy, X-Request-ID, X-Content-Version"
 )
 WWW_AUTHENTICATE = 'ApiKey realm="Love Patterns content API", header="X-API-Key"'
 
@@ -155,7 +155,9 @@ def _decorate(resp: Response) -> Response:
     if origin:
         resp.headers["Access-Control-Allow-Origin"] = origin
         resp.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
-    limiter: Limiter = current_app.extensions["lp_limiter"]
+    limiter: Limiter | None = current_app.extensions["lp_limiter"]
+    if limiter is None:
+        return resp
     try:
         current = limiter.current_limit
         if current is not None:
@@ -186,6 +188,14 @@ def install(app: Flask) -> None:
              "allowed" if registry.anonymous else "off")
 
     app.before_request(_gate)  # before the limiter's own hook, so it knows the caller
+    app.after_request(_decorate)  # registered before the limiter's: after hooks run in reverse
+    app.cli.add_command(keys_cli)
+    _document(app)
+    principals = [*registry.keys.values(), *([registry.anonymous] if registry.anonymous else [])]
+    if not any(p.limit for p in principals):
+        # Nobody has a limit (e.g. no keys file): no limiter, so no per-request counting work at all.
+        app.extensions["lp_limiter"] = None
+        return
     limiter = Limiter(
         _bucket,
         application_limits=[ApplicationLimit(_limit_of_caller, exempt_when=_exempt)],
@@ -195,12 +205,9 @@ def install(app: Flask) -> None:
         headers_enabled=False,  # ours, in _decorate: RateLimit-* with Reset in seconds, not a timestamp
         swallow_errors=True,  # a Redis outage lets requests through (logged) instead of failing them
     )
-    app.after_request(_decorate)  # registered before the limiter's: after hooks run in reverse
     limiter.init_app(app)
     app.extensions["lp_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _too_many)
-    app.cli.add_command(keys_cli)
-    _document(app)
 
 
 def _document(app: Flask) -> None:
