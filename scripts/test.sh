@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up (venv + pinned dependencies) and run the whole test suite.
+# Set up (system packages the tests start, venv + pinned dependencies) and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh
 [ -d .venv ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check .
