@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from api.content import ContentInvalid, Corpus, Problem, load_corpus
 from api.content.scope import restrict
@@ -38,11 +38,15 @@ class ContentUnavailable(RuntimeError):
     """No valid content has been loaded yet (and there is no last good version to fall back on)."""
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes | Callable[[BinaryIO], object]) -> None:
+    """Write bytes, or let `data(file)` write (streaming: no second copy in memory), then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with open(tmp, "wb") as fh:
-        fh.write(data)
+        if isinstance(data, bytes):
+            fh.write(data)
+        else:
+            data(fh)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)  # readers see the old file or the new one, never a part
@@ -182,7 +186,7 @@ class ContentStore:
         marker = self.snapshot_path.with_suffix(".version")
         if marker.exists() and self.snapshot_path.exists() and marker.read_text() == corpus.version:
             return  # already the snapshot; rewriting 10,000 guides would slow every start
-        _write_atomic(self.snapshot_path, pickle.dumps(corpus, protocol=pickle.HIGHEST_PROTOCOL))
+        _write_atomic(self.snapshot_path, lambda fh: pickle.dump(corpus, fh, protocol=pickle.HIGHEST_PROTOCOL))
         marker.write_text(corpus.version)
 
     def _read_snapshot(self) -> Corpus | None:
