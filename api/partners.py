@@ -149,8 +149,9 @@ def _decorate(resp: Response) -> Response:
     """Vary, CORS and rate-limit headers on every non-public answer."""
     if g.get("lp_public"):
         return resp
-    resp.vary.add(KEY_HEADER)
-    resp.vary.add("Origin")
+    # Plain header write: Response.vary parses and re-serialises a HeaderSet on every access (hot path).
+    existing = resp.headers.get("Vary")
+    resp.headers["Vary"] = f"{existing}, {KEY_HEADER}, Origin" if existing else f"{KEY_HEADER}, Origin"
     origin = g.get("lp_cors_origin")
     if origin:
         resp.headers["Access-Control-Allow-Origin"] = origin
