@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from flask import Response, current_app, request
@@ -24,14 +24,23 @@ MAX_ENTRIES = 4096
 JSON = "application/json"
 
 
+class Entry(NamedTuple):
+    body: bytes
+    etag: str  # unquoted
+    modified: dt.datetime | None
+    headers: tuple[tuple[str, str], ...]  # ETag, Cache-Control, Last-Modified and derived headers
+
+
 class ResponseCache:
-    """Serialized bodies keyed by (content version, key); bounded, least recently used out."""
+    """Serialized bodies and their headers, keyed by (content version, key); bounded, least recently
+    used out. Everything a hit needs is computed once, at build time."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple, tuple[bytes, str, dict[str, str]]] = OrderedDict()
+        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
 
-    def get_or_build(self, key: tuple, build: Callable[[], Any]) -> tuple[bytes, str, dict[str, str]]:
+    def get_or_build(self, key: tuple, build: Callable[[], Any], cache_control: str,
+                     last_modified: dt.date | None = None) -> Entry:
         """`build()` returns the body's data, or (data, headers) for headers derived from it."""
         try:
             self._entries.move_to_end(key)
@@ -39,9 +48,16 @@ class ResponseCache:
         except KeyError:
             pass
         data = build()
-        data, headers = data if isinstance(data, tuple) else (data, {})
+        data, extra = data if isinstance(data, tuple) else (data, {})
         body = dumps(data)
-        entry = (body, hashlib.sha256(body).hexdigest()[:32], headers)
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        headers = [("ETag", f'"{etag}"'), ("Cache-Control", cache_control)]
+        modified = None
+        if last_modified is not None:
+            modified = dt.datetime.combine(last_modified, dt.time(), tzinfo=dt.UTC)
+            headers.append(("Last-Modified", http_date(modified)))
+        headers.extend(extra.items())
+        entry = Entry(body, etag, modified, tuple(headers))
         self._entries[key] = entry
         if len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
@@ -63,18 +79,10 @@ def cached_json(key: tuple, build: Callable[[], Any], last_modified: dt.date | N
     The hot path: one dict lookup, a header comparison and a Response around cached bytes.
     """
     state = current_app.extensions["lp"]
-    entry = state.responses.get_or_build((corpus().version, *key), build)
-    body, etag, extra = entry
-    quoted = f'"{etag}"'
-    headers = [("ETag", quoted), ("Cache-Control", cache_control())]
-    modified = None
-    if last_modified is not None:
-        modified = dt.datetime.combine(last_modified, dt.time(), tzinfo=dt.UTC)
-        headers.append(("Last-Modified", http_date(modified)))
-    headers.extend(extra.items())
-    if _not_modified(etag, modified):
-        return Response(status=304, headers=headers)
-    return Response(body, mimetype=JSON, headers=headers)
+    entry = state.responses.get_or_build((corpus().version, *key), build, cache_control(), last_modified)
+    if _not_modified(entry.etag, entry.modified):
+        return Response(status=304, headers=entry.headers)
+    return Response(entry.body, mimetype=JSON, headers=entry.headers)
 
 
 def _not_modified(etag: str, modified: dt.datetime | None) -> bool:
