@@ -13,7 +13,7 @@ from flask_smorest import Api as _Api
 from api import collections, embed, errors, graph, guides, meta, observability, partners, scripts, search, sync
 from api.config import from_env
 from api.content import ContentInvalid
-from api.http import ResponseCache
+from api.http import ResponseCache, revalidate_early
 from api.schemas import ErrorSchema
 from api.store import ContentStore
 
@@ -97,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     observability.install(app)
     partners.install(app)  # keys, scope, CORS, rate limits: after request ids, before views
+    app.before_request(revalidate_early)  # after the partner gate: the scope is part of the version
     if store.version:
         observability.CONTENT_VERSION.labels(store.version).set(1)
 

@@ -38,6 +38,13 @@ class ResponseCache:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+        # (version, path with query) -> entry, so a revalidation can be answered before any parsing
+        self.by_url: OrderedDict[tuple[str, str], Entry] = OrderedDict()
+
+    def remember_url(self, version: str, url: str, entry: Entry) -> None:
+        self.by_url[(version, url)] = entry
+        if len(self.by_url) > self.max_entries:
+            self.by_url.popitem(last=False)
 
     def get_or_build(self, key: tuple, build: Callable[[], Any], cache_control: str,
                      last_modified: dt.date | None = None) -> Entry:
@@ -79,10 +86,32 @@ def cached_json(key: tuple, build: Callable[[], Any], last_modified: dt.date | N
     The hot path: one dict lookup, a header comparison and a Response around cached bytes.
     """
     state = current_app.extensions["lp"]
-    entry = state.responses.get_or_build((corpus().version, *key), build, cache_control(), last_modified)
+    version = corpus().version
+    entry = state.responses.get_or_build((version, *key), build, cache_control(), last_modified)
+    state.responses.remember_url(version, request.full_path, entry)
     if _not_modified(entry.etag, entry.modified):
         return Response(status=304, headers=entry.headers)
     return Response(entry.body, mimetype=JSON, headers=entry.headers)
+
+
+def revalidate_early() -> Response | None:
+    """A before_request hook: a conditional GET for a URL already answered in this content version
+    (and partner scope) gets its 304 here, without parsing arguments or running the view.
+
+    Same version, scope and path with query give the same bytes, so the same ETag; anything not
+    seen yet goes the normal way.
+    """
+    if request.method != "GET" or not (request.headers.get("If-None-Match")
+                                       or request.headers.get("If-Modified-Since")):
+        return None
+    try:
+        version = corpus().version
+    except Exception:  # no content yet: the view answers with the error shape
+        return None
+    entry = current_app.extensions["lp"].responses.by_url.get((version, request.full_path))
+    if entry is not None and _not_modified(entry.etag, entry.modified):
+        return Response(status=304, headers=entry.headers)
+    return None
 
 
 def _not_modified(etag: str, modified: dt.datetime | None) -> bool:

@@ -29,6 +29,9 @@ def test_a_published_edit_goes_live_without_restart(live) -> None:
     assert client.get("/v1/guides/closure-without-them").get_data() == before.get_data()  # not published yet
     result = editor.invoke(args=["content", "publish"])
     assert result.exit_code == 0, result.output
+    # the old ETag no longer matches: a revalidation gets the new version, not a stale 304
+    assert client.get("/v1/guides/closure-without-them",
+                      headers={"If-None-Match": before.headers["ETag"]}).status_code == 200
     after = client.get("/v1/guides/closure-without-them")
     assert after.get_json()["title"].startswith("Edited ")
     assert after.headers["ETag"] != before.headers["ETag"]

@@ -257,3 +257,17 @@ def test_cache_control_is_configurable(tmp_path) -> None:
     )
     r = other.test_client().get("/v1/collections")
     assert r.headers["Cache-Control"] == "public, max-age=60, stale-while-revalidate=30"
+
+
+def test_revalidation_answered_early_matches_the_view(client) -> None:
+    """A repeat conditional GET is answered before the view; its headers are the view's."""
+    url = "/v1/guides?tag=boundaries&page_size=3"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    early = client.get(url, headers={"If-None-Match": etag})
+    assert early.status_code == 304
+    for name in ("ETag", "Cache-Control", "Link", "X-Content-Version", "Vary"):
+        assert early.headers.get(name) == first.headers.get(name), name
+    other_order = client.get("/v1/guides?page_size=3&tag=boundaries", headers={"If-None-Match": etag})
+    assert other_order.status_code == 304  # same content, same ETag, through the normal path
+    assert client.get(url, headers={"If-None-Match": '"stale"'}).status_code == 200
