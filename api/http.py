@@ -47,7 +47,7 @@ class ResponseCache:
             self.by_url.popitem(last=False)
 
     def get_or_build(self, key: tuple, build: Callable[[], Any], cache_control: str,
-                     last_modified: dt.date | None = None) -> Entry:
+                     last_modified: dt.date | None = None, url: Callable[[], tuple[str, str]] | None = None) -> Entry:
         """`build()` returns the body's data, or (data, headers) for headers derived from it."""
         try:
             self._entries.move_to_end(key)
@@ -68,6 +68,8 @@ class ResponseCache:
         self._entries[key] = entry
         if len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
+        if url is not None:
+            self.remember_url(*url(), entry)  # on a miss only: hits stay a single lookup
         return entry
 
 
@@ -87,8 +89,8 @@ def cached_json(key: tuple, build: Callable[[], Any], last_modified: dt.date | N
     """
     state = current_app.extensions["lp"]
     version = corpus().version
-    entry = state.responses.get_or_build((version, *key), build, cache_control(), last_modified)
-    state.responses.remember_url(version, request.full_path, entry)
+    entry = state.responses.get_or_build((version, *key), build, cache_control(), last_modified,
+                                         url=lambda: (version, request.full_path))
     if _not_modified(entry.etag, entry.modified):
         return Response(status=304, headers=entry.headers)
     return Response(entry.body, mimetype=JSON, headers=entry.headers)
