@@ -18,7 +18,7 @@ import redis
 import yaml
 
 from api.partner_keys import hash_key
-from tests.e2e.server import free_port, gunicorn
+from tests.e2e.server import free_port, gunicorn, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -55,12 +55,7 @@ def redis_server(tmp: Path) -> Iterator[str]:
         client.close()
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def _get(url: str, key: str) -> tuple[int, dict[str, str], dict]:
