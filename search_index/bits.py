@@ -9,6 +9,8 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
+from search_index.schema import PAIR_FIELD, PHRASE_FIELD, pair
+
 
 def from_ids(ids: Iterable[int], size: int) -> int:
     buf = bytearray((size >> 3) + 1)
@@ -78,6 +80,8 @@ class BitsetCache:
         self.size = size
         self.max_terms = max_terms
         self._terms: dict[tuple[str, str], int] = {}
+        # Indexes built before the pair field existed still answer phrases with Whoosh's matcher.
+        self.pairs = PAIR_FIELD in searcher.schema
 
     def term(self, field: str, text: str) -> int:
         return self._cached((field, text), lambda: from_ids(posting_ids(self.reader, field, text), self.size))
@@ -107,5 +111,43 @@ class BitsetCache:
             return max(bits, 0)
         if isinstance(q, wq.AndMaybe):
             return self.query(q.a)
-        # Phrases and anything else: Whoosh's own matcher (phrases check positions), cached too.
+        if isinstance(q, wq.Phrase) and self.pairs and q.fieldname == PHRASE_FIELD and q.slop == 1 and len(q.words) > 1:
+            return self._cached(("", repr(q)), lambda: self.phrase(list(q.words)))
+        # Anything else: Whoosh's own matcher, cached too.
         return self._cached(("", repr(q)), lambda: from_ids(self.searcher.docs_for_query(q), self.size))
+
+    def phrase(self, words: list[str]) -> int:
+        """The documents with these words at consecutive positions of the exact field.
+
+        The candidates are the documents holding every adjacent pair (an AND of cached pair bitsets).
+        Two words: that is the answer (a pair is indexed exactly where the two words are adjacent).
+        Three or more: the pairs can occur apart ("a b ... b c"), so the few candidates' positions
+        are checked, reading each word's postings forward with skip_to.
+        """
+        bits = -1
+        for a, b in zip(words, words[1:], strict=False):
+            bits &= self.term(PAIR_FIELD, pair(a, b))
+            if not bits:
+                return 0
+        if len(words) == 2:
+            return bits
+        matchers = {}
+        for w in dict.fromkeys(words):
+            try:
+                matchers[w] = self.reader.postings(PHRASE_FIELD, w)
+            except TermNotFound:
+                return 0
+        found = []
+        for d in to_ids(bits):
+            positions = {}
+            for w, m in matchers.items():
+                if m.is_active() and m.id() < d:
+                    m.skip_to(d)
+                if not m.is_active() or m.id() != d:
+                    break
+                positions[w] = set(m.value_as("positions"))
+            else:
+                first, rest = positions[words[0]], list(enumerate(words))[1:]
+                if any(all(p + i in positions[w] for i, w in rest) for p in first):
+                    found.append(d)
+        return from_ids(found, self.size)

@@ -23,7 +23,7 @@ from whoosh import index
 
 from api.content import Corpus
 from search_index.documents import corpus_documents
-from search_index.schema import DOC_TYPES, SCHEMA
+from search_index.schema import DOC_TYPES, PAIR_FIELD, PHRASE_FIELD, SCHEMA
 
 POINTER = "current"
 META = "meta.json"
@@ -54,6 +54,9 @@ def build_index(corpus: Corpus, root: str | Path, documents: Iterable[dict[str, 
     writer = ix.writer(limitmb=WRITER_LIMIT_MB)
     try:
         for doc in documents if documents is not None else corpus_documents(corpus):
+            if PHRASE_FIELD in doc and PAIR_FIELD not in doc:
+                # The word pairs come from the very text (and token stream) of the phrase field.
+                doc = {**doc, PAIR_FIELD: doc[PHRASE_FIELD]}
             writer.add_document(**doc)
     except BaseException:
         writer.cancel()

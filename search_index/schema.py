@@ -52,8 +52,37 @@ STEM_ANALYZER: CompositeAnalyzer = (
 # exact phrases, and its vocabulary drives typo tolerance and prefix completion.
 EXACT_ANALYZER: CompositeAnalyzer = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
 
+# Word pairs joined by a space (a space is never inside a token).
+PAIR_SEP = " "
+
+
+def pair(a: str, b: str) -> str:
+    return f"{a}{PAIR_SEP}{b}"
+
+
+class PairFilter(Filter):
+    """Adjacent tokens as one term ("person who"): the first word of a stream yields nothing, every
+    later word yields itself joined to the word before it. Run on the exact field's own token stream
+    (nothing is dropped from it), so a pair is indexed exactly where that field has the two words at
+    consecutive positions."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        prev: str | None = None
+        for t in tokens:
+            text = t.text
+            if prev is not None:
+                t.text = pair(prev, text)
+                yield t
+            prev = text
+
+
+# Word pairs of the unstemmed field (stop words kept): a quoted phrase of n words is the AND of its
+# n - 1 pairs, each one short posting list (a cached bitset), instead of positions of n long ones.
+PAIR_ANALYZER: CompositeAnalyzer = EXACT_ANALYZER | PairFilter()
+
 TEXT_FIELD = "text"
 PHRASE_FIELD = "exact"
+PAIR_FIELD = "pairs"
 PHRASE_BOOST = 3.0
 
 SCHEMA = Schema(
@@ -69,6 +98,7 @@ SCHEMA = Schema(
     body=STORED(),  # shown text, for snippets
     text=TEXT(analyzer=STEM_ANALYZER, phrase=False),
     exact=TEXT(analyzer=EXACT_ANALYZER, phrase=True),
+    pairs=KEYWORD(analyzer=PAIR_ANALYZER),  # not scored (no field lengths), no positions
     guide_title=STORED(),
 )
 
