@@ -87,8 +87,8 @@ def test_an_unknown_query_parameter_is_a_422_that_names_it(prop_app, corpus, op:
     known = {p["name"] for p in op.params("query")}
     # Built to be unknown (no filter: a rejection-heavy filter made generation flaky under CI's
     # derandomized profile); the raw-bytes test above covers exotic names.
-    tail = data.draw(st.text(st.characters(exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp"), exclude_characters="&=#"),
-                             max_size=29), label="name")
+    tail = data.draw(st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-~", max_size=29),
+                     label="name")
     name = "x" + tail
     assert name not in known
     value = data.draw(ANY_TEXT, label="value")
