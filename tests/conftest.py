@@ -10,6 +10,7 @@ import pytest
 from api.app import create_app
 from api.config import ROOT
 from api.content import Corpus, load_corpus
+from search_index import build_index
 
 CONTENT = ROOT / "content"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -72,3 +73,12 @@ def content_dir(tmp_path: Path):
         return root
 
     return make
+
+
+@pytest.fixture(scope="session")
+def search_app(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus):
+    """An app whose SEARCH_INDEX_DIR holds the real content's index (API and property tests share it)."""
+    root = tmp_path_factory.mktemp("search-index")
+    build_index(corpus, root)
+    cache = tmp_path_factory.mktemp("search-cache") / "content.pickle"
+    return create_app({"TESTING": True, "CONTENT_CACHE": str(cache), "SEARCH_INDEX_DIR": str(root)})
