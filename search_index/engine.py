@@ -23,16 +23,15 @@ from typing import Any
 
 from whoosh import index
 
-from search_index.bits import BitsetCache, from_ids, to_ids
+from search_index.bits import BitsetCache, from_ids, postings
 from search_index.build import META, POINTER
 from search_index.query import ParsedQuery, Plan, build_query, parse_query, words_of
-from search_index.schema import DOC_TYPES, PHRASE_FIELD, TEXT_FIELD
-from search_index.score import ImpactCache, top_k
+from search_index.schema import DOC_TYPES, PAIR_FIELD, PHRASE_BOOST, PHRASE_FIELD, TEXT_FIELD, pair
+from search_index.score import ImpactCache, bm25_norms, top_k
 from search_index.snippets import snippet
 from search_index.vocab import Vocab
 
 CACHE_ENTRIES = 2048  # results kept per open index, least recently used out
-FILTER_CACHE = 64
 MAX_DEPTH = 1000  # page * page_size: deeper paging is refused (scoring cost grows with depth)
 FACET_LIMIT = 20  # values per facet in a response
 SUGGEST_TERMS_MIN_DF = 2
@@ -57,12 +56,12 @@ class OpenIndex:
     titles: list[tuple[str, str, tuple[str, ...]]]
     lock: threading.Lock = field(default_factory=threading.Lock)
     cache: OrderedDict[tuple, dict[str, Any]] = field(default_factory=OrderedDict)
-    filters: OrderedDict[tuple, frozenset[int]] = field(default_factory=OrderedDict)
     users: int = 0
     retired: bool = False
     bits: BitsetCache | None = None
-    impacts: ImpactCache | None = None
-    exact_impacts: ImpactCache | None = None
+    impacts: ImpactCache | None = None  # stemmed words (the scored field)
+    word_impacts: ImpactCache | None = None  # words as typed, for queries of stop words only
+    pair_impacts: ImpactCache | None = None  # word pairs, for quoted phrases
     facet_bits: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
@@ -78,8 +77,15 @@ class OpenIndex:
             titles=titles,
         )
         n = len(oi.types)
-        oi.bits = BitsetCache(searcher, n)
-        oi.impacts = ImpactCache(searcher, TEXT_FIELD, n)
+        oi.impacts = ImpactCache(searcher, TEXT_FIELD, bm25_norms(searcher, TEXT_FIELD, n))
+        exact_norms = bm25_norms(searcher, PHRASE_FIELD, n)
+        oi.word_impacts = ImpactCache(searcher, PHRASE_FIELD, exact_norms)
+        scored = {TEXT_FIELD: oi.impacts.ids}
+        if PAIR_FIELD in searcher.schema:  # an index built before the pair field: phrases scored by their words
+            oi.pair_impacts = ImpactCache(searcher, PAIR_FIELD, exact_norms)
+            scored[PAIR_FIELD] = oi.pair_impacts.ids
+        oi.bits = BitsetCache(searcher, n, scored=scored)
+        _warm(searcher.reader())
         # One bitset per facet value: a facet count is then `bin(matched & value_bits).count`.
         for name, values in (("type", oi.types), ("collection", oi.collections), ("tag", oi.tags)):
             ids: dict[str, list[int]] = {}
@@ -112,30 +118,6 @@ class OpenIndex:
         for c in collections:
             bits |= self.facet_bits["collection"].get(c, 0)
         return bits
-
-    def filter_set(self, types: tuple[str, ...], collection: str | None, tag: str | None,
-                   collections: frozenset[str] | None = None) -> frozenset[int] | None:
-        """Docnums allowed by the filters, cached per index (they do not depend on the query).
-
-        `collections` (a set, None for all) is the scope of the caller's partner key; `collection`
-        is the user's own filter within it.
-        """
-        if not types and not collection and not tag and collections is None:
-            return None
-        key = (types, collection, tag, collections)
-        found = self.filters.get(key)
-        if found is None:
-            found = frozenset(
-                d for d in range(len(self.types))
-                if (not types or self.types[d] in types)
-                and (not collection or self.collections[d] == collection)
-                and (collections is None or self.collections[d] in collections)
-                and (not tag or tag in self.tags[d])
-            )
-            self.filters[key] = found
-            if len(self.filters) > FILTER_CACHE:
-                self.filters.popitem(last=False)
-        return found
 
 
 class SearchEngine:
@@ -255,13 +237,13 @@ class SearchEngine:
         plan = build_query(parsed, oi.vocab)
         if plan.query is None:
             return out
-        allowed = oi.filter_set(types, collection, tag, collections)
+        filtered = bool(types or collection or tag) or collections is not None
         s = oi.searcher
         # The whole result set as a bitset (term bitsets are cached per index): total and facets
         # without scoring or visiting each matching document in Python.
         assert oi.bits is not None
         matched = oi.bits.query(plan.query)
-        if allowed is not None:
+        if filtered:
             matched &= oi.filter_bits(types, collection, tag, collections)
         total = matched.bit_count()
         out["total"], out["pages"] = total, max(1, math.ceil(total / page_size))
@@ -270,7 +252,7 @@ class SearchEngine:
                              for name, values in oi.facet_bits.items()}
         start = (page - 1) * page_size
         if start < total:
-            ranked = self._rank(oi, plan, matched, allowed, start + page_size)
+            ranked = self._rank(oi, plan, matched, filtered, start + page_size)
             marked = frozenset(plan.exact | oi.vocab.surface(plan.terms))
             for score, docnum in ranked[start : start + page_size]:
                 out["hits"].append(_hit(s.stored_fields(docnum), score, marked))
@@ -280,19 +262,26 @@ class SearchEngine:
             out["did_you_mean"] = " ".join(fixed + ['"' + " ".join(p) + '"' for p in parsed.phrases])
         return out
 
-    def _rank(self, oi: OpenIndex, plan: Plan, matched: int, allowed: frozenset[int] | None,
-              k: int) -> list[tuple[float, int]]:
-        """The best k (score, docnum) from cached impacts; phrases and filters restrict the candidates."""
-        assert oi.impacts is not None
-        required = allowed
-        if plan.phrases or not plan.weighted:
-            required = frozenset(to_ids(matched))  # phrase / all-words matches (and the filter) only
-        if plan.weighted:
-            return top_k(oi.impacts, plan.weighted.items(), k, required)[0]
-        # Only stop words ("what if", "of the"): score the words as typed, in the unstemmed field.
-        if oi.exact_impacts is None:
-            oi.exact_impacts = ImpactCache(oi.searcher, PHRASE_FIELD, len(oi.types))
-        return top_k(oi.exact_impacts, [(w, 1.0) for w in sorted(plan.exact)], k, required)[0]
+    def _rank(self, oi: OpenIndex, plan: Plan, matched: int, filtered: bool, k: int) -> list[tuple[float, int]]:
+        """The best k (score, docnum) of the `matched` documents, from cached impacts.
+
+        A document's score is the BM25F of the query's stemmed words plus, for each quoted phrase,
+        PHRASE_BOOST times the BM25 of its word pairs (how often the phrase itself occurs, for the
+        length of the text): a phrase of stop words only ("on the") is ranked by the phrase alone.
+        """
+        assert oi.impacts is not None and oi.word_impacts is not None
+        terms = [(oi.impacts, s, w) for s, w in plan.weighted.items()]
+        if oi.pair_impacts is not None:  # (else an index built before the pair field: words only)
+            for phrase in plan.phrases:
+                words = list(phrase.words)
+                terms += [(oi.pair_impacts, pair(a, b), PHRASE_BOOST) for a, b in zip(words, words[1:], strict=False)]
+        if not terms:
+            # Only stop words ("what if", "of the"): score the words as typed, in the unstemmed field.
+            terms = [(oi.word_impacts, w, 1.0) for w in sorted(plan.exact)]
+        # Scored documents outside the matches: those without a required phrase or all the words, or
+        # filtered out. Without phrases or filters every scored document is a match.
+        restrict = bool(plan.phrases) or not plan.weighted or filtered
+        return top_k(terms, k, matched if restrict else None)[0]
 
     # -- suggest -----------------------------------------------------------------------------
     def suggest(self, q: str, limit: int = 8, *, collections: frozenset[str] | None = None,
@@ -326,6 +315,19 @@ class SearchEngine:
                         break
                     items.append({"type": "term", "text": " ".join([*head, w]), "guide": None})
         return {"query": q, "items": items[:limit], "took_ms": _ms(started)}
+
+
+def _warm(reader: Any) -> None:
+    """Read one posting list of each text field and one stored document: the first read of each
+    part of the index file opens (and copies) it, a one-off cost that belongs to opening, not to
+    the first query."""
+    for name in (TEXT_FIELD, PHRASE_FIELD, PAIR_FIELD):
+        if name in reader.schema:
+            first = next(iter(reader.lexicon(name)), None)
+            if first is not None:
+                postings(reader, name, first.decode("utf-8") if isinstance(first, bytes) else first)
+    if reader.doc_count_all():
+        reader.stored_fields(0)
 
 
 def _counts(counts: dict[str, int]) -> list[dict[str, Any]]:

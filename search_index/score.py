@@ -6,44 +6,58 @@ rarely applies because title words carry a high weight in most blocks. Here each
 are read once per index version and turned into (docnums, scores) arrays with Whoosh's own BM25
 formula and statistics (idf, average and per-document field length); a query then adds arrays in
 one tight loop and takes the top k with heapq. Results are the same ranking as Whoosh's BM25F on
-this schema (a test checks it); phrases still run on Whoosh's positional matcher.
+this schema (a test checks it). A quoted phrase is scored from its word pairs' postings (the
+`pairs` field), so it reads one short list per pair, not the long lists of words like "the".
 """
 
 from __future__ import annotations
 
 import heapq
 from array import array
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any
 
-from whoosh.scoring import bm25
-
-from search_index.bits import postings
+from search_index.bits import field_lengths, postings
 
 B = 0.75  # Whoosh's BM25F defaults
 K1 = 1.2
 CACHE_POSTINGS = 2_000_000  # impacts kept per open index (12 bytes each), least recently used out
 
 
-class ImpactCache:
-    """(docnums, scores) per term of one field, computed once per index version."""
+def bm25_norms(searcher: Any, field: str, size: int) -> list[float]:
+    """BM25's per-document part for one field: `K1 * ((1 - B) + B * fl / avgfl)` for length fl."""
+    avgfl = searcher.avg_field_length(field) or 1.0
+    return [K1 * ((1 - B) + B * fl / avgfl) for fl in field_lengths(searcher.reader(), field, size)]
 
-    def __init__(self, searcher: Any, field: str, size: int) -> None:
+
+class ImpactCache:
+    """(docnums, scores) per term of one field, computed once per index version.
+
+    BM25 is Whoosh's `bm25()` with its per-document part precomputed (`norms`, see `bm25_norms`):
+    the impact of frequency tf in document d is `idf * tf * (K1 + 1) / (tf + norms[d])` (a test checks
+    it equals Whoosh's scorer). The word-pair field has no lengths of its own: it is given the
+    unstemmed field's norms.
+    """
+
+    def __init__(self, searcher: Any, field: str, norms: list[float]) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.field = field
-        self.avgfl = searcher.avg_field_length(field) or 1.0
-        self.lengths = [self.reader.doc_field_length(d, field, 0) for d in range(size)]
+        self.norms = norms
         self._terms: dict[str, tuple[array, array]] = {}
         self._held = 0
+
+    def ids(self, text: str) -> array:
+        """The term's docnums (its scores are computed and kept on the way)."""
+        return self.impacts(text)[0]
 
     def impacts(self, text: str) -> tuple[array, array]:
         found = self._terms.pop(text, None)  # pop + set: recently used terms stay at the end
         if found is None:
             ids, weights = postings(self.reader, self.field, text, weights=True)
-            idf, avgfl, lengths = self.searcher.idf(self.field, text), self.avgfl, self.lengths
-            scores = array("d", [bm25(idf, w, lengths[d], avgfl, B, K1) for d, w in zip(ids, weights, strict=True)])
+            top, norms = self.searcher.idf(self.field, text) * (K1 + 1), self.norms
+            scores = array("d", [top * w / (w + norms[d]) for d, w in zip(ids, weights, strict=True)])
             found = (array("i", ids), scores)
             self._held += len(ids)
         self._terms[text] = found
@@ -53,12 +67,13 @@ class ImpactCache:
         return found
 
 
-def top_k(cache: ImpactCache, weighted: Iterable[tuple[str, float]], k: int,
-          allowed: Collection[int] | None = None) -> tuple[list[tuple[float, int]], int]:
-    """The k best (score, docnum) for a sum of weighted terms, and how many documents scored > 0."""
+def top_k(weighted: Iterable[tuple[ImpactCache, str, float]], k: int,
+          allowed: int | None = None) -> tuple[list[tuple[float, int]], int]:
+    """The k best (score, docnum) for a sum of weighted terms (each from its own field's cache),
+    among the documents in `allowed` (a bitset; None: all), and how many documents scored > 0."""
     acc: dict[int, float] = {}
     get = acc.get
-    for text, weight in weighted:
+    for cache, text, weight in weighted:
         ids, scores = cache.impacts(text)
         if weight == 1.0:
             for d, s in zip(ids, scores, strict=True):
@@ -68,6 +83,10 @@ def top_k(cache: ImpactCache, weighted: Iterable[tuple[str, float]], k: int,
                 acc[d] = get(d, 0.0) + s * weight
     items: Iterable[tuple[int, float]] = acc.items()
     if allowed is not None:
-        items = [(d, s) for d, s in items if d in allowed]
+        # One bit test per scored document, against the bitset's bytes (a big int shifted per test
+        # would copy it each time).
+        mask = allowed.to_bytes((allowed.bit_length() >> 3) + 1, "little")
+        last = len(mask) << 3
+        items = [(d, s) for d, s in items if d < last and mask[d >> 3] >> (d & 7) & 1]
     best = heapq.nlargest(k, items, key=itemgetter(1))
     return [(s, d) for d, s in best], len(acc)

@@ -92,3 +92,26 @@ def test_pairs_apart_do_not_make_a_phrase(tmp_path: Path, corpus) -> None:
         assert oi.bits.query(wq.Phrase(PHRASE_FIELD, ["list", "then", "a", "record"])) == 0b01
     engine.close()
 
+
+
+def _doc(i: int, exact: str) -> dict:
+    return {"id": f"script:{i}", "type": "script", "guide": "g", "collection": "c", "tags": "", "title": str(i),
+            "guide_title": "g", "exact": exact, "text": exact}
+
+
+def test_a_phrase_ranks_by_how_often_the_phrase_itself_occurs(tmp_path: Path, corpus) -> None:
+    """Scored from its word pairs: the text that says the phrase most (for its length) comes first,
+    not the one that repeats the phrase's words apart."""
+    docs = [
+        _doc(0, "the way of the sea, of the river, the lake and the land of the hills"),  # "of the" 3 times
+        _doc(1, "of course, the the the of of of, and the end of a day in the park of the city"),  # once
+        _doc(2, "a walk to the shop and the road of the town"),  # once, short
+    ]
+    build_index(corpus, tmp_path, documents=docs)
+    engine = SearchEngine(tmp_path)
+    for q in ('"of the"', 'way "of the"'):
+        ranked = [h["title"] for h in engine.search(q)["hits"]]
+        assert ranked[0] == "0", q
+        assert sorted(ranked) == ["0", "1", "2"]
+    assert [h["title"] for h in engine.search('"the the"')["hits"]] == ["1"]
+    engine.close()
