@@ -25,11 +25,11 @@ from whoosh import index
 
 from search_index.bits import BitsetCache, from_ids, postings
 from search_index.build import META, POINTER
-from search_index.query import ParsedQuery, Plan, build_query, parse_query, words_of
+from search_index.query import ParsedQuery, Plan, Vocabulary, build_query, parse_query, words_of
 from search_index.schema import DOC_TYPES, PAIR_FIELD, PHRASE_BOOST, PHRASE_FIELD, TEXT_FIELD, pair
 from search_index.score import ImpactCache, bm25_norms, top_k
 from search_index.snippets import snippet
-from search_index.vocab import Vocab
+from search_index.vocab import ScopedVocab, Vocab
 
 CACHE_ENTRIES = 2048  # results kept per open index, least recently used out
 MAX_DEPTH = 1000  # page * page_size: deeper paging is refused (scoring cost grows with depth)
@@ -234,7 +234,12 @@ class SearchEngine:
         }
         if parsed.empty:
             return out
-        plan = build_query(parsed, oi.vocab)
+        vocab: Vocabulary = oi.vocab
+        if collections is not None:
+            assert oi.bits is not None
+            scope, bits = oi.collections_bits(collections), oi.bits
+            vocab = ScopedVocab(oi.vocab, lambda w: bool(bits.term(PHRASE_FIELD, w) & scope))
+        plan = build_query(parsed, vocab)
         if plan.query is None:
             return out
         filtered = bool(types or collection or tag) or collections is not None

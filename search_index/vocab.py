@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import defaultdict
+from collections.abc import Callable
 
 from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem
@@ -83,3 +84,29 @@ class Vocab:
                 scored.append((d, -self._df[w], w))
         scored.sort()
         return [(w, d) for d, _, w in scored[:limit]]
+
+
+class ScopedVocab:
+    """A partner key's view of the vocabulary: typo corrections (and so "did you mean") only offer
+    words that occur in its scope, so a correction never names, or leads to, content it cannot see.
+
+    `in_scope(word)` says whether a word occurs in the scope. Document frequencies and prefix
+    completions stay those of the whole index: they only steer scoring, whose hits are restricted
+    to the scope anyway, and checking every completion would read a posting list each.
+    """
+
+    CANDIDATES = 4  # whole-index candidates looked at per correction wanted
+
+    def __init__(self, vocab: Vocab, in_scope: Callable[[str], bool]) -> None:
+        self.vocab = vocab
+        self.in_scope = in_scope
+
+    def df(self, word: str) -> int:
+        return self.vocab.df(word)
+
+    def completions(self, prefix: str, limit: int) -> list[str]:
+        return self.vocab.completions(prefix, limit)
+
+    def corrections(self, word: str, maxdist: int, limit: int) -> list[tuple[str, int]]:
+        found = self.vocab.corrections(word, maxdist, limit * self.CANDIDATES)
+        return [(w, d) for w, d in found if self.in_scope(w)][:limit]

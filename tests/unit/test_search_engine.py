@@ -125,3 +125,27 @@ def test_suggest_completes_titles_and_terms(search_engine) -> None:
     assert {"type": "term", "text": "no contact", "guide": None} in items
     assert search_engine.suggest("")["items"] == []
     assert search_engine.suggest("***")["items"] == []
+
+
+def test_did_you_mean_under_a_scope_offers_only_words_from_that_scope(search_engine) -> None:
+    """A partner limited to some collections is never told of a word that only occurs elsewhere."""
+    from search_index.schema import PHRASE_FIELD
+
+    scope = frozenset({"boundaries"})
+    with search_engine.lease() as oi:
+        assert oi.bits is not None
+        inside = oi.collections_bits(scope)
+        outside_only = [w for w in oi.vocab._sorted if 6 <= len(w) <= 7 and oi.vocab.df(w) >= 2
+                        and not oi.bits.term(PHRASE_FIELD, w) & inside]
+    checked = 0
+    for word in outside_only:
+        typo = word[:3] + word[4:]  # one letter dropped from the middle
+        if search_engine.search(typo)["did_you_mean"] != word:
+            continue  # another word is closer in the whole index
+        scoped = search_engine.search(typo, collections=scope)
+        assert scoped["did_you_mean"] != word, typo
+        if scoped["did_you_mean"]:
+            assert scoped["total"] > 0  # what it offers finds something in the scope
+        assert all(h["collection"] in scope for h in scoped["hits"])
+        checked += 1
+    assert checked >= 10  # the comparison is not vacuous
