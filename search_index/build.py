@@ -51,7 +51,11 @@ def build_index(corpus: Corpus, root: str | Path, documents: Iterable[dict[str, 
     tmp = root / f"{name}.building"
     tmp.mkdir()
     ix = index.create_in(str(tmp), SCHEMA)
-    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    # Separate files, not one compound file: whoosh3 reads a compound file through an mmap but hands
+    # each part out as a BytesIO copy, so every worker held its own copy of the index (394 MB of RSS
+    # per worker at 10,000 guides, against 32 MB with plain files read through the page cache that
+    # the workers share; query latency the same).
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB, compound=False)
     try:
         for doc in documents if documents is not None else corpus_documents(corpus):
             if PHRASE_FIELD in doc and PAIR_FIELD not in doc:

@@ -14,9 +14,10 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Container, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ class OpenIndex:
     word_impacts: ImpactCache | None = None  # words as typed, for queries of stop words only
     pair_impacts: ImpactCache | None = None  # word pairs, for quoted phrases
     facet_bits: dict[str, dict[str, int]] = field(default_factory=dict)
+    _closer: weakref.finalize = field(init=False, repr=False)
 
     @classmethod
     def open(cls, path: Path) -> OpenIndex:
@@ -93,11 +95,12 @@ class OpenIndex:
                 for one in (v if isinstance(v, tuple) else (v,)):
                     ids.setdefault(one, []).append(d)
             oi.facet_bits[name] = {v: from_ids(ds, n) for v, ds in ids.items()}
+        # Its files are closed by close(), or when it is dropped unclosed (an app thrown away).
+        oi._closer = weakref.finalize(oi, _close_files, searcher, ix)
         return oi
 
     def close(self) -> None:
-        self.searcher.close()
-        self.ix.close()
+        self._closer()
 
     def filter_bits(self, types: tuple[str, ...], collection: str | None, tag: str | None,
                     collections: frozenset[str] | None = None) -> int:
@@ -146,8 +149,12 @@ class SearchEngine:
             return self._open
         with self._lock:
             if pid != self._pid:
-                # Forked: the parent's file handles are shared with it; open our own.
-                self._open, self._stamp, self._pid = None, None, pid
+                # Forked: the inherited files share their read offsets with the parent's, so open
+                # our own. Closing our copies of the old ones does not close the parent's.
+                inherited, self._open, self._stamp, self._pid = self._open, None, None, pid
+                if inherited is not None:
+                    with suppress(Exception):
+                        inherited.close()
             if stamp is None:
                 raise IndexMissing("No search index has been built.")
             if stamp != self._stamp or self._open is None:
@@ -320,6 +327,11 @@ class SearchEngine:
                         break
                     items.append({"type": "term", "text": " ".join([*head, w]), "guide": None})
         return {"query": q, "items": items[:limit], "took_ms": _ms(started)}
+
+
+def _close_files(searcher: Any, ix: Any) -> None:
+    searcher.close()
+    ix.close()
 
 
 def _warm(reader: Any) -> None:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from whoosh import index
 
 from api.content import load_corpus
 from search_index import IndexMissing, SearchEngine, build_index, current_index_dir
@@ -103,3 +104,18 @@ def test_broken_pointer_keeps_serving_the_last_good_index(tmp_path: Path, corpus
     os.replace(tmp, root / POINTER)
     assert engine.search("contact ")["total"] == total
     engine.close()
+
+
+def test_index_is_plain_files_that_workers_share_through_the_page_cache(search_root: Path) -> None:
+    """A compound segment file would be read through BytesIO copies of its parts: a private copy of
+    the index in every worker (see build.py)."""
+    live = current_index_dir(search_root)
+    assert live is not None
+    ix = index.open_dir(str(live), readonly=True)
+    try:
+        segments = ix._segments()
+        assert segments and not any(s.is_compound() for s in segments)
+    finally:
+        ix.close()
+    assert not list(live.glob("*.seg"))
+    assert list(live.glob("*.pst")) and list(live.glob("*.trm"))
