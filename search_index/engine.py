@@ -24,7 +24,7 @@ from typing import Any
 
 from whoosh import index
 
-from search_index.bits import BitsetCache, from_ids, postings
+from search_index.bits import BitsetCache, from_ids
 from search_index.build import META, POINTER
 from search_index.query import ParsedQuery, Plan, Vocabulary, build_query, parse_query, words_of
 from search_index.schema import DOC_TYPES, PAIR_FIELD, PHRASE_BOOST, PHRASE_FIELD, TEXT_FIELD, pair
@@ -87,7 +87,6 @@ class OpenIndex:
             oi.pair_impacts = ImpactCache(searcher, PAIR_FIELD, exact_norms)
             scored[PAIR_FIELD] = oi.pair_impacts.ids
         oi.bits = BitsetCache(searcher, n, scored=scored)
-        _warm(searcher.reader())
         # One bitset per facet value: a facet count is then `bin(matched & value_bits).count`.
         for name, values in (("type", oi.types), ("collection", oi.collections), ("tag", oi.tags)):
             ids: dict[str, list[int]] = {}
@@ -332,19 +331,6 @@ class SearchEngine:
 def _close_files(searcher: Any, ix: Any) -> None:
     searcher.close()
     ix.close()
-
-
-def _warm(reader: Any) -> None:
-    """Read one posting list of each text field and one stored document: the first read of each
-    part of the index file opens (and copies) it, a one-off cost that belongs to opening, not to
-    the first query."""
-    for name in (TEXT_FIELD, PHRASE_FIELD, PAIR_FIELD):
-        if name in reader.schema:
-            first = next(iter(reader.lexicon(name)), None)
-            if first is not None:
-                postings(reader, name, first.decode("utf-8") if isinstance(first, bytes) else first)
-    if reader.doc_count_all():
-        reader.stored_fields(0)
 
 
 def _counts(counts: dict[str, int]) -> list[dict[str, Any]]:
