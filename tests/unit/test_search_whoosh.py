@@ -126,3 +126,16 @@ def test_top_k_keeps_only_allowed_documents(search_engine) -> None:
         assert scored == len(ids) > len(some)
         assert sorted(d for _, d in ranked) == sorted(some)
         assert top_k([(oi.impacts, "contact", 1.0)], 10, 0)[0] == []
+
+
+def test_hash_pinned_whoosh3_is_the_version_pyproject_pins() -> None:
+    """scripts/whoosh3-hashes.txt installs whoosh3 only from files with known hashes; the version
+    there, in pyproject.toml and installed must be one and the same."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    hashed = (root / "scripts" / "whoosh3-hashes.txt").read_text(encoding="utf-8")
+    pins = [d for d in tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+            if d.startswith("whoosh3")]
+    assert pins == [f"whoosh3=={version('whoosh3')}"]
+    assert f"{pins[0]} \\" in hashed and hashed.count("--hash=sha256:") == 2
