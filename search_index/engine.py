@@ -87,6 +87,10 @@ class OpenIndex:
             oi.pair_impacts = ImpactCache(searcher, PAIR_FIELD, exact_norms)
             scored[PAIR_FIELD] = oi.pair_impacts.ids
         oi.bits = BitsetCache(searcher, n, scored=scored)
+        # whoosh3 opens the stored-fields column on first use; open it now, so that every file this
+        # index reads is open before its directory can be pruned by later builds.
+        if n:
+            searcher.stored_fields(0)
         # One bitset per facet value: a facet count is then `bin(matched & value_bits).count`.
         for name, values in (("type", oi.types), ("collection", oi.collections), ("tag", oi.tags)):
             ids: dict[str, list[int]] = {}

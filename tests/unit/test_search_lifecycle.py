@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from whoosh import index
 from api.content import load_corpus
 from search_index import IndexMissing, SearchEngine, build_index, current_index_dir
 from search_index.build import KEEP, POINTER
+from search_index.query import parse_query
 
 NEW_GUIDE = """---
 slug: zebra-crossings
@@ -119,3 +121,16 @@ def test_index_is_plain_files_that_workers_share_through_the_page_cache(search_r
         ix.close()
     assert not list(live.glob("*.seg"))
     assert list(live.glob("*.pst")) and list(live.glob("*.trm"))
+
+
+def test_an_open_index_keeps_answering_after_its_directory_is_removed(tmp_path: Path, corpus) -> None:
+    """Later builds prune old directories while a worker may still hold one open: every file it
+    reads must already be open (on Linux an open file outlives its directory entry)."""
+    live = build_index(corpus, tmp_path)
+    engine = SearchEngine(tmp_path)
+    with engine.lease() as oi:
+        shutil.rmtree(live)
+        for q in ["contact", '"keep a record"', '"keep a record of"', "boundries", "no cont", "what if"]:
+            found = engine._search(oi, parse_query(q), (), None, None, 1, 10, True)
+            assert found["total"] > 0 and found["hits"], q
+    engine.close()
