@@ -19,6 +19,12 @@ SETTINGS = settings(
     deadline=None,  # the first search in a session opens the index
     # the app fixture is session scoped: every example uses the same app and content
     suppress_health_check=[HealthCheck.function_scoped_fixture],
+    # The same examples on every run. Randomized, the unknown-parameter test failed in 10-40% of
+    # local runs of this module with Hypothesis's FlakyStrategyDefinition ("Inconsistent data
+    # generation"), always for an operation with one path parameter, only when the other
+    # parametrizations ran first; no example database, no target phase, or strategies built once
+    # per operation did not stop it, and the cause is not found. A gate must not flip on its own.
+    derandomize=True,
 )
 GETS = [op for op in operations("get") if op.params("query")]
 
@@ -85,8 +91,7 @@ VALIDATING_GETS = [op for op in operations("get") if "422" in op.responses]
 @given(data=st.data())
 def test_an_unknown_query_parameter_is_a_422_that_names_it(prop_app, corpus, op: Operation, data) -> None:
     known = {p["name"] for p in op.params("query")}
-    # Built to be unknown (no filter: a rejection-heavy filter made generation flaky under CI's
-    # derandomized profile); the raw-bytes test above covers exotic names.
+    # Built to be unknown, from a plain alphabet; the raw-bytes test above covers exotic names.
     tail = data.draw(st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-~", max_size=29),
                      label="name")
     name = "x" + tail
