@@ -311,7 +311,7 @@ class PatternCheck(MethodView):
         c = corpus()
         guide = body.get("guide")
         if guide is not None:
-            live = _live(guide)
+            live = c.live_slug(guide)
             if live is None:
                 abort(422, "Invalid parameter: guide", {"json": {"guide": [f"No guide with slug '{guide}'."]}})
             guide = live
@@ -345,19 +345,11 @@ def _check_body() -> None:
         abort(422, "The body must be a JSON object.", {"json": ["Must be an object."]})
 
 
-def _live(slug: str) -> str | None:
-    """The slug a guide is served under now (following renames), or None."""
-    c = corpus()
-    while slug in c.renamed:  # the validator refuses loops
-        slug = c.renamed[slug]
-    return slug if slug in c.guides else None
-
-
 def _live_or_abort(slug: str) -> str:
-    live = _live(slug)
+    c = corpus()
+    live = c.live_slug(slug)
     if live is not None:
         return live
-    c = corpus()
     if slug in c.retired:
         abort(410, f"The guide '{slug}' was retired. {c.retired[slug]}")
     abort(404, f"No guide with slug '{slug}'.")

@@ -247,10 +247,8 @@ def changes(journal: Journal, c: Corpus, lo: int, hi: int, head: int) -> list[Ch
             if slug in uncertain or not visible(before) or before != journal.state(slug, head):
                 out.append(Change(slug, "upsert"))
         elif visible(before) or slug in uncertain:
-            target = slug
-            while target in c.renamed:  # restricted: kept only when the final target is visible
-                target = c.renamed[target]
-            if target != slug and target in c.guides:
+            target = c.live_slug(slug)  # restricted: a rename is kept only when its final target is visible
+            if target is not None:
                 out.append(Change(slug, "rename", to=target))
             else:
                 out.append(Change(slug, "delete", reason=c.retired.get(slug)))

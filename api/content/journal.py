@@ -65,14 +65,6 @@ def manifest(corpus: Corpus) -> dict[str, Entry]:
     return {slug: Entry(fingerprint(g, corpus), g.collection) for slug, g in corpus.guides.items()}
 
 
-def _final(slug: str, renamed: dict[str, str]) -> str | None:
-    seen = set()
-    while slug in renamed and slug not in seen:
-        seen.add(slug)
-        slug = renamed[slug]
-    return None if slug in seen else slug
-
-
 def diff(old: dict[str, Entry], corpus: Corpus) -> list[dict]:
     """The events (without seq) that turn manifest `old` into the corpus's manifest."""
     new = manifest(corpus)
@@ -83,8 +75,8 @@ def diff(old: dict[str, Entry], corpus: Corpus) -> list[dict]:
             if before != after:
                 events.append({"type": "upsert", "slug": slug, "digest": after.digest, "collection": after.collection})
         elif before is not None:
-            target = _final(slug, corpus.renamed) if slug in corpus.renamed else None
-            if target is not None and target in corpus.guides:
+            target = corpus.live_slug(slug)  # a slug no longer a guide: renamed to a live one, or gone
+            if target is not None:
                 events.append({"type": "rename", "slug": slug, "to": target})
             else:
                 events.append({"type": "delete", "slug": slug, "reason": corpus.retired.get(slug)})

@@ -16,7 +16,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from api.content.model import Collection, Corpus, Guide, Problem
+from api.content.model import Collection, Corpus, Guide, Problem, final_slug
 from api.content.parse import decode, parse_guide
 from api.content.schemas import CollectionSchema, RedirectsSchema, flatten_errors
 from api.content.yamlutil import YamlError, load_yaml
@@ -215,7 +215,7 @@ def _check_links(
                         g.path,
                         link.line,
                         field,
-                        f"link to renamed guide '{link.target}'; link to '{_final(link.target, renamed)}' instead",
+                        f"link to renamed guide '{link.target}'; link to '{final_slug(link.target, renamed)}' instead",
                     )
                 )
             elif link.target in retired:
@@ -227,7 +227,7 @@ def _check_links(
     for old, new in renamed.items():
         if old in guides:
             problems.append(Problem(redirects_file, None, f"renamed.{old}", f"'{old}' is renamed but is still a guide"))
-        target = _final(old, renamed)
+        target = final_slug(old, renamed)
         if target is None:
             problems.append(Problem(redirects_file, None, f"renamed.{old}", f"redirect loop starting at '{old}'"))
         elif target not in guides and target not in failed:
@@ -243,17 +243,6 @@ def _check_links(
         if slug not in linked:
             problems.append(Problem(g.path, None, "links", "orphan guide: no other guide links to it", "warning"))
     return problems
-
-
-def _final(slug: str, renamed: dict[str, str]) -> str | None:
-    """Follow renames to the end; None on a loop."""
-    seen = {slug}
-    while slug in renamed:
-        slug = renamed[slug]
-        if slug in seen:
-            return None
-        seen.add(slug)
-    return slug
 
 
 def _read_cache(cache_path: str | os.PathLike[str] | None) -> dict[str, tuple[str, Guide]]:

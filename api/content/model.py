@@ -7,6 +7,7 @@ so the objects can be cached, pickled and served without further work.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -156,6 +157,17 @@ class Collection:
     guides: tuple[str, ...] = ()  # slugs, in reading order
 
 
+def final_slug(slug: str, renamed: Mapping[str, str]) -> str | None:
+    """Follow renames to the end; None on a loop (the validator refuses loops in served content)."""
+    seen = {slug}
+    while slug in renamed:
+        slug = renamed[slug]
+        if slug in seen:
+            return None
+        seen.add(slug)
+    return slug
+
+
 @dataclass(frozen=True)
 class Corpus:
     """One consistent version of all content."""
@@ -166,6 +178,11 @@ class Corpus:
     retired: dict[str, str]  # slug -> reason
     version: str  # digest of every input file; changes whenever any content changes
     scripts: dict[str, Script] = field(default_factory=dict)
+
+    def live_slug(self, slug: str) -> str | None:
+        """The slug a guide is served under now, following renames; None when there is no such guide."""
+        final = final_slug(slug, self.renamed)
+        return final if final in self.guides else None
 
     @property
     def updated(self) -> dt.date | None:

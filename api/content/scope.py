@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from api.content.model import Corpus
+from api.content.model import Corpus, final_slug
 
 
 def scope_id(collections: frozenset[str]) -> str:
@@ -18,16 +18,10 @@ def scope_id(collections: frozenset[str]) -> str:
 
 def restrict(corpus: Corpus, collections: frozenset[str]) -> Corpus:
     guides = {slug: g for slug, g in corpus.guides.items() if g.collection in collections}
-
-    def final(slug: str) -> str:
-        while slug in corpus.renamed:
-            slug = corpus.renamed[slug]
-        return slug
-
     return Corpus(
         guides=guides,
         collections={slug: c for slug, c in corpus.collections.items() if slug in collections},
-        renamed={old: new for old, new in corpus.renamed.items() if final(old) in guides},
+        renamed={old: new for old, new in corpus.renamed.items() if final_slug(old, corpus.renamed) in guides},
         retired=dict(corpus.retired),
         version=f"{corpus.version}-{scope_id(collections)}",
         scripts={sid: s for sid, s in corpus.scripts.items() if s.guide in guides},
