@@ -18,15 +18,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import pickle
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from api.content import ContentInvalid, Corpus, Problem, load_corpus
+from api.content.files import write_atomic
+from api.content.load import paused_gc
 from api.content.scope import restrict
 
 log = logging.getLogger(__name__)
@@ -36,20 +37,6 @@ CHECK_INTERVAL = 1.0  # seconds between looks at the pointer file
 
 class ContentUnavailable(RuntimeError):
     """No valid content has been loaded yet (and there is no last good version to fall back on)."""
-
-
-def _write_atomic(path: Path, data: bytes | Callable[[BinaryIO], object]) -> None:
-    """Write bytes, or let `data(file)` write (streaming: no second copy in memory), then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "wb") as fh:
-        if isinstance(data, bytes):
-            fh.write(data)
-        else:
-            data(fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)  # readers see the old file or the new one, never a part
 
 
 class ContentStore:
@@ -128,7 +115,7 @@ class ContentStore:
         """Publish a prepared corpus: snapshot first, then the pointer workers watch."""
         with self._lock:
             self._write_snapshot(corpus)
-            _write_atomic(self.pointer_path, corpus.version.encode())
+            write_atomic(self.pointer_path, corpus.version.encode())
             self._write_status(True, corpus.version, [])
             self.stale = False
             self._go_live(corpus)
@@ -178,7 +165,7 @@ class ContentStore:
             "error_count": len(errors),
         }
         try:
-            _write_atomic(self.status_path, json.dumps(status, indent=1).encode())
+            write_atomic(self.status_path, json.dumps(status, indent=1).encode())
         except OSError as exc:
             log.warning("could not write %s: %s", self.status_path, exc)
 
@@ -186,18 +173,13 @@ class ContentStore:
         marker = self.snapshot_path.with_suffix(".version")
         if marker.exists() and self.snapshot_path.exists() and marker.read_text() == corpus.version:
             return  # already the snapshot; rewriting 10,000 guides would slow every start
-        _write_atomic(self.snapshot_path, lambda fh: pickle.dump(corpus, fh, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(self.snapshot_path, lambda fh: pickle.dump(corpus, fh, protocol=pickle.HIGHEST_PROTOCOL))
         marker.write_text(corpus.version)
 
     def _read_snapshot(self) -> Corpus | None:
-        import gc
-
-        gc.disable()  # millions of objects, no cycles: see load_corpus
         try:
-            with open(self.snapshot_path, "rb") as fh:
+            with open(self.snapshot_path, "rb") as fh, paused_gc():  # millions of objects, no cycles
                 corpus = pickle.load(fh)  # noqa: S301 - our own artifact
         except (OSError, pickle.PickleError, EOFError, AttributeError, TypeError):
             return None
-        finally:
-            gc.enable()
         return corpus if isinstance(corpus, Corpus) else None

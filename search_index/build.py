@@ -22,6 +22,7 @@ from typing import Any
 from whoosh import index
 
 from api.content import Corpus
+from api.content.files import write_atomic
 from search_index.documents import corpus_documents
 from search_index.schema import DOC_TYPES, PAIR_FIELD, PHRASE_FIELD, SCHEMA
 
@@ -69,10 +70,10 @@ def build_index(corpus: Corpus, root: str | Path, documents: Iterable[dict[str, 
     writer.commit(optimize=True)
     meta = _meta(ix, corpus)
     ix.close()
-    _write_atomic(tmp / META, json.dumps(meta, separators=(",", ":")))
+    write_atomic(tmp / META, json.dumps(meta, separators=(",", ":")))
     final = root / name
     os.rename(tmp, final)
-    _write_atomic(root / POINTER, name + "\n")
+    write_atomic(root / POINTER, name + "\n")
     _prune(root, name)
     return final
 
@@ -96,15 +97,6 @@ def _meta(ix: index.Index, corpus: Corpus) -> dict[str, Any]:
     titles = [[g.slug, g.title] for g in sorted(corpus.guides.values(), key=lambda g: g.title.lower())]
     return {"version": corpus.version, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "docs": n,
             "types": types, "collections": collections, "tags": tags, "vocab": vocab, "titles": titles}
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _prune(root: Path, live: str) -> None:

@@ -11,11 +11,14 @@ import hashlib
 import os
 import pickle
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from marshmallow import ValidationError
 
+from api.content.files import write_atomic
 from api.content.model import Collection, Corpus, Guide, Problem, final_slug
 from api.content.parse import decode, parse_guide
 from api.content.schemas import CollectionSchema, RedirectsSchema, flatten_errors
@@ -46,12 +49,18 @@ def load_valid(content_dir: str | os.PathLike[str], cache_path: str | os.PathLik
 def load_corpus(
     content_dir: str | os.PathLike[str], cache_path: str | os.PathLike[str] | None = None
 ) -> tuple[Corpus, list[Problem]]:
-    # Loading creates millions of objects and no garbage cycles: the cyclic GC would scan them over
-    # and over (measured: 10,000 cached guides load in 1.4 s without it, 3.9 s with it).
+    with paused_gc():
+        return _load_corpus(content_dir, cache_path)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic GC inside: loading creates millions of objects and no garbage cycles, which the GC
+    would scan over and over (measured: 10,000 cached guides load in 1.4 s without it, 3.9 s with it)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_corpus(content_dir, cache_path)
+        yield
     finally:
         if enabled:
             gc.enable()
@@ -259,9 +268,4 @@ def _read_cache(cache_path: str | os.PathLike[str] | None) -> dict[str, tuple[st
 def _write_cache(cache_path: str | os.PathLike[str] | None, data: dict[str, tuple[str, Guide]]) -> None:
     if not cache_path:
         return
-    path = Path(cache_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump((CACHE_FORMAT, data), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)  # atomic: a reader sees the old cache or the new one
+    write_atomic(cache_path, lambda fh: pickle.dump((CACHE_FORMAT, data), fh, protocol=pickle.HIGHEST_PROTOCOL))
