@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,16 +148,18 @@ class PartnerKeys:
         """The partner a presented key belongs to, or None for an unknown key."""
         return self.keys.get(hash_key(key))
 
+    def principals(self) -> list[Principal]:
+        """Every caller the file allows: each key, and the anonymous tier when it is on."""
+        return [*self.keys.values(), *([self.anonymous] if self.anonymous else [])]
+
     def preflight_origins(self) -> tuple[frozenset[str], bool]:
         """Origins some caller may use (for preflights, which carry no key), and whether any may."""
-        principals: Iterable[Principal] = [*self.keys.values(), *([self.anonymous] if self.anonymous else [])]
-        origins = frozenset(o for p in principals for o in p.origins)
+        origins = frozenset(o for p in self.principals() for o in p.origins)
         return origins - {ANY}, ANY in origins
 
     def collections(self) -> set[str]:
         """Every collection slug named anywhere in the file (to warn about ones the content lacks)."""
-        principals = [*self.keys.values(), *([self.anonymous] if self.anonymous else [])]
-        return {c for p in principals for c in (p.collections or ())}
+        return {c for p in self.principals() for c in (p.collections or ())}
 
 
 def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:

@@ -65,10 +65,15 @@ def _same_origin(origin: str) -> bool:
     return origin == request.host_url.rstrip("/")
 
 
+def _some_caller_allows(origin: str) -> bool:
+    """Whether any key (or the anonymous tier) allows this browser origin."""
+    origins, anyone = current_app.extensions["lp_preflight_origins"]
+    return anyone or origin in origins
+
+
 def _preflight(origin: str) -> ResponseReturnValue:
     """OPTIONS from a browser before the real request; it carries no key, so any key's origin will do."""
-    origins, anyone = current_app.extensions["lp_preflight_origins"]
-    if not (anyone or origin in origins):
+    if not _some_caller_allows(origin):
         return error_response(403, f"The origin {origin} is not allowed to call this API.", headers={"Vary": "Origin"})
     resp = Response(status=204)
     del resp.headers["Content-Type"]
@@ -93,10 +98,8 @@ def _gate() -> ResponseReturnValue | None:
     if request.method == "OPTIONS" and origin and request.headers.get("Access-Control-Request-Method"):
         g.lp_public = True  # a preflight is neither authenticated nor counted
         return _preflight(origin)
-    if origin and not _same_origin(origin):
-        origins, anyone = current_app.extensions["lp_preflight_origins"]
-        if anyone or origin in origins:
-            g.lp_cors_origin = origin  # so that a browser can read a 401 too
+    if origin and not _same_origin(origin) and _some_caller_allows(origin):
+        g.lp_cors_origin = origin  # so that a browser can read a 401 too
     registry = keys()
     key = request.headers.get(KEY_HEADER, "")
     principal: Principal | None
@@ -192,8 +195,7 @@ def install(app: Flask) -> None:
     app.after_request(_decorate)  # registered before the limiter's: after hooks run in reverse
     app.cli.add_command(keys_cli)
     _document(app)
-    principals = [*registry.keys.values(), *([registry.anonymous] if registry.anonymous else [])]
-    if not any(p.limit for p in principals):
+    if not any(p.limit for p in registry.principals()):
         # Nobody has a limit (e.g. no keys file): no limiter, so no per-request counting work at all.
         app.extensions["lp_limiter"] = None
         return
