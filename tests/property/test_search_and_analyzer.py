@@ -28,13 +28,18 @@ QUERIES = st.one_of(
 )
 
 
+def get(prop_app, path: str, q: str):
+    """GET path?q=…, its answer checked against the spec."""
+    with prop_app.test_client() as client:
+        r = client.get(path, query_string={"q": q})
+    check_answer(OPS[f"GET {path}"], r.status_code, r.mimetype, r.data)
+    return r
+
+
 @SETTINGS
 @given(q=QUERIES)
 def test_any_search_query(prop_app, q: str) -> None:
-    op = OPS["GET /v1/search"]
-    with prop_app.test_client() as client:
-        r = client.get("/v1/search", query_string={"q": q})
-    check_answer(op, r.status_code, r.mimetype, r.data)
+    r = get(prop_app, "/v1/search", q)
     if len(q) > MAX_QUERY_CHARS:
         assert r.status_code == 422
     elif r.status_code == 200:
@@ -44,10 +49,7 @@ def test_any_search_query(prop_app, q: str) -> None:
 @SETTINGS
 @given(q=QUERIES)
 def test_any_suggest_query(prop_app, q: str) -> None:
-    op = OPS["GET /v1/suggest"]
-    with prop_app.test_client() as client:
-        r = client.get("/v1/suggest", query_string={"q": q})
-    check_answer(op, r.status_code, r.mimetype, r.data)
+    get(prop_app, "/v1/suggest", q)
 
 
 JSON = st.recursive(
