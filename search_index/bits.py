@@ -11,7 +11,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from search_index.schema import PAIR_FIELD, PHRASE_FIELD, pair
+from search_index.schema import PAIR_FIELD, PHRASE_FIELD, pairs_of
 
 
 def from_ids(ids: Iterable[int], size: int) -> int:
@@ -156,8 +156,8 @@ class BitsetCache:
         are checked, reading each word's postings forward with skip_to.
         """
         bits = -1
-        for a, b in zip(words, words[1:], strict=False):
-            bits &= self.term(PAIR_FIELD, pair(a, b))
+        for p in pairs_of(words):
+            bits &= self.term(PAIR_FIELD, p)
             if not bits:
                 return 0
         if len(words) == 2:

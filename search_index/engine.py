@@ -16,7 +16,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Container, Iterator
+from collections.abc import Callable, Container, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +27,7 @@ from whoosh import index
 from search_index.bits import BitsetCache, from_ids
 from search_index.build import META, POINTER
 from search_index.query import ParsedQuery, Plan, Vocabulary, build_query, parse_query, words_of
-from search_index.schema import DOC_TYPES, PAIR_FIELD, PHRASE_BOOST, PHRASE_FIELD, TEXT_FIELD, pair
+from search_index.schema import DOC_TYPES, PAIR_FIELD, PHRASE_BOOST, PHRASE_FIELD, TEXT_FIELD, pairs_of
 from search_index.score import ImpactCache, bm25_norms, top_k
 from search_index.snippets import snippet
 from search_index.vocab import ScopedVocab, Vocab
@@ -124,6 +124,12 @@ class OpenIndex:
         for c in collections:
             bits |= self.facet_bits["collection"].get(c, 0)
         return bits
+
+    def in_scope(self, collections: frozenset[str]) -> Callable[[str], bool]:
+        """Whether a word (as typed) occurs in these collections; call under `lock`."""
+        assert self.bits is not None
+        scope, bits = self.collections_bits(collections), self.bits
+        return lambda word: bool(bits.term(PHRASE_FIELD, word) & scope)
 
 
 class SearchEngine:
@@ -246,9 +252,7 @@ class SearchEngine:
             return out
         vocab: Vocabulary = oi.vocab
         if collections is not None:
-            assert oi.bits is not None
-            scope, bits = oi.collections_bits(collections), oi.bits
-            vocab = ScopedVocab(oi.vocab, lambda w: bool(bits.term(PHRASE_FIELD, w) & scope))
+            vocab = ScopedVocab(oi.vocab, oi.in_scope(collections))
         plan = build_query(parsed, vocab)
         if plan.query is None:
             return out
@@ -288,8 +292,7 @@ class SearchEngine:
         terms = [(oi.impacts, s, w) for s, w in plan.weighted.items()]
         if oi.pair_impacts is not None:  # (else an index built before the pair field: words only)
             for phrase in plan.phrases:
-                words = list(phrase.words)
-                terms += [(oi.pair_impacts, pair(a, b), PHRASE_BOOST) for a, b in zip(words, words[1:], strict=False)]
+                terms += [(oi.pair_impacts, p, PHRASE_BOOST) for p in pairs_of(phrase.words)]
         if not terms:
             # Only stop words ("what if", "of the"): score the words as typed, in the unstemmed field.
             terms = [(oi.word_impacts, w, 1.0) for w in sorted(plan.exact)]
@@ -321,10 +324,9 @@ class SearchEngine:
                 items = items[: max(1, limit // 2)] if len(last) < 3 else items[:limit]
                 known = [w for w in oi.vocab.completions(last, limit * 2) if oi.vocab.df(w) >= SUGGEST_TERMS_MIN_DF]
                 if collections is not None:
-                    assert oi.bits is not None
-                    scope = oi.collections_bits(collections)
+                    occurs = oi.in_scope(collections)
                     with oi.lock:
-                        known = [w for w in known if oi.bits.term(PHRASE_FIELD, w) & scope]
+                        known = [w for w in known if occurs(w)]
                 for w in known:
                     if len(items) >= limit:
                         break

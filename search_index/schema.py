@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.analysis.acore import Token
@@ -58,6 +58,11 @@ PAIR_SEP = " "
 
 def pair(a: str, b: str) -> str:
     return f"{a}{PAIR_SEP}{b}"
+
+
+def pairs_of(words: Sequence[str]) -> list[str]:
+    """The adjacent pairs of a phrase, in order: a phrase of n words has n - 1."""
+    return [pair(a, b) for a, b in zip(words, words[1:], strict=False)]
 
 
 class PairFilter(Filter):
