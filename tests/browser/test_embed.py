@@ -26,7 +26,7 @@ import pytest
 import yaml
 from playwright import sync_api
 
-from api.content import load_corpus
+from api.content import Corpus
 from api.partner_keys import hash_key
 from search_index import build_index
 from tests.e2e.server import ROOT, free_port, gunicorn
@@ -113,9 +113,7 @@ def ports() -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def api_env(tmp_path_factory: pytest.TempPathFactory, ports: dict[str, int]) -> dict[str, str]:
-    corpus, problems = load_corpus(ROOT / "content")
-    assert not [p for p in problems if p.severity == "error"], problems
+def api_env(tmp_path_factory: pytest.TempPathFactory, ports: dict[str, int], corpus: Corpus) -> dict[str, str]:
     tmp = tmp_path_factory.mktemp("browser")
     build_index(corpus, tmp / "index")
     partner, other = (f"http://127.0.0.1:{ports[k]}" for k in ("partner", "other"))

@@ -7,17 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.content import load_corpus
+from api.content import Corpus
 from search_index import build_index
 from tests.contract.stats import STATS
-from tests.e2e.server import ROOT, gunicorn
+from tests.e2e.server import gunicorn
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> Iterator[str]:
     """Real gunicorn (2 workers) on the bundled content, with a search index built for it."""
-    corpus, problems = load_corpus(ROOT / "content")
-    assert not [p for p in problems if p.severity == "error"], problems
     index = tmp_path_factory.mktemp("contract-index")
     build_index(corpus, index)
     env = {
