@@ -43,8 +43,10 @@ def _script() -> tuple[bytes, str]:
             "content": {MIMETYPE: {"schema": {"type": "string"}}},
             "headers": {
                 "ETag": {"description": "Strong validator: the digest of the script", "schema": {"type": "string"}},
-                "Cache-Control": {"description": "public, max-age, stale-while-revalidate",
-                                  "schema": {"type": "string"}},
+                "Cache-Control": {
+                    "description": "public, max-age, stale-while-revalidate",
+                    "schema": {"type": "string"},
+                },
             },
         },
         "304": {"description": "Not Modified: If-None-Match matched the ETag"},

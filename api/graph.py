@@ -32,7 +32,9 @@ MAX_SITUATION = 4000  # characters
 MAX_SIGNALS = 30
 
 blp = Blueprint(
-    "graph", __name__, url_prefix="/v1",
+    "graph",
+    __name__,
+    url_prefix="/v1",
     description=(
         "The related-pattern graph (guides and collections joined by read-next, inline, related and "
         "collection edges, each with the words that give its reason) and the pattern check, which "
@@ -43,18 +45,20 @@ blp = Blueprint(
 
 # -- graph shapes ------------------------------------------------------------------------------------
 class GraphNodeSchema(Schema):
-    id = fields.String(required=True, metadata=_d("Unique node id: `guide:<slug>` or `collection:<slug>`",
-                                                  "guide:no-contact-rule"))
+    id = fields.String(
+        required=True, metadata=_d("Unique node id: `guide:<slug>` or `collection:<slug>`", "guide:no-contact-rule")
+    )
     type = fields.String(required=True, metadata=_d("guide or collection", "guide"))
-    label = fields.String(required=True, metadata=_d("Title to draw", "No Contact Rule: When It Helps and When It "
-                                                                      "Doesn't"))
+    label = fields.String(
+        required=True, metadata=_d("Title to draw", "No Contact Rule: When It Helps and When It Doesn't")
+    )
     slug = fields.String(required=True, metadata=_d("Slug of the guide or collection", "no-contact-rule"))
-    collection = fields.String(allow_none=True, metadata=_d("A guide's collection slug; null on collections",
-                                                            "breakup-recovery"))
+    collection = fields.String(
+        allow_none=True, metadata=_d("A guide's collection slug; null on collections", "breakup-recovery")
+    )
     tags = fields.List(fields.String(), required=True, metadata=_d("A guide's tags", ["no-contact"]))
     safety_sensitive = fields.Boolean(required=True, metadata=_d("The topic can involve fear, control or violence"))
-    url = fields.String(required=True, metadata=_d("API path of the guide or collection",
-                                                   "/v1/guides/no-contact-rule"))
+    url = fields.String(required=True, metadata=_d("API path of the guide or collection", "/v1/guides/no-contact-rule"))
     depth = fields.Integer(metadata=_d("Neighbourhood and path only: links from the centre (or the start)", 1))
 
 
@@ -62,15 +66,24 @@ class GraphEdgeSchema(Schema):
     id = fields.String(required=True, metadata=_d("Unique edge id", "read_next:no-contact-rule->why-do-i-miss-my-ex"))
     source = fields.String(required=True, metadata=_d("Node id it starts from", "guide:no-contact-rule"))
     target = fields.String(required=True, metadata=_d("Node id it points to", "guide:why-do-i-miss-my-ex"))
-    type = fields.String(required=True, validate=validate.OneOf(EDGE_TYPES),
-                         metadata=_d("read_next, inline (a link in the text), related (front matter) or "
-                                     "in_collection (guide to its collection)", "read_next"))
+    type = fields.String(
+        required=True,
+        validate=validate.OneOf(EDGE_TYPES),
+        metadata=_d(
+            "read_next, inline (a link in the text), related (front matter) or in_collection (guide to its collection)",
+            "read_next",
+        ),
+    )
     label = fields.String(required=True, metadata=_d("The type in words, to draw", "read next"))
-    condition = fields.String(allow_none=True, metadata=_d("When to follow it: the words after the link",
-                                                           "if nostalgia is editing out the pattern"))
+    condition = fields.String(
+        allow_none=True,
+        metadata=_d("When to follow it: the words after the link", "if nostalgia is editing out the pattern"),
+    )
     sentence = fields.String(allow_none=True, metadata=_d("The whole sentence the link stands in"))
-    section = fields.String(allow_none=True, metadata=_d("Anchor of the section it stands in",
-                                                         "read-this-next-if-no-contact-feels-like-withdrawal"))
+    section = fields.String(
+        allow_none=True,
+        metadata=_d("Anchor of the section it stands in", "read-this-next-if-no-contact-feels-like-withdrawal"),
+    )
     text = fields.String(allow_none=True, metadata=_d("The link text"))
     order = fields.Integer(allow_none=True, metadata=_d("in_collection: the guide's place in the collection", 1))
 
@@ -80,8 +93,11 @@ class GraphSchema(Schema):
     `source`/`target`) and d3-force (`links` are `edges`, `.id(d => d.id)`) draw it as it is."""
 
     nodes = fields.List(fields.Nested(GraphNodeSchema), required=True, metadata=_d("Guides and collections"))
-    edges = fields.List(fields.Nested(GraphEdgeSchema), required=True,
-                        metadata=_d("Typed, directed edges; every source and target is in `nodes`"))
+    edges = fields.List(
+        fields.Nested(GraphEdgeSchema),
+        required=True,
+        metadata=_d("Typed, directed edges; every source and target is in `nodes`"),
+    )
 
 
 class NeighbourhoodSchema(GraphSchema):
@@ -99,8 +115,10 @@ class PathSchema(GraphSchema):
 def _types(default: tuple[str, ...], allowed: tuple[str, ...]) -> DelimitedList:
     return DelimitedList(
         fields.String(validate=validate.OneOf(allowed)),
-        metadata=_d(f"Comma-separated edge types to keep: {', '.join(allowed)}. Default: {', '.join(default)}",
-                    ",".join(default[:2])),
+        metadata=_d(
+            f"Comma-separated edge types to keep: {', '.join(allowed)}. Default: {', '.join(default)}",
+            ",".join(default[:2]),
+        ),
     )
 
 
@@ -110,22 +128,31 @@ class _Query(Schema):
 
 
 class GraphArgsSchema(_Query):
-    collection = fields.String(validate=SLUG, metadata=_d("Only this collection's guides, its node and the edges "
-                                                          "among them", "breakup-recovery"))
+    collection = fields.String(
+        validate=SLUG,
+        metadata=_d("Only this collection's guides, its node and the edges among them", "breakup-recovery"),
+    )
     types = _types(EDGE_TYPES, EDGE_TYPES)
 
 
 class NeighbourhoodArgsSchema(_Query):
-    depth = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_DEPTH),
-                           metadata=_d(f"How many links out, 1-{MAX_DEPTH}", 2))
-    direction = fields.String(load_default="both", validate=validate.OneOf(["out", "in", "both"]),
-                              metadata=_d("Follow links out of guides, into them, or both", "both"))
+    depth = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_DEPTH),
+        metadata=_d(f"How many links out, 1-{MAX_DEPTH}", 2),
+    )
+    direction = fields.String(
+        load_default="both",
+        validate=validate.OneOf(["out", "in", "both"]),
+        metadata=_d("Follow links out of guides, into them, or both", "both"),
+    )
     types = _types(EDGE_TYPES, EDGE_TYPES)
 
 
 class PathArgsSchema(_Query):
-    start = fields.String(data_key="from", required=True, validate=SLUG,
-                          metadata=_d("Slug of the guide to start from", "no-contact-rule"))
+    start = fields.String(
+        data_key="from", required=True, validate=SLUG, metadata=_d("Slug of the guide to start from", "no-contact-rule")
+    )
     to = fields.String(required=True, validate=SLUG, metadata=_d("Slug of the guide to reach", "leaving-safely"))
     types = _types(GUIDE_EDGE_TYPES, GUIDE_EDGE_TYPES)
 
@@ -148,28 +175,42 @@ class PatternCheckSchema(Schema):
         unknown = RAISE
 
     situation = fields.String(
-        required=True, validate=[validate.Length(min=1, max=MAX_SITUATION), _plain_text],
-        metadata=_d(f"The situation in the person's own words (up to {MAX_SITUATION} characters). It is not stored "
-                    "or logged.", "he hasnt texted back in 6 hours and i keep checking my phone"),
+        required=True,
+        validate=[validate.Length(min=1, max=MAX_SITUATION), _plain_text],
+        metadata=_d(
+            f"The situation in the person's own words (up to {MAX_SITUATION} characters). It is not stored or logged.",
+            "he hasnt texted back in 6 hours and i keep checking my phone",
+        ),
     )
     signals = fields.List(
-        fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
+        fields.String(validate=validate.Length(min=1, max=300)),
+        load_default=list,
         validate=validate.Length(max=MAX_SIGNALS),
-        metadata=_d("Signals the person ticked, as a guide lists them (see a guide's `signals`); exact text "
-                    "boosts the guides that list it", ["A slow reply can ruin your whole evening."]),
+        metadata=_d(
+            "Signals the person ticked, as a guide lists them (see a guide's `signals`); exact text "
+            "boosts the guides that list it",
+            ["A slow reply can ruin your whole evening."],
+        ),
     )
-    guide = fields.String(validate=SLUG, load_default=None,
-                          metadata=_d("Slug of the guide being read: the answer adds the closest next read from it",
-                                      "no-contact-rule"))
-    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20),
-                           metadata=_d("How many ranked guides to return, 1-20", 5))
+    guide = fields.String(
+        validate=SLUG,
+        load_default=None,
+        metadata=_d("Slug of the guide being read: the answer adds the closest next read from it", "no-contact-rule"),
+    )
+    limit = fields.Integer(
+        load_default=5, validate=validate.Range(min=1, max=20), metadata=_d("How many ranked guides to return, 1-20", 5)
+    )
 
 
 class MatchedSignalSchema(Schema):
-    signal = fields.String(required=True,
-                           metadata=_d("The guide's signal", "A slow reply can ruin your whole evening."))
-    words = fields.List(fields.String(), required=True,
-                        metadata=_d("The person's words (or phrases) that matched it", ["whole night is ruined"]))
+    signal = fields.String(
+        required=True, metadata=_d("The guide's signal", "A slow reply can ruin your whole evening.")
+    )
+    words = fields.List(
+        fields.String(),
+        required=True,
+        metadata=_d("The person's words (or phrases) that matched it", ["whole night is ruined"]),
+    )
     ticked = fields.Boolean(required=True, metadata=_d("The person ticked this signal"))
 
 
@@ -181,12 +222,18 @@ class MatchSchema(Schema):
     collection = fields.String(required=True, metadata=_d("Collection slug", "attachment-patterns"))
     safety_sensitive = fields.Boolean(required=True, metadata=_d("The topic can involve fear, control or violence"))
     score = fields.Float(required=True, metadata=_d("Fit; comparable only within one answer", 3.42))
-    matched_signals = fields.List(fields.Nested(MatchedSignalSchema), required=True,
-                                  metadata=_d("Signals of the guide the situation matched, best first"))
+    matched_signals = fields.List(
+        fields.Nested(MatchedSignalSchema),
+        required=True,
+        metadata=_d("Signals of the guide the situation matched, best first"),
+    )
     matched_words = fields.Dict(
-        keys=fields.String(), values=fields.List(fields.String()), required=True,
-        metadata=_d("Other parts of the guide that matched (title, tags, summary, text) and the words",
-                    {"title": ["reply"]}),
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata=_d(
+            "Other parts of the guide that matched (title, tags, summary, text) and the words", {"title": ["reply"]}
+        ),
     )
 
 
@@ -195,8 +242,9 @@ class NextReadSchema(Schema):
     title = fields.String(required=True, metadata=_d("Its title"))
     url = fields.String(required=True, metadata=_d("API path", "/v1/guides/why-do-i-miss-my-ex"))
     score = fields.Float(required=True, metadata=_d("The guide's fit plus how well the link's condition fits"))
-    matched_words = fields.List(fields.String(), required=True,
-                                metadata=_d("The person's words that matched the link's condition"))
+    matched_words = fields.List(
+        fields.String(), required=True, metadata=_d("The person's words that matched the link's condition")
+    )
     via = fields.Nested(GraphEdgeSchema, required=True, metadata=_d("The link followed, with its condition"))
 
 
@@ -204,21 +252,31 @@ class ReadingSchema(Schema):
     slug = fields.String(required=True, metadata=_d("The guide being read", "no-contact-rule"))
     score = fields.Float(required=True, metadata=_d("Its fit for the situation"))
     rank = fields.Integer(allow_none=True, metadata=_d("Its rank in `results`, or null when not among them"))
-    closest_next_read = fields.Nested(NextReadSchema, allow_none=True,
-                                      metadata=_d("The linked guide that fits best; null when it links nowhere"))
+    closest_next_read = fields.Nested(
+        NextReadSchema, allow_none=True, metadata=_d("The linked guide that fits best; null when it links nowhere")
+    )
 
 
 class PatternCheckResultSchema(Schema):
     safety = fields.Nested(
-        SafetyNoticeSchema, allow_none=True,
-        metadata=_d("First, and not null, when the situation signals fear, threats, stalking, violence or control: "
-                    "show it before any result. Same object as in search."),
+        SafetyNoticeSchema,
+        allow_none=True,
+        metadata=_d(
+            "First, and not null, when the situation signals fear, threats, stalking, violence or control: "
+            "show it before any result. Same object as in search."
+        ),
     )
     results = fields.List(fields.Nested(MatchSchema), required=True, metadata=_d("Guides ranked by fit"))
-    reading = fields.Nested(ReadingSchema, allow_none=True,
-                            metadata=_d("With `guide` in the request: that guide's fit and the closest next read"))
-    understood = fields.List(fields.String(), required=True,
-                             metadata=_d("The person's words and phrases that counted", ["checking my phone"]))
+    reading = fields.Nested(
+        ReadingSchema,
+        allow_none=True,
+        metadata=_d("With `guide` in the request: that guide's fit and the closest next read"),
+    )
+    understood = fields.List(
+        fields.String(),
+        required=True,
+        metadata=_d("The person's words and phrases that counted", ["checking my phone"]),
+    )
 
 
 # -- views ---------------------------------------------------------------------------------------------
@@ -293,10 +351,12 @@ class ReadingPath(MethodView):
 
 @blp.route("/pattern-check")
 class PatternCheck(MethodView):
-    @blp.arguments(PatternCheckSchema, location="json", unknown=RAISE,
-                   description=f"JSON, at most {MAX_BODY} bytes")
-    @blp.response(200, PatternCheckResultSchema, headers={"Cache-Control": {"description": "no-store",
-                                                                            "schema": {"type": "string"}}})
+    @blp.arguments(PatternCheckSchema, location="json", unknown=RAISE, description=f"JSON, at most {MAX_BODY} bytes")
+    @blp.response(
+        200,
+        PatternCheckResultSchema,
+        headers={"Cache-Control": {"description": "no-store", "schema": {"type": "string"}}},
+    )
     @blp.alt_response(400, description="The body is not valid JSON or not UTF-8", **_ERR)
     @blp.alt_response(413, description=f"The body is larger than {MAX_BODY} bytes", **_ERR)
     @blp.alt_response(415, description="The body is not JSON (Content-Type: application/json)", **_ERR)
@@ -366,4 +426,3 @@ def _warm(state: Any) -> None:
         return
     if corpus_ is not None:
         analyzer_for(corpus_)
-

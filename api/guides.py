@@ -94,9 +94,7 @@ class GuideBySlug(MethodView):
             return g  # redirect
         c = corpus()
         names = _field_names(args)
-        return cached_json(
-            ("guide", slug, names), lambda: serialize.pick(serialize.guide(g, c), names), g.updated
-        )
+        return cached_json(("guide", slug, names), lambda: serialize.pick(serialize.guide(g, c), names), g.updated)
 
 
 @blp.route("/<slug>/sections")

@@ -46,8 +46,14 @@ class ResponseCache:
         if len(self.by_url) > self.max_entries:
             self.by_url.popitem(last=False)
 
-    def get_or_build(self, key: tuple, build: Callable[[], Any], cache_control: str,
-                     last_modified: dt.date | None = None, url: Callable[[], tuple[str, str]] | None = None) -> Entry:
+    def get_or_build(
+        self,
+        key: tuple,
+        build: Callable[[], Any],
+        cache_control: str,
+        last_modified: dt.date | None = None,
+        url: Callable[[], tuple[str, str]] | None = None,
+    ) -> Entry:
         """`build()` returns the body's data, or (data, headers) for headers derived from it."""
         try:
             self._entries.move_to_end(key)
@@ -89,8 +95,9 @@ def cached_json(key: tuple, build: Callable[[], Any], last_modified: dt.date | N
     """
     state = current_app.extensions["lp"]
     version = corpus().version
-    entry = state.responses.get_or_build((version, *key), build, cache_control(), last_modified,
-                                         url=lambda: (version, request.full_path))
+    entry = state.responses.get_or_build(
+        (version, *key), build, cache_control(), last_modified, url=lambda: (version, request.full_path)
+    )
     if _not_modified(entry.etag, entry.modified):
         return Response(status=304, headers=entry.headers)
     return Response(entry.body, mimetype=JSON, headers=entry.headers)
@@ -103,8 +110,9 @@ def revalidate_early() -> Response | None:
     Same version, scope and path with query give the same bytes, so the same ETag; anything not
     seen yet goes the normal way.
     """
-    if request.method != "GET" or not (request.headers.get("If-None-Match")
-                                       or request.headers.get("If-Modified-Since")):
+    if request.method != "GET" or not (
+        request.headers.get("If-None-Match") or request.headers.get("If-Modified-Since")
+    ):
         return None
     try:
         version = corpus().version

@@ -29,8 +29,10 @@ def build_command(content: str | None, output: str | None) -> None:
         click.echo("not indexing content with errors; the live index is unchanged", err=True)
         sys.exit(1)
     path = build_index(corpus, output or current_app.config["SEARCH_INDEX_DIR"])
-    click.echo(f"indexed {len(corpus.guides)} guides (version {corpus.version}) into {path} "
-               f"in {time.perf_counter() - started:.2f}s")
+    click.echo(
+        f"indexed {len(corpus.guides)} guides (version {corpus.version}) into {path} "
+        f"in {time.perf_counter() - started:.2f}s"
+    )
 
 
 def register(app: Flask) -> None:

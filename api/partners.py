@@ -45,8 +45,14 @@ KEY_HEADER = "X-API-Key"
 # Reachable without a key and never rate limited: probes, scrapers and the API reference.
 # The search embed's script too: a <script> tag sends no key (the element's searches then do).
 PUBLIC_ENDPOINTS = frozenset(
-    {"meta.health", "meta.ready", "meta.metrics", "api-docs.openapi_json", "api-docs.openapi_redoc",
-     "embed.lp_search_js"}
+    {
+        "meta.health",
+        "meta.ready",
+        "meta.metrics",
+        "api-docs.openapi_json",
+        "api-docs.openapi_redoc",
+        "embed.lp_search_js",
+    }
 )
 ALLOW_METHODS = "GET, HEAD, POST, OPTIONS"
 ALLOW_HEADERS = "X-API-Key, Content-Type, If-None-Match, If-Modified-Since, X-Request-ID"
@@ -111,7 +117,8 @@ def _gate() -> ResponseReturnValue | None:
         principal = registry.anonymous
         if principal is None:
             return error_response(
-                401, f"An API key is required: send it in the {KEY_HEADER} header.",
+                401,
+                f"An API key is required: send it in the {KEY_HEADER} header.",
                 headers={"WWW-Authenticate": WWW_AUTHENTICATE},
             )
     g.partner = principal
@@ -188,8 +195,9 @@ def install(app: Flask) -> None:
         unknown = registry.collections() - set(store.corpus.collections)
         if unknown:
             log.warning("partner keys name collections the content does not have: %s", ", ".join(sorted(unknown)))
-    log.info("partner keys: %d key(s), anonymous access %s", len(registry.keys),
-             "allowed" if registry.anonymous else "off")
+    log.info(
+        "partner keys: %d key(s), anonymous access %s", len(registry.keys), "allowed" if registry.anonymous else "off"
+    )
 
     app.before_request(_gate)  # before the limiter's own hook, so it knows the caller
     app.after_request(_decorate)  # registered before the limiter's: after hooks run in reverse
@@ -218,11 +226,15 @@ def _document(app: Flask) -> None:
     spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec
     spec.components.security_scheme(
         "ApiKey",
-        {"type": "apiKey", "in": "header", "name": KEY_HEADER,
-         "description": "A partner key: limits what the caller sees to its collections, and sets its rate "
-                        "limit and allowed browser origins. Without one, the anonymous tier applies (when the "
-                        "service allows anonymous access). Missing or unknown where required: 401; over the "
-                        "limit: 429 with Retry-After and RateLimit-* headers."},
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": KEY_HEADER,
+            "description": "A partner key: limits what the caller sees to its collections, and sets its rate "
+            "limit and allowed browser origins. Without one, the anonymous tier applies (when the "
+            "service allows anonymous access). Missing or unknown where required: 401; over the "
+            "limit: 429 with Retry-After and RateLimit-* headers.",
+        },
     )
     spec.options["security"] = [{"ApiKey": []}, {}]  # a key, or none (anonymous tier)
 

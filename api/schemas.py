@@ -234,23 +234,32 @@ class PublishStatusSchema(Schema):
     ok = fields.Boolean(required=True, metadata=_d("False when the content was refused", True))
     version = fields.String(allow_none=True, metadata=_d("The version published; null when refused"))
     at = fields.String(required=True, metadata=_d("When, ISO 8601 UTC", "2026-11-28T01:00:00+00:00"))
-    errors = fields.List(fields.String(), required=True,
-                         metadata=_d("Why it was refused: file:line: field: reason (at most 100)"))
+    errors = fields.List(
+        fields.String(), required=True, metadata=_d("Why it was refused: file:line: field: reason (at most 100)")
+    )
     error_count = fields.Integer(required=True, metadata=_d("How many errors in all", 0))
 
 
 class ReadySchema(Schema):
     ready = fields.Boolean(required=True, metadata=_d("Whether this instance should receive traffic", True))
-    checks = fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True,
-                         metadata=_d("Each check by name", {"content": True, "search_index": True}))
+    checks = fields.Dict(
+        keys=fields.String(),
+        values=fields.Boolean(),
+        required=True,
+        metadata=_d("Each check by name", {"content": True, "search_index": True}),
+    )
     content_version = fields.String(required=True, allow_none=True, metadata=_d("Digest of the content served"))
     content_stale = fields.Boolean(
         required=True, metadata=_d("True when the files on disk have errors and the last good version is served")
     )
-    problems = fields.List(fields.String(), required=True,
-                           metadata=_d("Content errors that stopped this instance's last load (at most 50)"))
+    problems = fields.List(
+        fields.String(),
+        required=True,
+        metadata=_d("Content errors that stopped this instance's last load (at most 50)"),
+    )
     last_publish = fields.Nested(
-        PublishStatusSchema, allow_none=True,
+        PublishStatusSchema,
+        allow_none=True,
         metadata=_d("Outcome of the last `flask content publish`, from any process; null if none yet"),
     )
 

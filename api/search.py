@@ -34,10 +34,13 @@ MAX_SUGGEST_CHARS = 100
 # -- arguments ------------------------------------------------------------------------------
 class SearchArgsSchema(_Query):
     q = fields.String(
-        required=True, validate=validate.Length(max=MAX_QUERY_CHARS),
-        metadata=_d('What to look for, in your own words; "quotes" for an exact phrase. The last word is '
-                    "completed as you type. Field names, wildcards and operators are treated as text.",
-                    "why do i miss my ex"),
+        required=True,
+        validate=validate.Length(max=MAX_QUERY_CHARS),
+        metadata=_d(
+            'What to look for, in your own words; "quotes" for an exact phrase. The last word is '
+            "completed as you type. Field names, wildcards and operators are treated as text.",
+            "why do i miss my ex",
+        ),
     )
     type = DelimitedList(
         fields.String(validate=validate.OneOf(DOC_TYPES)),
@@ -46,8 +49,9 @@ class SearchArgsSchema(_Query):
     collection = fields.String(validate=SLUG, metadata=_d("Only hits from guides in this collection", "boundaries"))
     tag = fields.String(validate=SLUG, metadata=_d("Only hits with this tag", "no-contact"))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata=_d("Page number, from 1", 1))
-    page_size = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50),
-                               metadata=_d("Hits per page, 1-50", 10))
+    page_size = fields.Integer(
+        load_default=10, validate=validate.Range(min=1, max=50), metadata=_d("Hits per page, 1-50", 10)
+    )
 
     @validates_schema
     def _depth(self, data: dict[str, Any], **_kw: object) -> None:
@@ -56,20 +60,28 @@ class SearchArgsSchema(_Query):
 
 
 class SuggestArgsSchema(_Query):
-    q = fields.String(required=True, validate=validate.Length(max=MAX_SUGGEST_CHARS),
-                      metadata=_d("What has been typed so far", "no cont"))
-    limit = fields.Integer(load_default=8, validate=validate.Range(min=1, max=20),
-                           metadata=_d("Completions to return, 1-20", 8))
+    q = fields.String(
+        required=True,
+        validate=validate.Length(max=MAX_SUGGEST_CHARS),
+        metadata=_d("What has been typed so far", "no cont"),
+    )
+    limit = fields.Integer(
+        load_default=8, validate=validate.Range(min=1, max=20), metadata=_d("Completions to return, 1-20", 8)
+    )
 
 
 # -- responses ------------------------------------------------------------------------------
 class SnippetSchema(Schema):
     text = fields.String(required=True, metadata=_d("Plain text around the matched words"))
-    highlights = fields.List(fields.List(fields.Integer()), required=True,
-                             metadata=_d("[start, end) of each matched word in `text`, in Unicode code points",
-                                         [[0, 7]]))
-    html = fields.String(required=True, metadata=_d("The same text, HTML-escaped, with matched words in <mark>",
-                                                    "<mark>Contact</mark> helps when"))
+    highlights = fields.List(
+        fields.List(fields.Integer()),
+        required=True,
+        metadata=_d("[start, end) of each matched word in `text`, in Unicode code points", [[0, 7]]),
+    )
+    html = fields.String(
+        required=True,
+        metadata=_d("The same text, HTML-escaped, with matched words in <mark>", "<mark>Contact</mark> helps when"),
+    )
 
 
 class HitSchema(Schema):
@@ -106,15 +118,19 @@ class QueryEchoSchema(Schema):
 
 
 class SearchResultSchema(Schema):
-    safety = fields.Nested(SafetyNoticeSchema, allow_none=True,
-                           metadata=_d("Present first when the words signal danger, whatever else is found"))
+    safety = fields.Nested(
+        SafetyNoticeSchema,
+        allow_none=True,
+        metadata=_d("Present first when the words signal danger, whatever else is found"),
+    )
     query = fields.Nested(QueryEchoSchema, required=True, metadata=_d("How the query was read"))
     total = fields.Integer(required=True, metadata=_d("Hits over all pages", 42))
     page = fields.Integer(required=True, metadata=_d("This page, from 1", 1))
     page_size = fields.Integer(required=True, metadata=_d("Hits per page", 10))
     pages = fields.Integer(required=True, metadata=_d("Number of pages", 5))
-    did_you_mean = fields.String(allow_none=True,
-                                 metadata=_d("A spelling that the index knows, when a word is unknown"))
+    did_you_mean = fields.String(
+        allow_none=True, metadata=_d("A spelling that the index knows, when a word is unknown")
+    )
     facets = fields.Nested(FacetsSchema, required=True, metadata=_d("Counts over the whole result set"))
     items = fields.List(fields.Nested(HitSchema), required=True, metadata=_d("Hits, best first"))
     took_ms = fields.Float(required=True, metadata=_d("Time the search took in the server, milliseconds", 3.2))
@@ -129,8 +145,9 @@ class SuggestionSchema(Schema):
 
 
 class SuggestResultSchema(Schema):
-    safety = fields.Nested(SafetyNoticeSchema, allow_none=True,
-                           metadata=_d("Present when the words typed signal danger"))
+    safety = fields.Nested(
+        SafetyNoticeSchema, allow_none=True, metadata=_d("Present when the words typed signal danger")
+    )
     query = fields.String(required=True, metadata=_d("The text as sent"))
     items = fields.List(fields.Nested(SuggestionSchema), required=True, metadata=_d("Completions, best first"))
     took_ms = fields.Float(required=True, metadata=_d("Time taken in the server, milliseconds"))
@@ -179,9 +196,15 @@ def search(args: dict[str, Any]) -> ResponseReturnValue:
     q = args["q"]
     safety = notice_for(q, corpus())
     try:
-        found = engine().search(q, types=tuple(args.get("type") or ()), collection=args.get("collection"),
-                                tag=args.get("tag"), page=args["page"], page_size=args["page_size"],
-                                collections=g.get("scope"))  # the partner key's collections
+        found = engine().search(
+            q,
+            types=tuple(args.get("type") or ()),
+            collection=args.get("collection"),
+            tag=args.get("tag"),
+            page=args["page"],
+            page_size=args["page_size"],
+            collections=g.get("scope"),
+        )  # the partner key's collections
     except QueryTooLong as exc:
         abort(422, str(exc), {"query": {"q": [str(exc)]}})
         raise AssertionError from exc  # unreachable
@@ -211,8 +234,9 @@ def suggest(args: dict[str, Any]) -> ResponseReturnValue:
     q = args["q"]
     try:
         scope = g.get("scope")  # the partner key's collections (None: all)
-        found = engine().suggest(q, limit=args["limit"], collections=scope,
-                                 guides=None if scope is None else corpus().guides)
+        found = engine().suggest(
+            q, limit=args["limit"], collections=scope, guides=None if scope is None else corpus().guides
+        )
     except IndexMissing as exc:
         abort(503, f"Search is not available yet: {exc}")
         raise AssertionError from exc  # unreachable

@@ -74,8 +74,9 @@ class SyncRenamedSchema(Schema):
     from_ = fields.String(required=True, data_key="from", metadata=_d("The old slug: drop it", "no-contact"))
     to = fields.String(
         required=True,
-        metadata=_d("The new slug, which old links should open; its guide is in upserted when it changed",
-                    "no-contact-rule"),
+        metadata=_d(
+            "The new slug, which old links should open; its guide is in upserted when it changed", "no-contact-rule"
+        ),
     )
 
 
@@ -92,7 +93,8 @@ class SyncLinksSchema(Schema):
 
 class SyncPageSchema(Schema):
     upserted = fields.List(
-        fields.Nested(GuideSchema), required=True,
+        fields.Nested(GuideSchema),
+        required=True,
         metadata=_d("New or changed guides, whole (the same JSON as GET /v1/guides/{slug}); store by slug"),
     )
     deleted = fields.List(fields.Nested(SyncDeletedSchema), required=True, metadata=_d("Guides to drop"))
@@ -121,7 +123,9 @@ class ExportRetiredSchema(Schema):
 
 class ExportRedirectsSchema(Schema):
     renamed = fields.Dict(
-        keys=fields.String(), values=fields.String(), required=True,
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
         metadata=_d("Old slug -> new slug", {"no-contact": "no-contact-rule"}),
     )
     retired = fields.List(fields.Nested(ExportRetiredSchema), required=True, metadata=_d("Retired slugs, with reasons"))
@@ -257,8 +261,12 @@ def changes(journal: Journal, c: Corpus, lo: int, hi: int, head: int) -> list[Ch
 
 def _collections(c: Corpus) -> list[dict[str, Any]]:
     return [
-        {"slug": x.slug, "title": x.title, "description": x.description,
-         "guides": [s for s in x.guides if s in c.guides]}
+        {
+            "slug": x.slug,
+            "title": x.title,
+            "description": x.description,
+            "guides": [s for s in x.guides if s in c.guides],
+        }
         for x in c.collections.values()
     ]
 

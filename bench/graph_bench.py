@@ -80,8 +80,10 @@ def run(content: str, cache: str, rounds: int, neighbourhoods: int, http: bool) 
     sizes: list[int] = []
     neigh_times = _time(lambda: sizes.append(len(graph.neighbourhood(next(it2), 2)["nodes"])), len(picks))
 
-    rows = [("analyzer: `Analyzer.check` (in-process)", _stats(analyzer_times)),
-            ("depth-2 neighbourhood: `Graph.neighbourhood` (in-process)", _stats(neigh_times))]
+    rows = [
+        ("analyzer: `Analyzer.check` (in-process)", _stats(analyzer_times)),
+        ("depth-2 neighbourhood: `Graph.neighbourhood` (in-process)", _stats(neigh_times)),
+    ]
     if http:
         from api.app import create_app
 
@@ -97,33 +99,58 @@ def run(content: str, cache: str, rounds: int, neighbourhoods: int, http: bool) 
         http_calls = calls[: len(calls) // 2]
         rows.append(("analyzer: `POST /v1/pattern-check` (Flask test client)", _stats(_time(post, len(http_calls)))))
         first = iter(picks)
-        rows.append(("depth-2 neighbourhood: `GET /v1/graph/guides/<slug>?depth=2`, first request "
-                     "(builds + caches bytes)",
-                     _stats(_time(lambda: client.get(f"/v1/graph/guides/{next(first)}?depth=2"), len(picks)))))
+        rows.append(
+            (
+                "depth-2 neighbourhood: `GET /v1/graph/guides/<slug>?depth=2`, first request (builds + caches bytes)",
+                _stats(_time(lambda: client.get(f"/v1/graph/guides/{next(first)}?depth=2"), len(picks))),
+            )
+        )
         again = iter(picks)
-        rows.append(("depth-2 neighbourhood: same requests again (cached bytes, ETag)",
-                     _stats(_time(lambda: client.get(f"/v1/graph/guides/{next(again)}?depth=2"), len(picks)))))
+        rows.append(
+            (
+                "depth-2 neighbourhood: same requests again (cached bytes, ETag)",
+                _stats(_time(lambda: client.get(f"/v1/graph/guides/{next(again)}?depth=2"), len(picks))),
+            )
+        )
 
     table = ["| what | n | p50 ms | p95 ms | p99 ms | max ms |", "|---|---:|---:|---:|---:|---:|"]
-    table += [f"| {name} | {s['n']} | {s['p50']:.2f} | {s['p95']:.2f} | {s['p99']:.2f} | {s['max']:.2f} |"
-              for name, s in rows]
+    table += [
+        f"| {name} | {s['n']} | {s['p50']:.2f} | {s['p95']:.2f} | {s['p99']:.2f} | {s['max']:.2f} |" for name, s in rows
+    ]
     edges = len(graph.edges)
     cmd = " ".join(["python -m bench.graph_bench", *sys.argv[1:]])
-    return "\n".join([
-        "# Graph and pattern-check benchmark", "",
-        f"Run {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')} with `{cmd}`", "",
-        f"Corpus: {len(corpus.guides)} synthetic guides (`python -m bench.synth`), {len(corpus.collections)} "
-        f"collections, {edges} edges; {len(analyzer.units)} distinct text units, {len(analyzer.idf)} stems.",
-        f"Load from cache {load_s:.1f} s; graph built in {graph_s * 1000:.0f} ms; analyzer index in "
-        f"{analyzer_s * 1000:.0f} ms (both once per content version, at app start).",
-        f"Analyzer: the {len(situations)} judged situations x {rounds} rounds, each with a random guide being "
-        f"read. Neighbourhoods: {neighbourhoods} random guides, mean {statistics.mean(sizes):.0f} nodes.",
-        "`gc.freeze()` after loading (see the module); timings are wall clock, one process, no other load.", "",
-        "Targets: analyzer p95 < 50 ms; depth-2 neighbourhood p95 < 5 ms.", "",
-        *table, "",
-        "## Machine", "", "```", "$ lscpu | head", _sh("lscpu | head"), "$ nproc", _sh("nproc"),
-        "$ free -g", _sh("free -g"), f"Python {sys.version.split()[0]}", "```", "",
-    ])
+    return "\n".join(
+        [
+            "# Graph and pattern-check benchmark",
+            "",
+            f"Run {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')} with `{cmd}`",
+            "",
+            f"Corpus: {len(corpus.guides)} synthetic guides (`python -m bench.synth`), {len(corpus.collections)} "
+            f"collections, {edges} edges; {len(analyzer.units)} distinct text units, {len(analyzer.idf)} stems.",
+            f"Load from cache {load_s:.1f} s; graph built in {graph_s * 1000:.0f} ms; analyzer index in "
+            f"{analyzer_s * 1000:.0f} ms (both once per content version, at app start).",
+            f"Analyzer: the {len(situations)} judged situations x {rounds} rounds, each with a random guide being "
+            f"read. Neighbourhoods: {neighbourhoods} random guides, mean {statistics.mean(sizes):.0f} nodes.",
+            "`gc.freeze()` after loading (see the module); timings are wall clock, one process, no other load.",
+            "",
+            "Targets: analyzer p95 < 50 ms; depth-2 neighbourhood p95 < 5 ms.",
+            "",
+            *table,
+            "",
+            "## Machine",
+            "",
+            "```",
+            "$ lscpu | head",
+            _sh("lscpu | head"),
+            "$ nproc",
+            _sh("nproc"),
+            "$ free -g",
+            _sh("free -g"),
+            f"Python {sys.version.split()[0]}",
+            "```",
+            "",
+        ]
+    )
 
 
 def main() -> None:

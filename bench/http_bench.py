@@ -49,8 +49,9 @@ def varied_queries_script() -> str:
     from api.content import load_corpus
 
     corpus, _ = load_corpus(ROOT / "content")
-    words = Counter(w for g in corpus.guides.values() for s in g.sections
-                    for w in re.findall(r"[a-z]{5,}", s.text.lower()))
+    words = Counter(
+        w for g in corpus.guides.values() for s in g.sections for w in re.findall(r"[a-z]{5,}", s.text.lower())
+    )
     vocab = [w for w, _ in words.most_common(200)]
     path = Path(tempfile.mkstemp(suffix=".lua")[1])
     path.write_text(
@@ -64,8 +65,9 @@ def varied_queries_script() -> str:
     return str(path)
 
 
-def wrk(url: str, duration: int, connections: int, headers: dict[str, str], script: str | None = None
-        ) -> dict[str, float]:
+def wrk(
+    url: str, duration: int, connections: int, headers: dict[str, str], script: str | None = None
+) -> dict[str, float]:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
     if script:
         cmd += ["-s", script]
@@ -77,7 +79,8 @@ def wrk(url: str, duration: int, connections: int, headers: dict[str, str], scri
     sock = re.search(r"Socket errors: (.*)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": _ms(pct["50"]), "p99": _ms(pct["99"]),
+        "p50": _ms(pct["50"]),
+        "p99": _ms(pct["99"]),
         "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "non2xx": int(errors.group(1)) if errors else 0,
         "socket_errors": sock.group(1) if sock else "none",
@@ -102,8 +105,11 @@ def main() -> None:
     a = ap.parse_args()
     rows = []
     # The search index of the bundled content, built the way `flask content publish` builds it.
-    subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "api.app", "index", "build", "--output",
-                    str(INDEX)], check=True, capture_output=True)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "api.app", "index", "build", "--output", str(INDEX)],
+        check=True,
+        capture_output=True,
+    )
     # access log off: it would measure the terminal, not the API
     with gunicorn(workers=a.workers, env={"LP_SEARCH_INDEX_DIR": str(INDEX)}) as base:
         with urllib.request.urlopen(base + "/v1/guides/no-contact-rule") as r:
@@ -118,11 +124,19 @@ def main() -> None:
                 runs[name].append(wrk(base + path, a.duration, a.connections, *_options(kind, etag, lua)))
         for name, path, _ in CASES:
             rs = runs[name]
-            rows.append((name, path, {
-                "rps": statistics.median(r["rps"] for r in rs), "p50": statistics.median(r["p50"] for r in rs),
-                "p99": statistics.median(r["p99"] for r in rs), "requests": sum(r["requests"] for r in rs),
-                "non2xx": sum(r["non2xx"] for r in rs),
-            }))
+            rows.append(
+                (
+                    name,
+                    path,
+                    {
+                        "rps": statistics.median(r["rps"] for r in rs),
+                        "p50": statistics.median(r["p50"] for r in rs),
+                        "p99": statistics.median(r["p99"] for r in rs),
+                        "requests": sum(r["requests"] for r in rs),
+                        "non2xx": sum(r["non2xx"] for r in rs),
+                    },
+                )
+            )
     ceiling = rows[0][2]["rps"]
     lines = [
         "# HTTP benchmark: read API under gunicorn",
@@ -137,12 +151,23 @@ def main() -> None:
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, path, r in rows:
-        lines.append(f"| {name} | `{path}` | {r['rps']:.0f} | {r['rps'] / ceiling:.2f} | {r['p50']:.2f} | "
-                     f"{r['p99']:.2f} | {r['requests']} | {r['non2xx']} |")
-    lines += ["", "Targets (issue 3): guide by slug >= 0.90x trivial, 304 >= 0.95x, p99 < 50 ms at 32 connections.",
-              "The app writes one JSON access-log line per request to stderr (here to /dev/null); gunicorn's own "
-              "access log is off.",
-              "", "## Machine", "", "```", machine_summary(), "```", ""]
+        lines.append(
+            f"| {name} | `{path}` | {r['rps']:.0f} | {r['rps'] / ceiling:.2f} | {r['p50']:.2f} | "
+            f"{r['p99']:.2f} | {r['requests']} | {r['non2xx']} |"
+        )
+    lines += [
+        "",
+        "Targets (issue 3): guide by slug >= 0.90x trivial, 304 >= 0.95x, p99 < 50 ms at 32 connections.",
+        "The app writes one JSON access-log line per request to stderr (here to /dev/null); gunicorn's own "
+        "access log is off.",
+        "",
+        "## Machine",
+        "",
+        "```",
+        machine_summary(),
+        "```",
+        "",
+    ]
     Path(a.output).parent.mkdir(parents=True, exist_ok=True)
     Path(a.output).write_text("\n".join(lines))
     print("\n".join(lines))

@@ -14,8 +14,17 @@ def _run(cmd: list[str]) -> str:
 
 
 def machine_summary() -> str:
-    cpu = [line for line in _run(["lscpu"]).splitlines()
-           if line.split(":")[0] in ("Architecture", "Model name", "CPU(s)", "Thread(s) per core")]
+    cpu = [
+        line
+        for line in _run(["lscpu"]).splitlines()
+        if line.split(":")[0] in ("Architecture", "Model name", "CPU(s)", "Thread(s) per core")
+    ]
     mem = _run(["free", "-g"]).splitlines()[1:2]
-    return "\n".join([*cpu, *(f"Memory (GiB): {m}" for m in mem),
-                      f"Python: {platform.python_version()}", f"Kernel: {platform.release()}"])
+    return "\n".join(
+        [
+            *cpu,
+            *(f"Memory (GiB): {m}" for m in mem),
+            f"Python: {platform.python_version()}",
+            f"Kernel: {platform.release()}",
+        ]
+    )

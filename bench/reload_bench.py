@@ -35,7 +35,10 @@ def main() -> None:
         f"Run: `python -m bench.reload_bench --seconds {a.seconds:g} --threads {a.threads}` on "
         f"{dt.date.today().isoformat()}. gunicorn with `gunicorn.conf.py` (2 workers) on loopback; "
         f"{a.threads} client threads, a new connection per request, cycling through: "
-        + ", ".join(f"`{p}`" for p in PATHS) + ". During the run: " + "; ".join(r["events"]) + ".",
+        + ", ".join(f"`{p}`" for p in PATHS)
+        + ". During the run: "
+        + "; ".join(r["events"])
+        + ".",
         "",
         "| requests | failed | mixed-version responses | versions served | p50 ms | p99 ms | worker replaced |",
         "|---:|---:|---:|---:|---:|---:|---|",
@@ -45,7 +48,13 @@ def main() -> None:
         "A response is checked against the one version it names (`X-Content-Version`, or `index_version` for "
         "search): every revision mark in it must belong to that version. The worker is stopped with SIGTERM, "
         "gunicorn's graceful stop (it finishes the request in hand); a SIGKILL would fail the request in hand.",
-        "", "## Machine", "", "```", machine_summary(), "```", "",
+        "",
+        "## Machine",
+        "",
+        "```",
+        machine_summary(),
+        "```",
+        "",
     ]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines))

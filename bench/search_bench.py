@@ -78,8 +78,10 @@ def make_queries(corpus: Corpus, vocab: Vocab, seed: int = 11) -> dict[str, list
         "phrase": [(phrase(), {}) for _ in range(PER_KIND)],
         "typo": [(typo(w), {}) for w in rng.sample(long_words, PER_KIND)],
         "prefix": [(f"{rng.choice(words)} {w[: rng.choice((3, 4, 5))]}", {}) for w in rng.sample(words, PER_KIND)],
-        "several + filter": [(q, {"collection": rng.choice(collections), "types": ("guide", "section")})
-                             for q in rng.sample(several, PER_KIND)],
+        "several + filter": [
+            (q, {"collection": rng.choice(collections), "types": ("guide", "section")})
+            for q in rng.sample(several, PER_KIND)
+        ],
     }
 
 
@@ -88,13 +90,17 @@ def build_fts(corpus: Corpus, path: Path) -> sqlite3.Connection:
     if path.exists():
         path.unlink()
     db = sqlite3.connect(path)
-    db.execute("CREATE VIRTUAL TABLE docs USING fts5(title, headings, summary, body, type UNINDEXED, "
-               "collection UNINDEXED, tokenize='porter unicode61 remove_diacritics 2')")
+    db.execute(
+        "CREATE VIRTUAL TABLE docs USING fts5(title, headings, summary, body, type UNINDEXED, "
+        "collection UNINDEXED, tokenize='porter unicode61 remove_diacritics 2')"
+    )
     db.execute("CREATE TABLE tags(doc INTEGER, tag TEXT)")
     for i, d in enumerate(corpus_documents(corpus), 1):
         headings = d["text"].split("zzheadingszz")[1].split("zzsummaryzz")[0] if "zzheadingszz" in d["text"] else ""
-        db.execute("INSERT INTO docs(rowid, title, headings, summary, body, type, collection) VALUES (?,?,?,?,?,?,?)",
-                   (i, d["title"], headings, d["summary"], d["body"], d["type"], d["collection"]))
+        db.execute(
+            "INSERT INTO docs(rowid, title, headings, summary, body, type, collection) VALUES (?,?,?,?,?,?,?)",
+            (i, d["title"], headings, d["summary"], d["body"], d["type"], d["collection"]),
+        )
         db.executemany("INSERT INTO tags VALUES (?,?)", [(i, t) for t in d["tags"].split(",") if t])
     db.execute("CREATE INDEX tags_doc ON tags(doc)")
     db.commit()
@@ -123,14 +129,17 @@ def fts_search(db: sqlite3.Connection, q: str, filters: dict[str, Any]) -> int:
     if filters.get("types"):
         where += f" AND type IN ({','.join('?' * len(filters['types']))})"
         args.extend(filters["types"])
-    db.execute(f"SELECT rowid, bm25(docs, 8.0, 4.0, 2.0, 1.0) AS s, title, "
-               f"snippet(docs, 3, '<mark>', '</mark>', '…', 24) FROM docs WHERE {where} ORDER BY s LIMIT 10",
-               args).fetchall()
+    db.execute(
+        f"SELECT rowid, bm25(docs, 8.0, 4.0, 2.0, 1.0) AS s, title, "
+        f"snippet(docs, 3, '<mark>', '</mark>', '…', 24) FROM docs WHERE {where} ORDER BY s LIMIT 10",
+        args,
+    ).fetchall()
     total = db.execute(f"SELECT count(*) FROM docs WHERE {where}", args).fetchone()[0]
     db.execute(f"SELECT type, count(*) FROM docs WHERE {where} GROUP BY type", args).fetchall()
     db.execute(f"SELECT collection, count(*) FROM docs WHERE {where} GROUP BY collection", args).fetchall()
-    db.execute(f"SELECT t.tag, count(*) FROM docs JOIN tags t ON t.doc = docs.rowid WHERE {where} "
-               f"GROUP BY t.tag", args).fetchall()
+    db.execute(
+        f"SELECT t.tag, count(*) FROM docs JOIN tags t ON t.doc = docs.rowid WHERE {where} GROUP BY t.tag", args
+    ).fetchall()
     return total
 
 
@@ -160,9 +169,15 @@ def run_size(n: int) -> dict[str, Any]:
     opened = timed(engine.info)
     with engine.lease() as oi:
         queries = make_queries(corpus, oi.vocab)
-    out: dict[str, Any] = {"n": n, "docs": docs, "whoosh_build": whoosh_build, "fts_build": fts_build,
-                           "open_ms": opened, "index_mb": sum(p.stat().st_size for p in ix_dir.iterdir()) / 1e6,
-                           "kinds": {}}
+    out: dict[str, Any] = {
+        "n": n,
+        "docs": docs,
+        "whoosh_build": whoosh_build,
+        "fts_build": fts_build,
+        "open_ms": opened,
+        "index_mb": sum(p.stat().st_size for p in ix_dir.iterdir()) / 1e6,
+        "kinds": {},
+    }
     engine.close()
     for kind in KINDS:
         # A freshly opened index per kind: its queries find the per-term caches empty, whatever
@@ -173,8 +188,13 @@ def run_size(n: int) -> dict[str, Any]:
         warm = [timed(lambda q=q, f=f, e=engine: e.search(q, **f)) for q, f in queries[kind]]
         fts = [timed(lambda q=q, f=f: fts_search(db, q, f)) for q, f in queries[kind]]
         totals = [engine.search(q, **f)["total"] for q, f in queries[kind]]
-        out["kinds"][kind] = {"cold": cold, "warm": warm, "fts": fts, "hits": statistics.median(totals),
-                              "example": queries[kind][0][0]}
+        out["kinds"][kind] = {
+            "cold": cold,
+            "warm": warm,
+            "fts": fts,
+            "hits": statistics.median(totals),
+            "example": queries[kind][0][0],
+        }
         engine.close()
     cached = SearchEngine(work / "ix")
     q = queries["several words"][0][0]
@@ -195,8 +215,10 @@ def machine() -> str:
     model = sh("lscpu | grep 'Model name' | sed 's/.*: *//'")
     cores = sh("nproc")
     mem = sh("free -g | awk '/Mem:/ {print $2}'")
-    return (f"{model}, {cores} cores (nproc), {mem} GB RAM (free -g); "
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.platform()}")
+    return (
+        f"{model}, {cores} cores (nproc), {mem} GB RAM (free -g); "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.platform()}"
+    )
 
 
 def report(results: list[dict[str, Any]]) -> str:
@@ -234,13 +256,18 @@ def report(results: list[dict[str, Any]]) -> str:
                 f"| {kind} | `{k['example']}` | {k['hits']:.0f} "
                 f"| {statistics.median(k['cold']):.1f} / {percentile(k['cold'], 95):.1f} "
                 f"| {statistics.median(k['warm']):.1f} / {percentile(k['warm'], 95):.1f} "
-                f"| {statistics.median(k['fts']):.1f} / {percentile(k['fts'], 95):.1f} | {ratio:.2f}× |")
+                f"| {statistics.median(k['fts']):.1f} / {percentile(k['fts'], 95):.1f} | {ratio:.2f}× |"
+            )
         lines.append("")
     if len(results) > 1:
         small, big = results[0], results[-1]
         grow = big["docs"] / small["docs"]
-        lines += [f"## Growth from {small['n']:,} to {big['n']:,} guides ({grow:.1f}× the documents)", "",
-                  "| kind | Whoosh cold p95 | Whoosh warm p95 | FTS5 p95 |", "|---|---|---|---|"]
+        lines += [
+            f"## Growth from {small['n']:,} to {big['n']:,} guides ({grow:.1f}× the documents)",
+            "",
+            "| kind | Whoosh cold p95 | Whoosh warm p95 | FTS5 p95 |",
+            "|---|---|---|---|",
+        ]
         for kind in KINDS:
             a, b = small["kinds"][kind], big["kinds"][kind]
             growth = [f"{percentile(b[x], 95) / max(percentile(a[x], 95), 1e-6):.1f}×" for x in ("cold", "warm", "fts")]

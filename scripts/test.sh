@@ -7,5 +7,6 @@ bash scripts/system-deps.sh
 .venv/bin/pip install -q --disable-pip-version-check --no-deps --require-hashes -r scripts/whoosh3-hashes.txt
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/flask --app api.app content validate
 .venv/bin/python -m pytest "$@"

@@ -86,8 +86,11 @@ def field_lengths(reader: Any, field: str, size: int) -> list[int]:
     cached = getattr(perdoc, "_cached_reader", None)
     if cached is not None and size == getattr(perdoc, "_doccount", -1):
         column = cached(_lenfield(field), LENGTHS_COLUMN)
-    if column is None or not all(hasattr(column, a) for a in ("_dbfile", "_basepos", "_count", "_fixedlen")) \
-            or column._fixedlen != 1:
+    if (
+        column is None
+        or not all(hasattr(column, a) for a in ("_dbfile", "_basepos", "_count", "_fixedlen"))
+        or column._fixedlen != 1
+    ):
         return [reader.doc_field_length(d, field, 0) or 0 for d in range(size)]
     count = min(column._count, size)
     data = bytes(column._dbfile.get(column._basepos, count)) if count else b""
@@ -98,8 +101,13 @@ def field_lengths(reader: Any, field: str, size: int) -> list[int]:
 class BitsetCache:
     """Bitsets of terms (read once per index version, least recently used out) and of queries."""
 
-    def __init__(self, searcher: Any, size: int, max_terms: int = 4096,
-                 scored: Mapping[str, Callable[[str], Sequence[int]]] | None = None) -> None:
+    def __init__(
+        self,
+        searcher: Any,
+        size: int,
+        max_terms: int = 4096,
+        scored: Mapping[str, Callable[[str], Sequence[int]]] | None = None,
+    ) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = size

@@ -95,13 +95,24 @@ def _meta(ix: index.Index, corpus: Corpus) -> dict[str, Any]:
             tags[docnum] = [t for t in stored.get("tags", "").split(",") if t]
         vocab = {w: reader.doc_frequency("exact", w) for w in reader.field_terms("exact")}
     titles = [[g.slug, g.title] for g in sorted(corpus.guides.values(), key=lambda g: g.title.lower())]
-    return {"version": corpus.version, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "docs": n,
-            "types": types, "collections": collections, "tags": tags, "vocab": vocab, "titles": titles}
+    return {
+        "version": corpus.version,
+        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "docs": n,
+        "types": types,
+        "collections": collections,
+        "tags": tags,
+        "vocab": vocab,
+        "titles": titles,
+    }
 
 
 def _prune(root: Path, live: str) -> None:
-    done = sorted((p for p in root.glob("ix-*") if p.is_dir() and not p.name.endswith(".building")),
-                  key=lambda p: p.stat().st_mtime, reverse=True)
+    done = sorted(
+        (p for p in root.glob("ix-*") if p.is_dir() and not p.name.endswith(".building")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
     for old in [p for p in done if p.name != live][KEEP - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
     now = time.time()

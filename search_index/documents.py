@@ -17,8 +17,12 @@ def section_text(section: Section) -> str:
 
 def guide_documents(guide: Guide) -> Iterator[dict[str, Any]]:
     """The guide itself, its sections (deep links) and its scripts."""
-    common = {"guide": guide.slug, "collection": guide.collection, "tags": ",".join(guide.tags),
-              "guide_title": guide.title}
+    common = {
+        "guide": guide.slug,
+        "collection": guide.collection,
+        "tags": ",".join(guide.tags),
+        "guide_title": guide.title,
+    }
     headings = [s.heading for s in guide.sections if s.heading and s.anchor not in SKIP_SECTIONS]
     # Each text is indexed once: a guide hit is its title, headings, summary and introduction (and
     # its signals); the rest of the body belongs to the sections, so that body words lead to a deep
@@ -26,8 +30,14 @@ def guide_documents(guide: Guide) -> Iterator[dict[str, Any]]:
     intro = next((section_text(s) for s in guide.sections if s.heading is None), "")
     body = "\n".join([intro, *guide.signals])
     yield {
-        **common, "id": f"guide:{guide.slug}", "type": "guide", "anchor": None, "script": None,
-        "title": guide.title, "summary": guide.summary, "body": body,
+        **common,
+        "id": f"guide:{guide.slug}",
+        "type": "guide",
+        "anchor": None,
+        "script": None,
+        "title": guide.title,
+        "summary": guide.summary,
+        "body": body,
         "text": weighted_text(title=guide.title, headings="\n".join(headings), summary=guide.summary, body=body),
         "exact": "\n".join([guide.title, guide.summary, *headings, body]),
     }
@@ -37,8 +47,14 @@ def guide_documents(guide: Guide) -> Iterator[dict[str, Any]]:
         if s.heading is None or s.anchor in SKIP_SECTIONS or not text.strip():
             continue
         yield {
-            **common, "id": f"section:{guide.slug}#{s.anchor}", "type": "section", "anchor": s.anchor,
-            "script": None, "title": s.heading, "summary": "", "body": text,
+            **common,
+            "id": f"section:{guide.slug}#{s.anchor}",
+            "type": "section",
+            "anchor": s.anchor,
+            "script": None,
+            "title": s.heading,
+            "summary": "",
+            "body": text,
             "text": weighted_text(title=s.heading, body=text),
             "exact": f"{s.heading}\n{text}",
         }
@@ -46,8 +62,15 @@ def guide_documents(guide: Guide) -> Iterator[dict[str, Any]]:
         title = x.situation + (f": {x.trigger}" if x.trigger else "")
         body = " ".join(p for p in (x.instruction, x.response) if p)
         yield {
-            **common, "id": f"script:{x.id}", "type": "script", "anchor": x.section, "script": x.id,
-            "title": title, "summary": "", "body": body, "exact": f"{title}\n{body}",
+            **common,
+            "id": f"script:{x.id}",
+            "type": "script",
+            "anchor": x.section,
+            "script": x.id,
+            "title": title,
+            "summary": "",
+            "body": body,
+            "exact": f"{title}\n{body}",
             "text": weighted_text(title=title, body=body),
             "tags": ",".join(dict.fromkeys([*guide.tags, *x.tags])),
         }

@@ -73,9 +73,14 @@ class OpenIndex:
         searcher = ix.searcher()
         titles = [(slug, title, tuple(words_of(title))) for slug, title in meta["titles"]]
         oi = cls(
-            name=path.name, ix=ix, searcher=searcher, version=meta["version"],
-            types=[DOC_TYPES[t] for t in meta["types"]], collections=[sys.intern(c) for c in meta["collections"]],
-            tags=[tuple(sys.intern(t) for t in ts) for ts in meta["tags"]], vocab=Vocab(meta["vocab"]),
+            name=path.name,
+            ix=ix,
+            searcher=searcher,
+            version=meta["version"],
+            types=[DOC_TYPES[t] for t in meta["types"]],
+            collections=[sys.intern(c) for c in meta["collections"]],
+            tags=[tuple(sys.intern(t) for t in ts) for ts in meta["tags"]],
+            vocab=Vocab(meta["vocab"]),
             titles=titles,
         )
         n = len(oi.types)
@@ -95,7 +100,7 @@ class OpenIndex:
         for name, values in (("type", oi.types), ("collection", oi.collections), ("tag", oi.tags)):
             ids: dict[str, list[int]] = {}
             for d, v in enumerate(values):
-                for one in (v if isinstance(v, tuple) else (v,)):
+                for one in v if isinstance(v, tuple) else (v,):
                     ids.setdefault(one, []).append(d)
             oi.facet_bits[name] = {v: from_ids(ds, n) for v, ds in ids.items()}
         # Its files are closed by close(), or when it is dropped unclosed (an app thrown away).
@@ -105,8 +110,9 @@ class OpenIndex:
     def close(self) -> None:
         self._closer()
 
-    def filter_bits(self, types: tuple[str, ...], collection: str | None, tag: str | None,
-                    collections: frozenset[str] | None = None) -> int:
+    def filter_bits(
+        self, types: tuple[str, ...], collection: str | None, tag: str | None, collections: frozenset[str] | None = None
+    ) -> int:
         bits = -1
         if types:
             bits &= sum(self.facet_bits["type"].get(t, 0) for t in set(types))
@@ -211,9 +217,18 @@ class SearchEngine:
             return {"name": oi.name, "version": oi.version, "docs": len(oi.types)}
 
     # -- search ------------------------------------------------------------------------------
-    def search(self, q: str | ParsedQuery, *, types: tuple[str, ...] = (), collection: str | None = None,
-               tag: str | None = None, page: int = 1, page_size: int = 10, facets: bool = True,
-               collections: frozenset[str] | None = None) -> dict[str, Any]:
+    def search(
+        self,
+        q: str | ParsedQuery,
+        *,
+        types: tuple[str, ...] = (),
+        collection: str | None = None,
+        tag: str | None = None,
+        page: int = 1,
+        page_size: int = 10,
+        facets: bool = True,
+        collections: frozenset[str] | None = None,
+    ) -> dict[str, Any]:
         """One page of hits, the total, facet counts over all hits, did-you-mean, time taken (ms).
 
         `collections` restricts hits, totals and facets to those collections (None: all).
@@ -238,15 +253,33 @@ class SearchEngine:
                     oi.cache.popitem(last=False)
         return {**result, "cached": False, "took_ms": _ms(started)}
 
-    def _search(self, oi: OpenIndex, parsed: ParsedQuery, types: tuple[str, ...], collection: str | None,
-                tag: str | None, page: int, page_size: int, facets: bool,
-                collections: frozenset[str] | None = None) -> dict[str, Any]:
+    def _search(
+        self,
+        oi: OpenIndex,
+        parsed: ParsedQuery,
+        types: tuple[str, ...],
+        collection: str | None,
+        tag: str | None,
+        page: int,
+        page_size: int,
+        facets: bool,
+        collections: frozenset[str] | None = None,
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "query": {"normalized": parsed.normalized, "words": list(parsed.words),
-                      "phrases": [" ".join(p) for p in parsed.phrases], "prefix": parsed.prefix},
-            "index_version": oi.version, "total": 0, "page": page, "page_size": page_size, "pages": 1,
+            "query": {
+                "normalized": parsed.normalized,
+                "words": list(parsed.words),
+                "phrases": [" ".join(p) for p in parsed.phrases],
+                "prefix": parsed.prefix,
+            },
+            "index_version": oi.version,
+            "total": 0,
+            "page": page,
+            "page_size": page_size,
+            "pages": 1,
             "did_you_mean": None,
-            "facets": {"type": [], "collection": [], "tag": []}, "hits": [],
+            "facets": {"type": [], "collection": [], "tag": []},
+            "hits": [],
         }
         if parsed.empty:
             return out
@@ -267,8 +300,10 @@ class SearchEngine:
         total = matched.bit_count()
         out["total"], out["pages"] = total, max(1, math.ceil(total / page_size))
         if facets and total:
-            out["facets"] = {name: _counts({v: (matched & b).bit_count() for v, b in values.items()})
-                             for name, values in oi.facet_bits.items()}
+            out["facets"] = {
+                name: _counts({v: (matched & b).bit_count() for v, b in values.items()})
+                for name, values in oi.facet_bits.items()
+            }
         start = (page - 1) * page_size
         if start < total:
             ranked = self._rank(oi, plan, matched, filtered, start + page_size)
@@ -302,8 +337,9 @@ class SearchEngine:
         return top_k(terms, k, matched if restrict else None)[0]
 
     # -- suggest -----------------------------------------------------------------------------
-    def suggest(self, q: str, limit: int = 8, *, collections: frozenset[str] | None = None,
-                guides: Container[str] | None = None) -> dict[str, Any]:
+    def suggest(
+        self, q: str, limit: int = 8, *, collections: frozenset[str] | None = None, guides: Container[str] | None = None
+    ) -> dict[str, Any]:
         """Completions of the last word, to guide titles and frequent terms.
 
         With a scope, only titles of `guides` and terms found in `collections` are offered.
@@ -348,9 +384,15 @@ def _hit(stored: dict[str, Any], score: float, marked: frozenset[str]) -> dict[s
     kind = stored["type"]
     text = f"{stored.get('summary', '')}\n{stored.get('body', '')}" if kind == "guide" else stored.get("body", "")
     return {
-        "type": kind, "guide": stored["guide"], "anchor": stored.get("anchor"), "script": stored.get("script"),
-        "title": stored["title"], "guide_title": stored["guide_title"], "collection": stored["collection"],
-        "score": round(float(score), 4), "snippet": snippet(text, marked),
+        "type": kind,
+        "guide": stored["guide"],
+        "anchor": stored.get("anchor"),
+        "script": stored.get("script"),
+        "title": stored["title"],
+        "guide_title": stored["guide_title"],
+        "collection": stored["collection"],
+        "score": round(float(score), 4),
+        "snippet": snippet(text, marked),
     }
 
 

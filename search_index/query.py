@@ -132,8 +132,6 @@ def fuzzy_distance(word: str) -> int:
     return 0 if len(word) < FUZZY_MIN_LEN else (1 if len(word) <= 7 else 2)
 
 
-
-
 def build_query(parsed: ParsedQuery, vocab: Vocabulary) -> Plan:
     """Whoosh query: per word, the stemmed term in each weighted field, or-ed with its typo
     corrections and (last word) completions; words or-ed with a coordination bonus; phrases required."""

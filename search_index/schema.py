@@ -45,8 +45,12 @@ class FieldBoostFilter(Filter):
 # The scored field: words stemmed (Porter), stop words dropped, accents folded, weighted by part.
 # No positions: phrases use the exact field.
 STEM_ANALYZER: CompositeAnalyzer = (
-    RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map) | FieldBoostFilter()
-    | StopFilter(minsize=2) | StemFilter(stemfn=stem, cachesize=-1)
+    RegexTokenizer(TOKEN_PATTERN)
+    | LowercaseFilter()
+    | CharsetFilter(accent_map)
+    | FieldBoostFilter()
+    | StopFilter(minsize=2)
+    | StemFilter(stemfn=stem, cachesize=-1)
 )
 # The unstemmed field: every word as written (lower case, accents folded, stop words kept). It serves
 # exact phrases, and its vocabulary drives typo tolerance and prefix completion.

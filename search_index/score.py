@@ -67,8 +67,9 @@ class ImpactCache:
         return found
 
 
-def top_k(weighted: Iterable[tuple[ImpactCache, str, float]], k: int,
-          allowed: int | None = None) -> tuple[list[tuple[float, int]], int]:
+def top_k(
+    weighted: Iterable[tuple[ImpactCache, str, float]], k: int, allowed: int | None = None
+) -> tuple[list[tuple[float, int]], int]:
     """The k best (score, docnum) for a sum of weighted terms (each from its own field's cache),
     among the documents in `allowed` (a bitset; None: all), and how many documents scored > 0."""
     acc: dict[int, float] = {}

@@ -128,8 +128,13 @@ def record(path: str | os.PathLike[str], corpus: Corpus) -> int:
             out: list[dict] = []
             if not entries:
                 out.append(
-                    {"seq": 0, "type": "journal", "id": secrets.token_hex(8), "key": secrets.token_hex(32),
-                     "created": _now()}
+                    {
+                        "seq": 0,
+                        "type": "journal",
+                        "id": secrets.token_hex(8),
+                        "key": secrets.token_hex(32),
+                        "created": _now(),
+                    }
                 )
             state, version, last = _replay(entries)
             events = diff(state, corpus)

@@ -51,11 +51,17 @@ MIN_IDF = 0.1  # stems in almost every guide ("feel", "read") are skipped
 
 # Danger kinds (api.content.safety) add the words the safety guides use, so they rank first.
 DANGER_WORDS: dict[str, str] = {
-    "threats": "threatened threat", "stalking": "stalking turn up places", "violence": "violence afraid hurt",
-    "abuse": "abuse hurt control", "fear": "afraid fear", "control": "control", "safety": "safety",
+    "threats": "threatened threat",
+    "stalking": "stalking turn up places",
+    "violence": "violence afraid hurt",
+    "abuse": "abuse hurt control",
+    "fear": "afraid fear",
+    "control": "control",
+    "safety": "safety",
 }
 
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 a about above after again all almost also am an and any are as at be because been before being below between
 both but by can could did do does doing don done down during each even ever every few for from further get gets
 got had has have having he her here hers herself him himself his how i i'm im i've ive i'd id i'll ill if in into is
@@ -64,7 +70,8 @@ our ours ourselves out over own really same she should so some such than that th
 themselves then there these they this those through to too u ur under until up us very was we were what when where
 which while who whom why will with would you your yours yourself yourselves yeah ok okay idk tbh omg kinda sorta
 gonna wanna one thing things something someone anything way still make made
-""".split())
+""".split()
+)
 # Note: "no", "not", "still" stay stop words for matching; phrases that need them live in the synonyms.
 
 _BRITISH = re.compile(r"(?<=\w{4})is(e|ed|es|ing|ation|ations)$")  # apologise -> apologize, before stemming
@@ -275,11 +282,23 @@ class Analyzer:
         g = self.guides[self.index[e.target.split(":", 1)[1]]]
         cond = self.conditions.get(e.id)
         cond_words = _words(q, sorted(s for s in cond.stems if s in q.weights)) if cond else []
-        return {"slug": g.slug, "title": g.title, "url": f"/v1/guides/{g.slug}", "score": round(best[0], 3),
-                "matched_words": cond_words, "via": self.graph.edge_dicts[e.id]}
+        return {
+            "slug": g.slug,
+            "title": g.title,
+            "url": f"/v1/guides/{g.slug}",
+            "score": round(best[0], 3),
+            "matched_words": cond_words,
+            "via": self.graph.edge_dicts[e.id],
+        }
 
-    def check(self, situation: str, ticked: Sequence[str] = (), guide: str | None = None,
-              limit: int = 5, corpus: Corpus | None = None) -> dict[str, Any]:
+    def check(
+        self,
+        situation: str,
+        ticked: Sequence[str] = (),
+        guide: str | None = None,
+        limit: int = 5,
+        corpus: Corpus | None = None,
+    ) -> dict[str, Any]:
         """The whole answer: safety notice (or null), ranked guides, and the closest next read."""
         danger = danger_signals(situation)
         q = self.query(situation, ticked, danger)
@@ -289,15 +308,28 @@ class Analyzer:
         for rank, (score, neg) in enumerate(top, 1):
             gi = -neg
             g = self.guides[gi]
-            results.append({"rank": rank, "slug": g.slug, "title": g.title, "url": f"/v1/guides/{g.slug}",
-                            "collection": g.collection, "safety_sensitive": g.safety_sensitive,
-                            "score": round(score, 3), **self.explain(gi, q, ticked)})
+            results.append(
+                {
+                    "rank": rank,
+                    "slug": g.slug,
+                    "title": g.title,
+                    "url": f"/v1/guides/{g.slug}",
+                    "collection": g.collection,
+                    "safety_sensitive": g.safety_sensitive,
+                    "score": round(score, 3),
+                    **self.explain(gi, q, ticked),
+                }
+            )
         reading = None
         if guide is not None and guide in self.index:
             gi = self.index[guide]
             rank = next((r["rank"] for r in results if r["slug"] == guide), None)
-            reading = {"slug": guide, "score": round(scores.get(gi, 0.0), 3), "rank": rank,
-                       "closest_next_read": self.closest_next_read(guide, q, scores)}
+            reading = {
+                "slug": guide,
+                "score": round(scores.get(gi, 0.0), 3),
+                "rank": rank,
+                "closest_next_read": self.closest_next_read(guide, q, scores),
+            }
         return {
             "safety": safety_notice(corpus, danger) if danger and corpus is not None else None,
             "results": results,
@@ -322,7 +354,7 @@ def _key(text: str) -> str:
 
 def _deletions(s: str) -> list[str]:
     # The first letter is kept: typos rarely start a word, and "scare" must not become "care".
-    return [s[:i] + s[i + 1:] for i in range(1, len(s))]
+    return [s[:i] + s[i + 1 :] for i in range(1, len(s))]
 
 
 def _norm(n: int) -> float:
@@ -391,7 +423,8 @@ analyzer_for = PerVersion(build_analyzer)
 """The analyzer of a corpus, built on first use and then shared."""
 
 
-def pattern_check(corpus: Corpus, situation: str, signals: Sequence[str] = (), guide: str | None = None,
-                  limit: int = 5) -> dict[str, Any]:
+def pattern_check(
+    corpus: Corpus, situation: str, signals: Sequence[str] = (), guide: str | None = None, limit: int = 5
+) -> dict[str, Any]:
     """Match a situation to guides (see the module docstring); `safety` is set when it signals danger."""
     return analyzer_for(corpus).check(situation, signals, guide, limit, corpus)

@@ -20,8 +20,12 @@ from api.content.versioned import PerVersion
 GUIDE_EDGE_TYPES: tuple[str, ...] = ("read_next", "inline", "related")
 EDGE_TYPES: tuple[str, ...] = (*GUIDE_EDGE_TYPES, "in_collection")
 _PRIORITY = {t: i for i, t in enumerate(EDGE_TYPES)}
-LABELS = {"read_next": "read next", "inline": "linked in text", "related": "related pattern",
-          "in_collection": "in collection"}
+LABELS = {
+    "read_next": "read next",
+    "inline": "linked in text",
+    "related": "related pattern",
+    "in_collection": "in collection",
+}
 MAX_DEPTH = 3
 _G = len("guide:")  # node id prefix; edges keep node ids, traversal wants slugs
 
@@ -49,9 +53,18 @@ class Edge:
     order: int | None = None  # in_collection: place in the collection
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "source": self.source, "target": self.target, "type": self.type,
-                "label": LABELS[self.type], "condition": self.condition, "sentence": self.sentence,
-                "section": self.section, "text": self.text, "order": self.order}
+        return {
+            "id": self.id,
+            "source": self.source,
+            "target": self.target,
+            "type": self.type,
+            "label": LABELS[self.type],
+            "condition": self.condition,
+            "sentence": self.sentence,
+            "section": self.section,
+            "text": self.text,
+            "order": self.order,
+        }
 
 
 @dataclass(slots=True)
@@ -78,12 +91,14 @@ class Graph:
                 guide_id(s) for s, c in self.guide_collection.items() if c == collection
             ]
         keep = set(node_ids)
-        edges = [self.edge_dicts[e.id] for e in self.edges
-                 if e.type in wanted and e.source in keep and e.target in keep]
+        edges = [
+            self.edge_dicts[e.id] for e in self.edges if e.type in wanted and e.source in keep and e.target in keep
+        ]
         return {"nodes": [self.nodes[n] for n in node_ids], "edges": edges}
 
-    def neighbourhood(self, slug: str, depth: int = 1, direction: str = "both",
-                      types: Iterable[str] | None = None) -> dict[str, Any]:
+    def neighbourhood(
+        self, slug: str, depth: int = 1, direction: str = "both", types: Iterable[str] | None = None
+    ) -> dict[str, Any]:
         """Guides within `depth` links of `slug`, the edges among them, and their collections.
 
         Each guide node carries `depth`, its distance in links from the centre.
@@ -103,8 +118,7 @@ class Graph:
                         nxt.append(other)
             frontier = nxt
         nodes = [{**self.nodes[guide_id(s)], "depth": d} for s, d in dist.items()]
-        edges = [self.edge_dicts[e.id] for s in dist for e in self.out[s]
-                 if e.type in wanted and e.target[_G:] in dist]
+        edges = [self.edge_dicts[e.id] for s in dist for e in self.out[s] if e.type in wanted and e.target[_G:] in dist]
         if "in_collection" in wanted or types is None:
             cols: dict[str, None] = {}
             for s in dist:
@@ -142,9 +156,13 @@ class Graph:
             s = e.source[_G:]
         steps.reverse()
         slugs = [start] + [e.target[_G:] for e in steps]
-        return {"from": guide_id(start), "to": guide_id(goal), "length": len(steps),
-                "nodes": [{**self.nodes[guide_id(x)], "depth": i} for i, x in enumerate(slugs)],
-                "edges": [self.edge_dicts[e.id] for e in steps]}
+        return {
+            "from": guide_id(start),
+            "to": guide_id(goal),
+            "length": len(steps),
+            "nodes": [{**self.nodes[guide_id(x)], "depth": i} for i, x in enumerate(slugs)],
+            "edges": [self.edge_dicts[e.id] for e in steps],
+        }
 
     def next_reads(self, slug: str) -> list[Edge]:
         """Edges out of a guide to other guides, strongest recommendation first."""
@@ -162,9 +180,16 @@ class Graph:
 
 
 def _guide_node(g: Guide, corpus: Corpus) -> dict[str, Any]:
-    return {"id": guide_id(g.slug), "type": "guide", "label": g.title, "slug": g.slug,
-            "collection": g.collection, "tags": list(g.tags), "safety_sensitive": g.safety_sensitive,
-            "url": f"/v1/guides/{g.slug}"}
+    return {
+        "id": guide_id(g.slug),
+        "type": "guide",
+        "label": g.title,
+        "slug": g.slug,
+        "collection": g.collection,
+        "tags": list(g.tags),
+        "safety_sensitive": g.safety_sensitive,
+        "url": f"/v1/guides/{g.slug}",
+    }
 
 
 def build_graph(corpus: Corpus) -> Graph:
@@ -172,8 +197,14 @@ def build_graph(corpus: Corpus) -> Graph:
     graph = Graph(version=corpus.version)
     for c in corpus.collections.values():
         graph.nodes[collection_id(c.slug)] = {
-            "id": collection_id(c.slug), "type": "collection", "label": c.title, "slug": c.slug,
-            "collection": None, "tags": [], "safety_sensitive": False, "url": f"/v1/collections/{c.slug}",
+            "id": collection_id(c.slug),
+            "type": "collection",
+            "label": c.title,
+            "slug": c.slug,
+            "collection": None,
+            "tags": [],
+            "safety_sensitive": False,
+            "url": f"/v1/collections/{c.slug}",
         }
     guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
     for g in guides:
@@ -194,15 +225,26 @@ def build_graph(corpus: Corpus) -> Graph:
         for _, link in links:
             if link.target not in corpus.guides or link.target == g.slug:
                 continue  # the validator reports these; never draw a dangling edge
-            e = add(f"{link.kind}:{g.slug}->{link.target}", source=guide_id(g.slug), target=guide_id(link.target),
-                    type=link.kind, condition=link.condition, sentence=link.sentence, section=link.section,
-                    text=link.text or None)
+            e = add(
+                f"{link.kind}:{g.slug}->{link.target}",
+                source=guide_id(g.slug),
+                target=guide_id(link.target),
+                type=link.kind,
+                condition=link.condition,
+                sentence=link.sentence,
+                section=link.section,
+                text=link.text or None,
+            )
             graph.out[g.slug].append(e)
             graph.inc[link.target].append(e)
         if g.collection in corpus.collections:
             graph.membership[g.slug] = add(
-                f"in_collection:{g.slug}->{g.collection}", source=guide_id(g.slug),
-                target=collection_id(g.collection), type="in_collection", order=g.order)
+                f"in_collection:{g.slug}->{g.collection}",
+                source=guide_id(g.slug),
+                target=collection_id(g.collection),
+                type="in_collection",
+                order=g.order,
+            )
     return graph
 
 

@@ -20,11 +20,26 @@ URL = "/v1/embed/lp-search.js"
 def keyed(tmp_path: Path):
     """Anonymous access off: everything else needs a key, the script must not."""
     keys = tmp_path / "keys.yaml"
-    keys.write_text(yaml.safe_dump({"anonymous": {"allowed": False}, "keys": [
-        {"name": "p", "sha256": hash_key("embed-test-key-00000001"), "collections": "all",
-         "origins": ["https://partner.example"], "limit": "1/minute"}]}), encoding="utf-8")
-    return create_app({"TESTING": True, "CONTENT_CACHE": str(tmp_path / "c.pickle"),
-                       "PARTNER_KEYS_FILE": str(keys)}).test_client()
+    keys.write_text(
+        yaml.safe_dump(
+            {
+                "anonymous": {"allowed": False},
+                "keys": [
+                    {
+                        "name": "p",
+                        "sha256": hash_key("embed-test-key-00000001"),
+                        "collections": "all",
+                        "origins": ["https://partner.example"],
+                        "limit": "1/minute",
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    return create_app(
+        {"TESTING": True, "CONTENT_CACHE": str(tmp_path / "c.pickle"), "PARTNER_KEYS_FILE": str(keys)}
+    ).test_client()
 
 
 def test_served_as_javascript_with_a_strong_etag_and_cache_control(client) -> None:

@@ -23,8 +23,9 @@ def test_whole_graph_is_drawable(client, corpus) -> None:
     seed = [e for e in body["edges"] if e["source"] == "guide:no-contact-rule" and e["type"] == "read_next"]
     assert {e["target"]: e["condition"] for e in seed} == {
         "guide:why-do-i-miss-my-ex": "if nostalgia is editing out the pattern",
-        "guide:how-to-set-boundaries-without-guilt":
-            "if the hardest part is tolerating their disappointment or silence",
+        "guide:how-to-set-boundaries-without-guilt": (
+            "if the hardest part is tolerating their disappointment or silence"
+        ),
     }
 
 
@@ -57,20 +58,23 @@ def test_reading_path(client) -> None:
     assert [n["id"] for n in body["nodes"]][:: len(body["nodes"]) - 1] == [body["from"], body["to"]]
 
 
-@pytest.mark.parametrize("url, status, name", [
-    ("/v1/graph?colour=red", 422, "colour"),
-    ("/v1/graph?collection=nope", 422, "collection"),
-    ("/v1/graph?collection=Not%20A%20Slug", 422, "collection"),
-    ("/v1/graph?types=read_next,friends", 422, "types"),
-    ("/v1/graph/guides/no-contact-rule?depth=0", 422, "depth"),
-    ("/v1/graph/guides/no-contact-rule?depth=4", 422, "depth"),
-    ("/v1/graph/guides/no-contact-rule?depth=two", 422, "depth"),
-    ("/v1/graph/guides/no-contact-rule?direction=up", 422, "direction"),
-    ("/v1/graph/guides/no-contact-rule?page=2", 422, "page"),
-    ("/v1/graph/path?from=no-contact-rule", 422, "to"),
-    ("/v1/graph/path?to=no-contact-rule", 422, "from"),
-    ("/v1/graph/path?from=no-contact-rule&to=leaving-safely&types=in_collection", 422, "types"),
-])
+@pytest.mark.parametrize(
+    "url, status, name",
+    [
+        ("/v1/graph?colour=red", 422, "colour"),
+        ("/v1/graph?collection=nope", 422, "collection"),
+        ("/v1/graph?collection=Not%20A%20Slug", 422, "collection"),
+        ("/v1/graph?types=read_next,friends", 422, "types"),
+        ("/v1/graph/guides/no-contact-rule?depth=0", 422, "depth"),
+        ("/v1/graph/guides/no-contact-rule?depth=4", 422, "depth"),
+        ("/v1/graph/guides/no-contact-rule?depth=two", 422, "depth"),
+        ("/v1/graph/guides/no-contact-rule?direction=up", 422, "direction"),
+        ("/v1/graph/guides/no-contact-rule?page=2", 422, "page"),
+        ("/v1/graph/path?from=no-contact-rule", 422, "to"),
+        ("/v1/graph/path?to=no-contact-rule", 422, "from"),
+        ("/v1/graph/path?from=no-contact-rule&to=leaving-safely&types=in_collection", 422, "types"),
+    ],
+)
 def test_bad_query_is_422_naming_the_parameter(client, url: str, status: int, name: str) -> None:
     body = _problem(client.get(url), status)
     assert name in body["detail"] and name in body["errors"]["query"]

@@ -13,8 +13,12 @@ def live(content_dir, tmp_path, monkeypatch):
     """A serving app and, separately, the process an editor runs `flask content publish` in."""
     monkeypatch.setattr(api.store, "CHECK_INTERVAL", 0.0)
     root = content_dir()
-    config = {"TESTING": True, "CONTENT_DIR": str(root), "CONTENT_CACHE": str(tmp_path / "cache" / "c.pickle"),
-              "SEARCH_INDEX_DIR": str(tmp_path / "index")}
+    config = {
+        "TESTING": True,
+        "CONTENT_DIR": str(root),
+        "CONTENT_CACHE": str(tmp_path / "cache" / "c.pickle"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+    }
     server = create_app(config)
     editor = create_app(config)
     return root, server.test_client(), editor.test_cli_runner()
@@ -30,8 +34,10 @@ def test_a_published_edit_goes_live_without_restart(live) -> None:
     result = editor.invoke(args=["content", "publish"])
     assert result.exit_code == 0, result.output
     # the old ETag no longer matches: a revalidation gets the new version, not a stale 304
-    assert client.get("/v1/guides/closure-without-them",
-                      headers={"If-None-Match": before.headers["ETag"]}).status_code == 200
+    assert (
+        client.get("/v1/guides/closure-without-them", headers={"If-None-Match": before.headers["ETag"]}).status_code
+        == 200
+    )
     after = client.get("/v1/guides/closure-without-them")
     assert after.get_json()["title"].startswith("Edited ")
     assert after.headers["ETag"] != before.headers["ETag"]

@@ -27,8 +27,13 @@ def _keys_file(path: Path, anonymous: dict) -> Path:
     data = {
         "anonymous": anonymous,
         "keys": [
-            {"name": "bound", "sha256": hash_key(BOUND), "collections": [SCOPE],
-             "origins": ["https://bound.example"], "limit": "1000/minute"},
+            {
+                "name": "bound",
+                "sha256": hash_key(BOUND),
+                "collections": [SCOPE],
+                "origins": ["https://bound.example"],
+                "limit": "1000/minute",
+            },
             {"name": "full", "sha256": hash_key(FULL), "collections": "all", "origins": [], "limit": "1000/minute"},
             {"name": "tiny", "sha256": hash_key(TINY), "collections": "all", "limit": "3/minute"},
             {"name": "other-tiny", "sha256": hash_key(OTHER_TINY), "collections": "all", "limit": "3/minute"},
@@ -47,8 +52,14 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> Path:
 
 def _app(tmp: Path, index_dir: Path, anonymous: dict):
     keys = _keys_file(tmp / "keys.yaml", anonymous)
-    return create_app({"TESTING": True, "CONTENT_CACHE": str(tmp / "content.pickle"),
-                       "SEARCH_INDEX_DIR": str(index_dir), "PARTNER_KEYS_FILE": str(keys)})
+    return create_app(
+        {
+            "TESTING": True,
+            "CONTENT_CACHE": str(tmp / "content.pickle"),
+            "SEARCH_INDEX_DIR": str(index_dir),
+            "PARTNER_KEYS_FILE": str(keys),
+        }
+    )
 
 
 @pytest.fixture()
@@ -60,8 +71,12 @@ def keyed(tmp_path: Path, index_dir: Path):
 @pytest.fixture()
 def public(tmp_path: Path, index_dir: Path):
     """Anonymous callers allowed: 2 a minute per IP, breakup-recovery only, from one origin."""
-    anon = {"allowed": True, "limit": "2/minute", "collections": ["breakup-recovery"],
-            "origins": ["https://public.example"]}
+    anon = {
+        "allowed": True,
+        "limit": "2/minute",
+        "collections": ["breakup-recovery"],
+        "origins": ["https://public.example"],
+    }
     return _app(tmp_path, index_dir, anon).test_client()
 
 
@@ -195,9 +210,14 @@ def test_scoped_responses_vary_by_key_and_have_their_own_etag(keyed) -> None:
 
 # -- CORS -----------------------------------------------------------------------------------------
 def test_preflight_for_an_origin_some_key_allows(keyed) -> None:
-    r = keyed.options("/v1/guides", headers={"Origin": "https://bound.example",
-                                              "Access-Control-Request-Method": "GET",
-                                              "Access-Control-Request-Headers": "x-api-key"})
+    r = keyed.options(
+        "/v1/guides",
+        headers={
+            "Origin": "https://bound.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "x-api-key",
+        },
+    )
     assert r.status_code == 204
     assert r.headers["Access-Control-Allow-Origin"] == "https://bound.example"
     assert "X-API-Key" in r.headers["Access-Control-Allow-Headers"]
@@ -216,8 +236,15 @@ def test_actual_request_from_the_keys_origin(keyed) -> None:
     assert r.status_code == 200
     assert r.headers["Access-Control-Allow-Origin"] == "https://bound.example"
     exposed = {h.strip() for h in r.headers["Access-Control-Expose-Headers"].split(",")}
-    assert {"ETag", "Link", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After",
-            "X-Request-ID"} <= exposed
+    assert {
+        "ETag",
+        "Link",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "RateLimit-Reset",
+        "Retry-After",
+        "X-Request-ID",
+    } <= exposed
     assert "Origin" in r.headers["Vary"]
 
 

@@ -38,11 +38,15 @@ def test_danger_puts_the_safety_notice_first(client) -> None:
 
 
 def test_ticked_signals_and_current_guide(client) -> None:
-    body = client.post(URL, json={
-        "situation": "her silence makes me feel so guilty",
-        "signals": ["Their silence feels like proof that you were unkind."],
-        "guide": "no-contact-rule", "limit": 3,
-    }).get_json()
+    body = client.post(
+        URL,
+        json={
+            "situation": "her silence makes me feel so guilty",
+            "signals": ["Their silence feels like proof that you were unkind."],
+            "guide": "no-contact-rule",
+            "limit": 3,
+        },
+    ).get_json()
     assert len(body["results"]) <= 3
     top = body["results"][0]
     assert top["slug"] == "how-to-set-boundaries-without-guilt"
@@ -65,46 +69,56 @@ def test_body_over_the_cap_is_413(client) -> None:
 
 def test_body_without_content_length_is_still_capped(client) -> None:
     stream = io.BytesIO(b'{"situation": "' + b"a" * 20000 + b'"}')
-    r = client.post(URL, input_stream=stream, content_type="application/json",
-                    headers={"Transfer-Encoding": "chunked"},
-                    environ_overrides={"wsgi.input_terminated": True})  # as gunicorn sets for chunked bodies
+    r = client.post(
+        URL,
+        input_stream=stream,
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )  # as gunicorn sets for chunked bodies
     _problem(r, 413)
 
 
-@pytest.mark.parametrize("data, content_type, status", [
-    ("situation=hello", "application/x-www-form-urlencoded", 415),
-    ("hello", "text/plain", 415),
-    ("", "application/json", 400),
-    ("{not json", "application/json", 400),
-    (b'{"situation": "\xff\xfe caf\xe9"}', "application/json", 400),
-    ("[1, 2]", "application/json", 422),
-    ('"just a string"', "application/json", 422),
-    ("null", "application/json", 422),
-])
+@pytest.mark.parametrize(
+    "data, content_type, status",
+    [
+        ("situation=hello", "application/x-www-form-urlencoded", 415),
+        ("hello", "text/plain", 415),
+        ("", "application/json", 400),
+        ("{not json", "application/json", 400),
+        (b'{"situation": "\xff\xfe caf\xe9"}', "application/json", 400),
+        ("[1, 2]", "application/json", 422),
+        ('"just a string"', "application/json", 422),
+        ("null", "application/json", 422),
+    ],
+)
 def test_non_json_bodies(client, data, content_type: str, status: int) -> None:
     _problem(client.post(URL, data=data, content_type=content_type), status)
 
 
-@pytest.mark.parametrize("payload, name", [
-    ({}, "situation"),
-    ({"situation": ""}, "situation"),
-    ({"situation": "   \n  "}, "situation"),
-    ({"situation": None}, "situation"),
-    ({"situation": 42}, "situation"),
-    ({"situation": ["i", "miss", "him"]}, "situation"),
-    ({"situation": {"text": "hi"}}, "situation"),
-    ({"situation": "!!! ??? 123"}, "situation"),
-    ({"situation": "hello\u0000there"}, "situation"),
-    ({"situation": "x" * 4001}, "situation"),
-    ({"situation": "i miss him", "signals": "not a list"}, "signals"),
-    ({"situation": "i miss him", "signals": [1, 2]}, "signals"),
-    ({"situation": "i miss him", "signals": ["s"] * 31}, "signals"),
-    ({"situation": "i miss him", "guide": "No Such Guide"}, "guide"),
-    ({"situation": "i miss him", "guide": "no-such-guide"}, "guide"),
-    ({"situation": "i miss him", "limit": 0}, "limit"),
-    ({"situation": "i miss him", "limit": 21}, "limit"),
-    ({"situation": "i miss him", "mood": "sad"}, "mood"),
-])
+@pytest.mark.parametrize(
+    "payload, name",
+    [
+        ({}, "situation"),
+        ({"situation": ""}, "situation"),
+        ({"situation": "   \n  "}, "situation"),
+        ({"situation": None}, "situation"),
+        ({"situation": 42}, "situation"),
+        ({"situation": ["i", "miss", "him"]}, "situation"),
+        ({"situation": {"text": "hi"}}, "situation"),
+        ({"situation": "!!! ??? 123"}, "situation"),
+        ({"situation": "hello\u0000there"}, "situation"),
+        ({"situation": "x" * 4001}, "situation"),
+        ({"situation": "i miss him", "signals": "not a list"}, "signals"),
+        ({"situation": "i miss him", "signals": [1, 2]}, "signals"),
+        ({"situation": "i miss him", "signals": ["s"] * 31}, "signals"),
+        ({"situation": "i miss him", "guide": "No Such Guide"}, "guide"),
+        ({"situation": "i miss him", "guide": "no-such-guide"}, "guide"),
+        ({"situation": "i miss him", "limit": 0}, "limit"),
+        ({"situation": "i miss him", "limit": 21}, "limit"),
+        ({"situation": "i miss him", "mood": "sad"}, "mood"),
+    ],
+)
 def test_invalid_fields_are_422_naming_them(client, payload: dict, name: str) -> None:
     body = _problem(client.post(URL, json=payload), 422)
     assert name in body["errors"]["json"]

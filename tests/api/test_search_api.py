@@ -35,14 +35,17 @@ def test_section_hits_deep_link(search_client) -> None:
     assert search_client.get(hit["url"]).status_code == 200
 
 
-@pytest.mark.parametrize("q,kinds", [
-    ("he threatened me", ["threats"]),
-    ("is it safe to block him", ["safety"]),
-    ("my ex is stalking me", ["stalking"]),
-    ("he hit me", ["violence"]),
-    ("i am scared of my partner", ["fear"]),
-    ("he controls my money", ["control"]),
-])
+@pytest.mark.parametrize(
+    "q,kinds",
+    [
+        ("he threatened me", ["threats"]),
+        ("is it safe to block him", ["safety"]),
+        ("my ex is stalking me", ["stalking"]),
+        ("he hit me", ["violence"]),
+        ("i am scared of my partner", ["fear"]),
+        ("he controls my money", ["control"]),
+    ],
+)
 def test_danger_words_put_safety_first(search_client, q: str, kinds: list[str]) -> None:
     body = search_client.get("/v1/search", query_string={"q": q}).get_json()
     assert list(body)[0] == "safety"
@@ -56,9 +59,16 @@ def test_safety_even_when_nothing_else_is_found(search_client) -> None:
 
 
 def test_unknown_and_bad_parameters_are_422(search_client) -> None:
-    for qs, name in [("q=x&sort=title", "sort"), ("q=x&type=page", "type"), ("q=x&page_size=500", "page_size"),
-                     ("q=x&collection=Not+A+Slug", "collection"), ("page=1", "q"), ("q=x&page=0", "page"),
-                     ("q=x&page=200&page_size=50", "page"), ("q=" + "a" * 201, "q")]:
+    for qs, name in [
+        ("q=x&sort=title", "sort"),
+        ("q=x&type=page", "type"),
+        ("q=x&page_size=500", "page_size"),
+        ("q=x&collection=Not+A+Slug", "collection"),
+        ("page=1", "q"),
+        ("q=x&page=0", "page"),
+        ("q=x&page=200&page_size=50", "page"),
+        ("q=" + "a" * 201, "q"),
+    ]:
         r = search_client.get(f"/v1/search?{qs}")
         assert r.status_code == 422, qs
         body = r.get_json()
@@ -66,9 +76,30 @@ def test_unknown_and_bad_parameters_are_422(search_client) -> None:
         assert name in body["errors"]["query"], qs
 
 
-HOSTILE = ["", "   ", "*", "?", '"', '""', '"unbalanced', "((((", "title:*", "body:x^99", "/.*/", "a~2",
-           "\x00", "\x1b[2J", "\u202e", "😀😀😀", "<script>alert(1)</script>", "%", "a" * 200, "&q=1", "\\",
-           " ".join(["relationship"] * 15)]
+HOSTILE = [
+    "",
+    "   ",
+    "*",
+    "?",
+    '"',
+    '""',
+    '"unbalanced',
+    "((((",
+    "title:*",
+    "body:x^99",
+    "/.*/",
+    "a~2",
+    "\x00",
+    "\x1b[2J",
+    "\u202e",
+    "😀😀😀",
+    "<script>alert(1)</script>",
+    "%",
+    "a" * 200,
+    "&q=1",
+    "\\",
+    " ".join(["relationship"] * 15),
+]
 
 
 @pytest.mark.parametrize("q", HOSTILE)
@@ -83,8 +114,9 @@ def test_any_string_is_2xx_or_4xx_in_the_error_shape(search_client, q: str) -> N
 
 
 def test_missing_index_is_503_in_the_error_shape(tmp_path) -> None:
-    app = create_app({"TESTING": True, "CONTENT_CACHE": str(tmp_path / "c.pickle"),
-                      "SEARCH_INDEX_DIR": str(tmp_path / "no-index")})
+    app = create_app(
+        {"TESTING": True, "CONTENT_CACHE": str(tmp_path / "c.pickle"), "SEARCH_INDEX_DIR": str(tmp_path / "no-index")}
+    )
     client = app.test_client()
     for path in ("/v1/search?q=contact", "/v1/suggest?q=con"):
         r = client.get(path)

@@ -74,8 +74,12 @@ class Server:
         self.restart()
 
     def restart(self):
-        config = {"TESTING": True, "CONTENT_DIR": str(self.root), "CONTENT_CACHE": str(self.cache),
-                  "SYNC_JOURNAL": str(self.journal)}
+        config = {
+            "TESTING": True,
+            "CONTENT_DIR": str(self.root),
+            "CONTENT_CACHE": str(self.cache),
+            "SYNC_JOURNAL": str(self.journal),
+        }
         if self.key:
             config["PARTNER_KEYS_FILE"] = str(PARTNER_KEYS)
         self.app = create_app(config)
@@ -135,7 +139,7 @@ def change_content(root) -> None:
     """Add, edit, rename (file move + redirect), delete, retire, and move a guide to another collection."""
     (root / "guides" / "sync-new.md").write_text(guide_md("sync-new", "breakup-recovery"))
     edited = root / "guides" / "anxious-texting.md"
-    edited.write_text(edited.read_text().replace("summary: \"", "summary: \"Edited. ", 1))
+    edited.write_text(edited.read_text().replace('summary: "', 'summary: "Edited. ', 1))
     (root / "guides" / "sync-c.md").unlink()
     (root / "guides" / "sync-c-renamed.md").write_text(guide_md("sync-c-renamed", "attachment-patterns"))
     (root / "guides" / "sync-a.md").unlink()
@@ -233,7 +237,7 @@ def test_content_changing_during_a_paged_initial_sync_misses_nothing(server) -> 
     later = sorted(set(server_state(server)) - have)
     edited = sorted(have)[0]
     path = server.root / "guides" / f"{edited}.md"
-    path.write_text(path.read_text().replace("summary: \"", "summary: \"Mid-sync. ", 1))
+    path.write_text(path.read_text().replace('summary: "', 'summary: "Mid-sync. ', 1))
     for slug in ("sync-a", "sync-e"):
         assert slug in have | set(later)
         (server.root / "guides" / f"{slug}.md").unlink()
@@ -287,8 +291,15 @@ def test_a_live_publish_is_synced_without_a_restart(content_dir, tmp_path, monke
     monkeypatch.setattr(api.store, "CHECK_INTERVAL", 0.0)
     server = Server(content_dir(EXTRA), tmp_path)
     _, token = sync_all(server)
-    editor = create_app({"TESTING": True, "CONTENT_DIR": str(server.root), "CONTENT_CACHE": str(server.cache),
-                         "SYNC_JOURNAL": str(server.journal), "SEARCH_INDEX_DIR": str(tmp_path / "index")})
+    editor = create_app(
+        {
+            "TESTING": True,
+            "CONTENT_DIR": str(server.root),
+            "CONTENT_CACHE": str(server.cache),
+            "SYNC_JOURNAL": str(server.journal),
+            "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        }
+    )
     change_content(server.root)
     result = editor.test_cli_runner().invoke(args=["content", "publish"])
     assert result.exit_code == 0, result.output
@@ -351,15 +362,20 @@ def test_export_is_the_whole_corpus_with_etag_and_304(server) -> None:
     r = server.get("/v1/export")
     bundle = r.get_json()
     etag = r.headers["ETag"]
-    assert etag.startswith('"') and not etag.startswith('W/')
+    assert etag.startswith('"') and not etag.startswith("W/")
     state = server_state(server)
     assert [x["slug"] for x in bundle["guides"]] == sorted(state)
     assert all(x == state[x["slug"]] for x in bundle["guides"])
-    assert {c["slug"] for c in bundle["collections"]} == {"breakup-recovery", "boundaries", "attachment-patterns",
-                                                          "safety-and-control"}
+    assert {c["slug"] for c in bundle["collections"]} == {
+        "breakup-recovery",
+        "boundaries",
+        "attachment-patterns",
+        "safety-and-control",
+    }
     assert bundle["redirects"]["renamed"]["no-contact"] == "no-contact-rule"
-    assert {"slug": "make-them-miss-you", "reason": bundle["redirects"]["retired"][0]["reason"]} in \
-        bundle["redirects"]["retired"]
+    assert {"slug": "make-them-miss-you", "reason": bundle["redirects"]["retired"][0]["reason"]} in bundle["redirects"][
+        "retired"
+    ]
     assert server.get("/v1/export", status=304, headers={"If-None-Match": etag}).data == b""
     # the same bytes after a restart (a CDN can cache it); the token continues from the bundle
     server.restart()

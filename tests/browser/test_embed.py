@@ -35,8 +35,14 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 KEY = "browser-test-partner-key-000001"  # allows the PARTNER origin only
@@ -120,12 +126,27 @@ def api_env(tmp_path_factory: pytest.TempPathFactory, ports: dict[str, int], cor
     keys = {
         "anonymous": {"allowed": False},
         "keys": [
-            {"name": "partner", "sha256": hash_key(KEY), "collections": "all", "origins": [partner],
-             "limit": "1000/minute"},
-            {"name": "other-partner", "sha256": hash_key(OTHER_KEY), "collections": "all", "origins": [other],
-             "limit": "1000/minute"},
-            {"name": "tiny", "sha256": hash_key(TINY_KEY), "collections": "all", "origins": [partner],
-             "limit": "1/minute"},
+            {
+                "name": "partner",
+                "sha256": hash_key(KEY),
+                "collections": "all",
+                "origins": [partner],
+                "limit": "1000/minute",
+            },
+            {
+                "name": "other-partner",
+                "sha256": hash_key(OTHER_KEY),
+                "collections": "all",
+                "origins": [other],
+                "limit": "1000/minute",
+            },
+            {
+                "name": "tiny",
+                "sha256": hash_key(TINY_KEY),
+                "collections": "all",
+                "origins": [partner],
+                "limit": "1/minute",
+            },
         ],
     }
     (tmp / "keys.yaml").write_text(yaml.safe_dump(keys), encoding="utf-8")
@@ -157,7 +178,10 @@ def browser_context():
     try:
         with sync_api.sync_playwright() as pw:
             context = pw.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                profile,
+                executable_path=CHROMIUM,
+                headless=True,
+                args=CHROMIUM_ARGS,
                 viewport={"width": 900, "height": 700},
             )
             context.set_default_timeout(TIMEOUT_MS)
@@ -282,8 +306,15 @@ def test_a_page_from_an_origin_the_key_does_not_allow_is_refused_and_shows_the_f
     origin = sites[site][0]
     # What the browser meets: OTHER passes the preflight (another key allows it) and the request
     # itself is a 403 without Access-Control-Allow-Origin; STRANGER's preflight is a 403 already.
-    preflight = _status(f"{api}/v1/search?q=x", method="OPTIONS", headers={
-        "Origin": origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-api-key"})
+    preflight = _status(
+        f"{api}/v1/search?q=x",
+        method="OPTIONS",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "x-api-key",
+        },
+    )
     actual = _status(f"{api}/v1/search?q=x", headers={"Origin": origin, "X-API-Key": KEY})
     assert preflight[0] == (204 if site == "other" else 403)
     assert actual[0] == 403 and "Access-Control-Allow-Origin" not in actual[1]

@@ -43,10 +43,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(CLIENT / "src", work / "src", ignore=shutil.ignore_patterns("schema.d.ts"))
     run("npm ci", [npm, "ci", "--no-audit", "--no-fund"], work, 300)
     bin_ = work / "node_modules" / ".bin"
-    run("openapi-typescript openapi/openapi.json -o src/schema.d.ts",
-        [str(bin_ / "openapi-typescript"), str(SPEC), "-o", "src/schema.d.ts"], work, 120)
-    run("tsc -p tsconfig.json --noEmit false (strict)",
-        [str(bin_ / "tsc"), "-p", "tsconfig.json", "--noEmit", "false"], work, 300)
+    run(
+        "openapi-typescript openapi/openapi.json -o src/schema.d.ts",
+        [str(bin_ / "openapi-typescript"), str(SPEC), "-o", "src/schema.d.ts"],
+        work,
+        120,
+    )
+    run(
+        "tsc -p tsconfig.json --noEmit false (strict)",
+        [str(bin_ / "tsc"), "-p", "tsconfig.json", "--noEmit", "false"],
+        work,
+        300,
+    )
     assert (work / "dist" / "consumer.js").is_file()
     return work
 
@@ -56,12 +64,15 @@ def test_typed_client_consumer_against_gunicorn(built: Path, live_server: str, c
     out = run("node dist/consumer.js <live gunicorn>", [node, "dist/consumer.js", live_server], built, 60)
     facts = json.loads(out)
     g, sc, se = facts["guide"], facts["scripts"], facts["search"]
-    STATS.typescript.append((
-        f"consumer: guide {g['slug']!r} {g['sections']} sections {g['scripts']} scripts; {sc['total']} send-scripts, "
-        f"all with safety: {sc['allHaveSafety']}; search {se['normalized']!r}: {se['total']} hits, "
-        f"top {se['top']['guide'] if se['top'] else None}; missing guide: {facts['missing']['status']}",
-        0.0,
-    ))
+    STATS.typescript.append(
+        (
+            f"consumer: guide {g['slug']!r} {g['sections']} sections {g['scripts']} scripts; "
+            f"{sc['total']} send-scripts, "
+            f"all with safety: {sc['allHaveSafety']}; search {se['normalized']!r}: {se['total']} hits, "
+            f"top {se['top']['guide'] if se['top'] else None}; missing guide: {facts['missing']['status']}",
+            0.0,
+        )
+    )
     guide = corpus.guides["no-contact-rule"]
 
     assert facts["guide"]["title"] == guide.title

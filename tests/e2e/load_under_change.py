@@ -27,8 +27,14 @@ from tests.e2e.server import ROOT, gunicorn
 FLASK = str(Path(sys.executable).parent / "flask")
 GUIDE = "closure-without-them"
 MARK = re.compile(r"\[rev (\d+)\]")
-PATHS = [f"/v1/guides/{GUIDE}", "/v1/guides?collection=breakup-recovery&page_size=50", "/v1/guides/no-contact-rule",
-         "/v1/scripts?guide=closure-without-them", "/v1/search?q=closure", "/v1/search?q=rev"]
+PATHS = [
+    f"/v1/guides/{GUIDE}",
+    "/v1/guides?collection=breakup-recovery&page_size=50",
+    "/v1/guides/no-contact-rule",
+    "/v1/scripts?guide=closure-without-them",
+    "/v1/search?q=closure",
+    "/v1/search?q=rev",
+]
 
 
 @dataclass
@@ -58,8 +64,14 @@ def _mark(value: str, rev: int) -> str:
 
 
 def publish(env: dict[str, str]) -> str:
-    out = subprocess.run([FLASK, "--app", "api.app", "content", "publish"], cwd=ROOT, env={**os.environ, **env},
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [FLASK, "--app", "api.app", "content", "publish"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return re.search(r"version (\w+)", out).group(1)
 
 
@@ -89,8 +101,11 @@ def worker_pids(master: int) -> list[int]:
 
 
 def run(tmp: Path, content: Path, seconds: float = 12.0, threads: int = 6) -> dict:
-    env = {"LP_CONTENT_DIR": str(content), "LP_CONTENT_CACHE": str(tmp / "cache" / "content.pickle"),
-           "LP_SEARCH_INDEX_DIR": str(tmp / "index")}
+    env = {
+        "LP_CONTENT_DIR": str(content),
+        "LP_CONTENT_CACHE": str(tmp / "cache" / "content.pickle"),
+        "LP_SEARCH_INDEX_DIR": str(tmp / "index"),
+    }
     revs: dict[str, int] = {}
     set_revision(content, 0)
     revs[publish(env)] = 0
@@ -99,8 +114,9 @@ def run(tmp: Path, content: Path, seconds: float = 12.0, threads: int = 6) -> di
     events: list[str] = []
 
     with gunicorn(workers=2, env=env, args=("--access-logfile", "/dev/null")) as base:
-        master = int(subprocess.run(["pgrep", "-o", "-f", "api.wsgi:app"], capture_output=True,
-                                    text=True).stdout.split()[0])
+        master = int(
+            subprocess.run(["pgrep", "-o", "-f", "api.wsgi:app"], capture_output=True, text=True).stdout.split()[0]
+        )
 
         def load(n: int) -> None:
             i = n
@@ -153,9 +169,15 @@ def run(tmp: Path, content: Path, seconds: float = 12.0, threads: int = 6) -> di
     stats.inconsistent = [p for p in (check(o, revs) for o in stats.observed) if p]
     lat = sorted(stats.latencies)
     return {
-        "requests": stats.requests, "failures": stats.failures, "inconsistent": stats.inconsistent,
-        "versions_seen": len(stats.versions), "versions_published": len(revs), "events": events,
-        "worker_respawned": respawned, "seconds": seconds, "threads": threads,
+        "requests": stats.requests,
+        "failures": stats.failures,
+        "inconsistent": stats.inconsistent,
+        "versions_seen": len(stats.versions),
+        "versions_published": len(revs),
+        "events": events,
+        "worker_respawned": respawned,
+        "seconds": seconds,
+        "threads": threads,
         "p50_ms": statistics.median(lat) * 1000 if lat else None,
         "p99_ms": lat[int(len(lat) * 0.99) - 1] * 1000 if lat else None,
     }

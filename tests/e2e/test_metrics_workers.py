@@ -20,7 +20,6 @@ def test_request_counts_are_summed_across_workers(tmp_path) -> None:
                 assert r.status == 200
         with urllib.request.urlopen(base + "/v1/metrics", timeout=10) as r:
             text = r.read().decode()
-    m = re.search(r'lp_requests_total\{endpoint="/v1/scripts/<script_id>",method="GET",status="200"\} ([\d.]+)',
-                  text)
+    m = re.search(r'lp_requests_total\{endpoint="/v1/scripts/<script_id>",method="GET",status="200"\} ([\d.]+)', text)
     assert m and float(m.group(1)) == 40.0, text[:2000]
     assert text.count("lp_content_info{") >= 1

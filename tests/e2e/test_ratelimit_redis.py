@@ -38,7 +38,8 @@ def redis_server(tmp: Path) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
     url = f"redis://127.0.0.1:{port}/0"
     try:
@@ -69,19 +70,27 @@ def _get(url: str, key: str) -> tuple[int, dict[str, str], dict]:
 
 def test_two_gunicorn_instances_share_one_limit_through_redis(tmp_path: Path) -> None:
     keys = tmp_path / "keys.yaml"
-    keys.write_text(yaml.safe_dump({
-        "anonymous": {"allowed": False},
-        "keys": [
-            {"name": "shared", "sha256": hash_key(KEY), "collections": "all", "limit": f"{LIMIT}/hour"},
-            {"name": "other", "sha256": hash_key(OTHER), "collections": "all", "limit": f"{LIMIT}/hour"},
-        ],
-    }), encoding="utf-8")
+    keys.write_text(
+        yaml.safe_dump(
+            {
+                "anonymous": {"allowed": False},
+                "keys": [
+                    {"name": "shared", "sha256": hash_key(KEY), "collections": "all", "limit": f"{LIMIT}/hour"},
+                    {"name": "other", "sha256": hash_key(OTHER), "collections": "all", "limit": f"{LIMIT}/hour"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     with redis_server(tmp_path) as url, contextlib.ExitStack() as stack:
         bases = []
         for name, log in zip("ab", logs, strict=True):
-            env = {"LP_CONTENT_CACHE": str(tmp_path / f"{name}.pickle"), "LP_PARTNER_KEYS_FILE": str(keys),
-                   "LP_RATELIMIT_STORAGE_URI": url}
+            env = {
+                "LP_CONTENT_CACHE": str(tmp_path / f"{name}.pickle"),
+                "LP_PARTNER_KEYS_FILE": str(keys),
+                "LP_RATELIMIT_STORAGE_URI": url,
+            }
             bases.append(stack.enter_context(gunicorn(workers=2, env=env, log=log)))
 
         statuses, remaining = [], []

@@ -75,8 +75,11 @@ def test_any_bytes_in_the_query_string(prop_app, corpus, op: Operation, data: st
     """Invalid UTF-8, repeated and empty names, '&' and '=' anywhere: the raw query string."""
     names = [p["name"].encode() for p in op.params("query")]
     pieces = data.draw(
-        st.lists(st.tuples(st.one_of(st.sampled_from(names), st.binary(max_size=10)), st.binary(max_size=60)),
-                 min_size=1, max_size=6)
+        st.lists(
+            st.tuples(st.one_of(st.sampled_from(names), st.binary(max_size=10)), st.binary(max_size=60)),
+            min_size=1,
+            max_size=6,
+        )
     )
     raw = "&".join(quote_from_bytes(k, safe="") + "=" + quote_from_bytes(v, safe="=&") for k, v in pieces)
     call(prop_app, op, draw_path(data, corpus, op), raw)
@@ -92,8 +95,9 @@ VALIDATING_GETS = [op for op in operations("get") if "422" in op.responses]
 def test_an_unknown_query_parameter_is_a_422_that_names_it(prop_app, corpus, op: Operation, data) -> None:
     known = {p["name"] for p in op.params("query")}
     # Built to be unknown, from a plain alphabet; the raw-bytes test above covers exotic names.
-    tail = data.draw(st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-~", max_size=29),
-                     label="name")
+    tail = data.draw(
+        st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-~", max_size=29), label="name"
+    )
     name = "x" + tail
     assert name not in known
     value = data.draw(ANY_TEXT, label="value")

@@ -17,9 +17,52 @@ TEXT = st.characters(exclude_categories=("Cs",))
 
 # Query syntax the guard must treat as text: Whoosh operators, field names, wildcards, quotes.
 SYNTAX = st.sampled_from(
-    ['"', "*", "?", "~", "^", ":", "(", ")", "[", "]", "{", "}", "-", "+", "!", "\\", "/", "AND", "OR", "NOT",
-     "TO", "title:", "body:", "NEAR", "'", "%", "\x00", " ", "  ", "\t", "\n", "no", "contact", "miss", "ex",
-     "hurt me", "kill", "é", "ß", "İ", "ﬁ", "\u200b", "🙂", "a" * 40]
+    [
+        '"',
+        "*",
+        "?",
+        "~",
+        "^",
+        ":",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        "-",
+        "+",
+        "!",
+        "\\",
+        "/",
+        "AND",
+        "OR",
+        "NOT",
+        "TO",
+        "title:",
+        "body:",
+        "NEAR",
+        "'",
+        "%",
+        "\x00",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "no",
+        "contact",
+        "miss",
+        "ex",
+        "hurt me",
+        "kill",
+        "é",
+        "ß",
+        "İ",
+        "ﬁ",
+        "\u200b",
+        "🙂",
+        "a" * 40,
+    ]
 )
 QUERIES = st.one_of(
     st.text(TEXT, max_size=250),  # crosses MAX_QUERY_CHARS (200) now and then
@@ -62,8 +105,11 @@ NEAR_VALID = st.fixed_dictionaries(
     {"situation": st.one_of(st.text(TEXT, max_size=400), QUERIES)},
     optional={
         "signals": st.one_of(st.lists(st.text(TEXT, max_size=80), max_size=35), JSON),
-        "guide": st.one_of(st.none(), st.sampled_from(["no-contact-rule", "no-contact", "make-them-miss-you"]),
-                           st.text(TEXT, max_size=20)),
+        "guide": st.one_of(
+            st.none(),
+            st.sampled_from(["no-contact-rule", "no-contact", "make-them-miss-you"]),
+            st.text(TEXT, max_size=20),
+        ),
         "limit": st.one_of(st.integers(-5, 30), JSON),
     },
 )
@@ -84,8 +130,19 @@ def test_pattern_check_any_json(prop_app, value) -> None:
 
 
 @SETTINGS
-@given(body=st.one_of(st.binary(max_size=300), st.binary(min_size=8000, max_size=9000)),
-       content_type=st.sampled_from([None, "application/json", "application/json; charset=latin-1", "text/plain",
-                                     "application/x-www-form-urlencoded", "application/merge-patch+json", "*/*"]))
+@given(
+    body=st.one_of(st.binary(max_size=300), st.binary(min_size=8000, max_size=9000)),
+    content_type=st.sampled_from(
+        [
+            None,
+            "application/json",
+            "application/json; charset=latin-1",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "application/merge-patch+json",
+            "*/*",
+        ]
+    ),
+)
 def test_pattern_check_any_bytes(prop_app, body: bytes, content_type: str | None) -> None:
     post(prop_app, body, content_type)

@@ -9,76 +9,161 @@ from api.patterns.analyzer import analyzer_for, pattern_check, stem, tokens
 # punctuation), never copied from a guide's signals, each with the guide that should come first.
 # The third value marks the ones that signal danger and must get the safety notice.
 JUDGED: list[tuple[str, str, bool]] = [
-    ("he hasnt texted back in 6 hours and i literally cant focus on anything, i keep checking my phone every 2 min",
-     "anxious-texting", False),
-    ("sent him like 4 messages in a row bc he didnt answer the first one and now i feel so stupid",
-     "anxious-texting", False),
+    (
+        "he hasnt texted back in 6 hours and i literally cant focus on anything, i keep checking my phone every 2 min",
+        "anxious-texting",
+        False,
+    ),
+    (
+        "sent him like 4 messages in a row bc he didnt answer the first one and now i feel so stupid",
+        "anxious-texting",
+        False,
+    ),
     ("she takes forever to reply and my whole night is ruined every time", "anxious-texting", False),
-    ("i look at her instagram every morning before i even get up. i know who shes following now",
-     "checking-their-social-media", False),
+    (
+        "i look at her instagram every morning before i even get up. i know who shes following now",
+        "checking-their-social-media",
+        False,
+    ),
     ("i keep lurking on his stories to see if he viewed mine", "checking-their-social-media", False),
-    ("saw he was active 2 minutes ago and my stomach just dropped. why do i keep looking",
-     "checking-their-social-media", False),
+    (
+        "saw he was active 2 minutes ago and my stomach just dropped. why do i keep looking",
+        "checking-their-social-media",
+        False,
+    ),
     ("i just need him to tell me WHY he ended it. i cant move on without an answer", "closure-without-them", False),
-    ("ive written the same message asking her what went wrong like 20 times and never sent it",
-     "closure-without-them", False),
-    ("my ex keeps making new accounts to message me after i blocked him, im honestly scared",
-     "ex-wont-stop-contacting-you", True),
-    ("he keeps showing up at my work and my gym even though i told him to leave me alone",
-     "ex-wont-stop-contacting-you", True),
-    ("his mum and my friends keep passing on messages from him, i never asked for that",
-     "ex-wont-stop-contacting-you", False),
-    ("i was the one who left and im relieved but i also cry every night, is that normal",
-     "grieving-a-relationship-that-hurt", False),
+    (
+        "ive written the same message asking her what went wrong like 20 times and never sent it",
+        "closure-without-them",
+        False,
+    ),
+    (
+        "my ex keeps making new accounts to message me after i blocked him, im honestly scared",
+        "ex-wont-stop-contacting-you",
+        True,
+    ),
+    (
+        "he keeps showing up at my work and my gym even though i told him to leave me alone",
+        "ex-wont-stop-contacting-you",
+        True,
+    ),
+    (
+        "his mum and my friends keep passing on messages from him, i never asked for that",
+        "ex-wont-stop-contacting-you",
+        False,
+    ),
+    (
+        "i was the one who left and im relieved but i also cry every night, is that normal",
+        "grieving-a-relationship-that-hurt",
+        False,
+    ),
     ("everyone says good riddance so i dont tell anyone i still miss it", "grieving-a-relationship-that-hurt", False),
-    ("one week hes all over me, then nothing for days, then he comes back like nothing happened",
-     "hot-and-cold-relationships", False),
+    (
+        "one week hes all over me, then nothing for days, then he comes back like nothing happened",
+        "hot-and-cold-relationships",
+        False,
+    ),
     ("mixed signals all the time. the moment he pulls away i want him more", "hot-and-cold-relationships", False),
-    ("told my sister i cant lend her money again and now i feel like a horrible person",
-     "how-to-set-boundaries-without-guilt", False),
+    (
+        "told my sister i cant lend her money again and now i feel like a horrible person",
+        "how-to-set-boundaries-without-guilt",
+        False,
+    ),
     ("every time i say no to him i end up over-explaining until i cave", "how-to-set-boundaries-without-guilt", False),
     ("my boyfriend goes through my phone every night and wants all my passwords", "jealousy-and-phone-checking", False),
-    ("she gets jealous every time i go out with friends and accuses me of cheating, i have to share my location 24/7",
-     "jealousy-and-phone-checking", False),
+    (
+        "she gets jealous every time i go out with friends and accuses me of cheating, "
+        "i have to share my location 24/7",
+        "jealousy-and-phone-checking",
+        False,
+    ),
     ("i want to leave him but im terrified of what hell do when he finds out", "leaving-safely", True),
     ("he said hed hurt himself if i leave and he controls all our money", "leaving-safely", True),
-    ("every time we talk about the kids pickup it turns into a fight about our relationship",
-     "low-contact-co-parenting", False),
+    (
+        "every time we talk about the kids pickup it turns into a fight about our relationship",
+        "low-contact-co-parenting",
+        False,
+    ),
     ("my ex uses our daughters school stuff to find out who im dating", "low-contact-co-parenting", False),
     ("i blocked him and i keep wanting to unblock him just to see if he still cares", "no-contact-rule", False),
     ("should i stop talking to my ex completely? every time we talk im back to square one", "no-contact-rule", False),
-    ("weve broken up and gotten back together like 5 times now, its always the same fight", "on-again-off-again",
-     False),
-    ("this is our fourth breakup this year and honestly i already know well get back together", "on-again-off-again",
-     False),
-    ("i say sorry after every fight even when he started it, i just want everyone to be ok", "people-pleasing-in-love",
-     False),
-    ("i never say what i actually want, i just go along with whatever he wants so hes not annoyed",
-     "people-pleasing-in-love", False),
-    ("i have to ask permission to see my friends and he checks where i am all the time",
-     "recognising-coercive-control", False),
-    ("i dont recognise myself anymore, i used to be loud and fun and now im careful about everything",
-     "recognising-coercive-control", False),
-    ("we said wed stay friends but im basically still in love with him and pretending im fine",
-     "staying-friends-with-an-ex", False),
-    ("my ex wants to be friends and i said yes because i couldnt handle losing her completely",
-     "staying-friends-with-an-ex", False),
-    ("i cant stop thinking about our last fight, i replay it every night when im trying to sleep",
-     "stop-replaying-the-breakup", False),
-    ("i keep going over what i should have said, in the car, in the shower, everywhere",
-     "stop-replaying-the-breakup", False),
-    ("ive told him three times not to come over without asking and he still does it", "when-they-ignore-your-boundary",
-     False),
-    ("she says sorry, is sweet for a week then does the exact same thing again", "when-they-ignore-your-boundary",
-     False),
+    (
+        "weve broken up and gotten back together like 5 times now, its always the same fight",
+        "on-again-off-again",
+        False,
+    ),
+    (
+        "this is our fourth breakup this year and honestly i already know well get back together",
+        "on-again-off-again",
+        False,
+    ),
+    (
+        "i say sorry after every fight even when he started it, i just want everyone to be ok",
+        "people-pleasing-in-love",
+        False,
+    ),
+    (
+        "i never say what i actually want, i just go along with whatever he wants so hes not annoyed",
+        "people-pleasing-in-love",
+        False,
+    ),
+    (
+        "i have to ask permission to see my friends and he checks where i am all the time",
+        "recognising-coercive-control",
+        False,
+    ),
+    (
+        "i dont recognise myself anymore, i used to be loud and fun and now im careful about everything",
+        "recognising-coercive-control",
+        False,
+    ),
+    (
+        "we said wed stay friends but im basically still in love with him and pretending im fine",
+        "staying-friends-with-an-ex",
+        False,
+    ),
+    (
+        "my ex wants to be friends and i said yes because i couldnt handle losing her completely",
+        "staying-friends-with-an-ex",
+        False,
+    ),
+    (
+        "i cant stop thinking about our last fight, i replay it every night when im trying to sleep",
+        "stop-replaying-the-breakup",
+        False,
+    ),
+    (
+        "i keep going over what i should have said, in the car, in the shower, everywhere",
+        "stop-replaying-the-breakup",
+        False,
+    ),
+    (
+        "ive told him three times not to come over without asking and he still does it",
+        "when-they-ignore-your-boundary",
+        False,
+    ),
+    (
+        "she says sorry, is sweet for a week then does the exact same thing again",
+        "when-they-ignore-your-boundary",
+        False,
+    ),
     ("why do i miss him so much when he treated me like garbage", "why-do-i-miss-my-ex", False),
-    ("i keep scrolling through our old chats and only remember the good stuff, like the bad never happened",
-     "why-do-i-miss-my-ex", False),
-    ("he pushed me against the wall last night and now hes acting like nothing happened. i want out",
-     "leaving-safely", True),
+    (
+        "i keep scrolling through our old chats and only remember the good stuff, like the bad never happened",
+        "why-do-i-miss-my-ex",
+        False,
+    ),
+    (
+        "he pushed me against the wall last night and now hes acting like nothing happened. i want out",
+        "leaving-safely",
+        True,
+    ),
     ("my ex keeps following me home and texting me threats", "ex-wont-stop-contacting-you", True),
-    ("he reads all my messages and gets angry if i dont answer his calls right away, im kind of afraid of him",
-     "jealousy-and-phone-checking", True),
+    (
+        "he reads all my messages and gets angry if i dont answer his calls right away, im kind of afraid of him",
+        "jealousy-and-phone-checking",
+        True,
+    ),
 ]
 
 
@@ -126,8 +211,10 @@ def test_figures_are_reported(corpus: Corpus, capsys) -> None:
     top3 = sum(r is not None and r <= 3 for _, _, r, _, _ in ranks)
     danger = sum(hit for (_, _, d), (_, _, _, hit, _) in zip(JUDGED, ranks, strict=True) if d)
     with capsys.disabled():
-        print(f"\njudged set: n={n} first={first}/{n} ({first / n:.0%}) top3={top3}/{n} ({top3 / n:.0%}) "
-              f"danger notices={danger}/{sum(d for _, _, d in JUDGED)}")
+        print(
+            f"\njudged set: n={n} first={first}/{n} ({first / n:.0%}) top3={top3}/{n} ({top3 / n:.0%}) "
+            f"danger notices={danger}/{sum(d for _, _, d in JUDGED)}"
+        )
 
 
 # -- the parts ------------------------------------------------------------------------------------
@@ -171,7 +258,10 @@ def test_ticked_signal_boosts_and_is_marked(corpus: Corpus) -> None:
     ticked = pattern_check(corpus, "things are hard at home", [tick])
     assert ticked["results"][0]["slug"] == "recognising-coercive-control"
     assert ticked["results"][0]["matched_signals"][0] == {
-        "signal": tick, "words": ticked["results"][0]["matched_signals"][0]["words"], "ticked": True}
+        "signal": tick,
+        "words": ticked["results"][0]["matched_signals"][0]["words"],
+        "ticked": True,
+    }
     assert plain != ticked
 
 

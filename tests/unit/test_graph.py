@@ -19,8 +19,10 @@ def test_seed_guide_has_its_two_read_next_edges_with_conditions(graph) -> None:
     read_next = [e for e in graph.next_reads(SEED) if e.type == "read_next"]
     assert [(e.target, e.condition) for e in read_next] == [
         ("guide:why-do-i-miss-my-ex", "if nostalgia is editing out the pattern"),
-        ("guide:how-to-set-boundaries-without-guilt",
-         "if the hardest part is tolerating their disappointment or silence"),
+        (
+            "guide:how-to-set-boundaries-without-guilt",
+            "if the hardest part is tolerating their disappointment or silence",
+        ),
     ]
     assert all(e.sentence and e.section == "read-this-next-if-no-contact-feels-like-withdrawal" for e in read_next)
 
@@ -28,13 +30,18 @@ def test_seed_guide_has_its_two_read_next_edges_with_conditions(graph) -> None:
 def test_seed_guide_inline_link_is_its_own_edge(graph) -> None:
     inline = [e for e in graph.next_reads(SEED) if e.type == "inline"]
     assert [(e.target, e.condition) for e in inline] == [
-        ("guide:why-do-i-miss-my-ex", "when the urge to reach out feels like evidence")]
+        ("guide:why-do-i-miss-my-ex", "when the urge to reach out feels like evidence")
+    ]
 
 
 def test_seed_guide_is_in_its_collection(graph) -> None:
     e = graph.membership[SEED]
-    assert (e.source, e.target, e.type, e.order) == ("guide:no-contact-rule", "collection:breakup-recovery",
-                                                      "in_collection", 1)
+    assert (e.source, e.target, e.type, e.order) == (
+        "guide:no-contact-rule",
+        "collection:breakup-recovery",
+        "in_collection",
+        1,
+    )
     assert graph.nodes["collection:breakup-recovery"]["type"] == "collection"
 
 
@@ -75,7 +82,8 @@ def test_neighbourhood_grows_with_depth_and_marks_distance(graph) -> None:
 def test_neighbourhood_out_only_follows_the_guides_own_links(graph) -> None:
     n = graph.neighbourhood(SEED, 1, direction="out", types=["read_next"])
     assert sorted(x["slug"] for x in n["nodes"]) == sorted(
-        ["no-contact-rule", "why-do-i-miss-my-ex", "how-to-set-boundaries-without-guilt"])
+        ["no-contact-rule", "why-do-i-miss-my-ex", "how-to-set-boundaries-without-guilt"]
+    )
 
 
 def test_path_between_guides_not_directly_linked(graph, corpus: Corpus) -> None:

@@ -72,8 +72,11 @@ def test_upsert_delete_rename_retire_events(corpus, tmp_path) -> None:
     assert events["leaving-safely"] == {**events["leaving-safely"], "type": "delete", "reason": None}
     assert events["no-contact-rule"]["type"] == "upsert"
     # guides linking to a guide that went away changed too (their JSON loses the link)
-    linking = {s for s, g in corpus.guides.items() if any(x.target in ("anxious-texting", "closure-without-them",
-               "leaving-safely") for x in g.links)} - {"anxious-texting", "closure-without-them", "leaving-safely"}
+    linking = {
+        s
+        for s, g in corpus.guides.items()
+        if any(x.target in ("anxious-texting", "closure-without-them", "leaving-safely") for x in g.links)
+    } - {"anxious-texting", "closure-without-them", "leaving-safely"}
     assert {s for s, e in events.items() if e["type"] == "upsert"} == linking | {"no-contact-rule"}
     assert new[-1]["type"] == "version" and new[-1]["version"] == after.version
 
@@ -82,8 +85,11 @@ def test_a_linked_guides_new_title_changes_the_fingerprint(corpus) -> None:
     linker = next(g for g in corpus.guides.values() if any(x.target == "no-contact-rule" for x in g.links))
     after = changed(corpus, title=("no-contact-rule", "A new title"))
     assert fingerprint(linker, corpus) != fingerprint(after.guides[linker.slug], after)
-    unrelated = next(g for g in corpus.guides.values() if all(x.target != "no-contact-rule" for x in g.links)
-                     and g.slug != "no-contact-rule")
+    unrelated = next(
+        g
+        for g in corpus.guides.values()
+        if all(x.target != "no-contact-rule" for x in g.links) and g.slug != "no-contact-rule"
+    )
     assert fingerprint(unrelated, corpus) == fingerprint(after.guides[unrelated.slug], after)
 
 

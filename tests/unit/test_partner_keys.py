@@ -43,10 +43,12 @@ def test_defaults_and_anonymous_off() -> None:
 
 
 def test_preflight_origins_are_the_union_of_all_callers() -> None:
-    keys = PartnerKeys.parse({
-        "anonymous": {"allowed": False},
-        "keys": [_key(origins=["https://a.example"]), _key(name="b", sha256=H2, origins=["http://localhost:3000"])],
-    })
+    keys = PartnerKeys.parse(
+        {
+            "anonymous": {"allowed": False},
+            "keys": [_key(origins=["https://a.example"]), _key(name="b", sha256=H2, origins=["http://localhost:3000"])],
+        }
+    )
     assert keys.preflight_origins() == (frozenset({"https://a.example", "http://localhost:3000"}), False)
     assert PartnerKeys.parse({"keys": [_key()]}).preflight_origins() == (frozenset(), True)
 

@@ -120,8 +120,11 @@ def test_snippet_window_is_around_the_match() -> None:
 
 def test_suggest_completes_titles_and_terms(search_engine) -> None:
     items = search_engine.suggest("no cont")["items"]
-    assert items[0] == {"type": "guide", "text": "No Contact Rule: When It Helps and When It Doesn't",
-                        "guide": "no-contact-rule"}
+    assert items[0] == {
+        "type": "guide",
+        "text": "No Contact Rule: When It Helps and When It Doesn't",
+        "guide": "no-contact-rule",
+    }
     assert {"type": "term", "text": "no contact", "guide": None} in items
     assert search_engine.suggest("")["items"] == []
     assert search_engine.suggest("***")["items"] == []
@@ -135,8 +138,11 @@ def test_did_you_mean_under_a_scope_offers_only_words_from_that_scope(search_eng
     with search_engine.lease() as oi:
         assert oi.bits is not None
         inside = oi.collections_bits(scope)
-        outside_only = [w for w in oi.vocab._sorted if 6 <= len(w) <= 7 and oi.vocab.df(w) >= 2
-                        and not oi.bits.term(PHRASE_FIELD, w) & inside]
+        outside_only = [
+            w
+            for w in oi.vocab._sorted
+            if 6 <= len(w) <= 7 and oi.vocab.df(w) >= 2 and not oi.bits.term(PHRASE_FIELD, w) & inside
+        ]
     checked = 0
     for word in outside_only:
         typo = word[:3] + word[4:]  # one letter dropped from the middle

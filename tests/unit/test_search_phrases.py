@@ -14,9 +14,24 @@ from search_index.query import parse_query, words_of
 from search_index.schema import PAIR_FIELD, PHRASE_BOOST, PHRASE_FIELD
 
 HAND_PICKED = [
-    "person who", "nervous system", "keep a record", "no contact", "of the", "it is", "you are not",
-    "keep a record of", "what to say when", "the the", "a a", "record keep", "who person", "quetzal coatl",
-    "no contact rule", "contact no rule", "to the", "in a way that",
+    "person who",
+    "nervous system",
+    "keep a record",
+    "no contact",
+    "of the",
+    "it is",
+    "you are not",
+    "keep a record of",
+    "what to say when",
+    "the the",
+    "a a",
+    "record keep",
+    "who person",
+    "quetzal coatl",
+    "no contact rule",
+    "contact no rule",
+    "to the",
+    "in a way that",
 ]
 
 
@@ -78,10 +93,26 @@ def test_search_results_unchanged(search_engine, q: str) -> None:
 
 def test_pairs_apart_do_not_make_a_phrase(tmp_path: Path, corpus) -> None:
     docs = [
-        {"id": "script:a", "type": "script", "guide": "g", "collection": "c", "tags": "", "title": "a",
-         "guide_title": "g", "exact": "keep a list, then a record"},  # "keep a" and "a record", apart
-        {"id": "script:b", "type": "script", "guide": "g", "collection": "c", "tags": "", "title": "b",
-         "guide_title": "g", "exact": "Keep a record of it"},
+        {
+            "id": "script:a",
+            "type": "script",
+            "guide": "g",
+            "collection": "c",
+            "tags": "",
+            "title": "a",
+            "guide_title": "g",
+            "exact": "keep a list, then a record",
+        },  # "keep a" and "a record", apart
+        {
+            "id": "script:b",
+            "type": "script",
+            "guide": "g",
+            "collection": "c",
+            "tags": "",
+            "title": "b",
+            "guide_title": "g",
+            "exact": "Keep a record of it",
+        },
     ]
     build_index(corpus, tmp_path, documents=docs)
     engine = SearchEngine(tmp_path)
@@ -93,10 +124,18 @@ def test_pairs_apart_do_not_make_a_phrase(tmp_path: Path, corpus) -> None:
     engine.close()
 
 
-
 def _doc(i: int, exact: str) -> dict:
-    return {"id": f"script:{i}", "type": "script", "guide": "g", "collection": "c", "tags": "", "title": str(i),
-            "guide_title": "g", "exact": exact, "text": exact}
+    return {
+        "id": f"script:{i}",
+        "type": "script",
+        "guide": "g",
+        "collection": "c",
+        "tags": "",
+        "title": str(i),
+        "guide_title": "g",
+        "exact": exact,
+        "text": exact,
+    }
 
 
 def test_a_phrase_ranks_by_how_often_the_phrase_itself_occurs(tmp_path: Path, corpus) -> None:

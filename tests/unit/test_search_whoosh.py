@@ -93,8 +93,15 @@ def test_field_lengths_of_an_index_in_several_segments(tmp_path: Path) -> None:
     ix.close()
 
 
-@pytest.mark.parametrize("field, text", [(TEXT_FIELD, "contact"), (TEXT_FIELD, "grief"),
-                                         (PAIR_FIELD, pair("no", "contact")), (PAIR_FIELD, pair("of", "the"))])
+@pytest.mark.parametrize(
+    "field, text",
+    [
+        (TEXT_FIELD, "contact"),
+        (TEXT_FIELD, "grief"),
+        (PAIR_FIELD, pair("no", "contact")),
+        (PAIR_FIELD, pair("of", "the")),
+    ],
+)
 def test_impacts_are_whoosh_bm25(search_engine, field: str, text: str) -> None:
     """Each posting's impact is Whoosh's bm25() with the document's length; pairs borrow the
     unstemmed field's lengths (the pair field stores none)."""
@@ -135,7 +142,10 @@ def test_hash_pinned_whoosh3_is_the_version_pyproject_pins() -> None:
 
     root = Path(__file__).resolve().parents[2]
     hashed = (root / "scripts" / "whoosh3-hashes.txt").read_text(encoding="utf-8")
-    pins = [d for d in tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
-            if d.startswith("whoosh3")]
+    pins = [
+        d
+        for d in tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+        if d.startswith("whoosh3")
+    ]
     assert pins == [f"whoosh3=={version('whoosh3')}"]
     assert f"{pins[0]} \\" in hashed and hashed.count("--hash=sha256:") == 2
