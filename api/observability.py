@@ -47,8 +47,22 @@ CONTENT_VERSION = Gauge(
 )
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-# Query parameters that may carry a secret; never written to a log.
+# Endpoints whose query is what a person typed (a search, an autocomplete prefix): the access log
+# names their path only. The pattern check is a POST; its body is never logged.
+FREE_TEXT_PATHS = frozenset({"/v1/search", "/v1/suggest"})
+# Query parameters that are choices, numbers, slugs, dates or flags: their values are logged.
+# Any other parameter (q, situation, signal, one the API does not know) may hold a person's words.
+STRUCTURED_PARAMS = frozenset(
+    {
+        "page", "page_size", "sort", "collection", "tag", "type", "types", "fields", "limit", "depth",
+        "direction", "send", "safe_to_send", "guide", "from", "to", "updated_since",
+    }
+)  # fmt: skip
+# Parameters named in the log with their value [redacted]: a secret, or a person's own words.
 SECRET_PARAMS = frozenset({"key", "api_key", "apikey", "token"})
+FREE_TEXT_PARAMS = frozenset({"q", "situation", "signal"})
+# What a structured value looks like; anything else (spaces, sentences) is redacted all the same.
+_STRUCTURED_VALUE = re.compile(r"^[A-Za-z0-9_.,:-]{0,100}$")
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -75,13 +89,20 @@ def metrics_response() -> Response:
     )
 
 
-def _redacted_query() -> str:
-    if not request.query_string:
-        return ""
+def logged_path() -> str:
+    """The request's path for the access log: without the query for search and suggest; elsewhere
+    with the values of structured parameters only, every other value (and unknown name) [redacted]."""
+    if not request.query_string or request.path.rstrip("/") in FREE_TEXT_PATHS:
+        return request.path
     parts = []
     for name, value in request.args.items(multi=True):
-        parts.append(f"{name}={'[redacted]' if name.lower() in SECRET_PARAMS else value}")
-    return "?" + "&".join(parts)
+        if name in STRUCTURED_PARAMS:
+            parts.append(f"{name}={value if _STRUCTURED_VALUE.match(value) else '[redacted]'}")
+        elif name.lower() in SECRET_PARAMS or name in FREE_TEXT_PARAMS:
+            parts.append(f"{name}=[redacted]")
+        else:  # a parameter the API does not know: its name may be the words (`?he+hit+me`)
+            parts.append("[redacted]")
+    return request.path + "?" + "&".join(parts)
 
 
 def install(app: Flask) -> None:
@@ -119,7 +140,7 @@ def install(app: Flask) -> None:
                     "request_id": request_id,
                     "pid": os.getpid(),
                     "method": request.method,
-                    "path": request.path + _redacted_query(),
+                    "path": logged_path(),
                     "endpoint": endpoint,
                     "status": resp.status_code,
                     "bytes": resp.calculate_content_length(),

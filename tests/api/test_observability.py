@@ -86,3 +86,45 @@ def test_readiness_false_without_content(content_dir, tmp_path) -> None:
 def test_body_size_limit(client) -> None:
     r = client.post("/v1/pattern-check", data=b"x" * (70 * 1024), content_type="application/json")
     assert r.status_code == 413 and r.get_json()["status"] == 413
+
+
+# -- what people type is never logged (issue 11; the e2e proof is tests/e2e/test_privacy.py) --------
+def test_access_log_has_no_query_for_search_and_suggest(client, access_lines) -> None:
+    for url in ["/v1/search?q=he+hit+me&page=2", "/v1/suggest?q=he%20hit", "/v1/search/?q=he+hit+me"]:
+        client.get(url)
+        entry = json.loads(access_lines[-1])
+        assert entry["path"] in ("/v1/search", "/v1/suggest", "/v1/search/") and "hit" not in access_lines[-1]
+
+
+@pytest.mark.parametrize(
+    ("url", "logged"),
+    [
+        ("/v1/guides?page=2", "/v1/guides?page=2"),
+        ("/v1/guides?page=2&page_size=5&sort=-title&fields=slug,title", None),
+        ("/v1/scripts?situation=x", "/v1/scripts?situation=[redacted]"),
+        ("/v1/scripts?situation=they%20text&send=true", "/v1/scripts?situation=[redacted]&send=true"),
+        ("/v1/guides?signal=hot-cold", "/v1/guides?signal=[redacted]"),
+        ("/v1/guides?tag=he%20hit%20me", "/v1/guides?tag=[redacted]"),  # not a slug: words all the same
+        ("/v1/guides?he+hit+me", "/v1/guides?[redacted]"),  # an unknown name may be the words
+        ("/v1/sync?token=abc.def&page_size=5", "/v1/sync?token=[redacted]&page_size=5"),
+    ],
+)
+def test_access_log_keeps_structured_values_only(client, access_lines, url: str, logged: str | None) -> None:
+    client.get(url)
+    assert json.loads(access_lines[-1])["path"] == (logged or url)
+
+
+def test_every_documented_query_parameter_is_classified(app) -> None:
+    """A new parameter is a decision: structured (its value logged), free text or secret (redacted)."""
+    from api.observability import FREE_TEXT_PARAMS, SECRET_PARAMS, STRUCTURED_PARAMS
+
+    spec = app.test_client().get("/v1/openapi.json").get_json()
+    names = {
+        p["name"]
+        for ops in spec["paths"].values()
+        for op in ops.values()
+        if isinstance(op, dict)
+        for p in op.get("parameters", [])
+        if p["in"] == "query"
+    }
+    assert names - STRUCTURED_PARAMS - FREE_TEXT_PARAMS - SECRET_PARAMS == set()
