@@ -27,6 +27,9 @@ keepalive = 5
 # The app writes one JSON access-log line per request (with its request id) to stderr.
 accesslog = None
 errorlog = "-"
+# gunicorn's own log lines quote the request (an invalid request line, "Error handling request
+# <uri>") and the app's exceptions: this logger writes neither a query string nor exception text.
+logger_class = "api.redact.GunicornLogger"
 
 
 def when_ready(server):

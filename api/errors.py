@@ -13,9 +13,11 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from api.redact import TracebackFilter, traceback_without_messages
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +62,27 @@ def handle_http_exception(exc: HTTPException) -> ResponseReturnValue:
     return error_response(status, detail, errors, headers)
 
 
+def log_unexpected(exc: BaseException, what: str = "unhandled error") -> None:
+    """Log an exception for operators: method, path and request id, and the traceback with each
+    exception's type and frames but never its message.
+
+    For every endpoint, not only the free-text ones: a message may quote any request (a KeyError on
+    a word from a query, a parser error naming the input), and one rule cannot miss an endpoint
+    added later. The request id ties the line to the access log; the query and body are never logged.
+    """
+    log.error(
+        "%s on %s %s (request %s)\n%s",
+        what,
+        request.method,
+        request.path,
+        g.get("request_id", "-"),
+        traceback_without_messages(exc),
+    )
+
+
 def handle_unexpected(exc: Exception) -> ResponseReturnValue:
     # Log the traceback for operators; never show it (or any internal path) to clients.
-    log.exception("unhandled error", exc_info=exc)
+    log_unexpected(exc)
     return error_response(500, InternalServerError.description and "Internal Server Error")
 
 
@@ -105,3 +125,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(ContentUnavailable, handle_content_unavailable)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
+    # Flask logs "Exception on <path>" (an exception no handler answered, e.g. in an after_request
+    # hook) with its traceback on app.logger: keep the frames, drop the messages, as above.
+    if not any(isinstance(f, TracebackFilter) for f in app.logger.filters):
+        app.logger.addFilter(TracebackFilter())

@@ -128,3 +128,20 @@ def test_every_documented_query_parameter_is_classified(app) -> None:
         if p["in"] == "query"
     }
     assert names - STRUCTURED_PARAMS - FREE_TEXT_PARAMS - SECRET_PARAMS == set()
+
+
+def test_unexpected_errors_are_logged_without_their_message(app, caplog) -> None:
+    from flask import request
+
+    from api.errors import handle_unexpected
+
+    with app.test_request_context("/v1/search?q=he+hit+me"), caplog.at_level(logging.ERROR):
+        try:
+            {}[request.args["q"]]  # a KeyError whose message is what the person typed
+        except KeyError as exc:
+            resp = handle_unexpected(exc)
+            app.log_exception((type(exc), exc, exc.__traceback__))  # Flask's own "Exception on <path>"
+    assert resp.status_code == 500 and resp.get_json()["status"] == 500
+    text = caplog.text
+    assert "unhandled error on GET /v1/search (request " in text and "Exception on /v1/search [GET]" in text
+    assert text.count("KeyError: [message not logged]") == 2 and "hit" not in text
