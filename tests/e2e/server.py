@@ -34,14 +34,18 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def gunicorn(
-    workers: int = 2, env: dict[str, str] | None = None, log: Path | None = None, args: tuple[str, ...] = ()
+    workers: int = 2,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    args: tuple[str, ...] = (),
+    app: str = "api.wsgi:app",
 ) -> Iterator[str]:
     """Run gunicorn with the committed config on a free loopback port; yield its base URL."""
     port = free_port()
     environ = {**os.environ, "LP_BIND": f"127.0.0.1:{port}", "LP_WORKERS": str(workers), **(env or {})}
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [str(GUNICORN), "-c", "gunicorn.conf.py", *args, "api.wsgi:app"],
+        [str(GUNICORN), "-c", "gunicorn.conf.py", *args, app],
         cwd=ROOT,
         env=environ,
         stdout=out,
