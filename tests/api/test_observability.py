@@ -145,3 +145,13 @@ def test_unexpected_errors_are_logged_without_their_message(app, caplog) -> None
     text = caplog.text
     assert "unhandled error on GET /v1/search (request " in text and "Exception on /v1/search [GET]" in text
     assert text.count("KeyError: [message not logged]") == 2 and "hit" not in text
+
+
+def test_search_and_suggest_are_not_for_shared_caches(search_app) -> None:
+    """A CDN stores and logs the URLs it caches: search and suggest answers are private
+    (api/search.py: SEARCH_CACHE_CONTROL = "private, max-age=60")."""
+    client = search_app.test_client()
+    for url in ["/v1/search?q=no+contact", "/v1/suggest?q=bound"]:
+        r = client.get(url)
+        assert r.status_code == 200 and r.headers["Cache-Control"] == "private, max-age=60", url
+    assert client.post("/v1/pattern-check", json={"situation": "he ignores me"}).headers["Cache-Control"] == "no-store"
