@@ -11,7 +11,7 @@ import hashlib
 import os
 import pickle
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,15 @@ from api.content.model import Collection, Corpus, Guide, Problem, final_slug
 from api.content.parse import decode, parse_guide
 from api.content.schemas import CollectionSchema, RedirectsSchema, flatten_errors
 from api.content.yamlutil import YamlError, load_yaml
+from api.language.data import Language
+from api.language.signals import check_signals, parse_signals, parse_vocabulary, recogniser_for
 
 GUIDES_DIR = "guides"
 COLLECTIONS_FILE = "collections.yaml"
 REDIRECTS_FILE = "redirects.yaml"
-CACHE_FORMAT = 1  # bump when the model changes shape
+VOCABULARY_FILE = "vocabulary.yaml"
+SIGNALS_FILE = "safety/signals.yaml"
+CACHE_FORMAT = 2  # bump when the model changes shape
 
 
 class ContentInvalid(Exception):
@@ -109,6 +113,7 @@ def _load_corpus(
 
     collections = _load_collections(read(COLLECTIONS_FILE), f"{label}/{COLLECTIONS_FILE}", problems)
     renamed, retired = _load_redirects(read(REDIRECTS_FILE), f"{label}/{REDIRECTS_FILE}", problems)
+    language = _load_language(read(VOCABULARY_FILE), read(SIGNALS_FILE), label, problems)
 
     by_slug: dict[str, Guide] = {}
     for g in guides:
@@ -117,6 +122,7 @@ def _load_corpus(
         else:
             by_slug[g.slug] = g
     problems.extend(_check_links(by_slug, failed_slugs, collections, renamed, retired, label))
+    problems.extend(_check_danger_words(by_slug.values(), language))
 
     for c in list(collections.values()):
         members = sorted(
@@ -126,7 +132,7 @@ def _load_corpus(
         collections[c.slug] = Collection(c.slug, c.title, c.description, tuple(g.slug for g in members))
     version = hashlib.sha256(repr(sorted(digests)).encode()).hexdigest()[:16]
     scripts = {s.id: s for g in by_slug.values() for s in g.scripts}
-    corpus = Corpus(by_slug, collections, renamed, retired, version, scripts)
+    corpus = Corpus(by_slug, collections, renamed, retired, version, scripts, language)
     if new_cache.keys() != cache.keys() or any(new_cache[k][0] != cache[k][0] for k in new_cache):
         _write_cache(cache_path, new_cache)
     return corpus, problems
@@ -145,6 +151,49 @@ def _load_yaml_file(raw: bytes | None, file: str, problems: list[Problem]) -> tu
     except YamlError as exc:
         problems.append(Problem(file, exc.line, "file", exc.reason))
         return None, {}
+
+
+def _load_language(vocabulary: bytes | None, signals: bytes | None, label: str, problems: list[Problem]) -> Language:
+    """The vocabulary and the danger signals; both required, since without them danger goes unrecognised."""
+    vocab_file, signals_file = f"{label}/{VOCABULARY_FILE}", f"{label}/{SIGNALS_FILE}"
+    data, lines = _load_yaml_file(vocabulary, vocab_file, problems)
+    vocab = parse_vocabulary(data, lines, vocab_file, problems) if data is not None else Language().vocabulary
+    data, lines = _load_yaml_file(signals, signals_file, problems)
+    if data is None:
+        return Language(vocab)
+    found: list[Problem] = []
+    parsed = parse_signals(data, lines, signals_file, found)
+    if not found:
+        found = check_signals(vocab, parsed, signals_file)
+    problems.extend(found)
+    return Language(vocab, parsed)
+
+
+def _check_danger_words(guides: Iterable[Guide], language: Language) -> list[Problem]:
+    """A guide that speaks of danger but is not marked safety_sensitive: a warning, unless reviewed."""
+    if not language.signals.kinds:
+        return []
+    recognise = recogniser_for(language).recognise
+    problems = []
+    for g in guides:
+        if g.safety_sensitive or g.safety_reviewed:
+            continue
+        for section in g.sections:
+            said = {f.kind: block.text[f.start : f.end] for block in section.blocks for f in recognise(block.text)}
+            if said:
+                words = "; ".join(f"{kind} ('{text}')" for kind, text in said.items())
+                problems.append(
+                    Problem(
+                        g.path,
+                        section.line,
+                        "safety_sensitive",
+                        f"section '{section.anchor}' speaks of danger: {words}. Mark the guide "
+                        "safety_sensitive: true, or safety_reviewed: true once an editor has looked",
+                        "warning",
+                    )
+                )
+                break
+    return problems
 
 
 def _load_collections(raw: bytes | None, file: str, problems: list[Problem]) -> dict[str, Collection]:

@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from api.language.data import Language
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -136,6 +138,7 @@ class Guide:
     order: int | None = None
     editorial_note: str | None = None
     safety_sensitive: bool = False
+    safety_reviewed: bool = False
 
     @property
     def read_next(self) -> tuple[Link, ...]:
@@ -178,6 +181,7 @@ class Corpus:
     retired: dict[str, str]  # slug -> reason
     version: str  # digest of every input file; changes whenever any content changes
     scripts: dict[str, Script] = field(default_factory=dict)
+    language: Language = field(default_factory=Language)  # the vocabulary and danger signals files
 
     def live_slug(self, slug: str) -> str | None:
         """The slug a guide is served under now, following renames; None when there is no such guide."""

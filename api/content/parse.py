@@ -112,5 +112,6 @@ def parse_guide(raw: bytes, file: str, expected_slug: str | None = None) -> tupl
         order=meta["order"],
         editorial_note=meta["editorial_note"],
         safety_sensitive=meta["safety_sensitive"],
+        safety_reviewed=meta["safety_reviewed"],
     )
     return guide, []

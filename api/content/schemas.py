@@ -39,6 +39,9 @@ class FrontMatterSchema(_Strict):
     byline = fields.String(required=True, validate=NONEMPTY)
     editorial_note = fields.String(load_default=None)
     safety_sensitive = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    # An editor has looked at the danger words in a guide that is not safety_sensitive (for example
+    # "stalking his instagram"): the validator stops warning about them.
+    safety_reviewed = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     sources = fields.List(fields.Nested(SourceSchema), load_default=list)
     related = fields.List(fields.String(validate=SLUG), load_default=list)
 

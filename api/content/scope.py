@@ -25,4 +25,5 @@ def restrict(corpus: Corpus, collections: frozenset[str]) -> Corpus:
         retired=dict(corpus.retired),
         version=f"{corpus.version}-{scope_id(collections)}",
         scripts={sid: s for sid, s in corpus.scripts.items() if s.guide in guides},
+        language=corpus.language,
     )

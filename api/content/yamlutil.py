@@ -25,7 +25,7 @@ class YamlError(ValueError):
 
 
 def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
-    """Parse YAML; return the data and the line of each top-level key or item (1-based, in the file).
+    """Parse YAML; return the data and the line of each key or item (1-based, in the file), by dotted path.
 
     `first_line` is the file line the text starts on. Raises YamlError with a line.
     """
@@ -42,10 +42,19 @@ def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
     except yaml.YAMLError as exc:
         raise YamlError(f"not valid YAML: {exc}", first_line) from None
     lines: dict[str, int] = {}
+    _record_lines(node, "", first_line, lines)
+    return data, lines
+
+
+def _record_lines(node: yaml.Node | None, prefix: str, first_line: int, lines: dict[str, int]) -> None:
+    """Each key or item's line, by dotted path: `kinds`, `kinds.stalking`, `kinds.stalking.patterns.3`."""
     if isinstance(node, yaml.MappingNode):
-        for key, _value in node.value:
-            lines[str(key.value)] = first_line + key.start_mark.line
+        for key, value in node.value:
+            path = f"{prefix}{key.value}"
+            lines.setdefault(path, first_line + key.start_mark.line)
+            _record_lines(value, path + ".", first_line, lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines[str(index)] = first_line + item.start_mark.line
-    return data, lines
+            path = f"{prefix}{index}"
+            lines.setdefault(path, first_line + item.start_mark.line)
+            _record_lines(item, path + ".", first_line, lines)

@@ -1,0 +1,481 @@
+"""Danger recognised in a person's own words, from patterns a safety editor keeps in a file.
+
+The signals file (content/safety/signals.yaml) names each kind of danger, its level ("urgent" or
+"concern") and the patterns that signal it, in this small language (documented for editors in
+content/README.md):
+
+    choke                      a word in any of its forms: choke, chokes, choked, choking
+    =hit                       exactly this word (no other forms)
+    strangl*                   any word that starts so
+    hand|hands|fingers         one of these words
+    [my]                       an optional word (the first word of a pattern may not be optional)
+    grab ... neck              words within a window: up to 4 words between (`...2`: up to 2)
+    @neck                      one word of a named set (`sets:` in the same file)
+    (find out|know) where      one of these phrases; an empty choice makes a group optional: (|my|his)
+
+A pattern matches the text after the normaliser (api.language.normalise) has put it into
+dictionary spelling, so "he chocked me", "hes chokin me" and "he CHOKED me" all match `choke`.
+`unless:` patterns (of a kind, or of the whole file) excuse a match they overlap: "hit me up" is a
+text, not a blow. Keep them specific, since an excuse can hide danger. There is no negation: "he
+didn't hit me but he punched the wall" still signals.
+
+Loading never raises: problems are reported with file, line and field, like every content file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from api.content.model import Problem
+from api.language.data import KindSpec, Language, Pattern, Signals, Vocabulary
+from api.language.normalise import Normaliser, Token, english_counts, is_ordinary, stem, words_of
+
+# The kinds of danger the API recognises, in the order notices list them. A kind's level and the
+# words that signal it come from the signals file; the list itself is the API's contract.
+KINDS: dict[str, str] = {
+    "immediate_danger": "danger right now",
+    "strangulation": "strangulation or choking: pressure on the neck or throat, in any words",
+    "physical_violence": "hitting, pushing, kicking, hurting, throwing things",
+    "threats": "threats to the person, the children, pets or family; weapons",
+    "partner_suicide_threats": "a partner's threats of suicide or self-harm used as control",
+    "stalking": "following, turning up, watching, trackers, location sharing, account and phone access",
+    "sexual_violence": "sexual violence, and sex under pressure or coercion",
+    "image_abuse": "threats to share intimate images, sextortion",
+    "economic_abuse": "money, cards, documents or work taken or controlled",
+    "coercive_control": "isolation, rules, control of clothes, friends and movements",
+    "self_harm": "the reader's own thoughts of suicide or self-harm",
+    "child_at_risk": "a child hurt, threatened or unsafe",
+}
+LEVELS = ("urgent", "concern")  # most pressing first
+DEFAULT_WINDOW = 4
+MAX_WINDOW = 10
+
+_GAP = re.compile(r"^\.\.\.(\d+)?$")
+_SET = re.compile(r"^@([a-z][a-z0-9_]*)$")
+
+
+@dataclass(frozen=True)
+class Found:
+    """One kind recognised, with where in the text (as typed) the first match lies."""
+
+    kind: str
+    level: str
+    label: str
+    start: int
+    end: int
+
+
+# -- compiling patterns ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Element:
+    stems: frozenset[str] = frozenset()
+    exact: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    optional: bool = False
+    gap: int = 0  # words allowed between the previous element and this one
+
+    def matches(self, token: Token) -> bool:
+        return (
+            token.stem in self.stems or token.norm in self.exact or any(token.norm.startswith(p) for p in self.prefixes)
+        )
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    kind: int  # index into Recogniser.kinds
+    elements: tuple[_Element, ...]
+
+
+class PatternError(ValueError):
+    """A pattern that is malformed or can never match."""
+
+
+MAX_EXPANSIONS = 256
+_GROUP = re.compile(r"\(([^()]*)\)")
+
+
+def expand(pattern: str) -> list[str]:
+    """A pattern with `(a b|c)` groups as the plain patterns it stands for, one per choice."""
+    m = _GROUP.search(pattern)
+    if m is None:
+        if "(" in pattern or ")" in pattern:
+            raise PatternError("unbalanced parentheses")
+        return [" ".join(pattern.split())]
+    out: list[str] = []
+    for choice in m.group(1).split("|"):
+        out.extend(expand(f"{pattern[: m.start()]} {choice.strip()} {pattern[m.end() :]}"))
+        if len(out) > MAX_EXPANSIONS:
+            raise PatternError(f"more than {MAX_EXPANSIONS} phrases: split the pattern")
+    return out
+
+
+def literal_words(pattern: str) -> list[str]:
+    """The plain words a pattern names (sets excluded): the lexicon typos may be corrected to."""
+    out: list[str] = []
+    for part in pattern.replace("(", " ").replace(")", " ").split():
+        for alt in part.strip("[]").split("|"):
+            if alt and not alt.startswith("@") and not _GAP.match(alt):
+                out.extend(w for w, _, _ in words_of(alt.lstrip("=").rstrip("*")))
+    return out
+
+
+def _compile_all(
+    pattern: str, kind: int, sets: Mapping[str, tuple[str, ...]], normaliser: Normaliser
+) -> list[_Compiled]:
+    return [_compile(p, kind, sets, normaliser) for p in expand(pattern)]
+
+
+def _compile(pattern: str, kind: int, sets: Mapping[str, tuple[str, ...]], normaliser: Normaliser) -> _Compiled:
+    elements: list[_Element] = []
+    gap = 0
+    pending_gap = False
+    for part in pattern.split():
+        m = _GAP.match(part)
+        if m:
+            if not elements:
+                raise PatternError("a pattern may not start with '...'")
+            if pending_gap:
+                raise PatternError("two '...' in a row")
+            gap = int(m.group(1)) if m.group(1) else DEFAULT_WINDOW
+            if not 1 <= gap <= MAX_WINDOW:
+                raise PatternError(f"a window must be 1 to {MAX_WINDOW} words ('{part}')")
+            pending_gap = True
+            continue
+        optional = part.startswith("[") and part.endswith("]")
+        if part.startswith("[") != part.endswith("]"):
+            raise PatternError(f"unbalanced brackets in '{part}'")
+        if optional and not elements:
+            raise PatternError("the first word of a pattern may not be optional")
+        body = part[1:-1] if optional else part
+        elements.append(_element(body, optional, gap, sets, normaliser))
+        gap, pending_gap = 0, False
+    if pending_gap:
+        raise PatternError("a pattern may not end with '...'")
+    if not elements:
+        raise PatternError("an empty pattern")
+    return _Compiled(kind, tuple(elements))
+
+
+def _element(
+    body: str, optional: bool, gap: int, sets: Mapping[str, tuple[str, ...]], normaliser: Normaliser
+) -> _Element:
+    stems: set[str] = set()
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    alternatives = body.split("|")
+    if any(not a for a in alternatives):
+        raise PatternError(f"an empty alternative in '{body}'")
+    for alt in alternatives:
+        m = _SET.match(alt)
+        if m:
+            if m.group(1) not in sets:
+                raise PatternError(f"unknown set '@{m.group(1)}' (known: {', '.join(sorted(sets)) or 'none'})")
+            for word in sets[m.group(1)]:
+                stems.add(stem(_one_word(word, normaliser)))
+        elif alt.endswith("*"):
+            raw = alt[:-1]
+            if not raw.isalnum() or not raw.islower():
+                raise PatternError(f"'{alt}': a prefix is lower-case letters and digits before '*'")
+            prefixes.append(raw)
+        elif alt.startswith("="):
+            exact.add(_one_word(alt[1:], normaliser))
+        else:
+            stems.add(stem(_one_word(alt, normaliser)))
+    return _Element(frozenset(stems), frozenset(exact), tuple(prefixes), optional, gap)
+
+
+def _one_word(raw: str, normaliser: Normaliser) -> str:
+    words = words_of(raw)
+    if len(words) != 1:
+        raise PatternError(f"'{raw}' is not one word as the normaliser reads text, so it can never match")
+    norm = normaliser.word(words[0][0])
+    if len(norm) != 1:
+        raise PatternError(f"'{raw}' is read as '{' '.join(norm)}' (an abbreviation): write those words")
+    return norm[0]
+
+
+def _match(elements: tuple[_Element, ...], k: int, tokens: list[Token], pos: int, extra: int) -> int:
+    """End (exclusive) of a match of elements[k:] starting at or after `pos`; -1 when none."""
+    if k == len(elements):
+        return pos
+    e = elements[k]
+    last = min(len(tokens) - 1, pos + e.gap + extra)
+    for p in range(pos, last + 1):
+        if e.matches(tokens[p]):
+            end = _match(elements, k + 1, tokens, p + 1, 0)
+            if end >= 0:
+                return end
+    if e.optional:
+        return _match(elements, k + 1, tokens, pos, e.gap + extra)
+    return -1
+
+
+def _inflections(word: str) -> set[str]:
+    """Ordinary English forms of a word with its stem: the words a typo may be corrected to."""
+    counts = english_counts()
+    s = stem(word)
+    forms = {word, word + "s", word + "es", word + "ed", word + "d", word + "ing", word + "er", word + "ers"}
+    if word.endswith("e"):
+        forms |= {word[:-1] + "ing", word[:-1] + "er"}
+    if word.endswith("y"):
+        forms |= {word[:-1] + "ied", word[:-1] + "ies"}
+    if len(word) > 2 and word[-1] not in "aeiouwxy":
+        forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
+    return {f for f in forms if f == word or (counts.get(f, 0) and is_ordinary(f) and stem(f) == s)}
+
+
+class Recogniser:
+    """Compiled signals over one normaliser. Build with `recogniser(vocabulary, signals)`."""
+
+    def __init__(self, vocabulary: Vocabulary, signals: Signals) -> None:
+        self.kinds = signals.kinds
+        sets = dict(signals.sets)
+        lexicon: set[str] = set()
+        for spec in signals.kinds:
+            for p in (*spec.patterns, *spec.unless):
+                for w in literal_words(p.text):
+                    lexicon |= _inflections(w)
+        for p in signals.unless:
+            for w in literal_words(p.text):
+                lexicon |= _inflections(w)
+        for words in sets.values():
+            for w in words:
+                lexicon |= _inflections(w)
+        self.normaliser = Normaliser(vocabulary, lexicon)
+        self.errors: list[tuple[str, Pattern, str]] = []  # (kind, pattern, reason)
+        self._by_stem: dict[str, list[_Compiled]] = defaultdict(list)
+        self._by_exact: dict[str, list[_Compiled]] = defaultdict(list)
+        self._by_prefix: list[tuple[str, _Compiled]] = []
+        self._unless: dict[int, list[_Compiled]] = defaultdict(list)
+        for index, spec in enumerate(signals.kinds):
+            for p in spec.patterns:
+                try:
+                    compiled = _compile_all(p.text, index, sets, self.normaliser)
+                except PatternError as exc:
+                    self.errors.append((spec.id, p, str(exc)))
+                    continue
+                for c in compiled:
+                    first = c.elements[0]
+                    for s in first.stems:
+                        self._by_stem[s].append(c)
+                    for x in first.exact:
+                        self._by_exact[x].append(c)
+                    self._by_prefix.extend((pre, c) for pre in first.prefixes)
+            for p in spec.unless:
+                try:
+                    self._unless[index].extend(_compile_all(p.text, index, sets, self.normaliser))
+                except PatternError as exc:
+                    self.errors.append((spec.id, p, str(exc)))
+        self._everywhere: list[_Compiled] = []
+        for p in signals.unless:
+            try:
+                self._everywhere.extend(_compile_all(p.text, -1, sets, self.normaliser))
+            except PatternError as exc:
+                self.errors.append(("unless", p, str(exc)))
+
+    def recognise(self, text: str) -> list[Found]:
+        """The kinds of danger the text signals, in the file's order; empty when none."""
+        tokens = self.normaliser.tokens(text)
+        found: dict[int, Found] = {}
+        excuses: dict[int, list[tuple[int, int]]] = {}
+        everywhere: list[tuple[int, int]] | None = None
+        for i, token in enumerate(tokens):
+            candidates = [*self._by_stem.get(token.stem, ()), *self._by_exact.get(token.norm, ())]
+            candidates += [c for pre, c in self._by_prefix if token.norm.startswith(pre)]
+            for c in candidates:
+                if c.kind in found:
+                    continue
+                end = _match(c.elements, 1, tokens, i + 1, 0)
+                if end < 0:
+                    continue
+                if everywhere is None:
+                    everywhere = _spans(self._everywhere, tokens)
+                if c.kind not in excuses:
+                    excuses[c.kind] = everywhere + _spans(self._unless.get(c.kind, ()), tokens)
+                if any(s < end and i < e for s, e in excuses[c.kind]):  # overlapping an excuse
+                    continue
+                spec = self.kinds[c.kind]
+                found[c.kind] = Found(spec.id, spec.level, spec.label, tokens[i].start, tokens[end - 1].end)
+        return [found[k] for k in sorted(found)]
+
+
+def _spans(patterns: Iterable[_Compiled], tokens: list[Token]) -> list[tuple[int, int]]:
+    spans = []
+    for c in patterns:
+        for i, token in enumerate(tokens):
+            if c.elements[0].matches(token):
+                end = _match(c.elements, 1, tokens, i + 1, 0)
+                if end >= 0:
+                    spans.append((i, end))
+    return spans
+
+
+@lru_cache(maxsize=4)
+def recogniser(vocabulary: Vocabulary, signals: Signals) -> Recogniser:
+    """One recogniser per vocabulary and signals file: every scope and version with the same files shares it."""
+    return Recogniser(vocabulary, signals)
+
+
+# -- loading the files ----------------------------------------------------------------------------------
+def parse_signals(data: Any, lines: Mapping[str, int], file: str, problems: list[Problem]) -> Signals:
+    """The signals file's data (from YAML) as Signals; every problem reported, nothing raised."""
+    if not isinstance(data, dict):
+        problems.append(Problem(file, 1, "file", "the signals file must be a mapping with 'kinds' (and 'sets')"))
+        return Signals()
+    for key in data:
+        if key not in ("kinds", "sets", "unless"):
+            problems.append(
+                Problem(file, lines.get(str(key)), str(key), "unknown key (expected 'kinds', 'sets' or 'unless')")
+            )
+    sets: list[tuple[str, tuple[str, ...]]] = []
+    raw_sets = data.get("sets") or {}
+    if not isinstance(raw_sets, dict):
+        problems.append(Problem(file, lines.get("sets"), "sets", "must map a name to a list of words"))
+        raw_sets = {}
+    for name, words in raw_sets.items():
+        where = lines.get(f"sets.{name}")
+        if not isinstance(name, str) or not re.match(r"^[a-z][a-z0-9_]*$", name):
+            problems.append(Problem(file, where, f"sets.{name}", "a set name is lower-case letters, digits and _"))
+        elif not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+            problems.append(Problem(file, where, f"sets.{name}", "must be a non-empty list of words"))
+        else:
+            sets.append((name, tuple(w.strip().lower() for w in words)))
+    kinds: list[KindSpec] = []
+    raw_kinds = data.get("kinds")
+    if not isinstance(raw_kinds, dict):
+        problems.append(Problem(file, lines.get("kinds", 1), "kinds", "must map each kind of danger to its patterns"))
+        raw_kinds = {}
+    for kind, spec in raw_kinds.items():
+        where = lines.get(f"kinds.{kind}")
+        if kind not in KINDS:
+            problems.append(Problem(file, where, f"kinds.{kind}", f"unknown kind (known: {', '.join(KINDS)})"))
+            continue
+        if not isinstance(spec, dict):
+            problems.append(Problem(file, where, f"kinds.{kind}", "must have level, label and patterns"))
+            continue
+        for key in spec:
+            if key not in ("level", "label", "patterns", "unless", "examples"):
+                problems.append(
+                    Problem(
+                        file,
+                        lines.get(f"kinds.{kind}.{key}", where),
+                        f"kinds.{kind}.{key}",
+                        "unknown key (expected level, label, patterns, unless, examples)",
+                    )
+                )
+        level = spec.get("level")
+        if level not in LEVELS:
+            problems.append(
+                Problem(
+                    file,
+                    lines.get(f"kinds.{kind}.level", where),
+                    f"kinds.{kind}.level",
+                    f"must be one of: {', '.join(LEVELS)}",
+                )
+            )
+            continue
+        label = spec.get("label")
+        if not isinstance(label, str) or not label.strip():
+            problems.append(Problem(file, where, f"kinds.{kind}.label", "a short label for readers is required"))
+            continue
+        lists = {}
+        for key in ("patterns", "unless", "examples"):
+            items = spec.get(key) or []
+            path = f"kinds.{kind}.{key}"
+            if not isinstance(items, list) or not all(isinstance(x, str) and x.strip() for x in items):
+                problems.append(Problem(file, lines.get(path, where), path, "must be a list of non-empty strings"))
+                items = []
+            lists[key] = tuple(
+                Pattern(" ".join(x.lower().split()), lines.get(f"{path}.{n}")) for n, x in enumerate(items)
+            )
+        if not lists["patterns"]:
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    f"kinds.{kind}.patterns",
+                    "a kind needs at least one pattern, or its danger goes unrecognised",
+                )
+            )
+        kinds.append(KindSpec(kind, level, label.strip(), lists["patterns"], lists["unless"], lists["examples"]))
+    order = list(KINDS)
+    kinds.sort(key=lambda k: order.index(k.id))
+    unless = data.get("unless") or []
+    if not isinstance(unless, list) or not all(isinstance(x, str) and x.strip() for x in unless):
+        problems.append(Problem(file, lines.get("unless"), "unless", "must be a list of non-empty strings"))
+        unless = []
+    excuses = tuple(Pattern(" ".join(x.lower().split()), lines.get(f"unless.{n}")) for n, x in enumerate(unless))
+    return Signals(tuple(kinds), tuple(sets), excuses)
+
+
+def check_signals(vocabulary: Vocabulary, signals: Signals, file: str) -> list[Problem]:
+    """What the validator says of a parsed signals file: patterns that can never match, missing kinds,
+    and examples that are not recognised as their kind."""
+    problems: list[Problem] = []
+    present = {k.id for k in signals.kinds}
+    for kind in KINDS:
+        if kind not in present:
+            problems.append(Problem(file, None, f"kinds.{kind}", "missing: this kind of danger would go unrecognised"))
+    r = recogniser(vocabulary, signals)
+    for kind, pattern, reason in r.errors:
+        where = "unless" if kind == "unless" else f"kinds.{kind}"
+        problems.append(Problem(file, pattern.line, where, f"'{pattern.text}': {reason}"))
+    for spec in signals.kinds:
+        for example in spec.examples:
+            kinds = [f.kind for f in r.recognise(example.text)]
+            if spec.id not in kinds:
+                got = f" (recognised as: {', '.join(kinds)})" if kinds else ""
+                problems.append(
+                    Problem(
+                        file,
+                        example.line,
+                        f"kinds.{spec.id}.examples",
+                        f"'{example.text}' is not recognised as {spec.id}{got}",
+                    )
+                )
+    return problems
+
+
+def parse_vocabulary(data: Any, lines: Mapping[str, int], file: str, problems: list[Problem]) -> Vocabulary:
+    """The vocabulary file's data as a Vocabulary; every problem reported, nothing raised."""
+    if not isinstance(data, dict):
+        problems.append(Problem(file, 1, "file", "must be a mapping with abbreviations, spellings and words"))
+        return Vocabulary()
+    out: dict[str, Any] = {}
+    for key in data:
+        if key not in ("abbreviations", "spellings", "words"):
+            problems.append(
+                Problem(file, lines.get(str(key)), str(key), "unknown key (expected abbreviations, spellings, words)")
+            )
+    for key in ("abbreviations", "spellings"):
+        table = data.get(key) or {}
+        if not isinstance(table, dict):
+            problems.append(Problem(file, lines.get(key), key, "must map what people write to the words meant"))
+            table = {}
+        pairs = []
+        for written, meant in table.items():
+            where = lines.get(f"{key}.{written}", lines.get(key))
+            if not isinstance(written, str) or not isinstance(meant, str) or not meant.strip():
+                problems.append(Problem(file, where, f"{key}.{written}", "must map a word to words"))
+                continue
+            w = written.strip().lower()
+            if key == "spellings" and (not w.isalpha() or not meant.strip().isalpha()):
+                problems.append(Problem(file, where, f"{key}.{written}", "a spelling maps one word to one word"))
+                continue
+            pairs.append((w, " ".join(meant.lower().split())))
+        out[key] = tuple(sorted(pairs))
+    words = data.get("words") or []
+    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip().isalnum() for w in words):
+        problems.append(Problem(file, lines.get("words"), "words", "must be a list of single words"))
+        words = []
+    out["words"] = tuple(sorted({w.strip().lower() for w in words}))
+    return Vocabulary(out["abbreviations"], out["spellings"], out["words"])
+
+
+def recogniser_for(language: Language) -> Recogniser:
+    return recogniser(language.vocabulary, language.signals)
