@@ -10,6 +10,7 @@ from marshmallow import RAISE, Schema, fields, post_dump, validate
 from webargs.fields import DelimitedList
 
 from api.content.schemas import SLUG
+from api.language.signals import KINDS, LEVELS
 
 
 def describe(text: str, example: object | None = None) -> dict:
@@ -217,12 +218,30 @@ class GuideRefSchema(Schema):
     title = fields.String(required=True, metadata=_d("Guide title"))
 
 
+class DangerKindSchema(Schema):
+    kind = fields.String(
+        required=True, validate=validate.OneOf(list(KINDS)), metadata=_d("One kind of danger", "strangulation")
+    )
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS), metadata=_d("urgent or concern", "urgent"))
+    label = fields.String(required=True, metadata=_d("Its name for readers", "Strangulation or choking"))
+
+
 class SafetyNoticeSchema(Schema):
     """Shown first, before any result, when a query or situation signals danger."""
 
     message = fields.String(required=True, metadata=_d("What to do if in danger now"))
+    level = fields.String(
+        required=True,
+        validate=validate.OneOf(LEVELS),
+        metadata=_d("urgent when any kind recognised is urgent (show emergency help first), else concern", "urgent"),
+    )
     matched = fields.List(
-        fields.String(), required=True, metadata=_d("Kinds of danger the words signalled", ["threats", "fear"])
+        fields.String(validate=validate.OneOf(list(KINDS))),
+        required=True,
+        metadata=_d("Kinds of danger the words signalled, most pressing first", ["strangulation", "threats"]),
+    )
+    kinds = fields.List(
+        fields.Nested(DangerKindSchema), required=True, metadata=_d("The same kinds, each with its level and label")
     )
     resources = fields.List(
         fields.Nested(SupportResourceSchema), required=True, metadata=_d("Support services named in the content")

@@ -27,7 +27,7 @@ from search_index.schema import DOC_TYPES
 
 blp = Blueprint("search", __name__, url_prefix="/v1", description="Full-text search and autocomplete.")
 
-SEARCH_CACHE_CONTROL = "public, max-age=60"
+SEARCH_CACHE_CONTROL = "private, max-age=60"
 MAX_SUGGEST_CHARS = 100
 
 

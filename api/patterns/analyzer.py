@@ -29,8 +29,10 @@ from typing import Any
 from whoosh.lang.porter import stem as _porter
 
 from api.content.model import Corpus
-from api.content.safety import DANGER_PATTERNS, danger_signals, safety_notice
+from api.content.safety import safety_notice
 from api.content.versioned import PerVersion
+from api.language.data import Language
+from api.language.signals import Found, recogniser_for
 from api.patterns.graph import GUIDE_EDGE_TYPES, Graph, graph_for
 from api.patterns.synonyms import SYNONYMS
 
@@ -49,15 +51,20 @@ MAX_RESULTS = 20
 UNIT_FLOOR = 0.05  # units scoring under 5% of the best unit are not added up (speed on large corpora)
 MIN_IDF = 0.1  # stems in almost every guide ("feel", "read") are skipped
 
-# Danger kinds (api.content.safety) add the words the safety guides use, so they rank first.
+# Danger kinds (api.language.signals) add the words the safety guides use, so they rank first.
 DANGER_WORDS: dict[str, str] = {
-    "threats": "threatened threat",
+    "immediate_danger": "safety afraid leave safely",
+    "strangulation": "violence afraid hurt",
+    "physical_violence": "violence afraid hurt",
+    "threats": "threatened threat afraid",
+    "partner_suicide_threats": "threatened control leave",
     "stalking": "stalking turn up places",
-    "violence": "violence afraid hurt",
-    "abuse": "abuse hurt control",
-    "fear": "afraid fear",
-    "control": "control",
-    "safety": "safety",
+    "sexual_violence": "abuse hurt control",
+    "image_abuse": "threatened threat",
+    "economic_abuse": "money control",
+    "coercive_control": "control",
+    "self_harm": "grieve heartbreak",
+    "child_at_risk": "children afraid",
 }
 
 STOP_WORDS = frozenset(
@@ -80,7 +87,6 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 _SYNONYMS = tuple((re.compile(rx), expansion) for rx, expansion in SYNONYMS)
 _TAG_SPLIT = re.compile(r"[-_]")
-_DANGER = {kind: re.compile(rx, re.IGNORECASE) for kind, rx in DANGER_PATTERNS.items()}
 
 
 @lru_cache(maxsize=65536)
@@ -154,6 +160,7 @@ class Analyzer:
 
     version: str
     graph: Graph
+    language: Language = field(default_factory=Language)  # the danger signals of this content version
     units: list[Unit] = field(default_factory=list)
     guides: list[GuideEntry] = field(default_factory=list)
     postings: dict[str, list[int]] = field(default_factory=dict)  # stem -> unit ids
@@ -165,7 +172,7 @@ class Analyzer:
     conditions: dict[str, Unit] = field(default_factory=dict)  # edge id -> its condition
 
     # -- query -----------------------------------------------------------------------------------
-    def query(self, situation: str, ticked: Sequence[str] = (), danger: Iterable[str] = ()) -> Query:
+    def query(self, situation: str, ticked: Sequence[str] = (), danger: Iterable[Found] = ()) -> Query:
         q = Query()
         text = normalise(situation)
         for w, s in tokens(text):
@@ -180,11 +187,10 @@ class Analyzer:
                 for _, s in tokens(expansion):
                     if s in self.idf:
                         q.add(s, SYNONYM, phrase)
-        for kind in danger:
-            m = _DANGER[kind].search(text) if kind in _DANGER else None
-            for _, s in tokens(DANGER_WORDS.get(kind, kind)):
+        for found in danger:
+            for _, s in tokens(DANGER_WORDS.get(found.kind, "")):
                 if s in self.idf:
-                    q.add(s, SYNONYM, m.group(0) if m else kind)
+                    q.add(s, SYNONYM, situation[found.start : found.end])
         for t in ticked:
             for w, s in tokens(t):
                 if s in self.idf:
@@ -300,7 +306,7 @@ class Analyzer:
         corpus: Corpus | None = None,
     ) -> dict[str, Any]:
         """The whole answer: safety notice (or null), ranked guides, and the closest next read."""
-        danger = danger_signals(situation)
+        danger = recogniser_for(self.language).recognise(situation)
         q = self.query(situation, ticked, danger)
         scores = self.guide_scores(q, ticked)
         top = heapq.nlargest(min(limit, MAX_RESULTS), ((s, -gi) for gi, s in scores.items() if s > 0))
@@ -365,7 +371,7 @@ def _norm(n: int) -> float:
 def build_analyzer(corpus: Corpus) -> Analyzer:
     """Index one corpus: units, postings, idf and the spelling-correction table."""
     graph = graph_for(corpus)
-    a = Analyzer(version=corpus.version, graph=graph)
+    a = Analyzer(version=corpus.version, graph=graph, language=corpus.language)
     unit_ids: dict[str, int] = {}  # identical text (common in generated content) is scored once
 
     def unit(text: str, words: frozenset[str] | None = None) -> int:

@@ -39,11 +39,13 @@ def test_section_hits_deep_link(search_client) -> None:
     "q,kinds",
     [
         ("he threatened me", ["threats"]),
-        ("is it safe to block him", ["safety"]),
+        ("is it safe to block him", ["coercive_control"]),
         ("my ex is stalking me", ["stalking"]),
-        ("he hit me", ["violence"]),
-        ("i am scared of my partner", ["fear"]),
-        ("he controls my money", ["control"]),
+        ("he hit me", ["physical_violence"]),
+        ("he put his hands round my neck", ["strangulation"]),
+        ("i am scared of my partner", ["coercive_control"]),
+        ("he controls my money", ["economic_abuse"]),
+        ("i dont want to be here anymore", ["self_harm"]),
     ],
 )
 def test_danger_words_put_safety_first(search_client, q: str, kinds: list[str]) -> None:
@@ -54,8 +56,9 @@ def test_danger_words_put_safety_first(search_client, q: str, kinds: list[str]) 
 
 
 def test_safety_even_when_nothing_else_is_found(search_client) -> None:
-    body = search_client.get("/v1/search?q=threatened+zzqx+&type=script&tag=reply").get_json()
-    assert body["safety"]["matched"] == ["threats"]
+    body = search_client.get("/v1/search?q=he+threatened+me+zzqx+&type=script&tag=nonexistent-tag").get_json()
+    assert body["total"] == 0
+    assert body["safety"]["matched"] == ["threats"] and body["safety"]["level"] == "urgent"
 
 
 def test_unknown_and_bad_parameters_are_422(search_client) -> None:
@@ -132,7 +135,8 @@ def test_suggest(search_client) -> None:
     assert body["items"][0]["guide"] == "people-pleasing-in-love"
     assert len(body["items"]) <= 5
     assert search_client.get("/v1/suggest?q=x&limit=0").status_code == 422
-    assert search_client.get("/v1/suggest?q=is+it+safe+to").get_json()["safety"]["matched"] == ["safety"]
+    assert search_client.get("/v1/suggest?q=is+it+safe+to+leave").get_json()["safety"]["matched"] == ["coercive_control"]
+    assert search_client.get("/v1/suggest?q=people+pl").get_json()["safety"] is None
 
 
 def test_cached_repeat(search_client) -> None:
