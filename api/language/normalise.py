@@ -45,6 +45,7 @@ MAX_CACHED_WORDS = 50_000
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _STRETCH = re.compile(r"([a-z])\1{2,}")
+_AGE = re.compile(r"(\d{1,2})(?:yo|yr|yrs|yro)")
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,14 @@ class Normaliser:
             if word in self._abbreviations:
                 return self._abbreviations[word]
         word = self._spellings.get(word, word)
-        if not self.known(word) and word.isalpha() and len(word) >= FUZZY_MIN_LENGTH:
-            word = self.correct(word) or word
+        age = _AGE.fullmatch(word)
+        if age:  # "8yo", "16yrs": how old someone is
+            return (age.group(1), "year", "old")
+        if not self.known(word) and word.isalpha():
+            if word.endswith("in") and self.known(word + "g"):  # "chokin", "puttin": a dropped g
+                return (word + "g",)
+            if len(word) >= FUZZY_MIN_LENGTH:
+                word = self.correct(word) or word
         return (word,)
 
     def _unstretch(self, word: str) -> str:

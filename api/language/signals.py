@@ -106,9 +106,13 @@ def expand(pattern: str) -> list[str]:
         if "(" in pattern or ")" in pattern:
             raise PatternError("unbalanced parentheses")
         return [" ".join(pattern.split())]
+    # Choices of one word stay one element ("a|b"); only phrases multiply the pattern.
+    choices = [c.strip() for c in m.group(1).split("|")]
+    words = [c for c in choices if c and " " not in c]
+    phrases = [c for c in choices if not c or " " in c]
     out: list[str] = []
-    for choice in m.group(1).split("|"):
-        out.extend(expand(f"{pattern[: m.start()]} {choice.strip()} {pattern[m.end() :]}"))
+    for choice in ["|".join(words)] * bool(words) + phrases:
+        out.extend(expand(f"{pattern[: m.start()]} {choice} {pattern[m.end() :]}"))
         if len(out) > MAX_EXPANSIONS:
             raise PatternError(f"more than {MAX_EXPANSIONS} phrases: split the pattern")
     return out
