@@ -243,6 +243,46 @@ CASES = [
     ),
     ("orphan", {F: GOOD}, (), (F, None, "links", "orphan guide: no other guide links to it", "warning")),
     (
+        "signals-missing",
+        {},
+        ("safety/signals.yaml",),
+        ("content/safety/signals.yaml", None, "file", "file is missing", "error"),
+    ),
+    (
+        "vocabulary-missing",
+        {},
+        ("vocabulary.yaml",),
+        ("content/vocabulary.yaml", None, "file", "file is missing", "error"),
+    ),
+    (
+        "signals-unknown-kind",
+        {"safety/signals.yaml": "kinds:\n  fear:\n    level: urgent\n    label: Fear\n    patterns: [afraid]\n"},
+        (),
+        ("content/safety/signals.yaml", 2, "kinds.fear", None, "error"),
+    ),
+    (
+        "signals-never-matches",
+        {
+            "safety/signals.yaml": (
+                "kinds:\n  self_harm:\n    level: urgent\n    label: X\n    patterns:\n      - '[my] life'\n"
+            )
+        },
+        (),
+        (
+            "content/safety/signals.yaml",
+            6,
+            "kinds.self_harm",
+            "'[my] life': the first word of a pattern may not be optional",
+            "error",
+        ),
+    ),
+    (
+        "danger-words-in-an-ordinary-guide",
+        {F: GOOD.replace("Intro that links", "He grabbed me by the throat. Intro that links")},
+        (),
+        (F, None, "safety_sensitive", None, "warning"),  # the introduction has no heading line
+    ),
+    (
         "collections-bad-yaml",
         {"collections.yaml": "- slug: a\n  title: [x\n"},
         (),
@@ -267,11 +307,17 @@ def test_broken_content_is_reported(content_dir, name, files, remove, expected) 
     p = matching[0]
     if line is not None:
         assert p.line == line, str(p)
-    if reason is not None:
+    if name == "signals-unknown-kind":
+        assert p.reason.startswith("unknown kind (known: immediate_danger, strangulation")
+    elif name == "danger-words-in-an-ordinary-guide":
+        assert p.reason.startswith(
+            "section 'introduction' speaks of danger: strangulation ('grabbed me by the throat')"
+        )
+    elif reason is not None:
         assert p.reason == reason
     else:
         assert p.reason.startswith("not valid YAML"), p.reason
-    if severity == "error" and name not in ("orphan",):
+    if severity == "error":
         assert any(x.severity == "error" for x in problems)
 
 
@@ -322,3 +368,11 @@ def test_garbage_never_raises(content_dir, data: bytes) -> None:
     root = content_dir({"guides/test-guide.md": data})
     _corpus, problems = load_corpus(root)
     assert any(p.file == F and p.severity == "error" for p in problems)
+
+
+def test_a_reviewed_guide_is_not_warned_about(content_dir) -> None:
+    text = GOOD.replace("Intro that links", "He grabbed me by the throat. Intro that links")
+    for body, warned in ((text, True), (text.replace("byline:", "safety_reviewed: true\nbyline:"), False)):
+        _corpus, problems = load_corpus(content_dir({"guides/test-guide.md": body}))
+        found = [p for p in problems if p.field == "safety_sensitive" and p.file.endswith("test-guide.md")]
+        assert bool(found) is warned, [str(p) for p in problems]
