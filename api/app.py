@@ -34,10 +34,7 @@ SPEC_OPTIONS: dict[str, Any] = {
 
 
 class Api(_Api):
-    ERROR_SCHEMA = ErrorSchema
-
-    def handle_http_exception(self, error):  # type: ignore[override]
-        return errors.handle_http_exception(error)
+    ERROR_SCHEMA = ErrorSchema  # documents the error responses; errors.register handles them
 
 
 @dataclass
