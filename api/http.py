@@ -139,7 +139,9 @@ def page_links(path: str, args: dict[str, Any], page: int, pages: int, page_size
     """Relative links for a paged list, with the query in a fixed order (stable bytes)."""
 
     def url(p: int) -> str:
-        query = {k: _q(v) for k, v in sorted(args.items()) if v is not None and k not in ("page", "page_size")}
+        query: dict[str, str | int] = {
+            k: _q(v) for k, v in sorted(args.items()) if v is not None and k not in ("page", "page_size")
+        }
         query.update(page=p, page_size=page_size)
         return f"{path}?{urlencode(query)}"
 

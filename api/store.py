@@ -179,7 +179,7 @@ class ContentStore:
     def _read_snapshot(self) -> Corpus | None:
         try:
             with open(self.snapshot_path, "rb") as fh, paused_gc():  # millions of objects, no cycles
-                corpus = pickle.load(fh)  # noqa: S301 - our own artifact
+                corpus = pickle.load(fh)  # our own artifact
         except (OSError, pickle.PickleError, EOFError, AttributeError, TypeError):
             return None
         return corpus if isinstance(corpus, Corpus) else None

@@ -23,7 +23,7 @@ def from_ids(ids: Iterable[int], size: int) -> int:
 
 def to_ids(bits: int) -> list[int]:
     """The docnums in a bitset, ascending."""
-    out = []
+    out: list[int] = []
     data = bits.to_bytes((bits.bit_length() >> 3) + 1, "little")
     for i, byte in enumerate(data):
         if byte:

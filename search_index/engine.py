@@ -95,7 +95,7 @@ class OpenIndex:
         # whoosh3 opens the stored-fields column on first use; open it now, so that every file this
         # index reads is open before its directory can be pruned by later builds.
         if n:
-            searcher.stored_fields(0)
+            searcher.reader().stored_fields(0)
         # One bitset per facet value: a facet count is then `bin(matched & value_bits).count`.
         for name, values in (("type", oi.types), ("collection", oi.collections), ("tag", oi.tags)):
             ids: dict[str, list[int]] = {}

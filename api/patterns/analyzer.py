@@ -181,10 +181,10 @@ class Analyzer:
                     if s in self.idf:
                         q.add(s, SYNONYM, phrase)
         for kind in danger:
-            m = _DANGER[kind].search(text) if kind in _DANGER else None
+            found = _DANGER[kind].search(text) if kind in _DANGER else None
             for _, s in tokens(DANGER_WORDS.get(kind, kind)):
                 if s in self.idf:
-                    q.add(s, SYNONYM, m.group(0) if m else kind)
+                    q.add(s, SYNONYM, found.group(0) if found else kind)
         for t in ticked:
             for w, s in tokens(t):
                 if s in self.idf:
@@ -323,11 +323,11 @@ class Analyzer:
         reading = None
         if guide is not None and guide in self.index:
             gi = self.index[guide]
-            rank = next((r["rank"] for r in results if r["slug"] == guide), None)
+            its_rank = next((r["rank"] for r in results if r["slug"] == guide), None)
             reading = {
                 "slug": guide,
                 "score": round(scores.get(gi, 0.0), 3),
-                "rank": rank,
+                "rank": its_rank,
                 "closest_next_read": self.closest_next_read(guide, q, scores),
             }
         return {

@@ -72,7 +72,7 @@ class _Partner(http.server.BaseHTTPRequestHandler):
 
     pages: dict[str, tuple[bytes, dict[str, str]]] = {}  # path -> (HTML, headers), set per server below
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:  # http.server's naming
         body, headers = self.pages.get(self.path) or (None, {})
         if body is None and self.path.startswith("/guides/"):
             body = b"<h1>guide page</h1>"

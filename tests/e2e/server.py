@@ -39,7 +39,7 @@ def gunicorn(
     """Run gunicorn with the committed config on a free loopback port; yield its base URL."""
     port = free_port()
     environ = {**os.environ, "LP_BIND": f"127.0.0.1:{port}", "LP_WORKERS": str(workers), **(env or {})}
-    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    out = open(log, "wb") if log else subprocess.DEVNULL  # closed below
     proc = subprocess.Popen(
         [str(GUNICORN), "-c", "gunicorn.conf.py", *args, "api.wsgi:app"],
         cwd=ROOT,

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 def test_serve_script_starts_gunicorn_on_the_bundled_content(tmp_path) -> None:
     port = free_port()
     env = {**os.environ, "LP_BIND": f"127.0.0.1:{port}", "LP_CONTENT_CACHE": str(tmp_path / "content.pickle")}
-    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed in finally
+    log = open(tmp_path / "serve.log", "wb")  # closed in finally
     proc = subprocess.Popen(
         ["bash", "scripts/serve.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
