@@ -1,8 +1,8 @@
 """JSON responses built once per content version and served as bytes, with HTTP caching.
 
 Bodies are deterministic (same content, same bytes in every worker and after restarts), so a
-strong ETag is their digest; Werkzeug's make_conditional answers If-None-Match and
-If-Modified-Since with 304.
+strong ETag is their digest; `not_modified` (Werkzeug's is_resource_modified) answers
+If-None-Match and If-Modified-Since with 304.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from flask import Response, current_app, request
-from werkzeug.http import http_date, parse_etags
+from werkzeug.http import http_date, is_resource_modified
 
 from api.current import corpus
 
@@ -98,7 +98,7 @@ def cached_json(key: tuple, build: Callable[[], Any], last_modified: dt.date | N
     entry = state.responses.get_or_build(
         (version, *key), build, cache_control(), last_modified, url=lambda: (version, request.full_path)
     )
-    if _not_modified(entry.etag, entry.modified):
+    if not_modified(entry.etag, entry.modified):
         return Response(status=304, headers=entry.headers)
     return Response(entry.body, mimetype=JSON, headers=entry.headers)
 
@@ -119,20 +119,26 @@ def revalidate_early() -> Response | None:
     except Exception:  # no content yet: the view answers with the error shape
         return None
     entry = current_app.extensions["lp"].responses.by_url.get((version, request.full_path))
-    if entry is not None and _not_modified(entry.etag, entry.modified):
+    if entry is not None and not_modified(entry.etag, entry.modified):
         return Response(status=304, headers=entry.headers)
     return None
 
 
-def _not_modified(etag: str, modified: dt.datetime | None) -> bool:
-    """RFC 9110 13.2.2: If-None-Match wins; If-Modified-Since only counts without it."""
+def not_modified(etag: str, modified: dt.datetime | None) -> bool:
+    """Whether the request's validators match, so a 304 answers it.
+
+    Werkzeug compares; only the two validators of a GET reach it, with RFC 9110 13.2.2's order:
+    If-None-Match wins (even when it parses to nothing), If-Modified-Since counts only without it.
+    If-Match stays out: Werkzeug would call a failed If-Match "not modified" (a 304), where RFC 9110
+    wants a 412, and the API has never acted on it.
+    """
     if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        return parse_etags(if_none_match).contains_weak(etag)
-    if modified is not None and request.headers.get("If-Modified-Since"):
-        since = request.if_modified_since
-        return since is not None and modified <= since
-    return False
+    environ: dict[str, Any] = (
+        {"HTTP_IF_NONE_MATCH": if_none_match}
+        if if_none_match is not None
+        else {"HTTP_IF_MODIFIED_SINCE": request.headers.get("If-Modified-Since")}
+    )
+    return not is_resource_modified(environ, etag=etag, last_modified=modified)
 
 
 def page_links(path: str, args: dict[str, Any], page: int, pages: int, page_size: int) -> dict[str, str | None]:
