@@ -11,7 +11,7 @@ from flask import Flask, Response, g
 from flask_smorest import Api as _Api
 
 from api import collections, embed, errors, graph, guides, meta, observability, partners, scripts, search, sync
-from api.config import from_env
+from api.config import configure
 from api.content import ContentInvalid
 from api.http import ResponseCache, revalidate_early
 from api.schemas import ErrorSchema
@@ -50,7 +50,7 @@ class State:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     # No /static route: api/static/ holds the search embed, served with an ETag by api/embed.py.
     app = Flask(__name__, static_folder=None)
-    app.config.update(from_env())
+    configure(app.config)
     app.config.update(
         API_TITLE=API_TITLE,
         API_VERSION=API_VERSION,
