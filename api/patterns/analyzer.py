@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from rapidfuzz.distance import OSA
 from whoosh.lang.porter import stem as _porter
 
 from api.content.model import Corpus
@@ -192,12 +193,17 @@ class Analyzer:
         return q
 
     def _correct(self, s: str) -> list[str]:
-        """Vocabulary stems one edit away (symmetric deletes), only for words long enough to judge."""
+        """Vocabulary stems one edit away, only for words long enough to judge.
+
+        The symmetric-deletes table finds candidates (one deletion on either side, so up to two
+        edits apart); the distance search uses too (OSA: a transposition is one edit) keeps those
+        one edit away.
+        """
         if len(s) < 5:
             return []
         found: set[str] = set()
         for variant in (s, *_deletions(s)):
-            found.update(self.deletes.get(variant, ()))
+            found.update(c for c in self.deletes.get(variant, ()) if OSA.distance(s, c, score_cutoff=1) <= 1)
         return sorted(found)[:3]
 
     # -- scoring ------------------------------------------------------------------------------------
