@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
+from cachetools import LRUCache
 from flask import Response, current_app, request
 from werkzeug.http import http_date, is_resource_modified
 
@@ -37,14 +37,12 @@ class ResponseCache:
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self._entries: LRUCache[tuple, Entry] = LRUCache(max_entries)
         # (version, path with query) -> entry, so a revalidation can be answered before any parsing
-        self.by_url: OrderedDict[tuple[str, str], Entry] = OrderedDict()
+        self.by_url: LRUCache[tuple[str, str], Entry] = LRUCache(max_entries)
 
     def remember_url(self, version: str, url: str, entry: Entry) -> None:
         self.by_url[(version, url)] = entry
-        if len(self.by_url) > self.max_entries:
-            self.by_url.popitem(last=False)
 
     def get_or_build(
         self,
@@ -55,11 +53,9 @@ class ResponseCache:
         url: Callable[[], tuple[str, str]] | None = None,
     ) -> Entry:
         """`build()` returns the body's data, or (data, headers) for headers derived from it."""
-        try:
-            self._entries.move_to_end(key)
-            return self._entries[key]
-        except KeyError:
-            pass
+        found = self._entries.get(key)
+        if found is not None:
+            return found
         data = build()
         data, extra = data if isinstance(data, tuple) else (data, {})
         body = dumps(data)
@@ -72,8 +68,6 @@ class ResponseCache:
         headers.extend(extra.items())
         entry = Entry(body, etag, modified, tuple(headers))
         self._entries[key] = entry
-        if len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
         if url is not None:
             self.remember_url(*url(), entry)  # on a miss only: hits stay a single lookup
         return entry

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from cachetools import LRUCache
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
@@ -89,7 +90,7 @@ class BitsetCache:
         self.reader = searcher.reader()
         self.size = size
         self.max_terms = max_terms
-        self._terms: dict[tuple[str, str], int] = {}
+        self._terms: LRUCache[tuple[str, str], int] = LRUCache(max_terms)
         # Indexes built before the pair field existed still answer phrases with Whoosh's matcher.
         self.pairs = PAIR_FIELD in searcher.schema
         # Fields whose terms are scored as well: their docnums come from the scores' cache, so a
@@ -103,12 +104,9 @@ class BitsetCache:
         return self._cached((field, text), lambda: from_ids(posting_ids(self.reader, field, text), self.size))
 
     def _cached(self, key: tuple[str, str], make: Callable[[], int]) -> int:
-        bits = self._terms.pop(key, None)  # pop + set keeps recently used entries at the end
+        bits = self._terms.get(key)
         if bits is None:
-            bits = make()
-        self._terms[key] = bits
-        if len(self._terms) > self.max_terms:
-            del self._terms[next(iter(self._terms))]
+            bits = self._terms[key] = make()
         return bits
 
     def query(self, q: wq.Query) -> int:
