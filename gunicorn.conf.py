@@ -10,9 +10,9 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 # Errors gunicorn answers itself, before the app runs (e.g. a 414 for a request line over 4094
 # bytes), keep the API's one error shape (JSON) instead of gunicorn's HTML page.
-import gunicorn.util  # noqa: E402
+import gunicorn.util
 
-from api.errors import write_gunicorn_error  # noqa: E402
+from api.errors import write_gunicorn_error
 
 gunicorn.util.write_error = write_gunicorn_error
 

@@ -11,7 +11,7 @@ from flask import Flask, Response, g
 from flask_smorest import Api as _Api
 
 from api import collections, embed, errors, graph, guides, meta, observability, partners, scripts, search, sync
-from api.config import from_env
+from api.config import configure
 from api.content import ContentInvalid
 from api.http import ResponseCache, revalidate_early
 from api.schemas import ErrorSchema
@@ -34,10 +34,7 @@ SPEC_OPTIONS: dict[str, Any] = {
 
 
 class Api(_Api):
-    ERROR_SCHEMA = ErrorSchema
-
-    def handle_http_exception(self, error):  # type: ignore[override]
-        return errors.handle_http_exception(error)
+    ERROR_SCHEMA = ErrorSchema  # documents the error responses; errors.register handles them
 
 
 @dataclass
@@ -53,7 +50,7 @@ class State:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     # No /static route: api/static/ holds the search embed, served with an ETag by api/embed.py.
     app = Flask(__name__, static_folder=None)
-    app.config.update(from_env())
+    configure(app.config)
     app.config.update(
         API_TITLE=API_TITLE,
         API_VERSION=API_VERSION,
@@ -63,7 +60,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_REDOC_PATH="docs",
         OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
         API_SPEC_OPTIONS=SPEC_OPTIONS,
-        JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=64 * 1024,  # no endpoint takes more; larger bodies are a 413
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -83,7 +83,7 @@ def spec_json(app: Flask) -> str:
 def spec_write_command(output: str) -> None:
     """Write openapi/openapi.json from the code."""
     Path(output).parent.mkdir(parents=True, exist_ok=True)
-    Path(output).write_text(spec_json(current_app._get_current_object()), encoding="utf-8")
+    Path(output).write_text(spec_json(current_app), encoding="utf-8")
     click.echo(f"wrote {output}")
 
 

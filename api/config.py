@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from flask import Config
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS: dict[str, Any] = {
@@ -24,17 +26,19 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def from_env(environ: os._Environ[str] | dict[str, str] = os.environ) -> dict[str, Any]:
-    """Defaults overridden by LP_<KEY> variables, converted to the default's type."""
-    out = dict(DEFAULTS)
+def configure(config: Config) -> None:
+    """The defaults, then LP_<KEY> variables through Flask's `from_prefixed_env` (which reads a
+    value as JSON when it is JSON: `LP_CACHE_MAX_AGE=60` is the number 60).
+
+    A text setting keeps the variable as written (a folder named `2026` stays text); a number that
+    is not one stops the start, naming the variable.
+    """
+    config.from_mapping(DEFAULTS)
+    config.from_prefixed_env("LP")
     for key, default in DEFAULTS.items():
-        raw = environ.get(f"LP_{key}")
-        if raw is None:
+        if type(config[key]) is type(default):  # (True is an int to isinstance)
             continue
-        if isinstance(default, bool):
-            out[key] = raw.lower() in ("1", "true", "yes", "on")
-        elif isinstance(default, int):
-            out[key] = int(raw)
-        else:
-            out[key] = raw
-    return out
+        raw = os.environ[f"LP_{key}"]
+        if not isinstance(default, str):
+            raise ValueError(f"LP_{key}={raw!r}: expected a whole number, like {default}")
+        config[key] = raw

@@ -17,7 +17,7 @@ from flask import Response
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 
-from api.http import _not_modified, cache_control
+from api.http import cache_control, not_modified
 from api.resources import QUERY
 from api.schemas import EmptyArgsSchema
 
@@ -62,6 +62,6 @@ def lp_search_js(_args: dict) -> ResponseReturnValue:
         "Access-Control-Allow-Origin": "*",
         "Cross-Origin-Resource-Policy": "cross-origin",
     }
-    if _not_modified(etag, None):
+    if not_modified(etag, None):
         return Response(status=304, headers=headers)
     return Response(body, mimetype=MIMETYPE, headers=headers)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import logging
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
 
 from api.redact import TracebackFilter, traceback_without_messages
 
@@ -41,18 +42,42 @@ def error_response(
     return resp
 
 
-def _detail(exc: HTTPException) -> str:
-    # Werkzeug's default descriptions talk about "the server" and "the browser"; keep ours short.
-    return exc.description if getattr(exc, "_lp_custom", False) else HTTPStatus(exc.code or 500).phrase
+class ApiError(HTTPException):
+    """An error the API raises itself: its status, our own `detail`, and `errors` for invalid input."""
+
+    def __init__(self, status: int, detail: str, errors: Any = None) -> None:
+        super().__init__(description=detail)
+        self.code = status
+        self.errors = errors
+
+
+class Moved(HTTPException):
+    """A permanent redirect (308) raised from a view, answered as it is, with a day of caching."""
+
+    code = 308
+
+    def __init__(self, location: str) -> None:
+        super().__init__()
+        self.location = location
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
+        resp = redirect(self.location, code=308)
+        resp.headers["Cache-Control"] = "public, max-age=86400"
+        return resp
 
 
 def handle_http_exception(exc: HTTPException) -> ResponseReturnValue:
     status = exc.code or 500
-    errors = None
-    data = getattr(exc, "data", None)  # webargs/flask-smorest put validation messages here
-    if isinstance(data, dict) and "messages" in data:
-        errors = data["messages"]
-    detail = _detail(exc)
+    if isinstance(exc, Moved):
+        return exc.get_response()
+    if isinstance(exc, ApiError):
+        detail, errors = exc.description or HTTPStatus(status).phrase, exc.errors
+    else:
+        # Werkzeug's default descriptions talk about "the server" and "the browser"; keep ours short.
+        detail, errors = HTTPStatus(status).phrase, None
+        data = getattr(exc, "data", None)  # webargs/flask-smorest put validation messages here
+        if isinstance(data, dict) and "messages" in data:
+            errors = data["messages"]
     if status == 422 and errors:
         names = sorted({name for loc in errors.values() if isinstance(loc, dict) for name in loc})
         detail = f"Invalid parameter{'s' if len(names) > 1 else ''}: {', '.join(names)}" if names else detail
@@ -86,15 +111,9 @@ def handle_unexpected(exc: Exception) -> ResponseReturnValue:
     return error_response(500, InternalServerError.description and "Internal Server Error")
 
 
-def abort(status: int, detail: str, errors: Any = None) -> None:
-    """Raise an HTTP error with our own detail message."""
-    from werkzeug.exceptions import default_exceptions
-
-    exc = default_exceptions[status](description=detail)
-    exc._lp_custom = True  # type: ignore[attr-defined]
-    if errors:
-        exc.data = {"messages": errors}  # type: ignore[attr-defined]
-    raise exc
+def abort(status: int, detail: str, errors: Any = None) -> NoReturn:
+    """Raise an HTTP error with our own detail message (and the invalid parameters, if any)."""
+    raise ApiError(status, detail, errors)
 
 
 def write_gunicorn_error(sock: Any, status: int, reason: str, message: str) -> None:
@@ -120,6 +139,7 @@ def handle_content_unavailable(exc: Exception) -> ResponseReturnValue:
 
 
 def register(app: Flask) -> None:
+    """Every error handler of the app. The HTTPException one replaces flask-smorest's default."""
     from api.store import ContentUnavailable
 
     app.register_error_handler(ContentUnavailable, handle_content_unavailable)

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Any
 
-from flask import Response, redirect, request
+from flask import Response, request
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -23,7 +23,7 @@ from api.errors import abort
 from api.http import cached_json, dumps
 from api.patterns import EDGE_TYPES, GUIDE_EDGE_TYPES, analyzer_for, graph_for
 from api.patterns.graph import MAX_DEPTH
-from api.resources import QUERY, corpus
+from api.resources import QUERY, corpus, resolve_guide
 from api.schemas import ErrorSchema, SafetyNoticeSchema
 from api.schemas import describe as _d
 
@@ -316,12 +316,7 @@ class Neighbourhood(MethodView):
         them with their type and reason, and their collections.
         """
         c = corpus()
-        if slug not in c.guides:
-            target = _live_or_abort(slug)
-            query = request.query_string.decode()
-            resp = redirect(f"/v1/graph/guides/{target}" + (f"?{query}" if query else ""), code=308)
-            resp.headers["Cache-Control"] = "public, max-age=86400"
-            return resp
+        resolve_guide(slug, moved=lambda new: f"/v1/graph/guides/{new}")
         types = tuple(args["types"]) if args.get("types") else None
         key = ("graph-n", slug, args["depth"], args["direction"], types)
         return cached_json(key, lambda: graph_for(c).neighbourhood(slug, args["depth"], args["direction"], types))
@@ -341,7 +336,7 @@ class ReadingPath(MethodView):
         are followed.
         """
         c = corpus()
-        start, goal = _live_or_abort(args["start"]), _live_or_abort(args["to"])
+        start, goal = resolve_guide(args["start"]).slug, resolve_guide(args["to"]).slug
         types = tuple(args["types"]) if args.get("types") else None
         found = graph_for(c).path(start, goal, types)  # BFS: fast even on 10,000 guides
         if found is None:
@@ -403,17 +398,6 @@ def _check_body() -> None:
         abort(400, "The body is not valid JSON.")
     if not isinstance(data, dict):
         abort(422, "The body must be a JSON object.", {"json": ["Must be an object."]})
-
-
-def _live_or_abort(slug: str) -> str:
-    c = corpus()
-    live = c.live_slug(slug)
-    if live is not None:
-        return live
-    if slug in c.retired:
-        abort(410, f"The guide '{slug}' was retired. {c.retired[slug]}")
-    abort(404, f"No guide with slug '{slug}'.")
-    raise AssertionError  # unreachable; abort raises
 
 
 @blp.record_once

@@ -9,10 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import serialize
-from api.content import Guide
 from api.errors import abort
 from api.http import cached_json
-from api.resources import QUERY, corpus, guide_or_redirect, paged
+from api.resources import QUERY, corpus, paged, resolve_guide
 from api.schemas import (
     EmptyArgsSchema,
     ErrorSchema,
@@ -89,9 +88,7 @@ class GuideBySlug(MethodView):
         Metadata, sections with ordered blocks (JSON, HTML and plain text), scripts, sources,
         safety notes, and links to other guides resolved to slug and title.
         """
-        g = guide_or_redirect(slug)
-        if not isinstance(g, Guide):
-            return g  # redirect
+        g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}")
         c = corpus()
         names = _field_names(args)
         return cached_json(("guide", slug, names), lambda: serialize.pick(serialize.guide(g, c), names), g.updated)
@@ -105,9 +102,7 @@ class GuideSections(MethodView):
     @blp.alt_response(410, **_GONE)
     def get(self, _args: dict, slug: str) -> ResponseReturnValue:
         """List a guide's sections, in order"""
-        g = guide_or_redirect(slug, "/sections")
-        if not isinstance(g, Guide):
-            return g
+        g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}/sections")
         return cached_json(("sections", slug), lambda: [serialize.section(s) for s in g.sections], g.updated)
 
 
@@ -119,9 +114,7 @@ class GuideSection(MethodView):
     @blp.alt_response(410, **_GONE)
     def get(self, _args: dict, slug: str, anchor: str) -> ResponseReturnValue:
         """Get one section of a guide by its anchor"""
-        g = guide_or_redirect(slug, f"/sections/{anchor}")
-        if not isinstance(g, Guide):
-            return g
+        g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}/sections/{anchor}")
         s = g.section(anchor)
         if s is None:
             abort(404, f"No section '{anchor}' in guide '{slug}'.")

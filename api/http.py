@@ -1,8 +1,8 @@
 """JSON responses built once per content version and served as bytes, with HTTP caching.
 
 Bodies are deterministic (same content, same bytes in every worker and after restarts), so a
-strong ETag is their digest; Werkzeug's make_conditional answers If-None-Match and
-If-Modified-Since with 304.
+strong ETag is their digest; `not_modified` (Werkzeug's is_resource_modified) answers
+If-None-Match and If-Modified-Since with 304.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
+from cachetools import LRUCache
 from flask import Response, current_app, request
-from werkzeug.http import http_date, parse_etags
+from werkzeug.http import http_date, is_resource_modified
 
 from api.current import corpus
 
@@ -37,14 +37,12 @@ class ResponseCache:
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self._entries: LRUCache[tuple, Entry] = LRUCache(max_entries)
         # (version, path with query) -> entry, so a revalidation can be answered before any parsing
-        self.by_url: OrderedDict[tuple[str, str], Entry] = OrderedDict()
+        self.by_url: LRUCache[tuple[str, str], Entry] = LRUCache(max_entries)
 
     def remember_url(self, version: str, url: str, entry: Entry) -> None:
         self.by_url[(version, url)] = entry
-        if len(self.by_url) > self.max_entries:
-            self.by_url.popitem(last=False)
 
     def get_or_build(
         self,
@@ -55,11 +53,9 @@ class ResponseCache:
         url: Callable[[], tuple[str, str]] | None = None,
     ) -> Entry:
         """`build()` returns the body's data, or (data, headers) for headers derived from it."""
-        try:
-            self._entries.move_to_end(key)
-            return self._entries[key]
-        except KeyError:
-            pass
+        found = self._entries.get(key)
+        if found is not None:
+            return found
         data = build()
         data, extra = data if isinstance(data, tuple) else (data, {})
         body = dumps(data)
@@ -72,8 +68,6 @@ class ResponseCache:
         headers.extend(extra.items())
         entry = Entry(body, etag, modified, tuple(headers))
         self._entries[key] = entry
-        if len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
         if url is not None:
             self.remember_url(*url(), entry)  # on a miss only: hits stay a single lookup
         return entry
@@ -98,7 +92,7 @@ def cached_json(key: tuple, build: Callable[[], Any], last_modified: dt.date | N
     entry = state.responses.get_or_build(
         (version, *key), build, cache_control(), last_modified, url=lambda: (version, request.full_path)
     )
-    if _not_modified(entry.etag, entry.modified):
+    if not_modified(entry.etag, entry.modified):
         return Response(status=304, headers=entry.headers)
     return Response(entry.body, mimetype=JSON, headers=entry.headers)
 
@@ -119,27 +113,35 @@ def revalidate_early() -> Response | None:
     except Exception:  # no content yet: the view answers with the error shape
         return None
     entry = current_app.extensions["lp"].responses.by_url.get((version, request.full_path))
-    if entry is not None and _not_modified(entry.etag, entry.modified):
+    if entry is not None and not_modified(entry.etag, entry.modified):
         return Response(status=304, headers=entry.headers)
     return None
 
 
-def _not_modified(etag: str, modified: dt.datetime | None) -> bool:
-    """RFC 9110 13.2.2: If-None-Match wins; If-Modified-Since only counts without it."""
+def not_modified(etag: str, modified: dt.datetime | None) -> bool:
+    """Whether the request's validators match, so a 304 answers it.
+
+    Werkzeug compares; only the two validators of a GET reach it, with RFC 9110 13.2.2's order:
+    If-None-Match wins (even when it parses to nothing), If-Modified-Since counts only without it.
+    If-Match stays out: Werkzeug would call a failed If-Match "not modified" (a 304), where RFC 9110
+    wants a 412, and the API has never acted on it.
+    """
     if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        return parse_etags(if_none_match).contains_weak(etag)
-    if modified is not None and request.headers.get("If-Modified-Since"):
-        since = request.if_modified_since
-        return since is not None and modified <= since
-    return False
+    environ: dict[str, Any] = (
+        {"HTTP_IF_NONE_MATCH": if_none_match}
+        if if_none_match is not None
+        else {"HTTP_IF_MODIFIED_SINCE": request.headers.get("If-Modified-Since")}
+    )
+    return not is_resource_modified(environ, etag=etag, last_modified=modified)
 
 
 def page_links(path: str, args: dict[str, Any], page: int, pages: int, page_size: int) -> dict[str, str | None]:
     """Relative links for a paged list, with the query in a fixed order (stable bytes)."""
 
     def url(p: int) -> str:
-        query = {k: _q(v) for k, v in sorted(args.items()) if v is not None and k not in ("page", "page_size")}
+        query: dict[str, str | int] = {
+            k: _q(v) for k, v in sorted(args.items()) if v is not None and k not in ("page", "page_size")
+        }
         query.update(page=p, page_size=page_size)
         return f"{path}?{urlencode(query)}"
 

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from limits import parse as parse_limit
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 ANY = "*"
 _HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -88,59 +89,36 @@ class PartnerKeys:
 
     @classmethod
     def parse(cls, data: Any) -> PartnerKeys:
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
-            raise PartnerKeysInvalid("expected a mapping with 'anonymous' and 'keys'")
-        _only(data, {"anonymous", "keys"}, "top level")
-        anon = data.get("anonymous") or {}
-        if not isinstance(anon, dict):
-            raise PartnerKeysInvalid("anonymous: expected a mapping")
-        _only(anon, {"allowed", "limit", "collections", "origins"}, "anonymous")
-        allowed = anon.get("allowed", True)
-        if not isinstance(allowed, bool):
-            raise PartnerKeysInvalid("anonymous.allowed: expected true or false")
+        """The keys file's YAML data, checked by KeysFileSchema; every mistake is named with its
+        entry (`keys[1] (acme).sha256: ...`) in the PartnerKeysInvalid raised."""
+        try:
+            loaded = KeysFileSchema().load({} if data is None else data)
+        except ValidationError as exc:
+            raise PartnerKeysInvalid("; ".join(_where(exc.messages, data))) from exc
+        anon = loaded.get("anonymous") or {}
         anonymous = None
-        if allowed:
+        if anon.get("allowed", True):
             anonymous = Principal(
                 "anonymous",
-                collections=_collections(anon.get("collections", "all"), "anonymous.collections"),
-                origins=_origins(anon.get("origins", [ANY]), "anonymous.origins"),
-                limit=_limit(anon.get("limit"), "anonymous.limit"),
+                collections=anon.get("collections"),
+                origins=anon.get("origins", frozenset({ANY})),
+                limit=anon.get("limit"),
             )
-        entries = data.get("keys") or []
-        if not isinstance(entries, list):
-            raise PartnerKeysInvalid("keys: expected a list")
         keys: dict[str, Principal] = {}
         names: set[str] = set()
-        for i, entry in enumerate(entries):
-            where = f"keys[{i}]"
-            if not isinstance(entry, dict):
-                raise PartnerKeysInvalid(f"{where}: expected a mapping")
-            _only(entry, {"name", "sha256", "collections", "origins", "limit"}, where)
-            name = entry.get("name")
-            if not isinstance(name, str) or not _NAME.match(name):
-                raise PartnerKeysInvalid(f"{where}.name: expected a name of letters, digits, '.', '_' or '-'")
-            where = f"keys[{i}] ({name})"
-            if name in names:
+        for i, entry in enumerate(loaded.get("keys") or []):
+            where = f"keys[{i}] ({entry['name']})"
+            if entry["name"] in names:
                 raise PartnerKeysInvalid(f"{where}: the name is used twice")
-            digest = str(entry.get("sha256") or "").strip().lower()
-            if not _HASH.match(digest):
-                raise PartnerKeysInvalid(
-                    f"{where}.sha256: expected 64 hex digits, the SHA-256 of the key "
-                    "(`flask --app api.app keys hash <key>`; never the key itself)"
-                )
-            if digest in keys:
+            if entry["sha256"] in keys:
                 raise PartnerKeysInvalid(f"{where}.sha256: the same key is listed twice")
-            if "collections" not in entry:
-                raise PartnerKeysInvalid(f"{where}.collections: required (a list of collection slugs, or all)")
-            names.add(name)
-            keys[digest] = Principal(
-                name,
-                key_hash=digest,
-                collections=_collections(entry["collections"], f"{where}.collections"),
-                origins=_origins(entry.get("origins", []), f"{where}.origins"),
-                limit=_limit(entry.get("limit"), f"{where}.limit"),
+            names.add(entry["name"])
+            keys[entry["sha256"]] = Principal(
+                entry["name"],
+                key_hash=entry["sha256"],
+                collections=entry["collections"],
+                origins=entry.get("origins", frozenset()),
+                limit=entry.get("limit"),
             )
         return cls(anonymous, keys)
 
@@ -162,50 +140,132 @@ class PartnerKeys:
         return {c for p in self.principals() for c in (p.collections or ())}
 
 
-def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(data) - allowed)
+# -- the file's schema -------------------------------------------------------------------------
+class _Collections(fields.Field):
+    """A list of collection slugs, or `all` (None: every collection)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> frozenset[str] | None:
+        if value == "all":
+            return None
+        if not isinstance(value, list) or not all(isinstance(c, str) and c for c in value):
+            raise ValidationError("expected a list of collection slugs, or all")
+        return frozenset(value)
+
+
+class _Origins(fields.Field):
+    """Browser origins (scheme://host[:port], lowercase, no path), or "*" for any."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> frozenset[str]:
+        if not isinstance(value, list):
+            raise ValidationError("expected a list of origins like https://example.org")
+        for origin in value:
+            if origin != ANY and not _is_origin(origin):
+                raise ValidationError(f"{origin!r} is not an origin (scheme://host[:port], lowercase, no path), or '*'")
+        return frozenset(value)
+
+
+class _Limit(fields.Field):
+    """A rate limit as flask-limiter writes them: 600/minute, 10/second."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            parse_limit(str(value))
+        except ValueError as exc:
+            raise ValidationError(f"{value!r} is not a rate limit like 600/minute or 10/second") from exc
+        return str(value)
+
+
+class _Bool(fields.Field):
+    """true or false, and nothing that only looks like one ("yes", 1)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("expected true or false")
+        return value
+
+
+class _Sha256(fields.Field):
+    """The key's SHA-256 as 64 hex digits (either case)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        digest = str(value or "").strip().lower()
+        if not _HASH.match(digest):
+            raise ValidationError(_HASH_REASON)
+        return digest
+
+
+_HASH_REASON = (
+    "expected 64 hex digits, the SHA-256 of the key (`flask --app api.app keys hash <key>`; never the key itself)"
+)
+_NAME_REASON = "expected a name of letters, digits, '.', '_' or '-'"
+
+
+class _Section(Schema):
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"type": "expected a mapping"}
+
+
+class AnonymousSchema(_Section):
+    allowed = _Bool()
+    limit = _Limit(allow_none=True)
+    collections = _Collections()
+    origins = _Origins()
+
+
+class KeySchema(_Section):
+    name = fields.String(
+        required=True,
+        allow_none=False,
+        validate=validate.Regexp(_NAME, error=_NAME_REASON),
+        error_messages={"required": _NAME_REASON, "null": _NAME_REASON, "invalid": _NAME_REASON},
+    )
+    sha256 = _Sha256(required=True, error_messages={"required": _HASH_REASON, "null": _HASH_REASON})
+    collections = _Collections(
+        required=True, error_messages={"required": "required (a list of collection slugs, or all)"}
+    )
+    origins = _Origins()
+    limit = _Limit(allow_none=True)
+
+
+class KeysFileSchema(_Section):
+    error_messages = {"type": "expected a mapping with 'anonymous' and 'keys'"}
+
+    anonymous = fields.Nested(AnonymousSchema, allow_none=True)
+    keys = fields.List(fields.Nested(KeySchema), allow_none=True, error_messages={"invalid": "expected a list"})
+
+
+def _where(messages: Any, data: Any, where: str = "") -> list[str]:
+    """marshmallow's messages as `where: reason`: `keys[1] (acme).sha256: ...`; the unknown fields
+    of one place first and together (`keys[0] (acme): unknown field(s) key`)."""
+    if not isinstance(messages, dict):
+        return [f"{where}: {m}" if where else str(m) for m in messages] if isinstance(messages, list) else []
+    out: list[str] = []
+    unknown = sorted(str(k) for k, v in messages.items() if v == ["Unknown field."])
     if unknown:
-        raise PartnerKeysInvalid(f"{where}: unknown field(s) {', '.join(map(str, unknown))}")
+        out.append(f"{where or 'top level'}: unknown field(s) {', '.join(unknown)}")
+    for key, value in messages.items():
+        if key == "_schema":
+            out.extend(_where(value, data, where))
+        elif isinstance(key, int):  # an entry of the keys list: named by its name when it has one
+            entry = data[key] if isinstance(data, list) and key < len(data) else None
+            name = entry.get("name") if isinstance(entry, dict) else None
+            named = isinstance(name, str) and _NAME.match(name) and "name" not in value
+            out.extend(_where(value, entry, f"{where}[{key}]" + (f" ({name})" if named else "")))
+        elif value != ["Unknown field."]:
+            sub = data.get(key) if isinstance(data, dict) else None
+            out.extend(_where(value, sub, f"{where}.{key}" if where else str(key)))
+    return out
 
 
-def _collections(value: Any, where: str) -> frozenset[str] | None:
-    if value == "all":
-        return None
-    if not isinstance(value, list) or not all(isinstance(c, str) and c for c in value):
-        raise PartnerKeysInvalid(f"{where}: expected a list of collection slugs, or all")
-    return frozenset(value)
-
-
-def _origins(value: Any, where: str) -> frozenset[str]:
-    if not isinstance(value, list):
-        raise PartnerKeysInvalid(f"{where}: expected a list of origins like https://example.org")
-    out = set()
-    for origin in value:
-        if origin == ANY:
-            out.add(ANY)
-            continue
-        parts = urlsplit(origin) if isinstance(origin, str) else None
-        if (
-            parts is None
-            or parts.scheme not in ("http", "https")
-            or not parts.netloc
-            or parts.path
-            or parts.query
-            or parts.fragment
-            or origin != origin.lower()
-        ):
-            raise PartnerKeysInvalid(
-                f"{where}: {origin!r} is not an origin (scheme://host[:port], lowercase, no path), or '*'"
-            )
-        out.add(origin)
-    return frozenset(out)
-
-
-def _limit(value: Any, where: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        parse_limit(str(value))
-    except ValueError as exc:
-        raise PartnerKeysInvalid(f"{where}: {value!r} is not a rate limit like 600/minute or 10/second") from exc
-    return str(value)
+def _is_origin(origin: Any) -> bool:
+    if not isinstance(origin, str):
+        return False
+    parts = urlsplit(origin)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and not (parts.path or parts.query or parts.fragment)
+        and origin == origin.lower()
+    )

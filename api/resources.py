@@ -5,37 +5,38 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import redirect, request
+from flask import request
 from flask.typing import ResponseReturnValue
 from marshmallow import RAISE
 
 from api.content import Guide
 from api.current import corpus
-from api.errors import abort
+from api.errors import Moved, abort
 from api.http import cached_json, link_header, page_links
 
 # webargs ignores unknown query parameters by default; ours are a 422 that names them.
 QUERY = {"location": "query", "unknown": RAISE}
 
 
-def guide_or_redirect(slug: str, rest: str = "") -> Guide | ResponseReturnValue:
-    """The guide, or a 308 to its new slug when renamed; 410 when retired; else 404."""
+def resolve_guide(slug: str, moved: Callable[[str], str] | None = None) -> Guide:
+    """The guide `slug` names in this request's corpus, or the HTTP answer raised.
+
+    Renamed: with `moved` (new slug -> path), a 308 to that path with the query string kept;
+    without it, the guide it was renamed to. Retired: 410 with the reason. Otherwise: 404.
+    """
     c = corpus()
-    if slug in c.guides:
-        return c.guides[slug]
-    if slug in c.renamed:
-        target = slug
-        while target in c.renamed:  # the validator refuses loops
-            target = c.renamed[target]
+    found = c.guides.get(slug)
+    if found is not None:
+        return found
+    live = c.live_slug(slug)  # follows renames; None when the final slug is not served (here)
+    if live is not None:
+        if moved is None:
+            return c.guides[live]
         query = request.query_string.decode()
-        location = f"/v1/guides/{target}{rest}" + (f"?{query}" if query else "")
-        resp = redirect(location, code=308)
-        resp.headers["Cache-Control"] = "public, max-age=86400"
-        return resp
+        raise Moved(moved(live) + (f"?{query}" if query else ""))
     if slug in c.retired:
         abort(410, f"The guide '{slug}' was retired. {c.retired[slug]}")
     abort(404, f"No guide with slug '{slug}'.")
-    raise AssertionError  # unreachable; abort raises
 
 
 def paged(

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
+
 from api.content import ContentInvalid, Corpus, Problem, load_corpus
 from api.content.files import write_atomic
 from api.content.load import paused_gc
@@ -52,7 +54,7 @@ class ContentStore:
         self.on_load: list[Callable[[Corpus], None]] = []  # called with each corpus that goes live here
         self._lock = threading.Lock()
         self._corpus: Corpus | None = None
-        self._scoped: dict[tuple[str, frozenset[str]], Corpus] = {}
+        self._scoped: LRUCache[tuple[str, frozenset[str]], Corpus] = LRUCache(64)
         self._next_check = 0.0
 
     @property
@@ -74,8 +76,8 @@ class ContentStore:
         key = (corpus.version, collections)
         found = self._scoped.get(key)
         if found is None:
-            if len(self._scoped) > 64 or any(v != corpus.version for v, _ in self._scoped):
-                self._scoped = {}  # a new version (or too many scopes): start again
+            if any(v != corpus.version for v, _ in self._scoped):
+                self._scoped.clear()  # a new version: the old one's scoped copies go at once
             found = self._scoped[key] = restrict(corpus, collections)
         return found
 
@@ -179,7 +181,7 @@ class ContentStore:
     def _read_snapshot(self) -> Corpus | None:
         try:
             with open(self.snapshot_path, "rb") as fh, paused_gc():  # millions of objects, no cycles
-                corpus = pickle.load(fh)  # noqa: S301 - our own artifact
+                corpus = pickle.load(fh)  # our own artifact
         except (OSError, pickle.PickleError, EOFError, AttributeError, TypeError):
             return None
         return corpus if isinstance(corpus, Corpus) else None

@@ -5,7 +5,7 @@ which the content's state is known. A delta is the difference between that state
 content being served, per slug, so a guide comes at most once per response and a change is never
 missed, however many times it changed in between, across rebuilds and restarts.
 
-Token payload (signed with the journal's key, base64url, opaque to clients):
+Token payload (signed by api/tokens.py with the journal's key, purpose SYNC; opaque to clients):
 
     {"j": journal id, "s": scope id, "lo": seq, "hi": seq}                    a sync token
     {..., "plo": seq, "phi": seq, "a": last slug sent}                        a page cursor (next_token)
@@ -18,10 +18,6 @@ that span, whatever the app holds.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +27,7 @@ from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api import serialize
+from api import serialize, tokens
 from api.content import Corpus
 from api.content.journal import Journal, record
 from api.content.scope import scope_id
@@ -140,34 +136,18 @@ class ExportSchema(Schema):
 
 
 # -- tokens ---------------------------------------------------------------------------------
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def encode_token(journal: Journal, payload: dict[str, Any]) -> str:
-    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-    mac = hmac.new(journal.key, body, hashlib.sha256).digest()[:16]
-    return f"{_b64(body)}.{_b64(mac)}"
+    return tokens.serializer(journal.key, tokens.SYNC).dumps(payload)
 
 
 def decode_token(journal: Journal, token: str) -> dict[str, Any]:
     """The payload, after checking signature, journal, scope and range; else 400/410 in the error shape."""
-    try:
-        body_text, mac_text = token.split(".")
-        body, mac = _unb64(body_text), _unb64(mac_text)
-        payload = json.loads(body)
-        if not isinstance(payload, dict) or not all(k in payload for k in ("j", "s", "lo", "hi")):
-            raise ValueError
-    except (ValueError, UnicodeDecodeError):
+    payload, signed = tokens.load(journal.key, tokens.SYNC, token)
+    if not isinstance(payload, dict) or not all(k in payload for k in ("j", "s", "lo", "hi")):
         abort(400, f"The sync token is not valid. {RESYNC}")
-        raise AssertionError from None  # unreachable
     if payload["j"] != journal.id:  # signed with another journal's key: cannot be checked, cannot be used
         abort(410, f"The sync token has expired (the change history it points into is gone). {RESYNC}")
-    if not hmac.compare_digest(mac, hmac.new(journal.key, body, hashlib.sha256).digest()[:16]):
+    if not signed:
         abort(400, f"The sync token is not valid. {RESYNC}")
     if payload["s"] != _scope():
         abort(410, f"The sync token was issued for another API key or scope. {RESYNC}")
@@ -218,7 +198,6 @@ def _journal_at(c: Corpus) -> tuple[Journal, int]:
             seq = journal.checkpoint(version)
     if seq is None or journal.id is None:
         abort(503, "Sync is not available right now. Try again shortly.")
-        raise AssertionError  # unreachable
     return journal, seq
 
 

@@ -8,5 +8,6 @@ bash scripts/system-deps.sh
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy  # api and search_index, as [tool.mypy] in pyproject.toml says
 .venv/bin/flask --app api.app content validate
 .venv/bin/python -m pytest "$@"

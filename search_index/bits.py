@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from cachetools import LRUCache
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from search_index import whoosh3_internals
 from search_index.schema import PAIR_FIELD, PHRASE_FIELD, pairs_of
 
 
@@ -23,7 +24,7 @@ def from_ids(ids: Iterable[int], size: int) -> int:
 
 def to_ids(bits: int) -> list[int]:
     """The docnums in a bitset, ascending."""
-    out = []
+    out: list[int] = []
     data = bits.to_bytes((bits.bit_length() >> 3) + 1, "little")
     for i, byte in enumerate(data):
         if byte:
@@ -32,40 +33,27 @@ def to_ids(bits: int) -> list[int]:
     return out
 
 
-_LEAF_INTERNALS = ("_read_ids", "_read_weights", "_next_block", "_blocklength", "_lastblock", "_ids", "_weights", "_i")
-
-
 def postings(reader: Any, field: str, text: str, weights: bool = False) -> tuple[list[int], list[float]]:
     """All docnums of a term (and their weights when asked), read a block at a time.
 
-    Whoosh's generic `all_ids()` makes several Python calls per posting; this reads each block's
-    arrays whole. It relies on whoosh3's W3LeafMatcher internals (pinned version; a test compares
-    it with Whoosh's own matcher), and falls back to the public matcher API for any other matcher.
+    Whoosh's generic `all_ids()` makes several Python calls per posting; whoosh3's leaf matcher
+    is read a block at a time instead (whoosh3_internals; a test compares it with Whoosh's own
+    matcher), and any other matcher through the public matcher API.
     """
     try:
         m = reader.postings(field, text)
     except TermNotFound:
         return [], []
+    fast = whoosh3_internals.block_postings(m, weights)
+    if fast is not None:
+        return fast
     ids: list[int] = []
     ws: list[float] = []
-    if not all(hasattr(m, a) for a in _LEAF_INTERNALS):
-        while m.is_active():
-            ids.append(m.id())
-            if weights:
-                ws.append(m.weight())
-            m.next()
-        return ids, ws
     while m.is_active():
-        if m._ids is None:
-            m._read_ids()
-        ids.extend(m._ids[m._i : m._blocklength])
+        ids.append(m.id())
         if weights:
-            if m._weights is None:
-                m._read_weights()
-            ws.extend(m._weights[m._i : m._blocklength])
-        if m._lastblock:
-            break
-        m._next_block()
+            ws.append(m.weight())
+        m.next()
     return ids, ws
 
 
@@ -78,24 +66,14 @@ def field_lengths(reader: Any, field: str, size: int) -> list[int]:
 
     Whoosh reads one length per call (a few Python calls each: 0.3 s for 90,000 documents). A
     whoosh3 segment keeps them as one byte per document in a fixed-width column, so the column's
-    bytes are read at once and decoded with a 256-entry table; any other reader (several
-    segments, another codec) takes the per-document path. A test compares both.
+    bytes are read at once (whoosh3_internals) and decoded with a 256-entry table; any other
+    reader (several segments, another codec) takes the per-document path. A test compares both.
     """
-    column = None
-    perdoc = getattr(reader, "_perdoc", None)
-    cached = getattr(perdoc, "_cached_reader", None)
-    if cached is not None and size == getattr(perdoc, "_doccount", -1):
-        column = cached(_lenfield(field), LENGTHS_COLUMN)
-    if (
-        column is None
-        or not all(hasattr(column, a) for a in ("_dbfile", "_basepos", "_count", "_fixedlen"))
-        or column._fixedlen != 1
-    ):
+    data = whoosh3_internals.length_bytes(reader, field, size)
+    if data is None:
         return [reader.doc_field_length(d, field, 0) or 0 for d in range(size)]
-    count = min(column._count, size)
-    data = bytes(column._dbfile.get(column._basepos, count)) if count else b""
     table = [byte_to_length(b) if b else 0 for b in range(256)]
-    return [table[b] for b in data] + [0] * (size - count)
+    return [table[b] for b in data] + [0] * (size - len(data))
 
 
 class BitsetCache:
@@ -112,7 +90,7 @@ class BitsetCache:
         self.reader = searcher.reader()
         self.size = size
         self.max_terms = max_terms
-        self._terms: dict[tuple[str, str], int] = {}
+        self._terms: LRUCache[tuple[str, str], int] = LRUCache(max_terms)
         # Indexes built before the pair field existed still answer phrases with Whoosh's matcher.
         self.pairs = PAIR_FIELD in searcher.schema
         # Fields whose terms are scored as well: their docnums come from the scores' cache, so a
@@ -126,12 +104,9 @@ class BitsetCache:
         return self._cached((field, text), lambda: from_ids(posting_ids(self.reader, field, text), self.size))
 
     def _cached(self, key: tuple[str, str], make: Callable[[], int]) -> int:
-        bits = self._terms.pop(key, None)  # pop + set keeps recently used entries at the end
+        bits = self._terms.get(key)
         if bits is None:
-            bits = make()
-        self._terms[key] = bits
-        if len(self._terms) > self.max_terms:
-            del self._terms[next(iter(self._terms))]
+            bits = self._terms[key] = make()
         return bits
 
     def query(self, q: wq.Query) -> int:

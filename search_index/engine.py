@@ -15,13 +15,13 @@ import sys
 import threading
 import time
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Container, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
 from whoosh import index
 
 from search_index.bits import BitsetCache, from_ids
@@ -56,7 +56,7 @@ class OpenIndex:
     vocab: Vocab
     titles: list[tuple[str, str, tuple[str, ...]]]
     lock: threading.Lock = field(default_factory=threading.Lock)
-    cache: OrderedDict[tuple, dict[str, Any]] = field(default_factory=OrderedDict)
+    cache: LRUCache[tuple, dict[str, Any]] = field(default_factory=lambda: LRUCache(CACHE_ENTRIES))
     users: int = 0
     retired: bool = False
     bits: BitsetCache | None = None
@@ -95,7 +95,7 @@ class OpenIndex:
         # whoosh3 opens the stored-fields column on first use; open it now, so that every file this
         # index reads is open before its directory can be pruned by later builds.
         if n:
-            searcher.stored_fields(0)
+            searcher.reader().stored_fields(0)
         # One bitset per facet value: a facet count is then `bin(matched & value_bits).count`.
         for name, values in (("type", oi.types), ("collection", oi.collections), ("tag", oi.tags)):
             ids: dict[str, list[int]] = {}
@@ -177,6 +177,7 @@ class SearchEngine:
                 if self._open is None or self._open.name != name:
                     try:
                         fresh = OpenIndex.open(self.root / name)
+                        fresh.cache = LRUCache(self.cache_entries)
                     except (OSError, ValueError, KeyError) as exc:
                         if self._open is not None:
                             return self._open  # keep serving the last good index
@@ -242,15 +243,11 @@ class SearchEngine:
             key = (parsed, types, collection, tag, page, page_size, facets, collections)
             with oi.lock:
                 hit = oi.cache.get(key)
-                if hit is not None:
-                    oi.cache.move_to_end(key)
             if hit is not None:
                 return {**hit, "cached": True, "took_ms": _ms(started)}
             with oi.lock:  # a Whoosh searcher is not meant for concurrent use
                 result = self._search(oi, parsed, types, collection, tag, page, page_size, facets, collections)
                 oi.cache[key] = result
-                if len(oi.cache) > self.cache_entries:
-                    oi.cache.popitem(last=False)
         return {**result, "cached": False, "took_ms": _ms(started)}
 
     def _search(

@@ -120,7 +120,7 @@ class Plan:
     corrections: dict[str, str] = field(default_factory=dict)  # unknown word -> best known word
     terms: set[str] = field(default_factory=set)  # stemmed terms searched (for snippets)
     weighted: dict[str, float] = field(default_factory=dict)  # stemmed term -> query weight (for scoring)
-    phrases: list[wq.Query] = field(default_factory=list)  # required: documents must contain these
+    phrases: list[wq.Phrase] = field(default_factory=list)  # required: documents must contain these
     exact: set[str] = field(default_factory=set)  # unstemmed words searched (for snippets)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.analysis.acore import Token
@@ -31,7 +31,7 @@ def weighted_text(**parts: str) -> str:
 class FieldBoostFilter(Filter):
     """Drops marker words and gives the words after each one its part's weight (token boost)."""
 
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]  # as whoosh's Filter
         boost = BOOSTS["body"]
         for t in tokens:
             part = MARKERS.get(t.text)
@@ -75,7 +75,7 @@ class PairFilter(Filter):
     (nothing is dropped from it), so a pair is indexed exactly where that field has the two words at
     consecutive positions."""
 
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]  # as whoosh's Filter
         prev: str | None = None
         for t in tokens:
             text = t.text

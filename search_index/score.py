@@ -15,8 +15,11 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections.abc import Iterable
+from contextlib import suppress
 from operator import itemgetter
 from typing import Any
+
+from cachetools import LRUCache
 
 from search_index.bits import field_lengths, postings
 
@@ -45,25 +48,22 @@ class ImpactCache:
         self.reader = searcher.reader()
         self.field = field
         self.norms = norms
-        self._terms: dict[str, tuple[array, array]] = {}
-        self._held = 0
+        # Bounded by the postings held (a term's size is its number of documents).
+        self._terms: LRUCache[str, tuple[array, array]] = LRUCache(CACHE_POSTINGS, getsizeof=lambda v: len(v[0]))
 
     def ids(self, text: str) -> array:
         """The term's docnums (its scores are computed and kept on the way)."""
         return self.impacts(text)[0]
 
     def impacts(self, text: str) -> tuple[array, array]:
-        found = self._terms.pop(text, None)  # pop + set: recently used terms stay at the end
+        found = self._terms.get(text)
         if found is None:
             ids, weights = postings(self.reader, self.field, text, weights=True)
             top, norms = self.searcher.idf(self.field, text) * (K1 + 1), self.norms
             scores = array("d", [top * w / (w + norms[d]) for d, w in zip(ids, weights, strict=True)])
             found = (array("i", ids), scores)
-            self._held += len(ids)
-        self._terms[text] = found
-        while self._held > CACHE_POSTINGS and len(self._terms) > 1:
-            old = next(iter(self._terms))
-            self._held -= len(self._terms.pop(old)[0])
+            with suppress(ValueError):  # a term with more postings than the whole budget is not kept
+                self._terms[text] = found
         return found
 
 

@@ -7,31 +7,11 @@ import heapq
 from collections import defaultdict
 from collections.abc import Callable
 
+from rapidfuzz.distance import OSA
 from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem
 
 MAX_PREFIX_SCAN = 5000  # completions look at most this many words of the sorted vocabulary
-
-
-def osa_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment edit distance (a transposition counts 1); limit+1 once over limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        ca = a[i - 1]
-        for j in range(1, len(b) + 1):
-            cost = 0 if ca == b[j - 1] else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == b[j - 1]:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
 
 
 class Vocab:
@@ -79,7 +59,7 @@ class Vocab:
         for w in self._by_first.get(word[0], ()):
             if w == word or abs(len(w) - len(word)) > maxdist:
                 continue
-            d = osa_distance(word, w, maxdist)
+            d = OSA.distance(word, w, score_cutoff=maxdist)  # a transposition counts 1; maxdist+1 once over
             if d <= maxdist:
                 scored.append((d, -self._df[w], w))
         scored.sort()

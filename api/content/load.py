@@ -1,7 +1,7 @@
 """Load a content folder into one Corpus, checking everything that spans files.
 
 `load_corpus` never raises for bad content: it returns the corpus of the guides that parsed and
-every problem found. `load_valid` is the strict form the service uses.
+every problem found; the store (api/store.py) refuses to publish a corpus with errors.
 """
 
 from __future__ import annotations
@@ -41,13 +41,6 @@ class ContentInvalid(Exception):
         self.problems = problems
         errors = [p for p in problems if p.severity == "error"]
         super().__init__(f"{len(errors)} content error(s); first: {errors[0] if errors else '-'}")
-
-
-def load_valid(content_dir: str | os.PathLike[str], cache_path: str | os.PathLike[str] | None = None) -> Corpus:
-    corpus, problems = load_corpus(content_dir, cache_path)
-    if any(p.severity == "error" for p in problems):
-        raise ContentInvalid(problems)
-    return corpus
 
 
 def load_corpus(
@@ -308,7 +301,7 @@ def _read_cache(cache_path: str | os.PathLike[str] | None) -> dict[str, tuple[st
         return {}
     try:
         with open(cache_path, "rb") as fh:
-            fmt, data = pickle.load(fh)  # noqa: S301 - our own build artifact, never user input
+            fmt, data = pickle.load(fh)  # our own build artifact, never user input
         return data if fmt == CACHE_FORMAT else {}
     except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
         return {}

@@ -355,8 +355,8 @@ def _sentence_around(text: str, start: int, end: int) -> tuple[str, str]:
     begin = 0
     for m in _SENTENCE_END.finditer(text, 0, start):
         begin = m.end()
-    m = _SENTENCE_END.search(text, end)
-    stop = m.end() if m else len(text)
+    after = _SENTENCE_END.search(text, end)
+    stop = after.end() if after else len(text)
     sentence = text[begin:stop].strip()
     condition = text[end:stop].strip().rstrip(".!?").strip()
     return sentence, condition

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
+
+from cachetools import LRUCache
 
 from api.content.model import Corpus
 
@@ -21,18 +22,15 @@ class PerVersion(Generic[T]):
     def __init__(self, build: Callable[[Corpus], T], keep: int = 8) -> None:
         self.build = build
         self.keep = keep
-        self._cache: OrderedDict[str, T] = OrderedDict()
+        self._cache: LRUCache[str, T] = LRUCache(keep)
         self._lock = threading.Lock()
 
     def __call__(self, corpus: Corpus) -> T:
         with self._lock:
             found = self._cache.get(corpus.version)
             if found is not None:
-                self._cache.move_to_end(corpus.version)
                 return found
         built = self.build(corpus)  # outside the lock: building twice is harmless, blocking is not
         with self._lock:
             self._cache[corpus.version] = built
-            while len(self._cache) > self.keep:
-                self._cache.popitem(last=False)
         return built

@@ -31,7 +31,7 @@ def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
     """
     try:
         node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark and "end" in str(exc.problem):

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from rapidfuzz.distance import OSA
 from whoosh.lang.porter import stem as _porter
 
 from api.content.model import Corpus
@@ -198,12 +199,17 @@ class Analyzer:
         return q
 
     def _correct(self, s: str) -> list[str]:
-        """Vocabulary stems one edit away (symmetric deletes), only for words long enough to judge."""
+        """Vocabulary stems one edit away, only for words long enough to judge.
+
+        The symmetric-deletes table finds candidates (one deletion on either side, so up to two
+        edits apart); the distance search uses too (OSA: a transposition is one edit) keeps those
+        one edit away.
+        """
         if len(s) < 5:
             return []
         found: set[str] = set()
         for variant in (s, *_deletions(s)):
-            found.update(self.deletes.get(variant, ()))
+            found.update(c for c in self.deletes.get(variant, ()) if OSA.distance(s, c, score_cutoff=1) <= 1)
         return sorted(found)[:3]
 
     # -- scoring ------------------------------------------------------------------------------------
@@ -329,11 +335,11 @@ class Analyzer:
         reading = None
         if guide is not None and guide in self.index:
             gi = self.index[guide]
-            rank = next((r["rank"] for r in results if r["slug"] == guide), None)
+            its_rank = next((r["rank"] for r in results if r["slug"] == guide), None)
             reading = {
                 "slug": guide,
                 "score": round(scores.get(gi, 0.0), 3),
-                "rank": rank,
+                "rank": its_rank,
                 "closest_next_read": self.closest_next_read(guide, q, scores),
             }
         return {

@@ -151,9 +151,9 @@ class Graph:
             return None
         steps: list[Edge] = []
         s = goal
-        while (e := came[s]) is not None:
-            steps.append(e)
-            s = e.source[_G:]
+        while (step := came[s]) is not None:
+            steps.append(step)
+            s = step.source[_G:]
         steps.reverse()
         slugs = [start] + [e.target[_G:] for e in steps]
         return {

@@ -7,9 +7,12 @@ what gunicorn does after a deploy (live reload calls the same hook).
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 
 import pytest
+from itsdangerous import URLSafeSerializer
 
 import api.store
 from api.app import create_app
@@ -310,11 +313,26 @@ def test_a_live_publish_is_synced_without_a_restart(content_dir, tmp_path, monke
 
 
 def _tamper(token: str, **changes) -> str:
-    body, mac = token.split(".")
-    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    body, signature = token.rsplit(".", 1)
+    codec = URLSafeSerializer(b"any")  # encoding only: the signature is kept as it was
+    payload = codec.load_payload(body.encode())
     payload.update(changes)
-    raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode() + "." + mac
+    return codec.dump_payload(payload).decode() + "." + signature
+
+
+def _journal_key(server) -> bytes:
+    header = json.loads(server.journal.read_text().splitlines()[0])
+    return bytes.fromhex(header["key"])
+
+
+def _before_issue_13(server, payload: dict) -> str:
+    """A token as the server signed them before itsdangerous: base64url(JSON) "." HMAC-SHA256[:16]."""
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    return f"{b64(body)}.{b64(hmac.new(_journal_key(server), body, hashlib.sha256).digest()[:16])}"
 
 
 @pytest.mark.parametrize(
@@ -327,6 +345,21 @@ def test_bad_tokens_are_400_in_the_error_shape(server, bad) -> None:
     body = server.get(f"/v1/sync?token={bad}", status=400).get_json()
     assert body["status"] == 400 and body["title"] == "Bad Request"
     assert "GET /v1/sync without a token" in body["detail"]
+
+
+def test_tokens_are_signed_per_purpose_and_older_ones_must_be_fetched_again(server) -> None:
+    """The README says so: a token issued before the switch to itsdangerous is a 400, the answer
+    on which apps already sync again from scratch. A token signed with the journal's key for
+    another purpose (salt) is refused too."""
+    _, token = sync_all(server)
+    signing = URLSafeSerializer(_journal_key(server), salt="lp.sync", signer_kwargs={"digest_method": hashlib.sha256})
+    assert signing.loads(token)["j"] == json.loads(server.journal.read_text().splitlines()[0])["id"]
+    old = _before_issue_13(server, signing.loads(token))
+    body = server.get(f"/v1/sync?token={old}", status=400).get_json()
+    assert "GET /v1/sync without a token" in body["detail"]
+    other = URLSafeSerializer(_journal_key(server), salt="lp.other", signer_kwargs={"digest_method": hashlib.sha256})
+    server.get(f"/v1/sync?token={other.dumps(signing.loads(token))}", status=400)
+    sync_all(server)  # starting again works
 
 
 def test_a_token_of_a_lost_journal_is_410(server) -> None:

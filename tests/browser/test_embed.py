@@ -29,7 +29,7 @@ from playwright import sync_api
 from api.content import Corpus
 from api.partner_keys import hash_key
 from search_index import build_index
-from tests.e2e.server import ROOT, free_port, gunicorn
+from tests.e2e.server import ROOT, gunicorn
 
 pytestmark = pytest.mark.e2e
 
@@ -72,7 +72,7 @@ class _Partner(http.server.BaseHTTPRequestHandler):
 
     pages: dict[str, tuple[bytes, dict[str, str]]] = {}  # path -> (HTML, headers), set per server below
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:  # http.server's naming
         body, headers = self.pages.get(self.path) or (None, {})
         if body is None and self.path.startswith("/guides/"):
             body = b"<h1>guide page</h1>"
@@ -89,11 +89,12 @@ class _Partner(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def partner_site(port: int) -> Iterator[tuple[str, dict]]:
-    """A static site on 127.0.0.1:port; yields its origin and the dict of its pages to fill in."""
+def partner_site() -> Iterator[tuple[str, dict]]:
+    """A static site on a loopback port of its own; yields its origin and the dict of its pages to fill in."""
     pages: dict[str, tuple[bytes, dict[str, str]]] = {}
     handler = type("Handler", (_Partner,), {"pages": pages})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)  # bound here: the port is its own
+    port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -114,8 +115,14 @@ def page_url(site: tuple[str, dict], api: str, key: str, headers: dict[str, str]
 
 # -- fixtures ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def ports() -> dict[str, int]:
-    return {"partner": free_port(), "other": free_port(), "stranger": free_port()}
+def sites() -> Iterator[dict[str, tuple[str, dict]]]:
+    with contextlib.ExitStack() as stack:
+        yield {name: stack.enter_context(partner_site()) for name in ("partner", "other", "stranger")}
+
+
+@pytest.fixture(scope="module")
+def ports(sites: dict[str, tuple[str, dict]]) -> dict[str, int]:
+    return {name: int(origin.rsplit(":", 1)[1]) for name, (origin, _) in sites.items()}
 
 
 @pytest.fixture(scope="module")
@@ -163,12 +170,6 @@ def api(api_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
     # rate-limit test needs its two searches counted together.
     with gunicorn(workers=1, env=api_env, log=tmp_path_factory.mktemp("browser-log") / "gunicorn.log") as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def sites(ports: dict[str, int]) -> Iterator[dict[str, tuple[str, dict]]]:
-    with contextlib.ExitStack() as stack:
-        yield {name: stack.enter_context(partner_site(port)) for name, port in ports.items()}
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> Ite
         yield base
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     tr = terminalreporter
     if STATS.typescript:
         tr.section("typescript client (clients/typescript)")

@@ -26,10 +26,36 @@ def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
         proc.wait()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def listening_socket() -> socket.socket:
+    """A loopback socket bound to a port the system picks, already listening.
+
+    Hand the socket itself to the server (gunicorn's `fd://N` bind, inherited through `pass_fds`),
+    not its port number: the port is then held from the start, with no moment in which another
+    process could take it. (Picking a free port, closing it and letting the server bind it later,
+    as before, could lose it to any process in between, and then talk to that process.)
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def port_of(sock: socket.socket) -> int:
+    return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def served_socket() -> Iterator[tuple[socket.socket, dict[str, str]]]:
+    """A listening socket, and the environment that makes gunicorn.conf.py serve on it (LP_BIND=fd://N).
+
+    Start the server with `pass_fds=(sock.fileno(),)` inside the block; the socket is closed here
+    at the end (the server holds its own copy)."""
+    sock = listening_socket()
+    try:
+        yield sock, {"LP_BIND": f"fd://{sock.fileno()}"}
+    finally:
+        sock.close()
 
 
 @contextlib.contextmanager
@@ -40,17 +66,19 @@ def gunicorn(
     args: tuple[str, ...] = (),
     app: str = "api.wsgi:app",
 ) -> Iterator[str]:
-    """Run gunicorn with the committed config on a free loopback port; yield its base URL."""
-    port = free_port()
-    environ = {**os.environ, "LP_BIND": f"127.0.0.1:{port}", "LP_WORKERS": str(workers), **(env or {})}
-    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [str(GUNICORN), "-c", "gunicorn.conf.py", *args, app],
-        cwd=ROOT,
-        env=environ,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
+    """Run gunicorn with the committed config on a loopback port of its own; yield its base URL."""
+    with served_socket() as (sock, bind):
+        port = port_of(sock)
+        environ = {**os.environ, **bind, "LP_WORKERS": str(workers), **(env or {})}
+        out = open(log, "wb") if log else subprocess.DEVNULL  # closed below
+        proc = subprocess.Popen(
+            [str(GUNICORN), "-c", "gunicorn.conf.py", *args, app],
+            cwd=ROOT,
+            env=environ,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            pass_fds=(sock.fileno(),),
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -18,7 +18,7 @@ import redis
 import yaml
 
 from api.partner_keys import hash_key
-from tests.e2e.server import free_port, gunicorn, stop
+from tests.e2e.server import gunicorn, listening_socket, port_of, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -29,34 +29,53 @@ LIMIT = 10
 
 @contextlib.contextmanager
 def redis_server(tmp: Path) -> Iterator[str]:
-    """A throwaway redis-server on a free loopback port (no persistence); yields its URL."""
+    """A throwaway redis-server on a free loopback port (no persistence); yields its URL.
+
+    redis-server cannot be handed a listening socket, so it binds the port itself: when another
+    process took the port in between, redis exits (address in use) and another port is tried.
+    The answer to PING counts only while our redis is running, so it is never another server's.
+    """
     exe = shutil.which("redis-server")
     if exe is None:
         if os.environ.get("CI"):
             pytest.fail("redis-server is not installed (.ci/run installs the Debian package)")
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    proc = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
+    for _attempt in range(5):
+        with listening_socket() as probe:
+            port = port_of(probe)
+        proc = subprocess.Popen(
+            [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"redis://127.0.0.1:{port}/0"
+        if _answers(proc, url):
+            break
+        stop(proc)
+    else:
+        pytest.fail("redis-server found no free port in 5 tries")
     try:
-        client = redis.Redis.from_url(url, socket_timeout=1)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        client.close()
         yield url
     finally:
         stop(proc)
+
+
+def _answers(proc: subprocess.Popen, url: str) -> bool:
+    """Whether our redis-server answers PING (False when it exited: its port was taken)."""
+    client = redis.Redis.from_url(url, socket_timeout=1)
+    deadline = time.monotonic() + 20
+    try:
+        while proc.poll() is None:
+            try:
+                client.ping()
+                return proc.poll() is None
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        return False
+    finally:
+        client.close()
 
 
 def _get(url: str, key: str) -> tuple[int, dict[str, str], dict]:

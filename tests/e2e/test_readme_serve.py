@@ -10,18 +10,25 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.server import ROOT, free_port
+from tests.e2e.server import ROOT, port_of, served_socket
 
 pytestmark = pytest.mark.e2e
 
 
 def test_serve_script_starts_gunicorn_on_the_bundled_content(tmp_path) -> None:
-    port = free_port()
-    env = {**os.environ, "LP_BIND": f"127.0.0.1:{port}", "LP_CONTENT_CACHE": str(tmp_path / "content.pickle")}
-    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed in finally
-    proc = subprocess.Popen(
-        ["bash", "scripts/serve.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    log = open(tmp_path / "serve.log", "wb")  # closed in finally
+    with served_socket() as (sock, bind):  # the script's gunicorn inherits the listening socket
+        port = port_of(sock)
+        env = {**os.environ, **bind, "LP_CONTENT_CACHE": str(tmp_path / "content.pickle")}
+        proc = subprocess.Popen(
+            ["bash", "scripts/serve.sh"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            pass_fds=(sock.fileno(),),
+        )
     try:
         deadline = time.monotonic() + 240  # includes pip checking the installed dependencies
         while True:

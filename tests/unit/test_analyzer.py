@@ -185,14 +185,23 @@ def test_judged_set_is_big_and_covers_danger(corpus: Corpus) -> None:
     assert not [s for s, _, _ in JUDGED if s.casefold().rstrip(".") in signals]
 
 
-def test_judged_set_figures(corpus: Corpus) -> None:
+def test_judged_set_figures(corpus: Corpus, capsys) -> None:
+    """The judged set's figures, asserted and reported on one line (first, top 3, danger notices)."""
     ranks = _ranks(corpus)
     n = len(ranks)
-    first = sum(r == 1 for _, _, r, _, _ in ranks) / n
-    top3 = sum(r is not None and r <= 3 for _, _, r, _, _ in ranks) / n
+    first = sum(r == 1 for _, _, r, _, _ in ranks)
+    top3 = sum(r is not None and r <= 3 for _, _, r, _, _ in ranks)
+    dangerous = sum(d for _, _, d in JUDGED)
+    noticed = sum(hit for (_, _, d), (_, _, _, hit, _) in zip(JUDGED, ranks, strict=True) if d)
+    with capsys.disabled():
+        print(
+            f"\njudged set: n={n} first={first}/{n} ({first / n:.0%}) top3={top3}/{n} ({top3 / n:.0%}) "
+            f"danger notices={noticed}/{dangerous}"
+        )
     misses = [(s, e, r, top) for s, e, r, _, top in ranks if r != 1]
-    assert first >= 0.80, (first, misses)
-    assert top3 >= 0.95, (top3, misses)
+    assert first / n >= 0.80, (first, misses)
+    assert top3 / n >= 0.95, (top3, misses)
+    assert noticed == dangerous
 
 
 def test_danger_situations_get_the_safety_notice_first(corpus: Corpus) -> None:
@@ -202,19 +211,6 @@ def test_danger_situations_get_the_safety_notice_first(corpus: Corpus) -> None:
             assert list(answer)[0] == "safety"
             assert answer["safety"] is not None, situation
             assert answer["safety"]["resources"], situation
-
-
-def test_figures_are_reported(corpus: Corpus, capsys) -> None:
-    ranks = _ranks(corpus)
-    n = len(ranks)
-    first = sum(r == 1 for _, _, r, _, _ in ranks)
-    top3 = sum(r is not None and r <= 3 for _, _, r, _, _ in ranks)
-    danger = sum(hit for (_, _, d), (_, _, _, hit, _) in zip(JUDGED, ranks, strict=True) if d)
-    with capsys.disabled():
-        print(
-            f"\njudged set: n={n} first={first}/{n} ({first / n:.0%}) top3={top3}/{n} ({top3 / n:.0%}) "
-            f"danger notices={danger}/{sum(d for _, _, d in JUDGED)}"
-        )
 
 
 # -- the parts ------------------------------------------------------------------------------------

@@ -83,6 +83,30 @@ def test_mistakes_are_refused_with_where(data, where: str) -> None:
         PartnerKeys.parse(data)
 
 
+def test_errors_name_the_file_and_the_entry_and_come_all_at_once(tmp_path) -> None:
+    keys = tmp_path / "partner-keys.yaml"
+    keys.write_text(
+        f"""keys:
+  - name: acme
+    sha256: {H1}
+    collections: all
+  - name: beta
+    sha256: the-key-itself-in-plaintext
+    collections: all
+    origins: [https://beta.example/app]
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(PartnerKeysInvalid) as caught:
+        PartnerKeys.load(keys)
+    assert str(caught.value) == (
+        f"{keys}: keys[1] (beta).sha256: expected 64 hex digits, the SHA-256 of the key "
+        "(`flask --app api.app keys hash <key>`; never the key itself); "
+        "keys[1] (beta).origins: 'https://beta.example/app' is not an origin (scheme://host[:port], lowercase, "
+        "no path), or '*'"
+    )
+
+
 def test_unreadable_file_names_the_file(tmp_path) -> None:
     bad = tmp_path / "keys.yaml"
     bad.write_text("keys: [\n", encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -77,6 +78,41 @@ def test_bulk_field_lengths_read_the_column_not_each_document(search_engine, mon
 
         monkeypatch.setattr(reader, "doc_field_length", one_by_one)
         assert field_lengths(reader, PHRASE_FIELD, n) == expected
+
+
+def test_block_postings_read_whole_blocks_not_each_posting(search_engine, monkeypatch) -> None:
+    """The fast postings path is taken: with whoosh3's leaf matcher, no per-posting call is made."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    with search_engine.lease() as oi:
+        reader = oi.searcher.reader()
+        expected = postings(reader, TEXT_FIELD, "contact", weights=True)
+        assert len(expected[0]) > 2
+
+        def one_by_one(*args, **kwargs):
+            raise AssertionError("read one posting at a time")
+
+        for name in ("id", "weight", "next"):
+            monkeypatch.setattr(W3LeafMatcher, name, one_by_one)
+        assert postings(reader, TEXT_FIELD, "contact", weights=True) == expected
+
+
+def test_without_whoosh3_internals_the_public_api_gives_the_same(search_engine, monkeypatch) -> None:
+    """A whoosh3 release that renamed its internals: postings and lengths come the slow, public way."""
+
+    class PublicOnly:  # a matcher with the public API only
+        def __init__(self, m) -> None:
+            self.is_active, self.id, self.weight, self.next = m.is_active, m.id, m.weight, m.next
+
+    with search_engine.lease() as oi:
+        reader = oi.searcher.reader()
+        n = reader.doc_count_all()
+        fast = postings(reader, TEXT_FIELD, "contact", weights=True), field_lengths(reader, PHRASE_FIELD, n)
+        monkeypatch.setitem(sys.modules, "whoosh.codec.whoosh3", None)  # its import now fails
+        real = reader.postings
+        monkeypatch.setattr(reader, "postings", lambda *a, **kw: PublicOnly(real(*a, **kw)))
+        slow = postings(reader, TEXT_FIELD, "contact", weights=True), field_lengths(reader, PHRASE_FIELD, n)
+        assert slow == fast
 
 
 def test_field_lengths_of_an_index_in_several_segments(tmp_path: Path) -> None:
