@@ -127,8 +127,11 @@ class Normaliser:
         self._known = frozenset(vocabulary.words)
         targets = set(lexicon) | self._known
         counts = english_counts()
-        # Most frequent first: of two corrections one edit away, the commoner word wins.
-        self._targets = sorted(targets, key=lambda w: (-counts.get(w, 0), w))
+        # By first letter, most frequent first: a typo rarely changes a word's first letter ("vaping"
+        # is not "raping"), and of two corrections one edit away the commoner word wins.
+        self._targets: dict[str, list[str]] = {}
+        for w in sorted(targets, key=lambda w: (-counts.get(w, 0), w)):
+            self._targets.setdefault(w[:1], []).append(w)
         self._lexicon = frozenset(targets)
         self._cache: dict[str, tuple[str, ...]] = {}
 
@@ -200,12 +203,12 @@ class Normaliser:
         return two
 
     def correct(self, word: str) -> str | None:
-        """The lexicon word one edit away (a transposition is one edit); None if none.
+        """The lexicon word one edit away, with the same first letter (a transposition is one edit); None if none.
 
         Of several, a letter missed or added ("strangeled", "chocked") is preferred to a letter
         changed, then the commoner word: "chocked" is "choked", not "checked".
         """
-        found = process.extract(word, self._targets, scorer=OSA.distance, score_cutoff=1, limit=None)
+        found = process.extract(word, self._targets.get(word[:1], ()), scorer=OSA.distance, score_cutoff=1, limit=None)
         if not found:
             return None
         # extract keeps the order of self._targets (most frequent first) among equal distances.
