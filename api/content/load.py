@@ -154,12 +154,13 @@ def _load_language(vocabulary: bytes | None, signals: bytes | None, label: str, 
     data, lines = _load_yaml_file(signals, signals_file, problems)
     if data is None:
         return Language(vocab)
+    digest = hashlib.sha256((vocabulary or b"") + b"\0" + signals).hexdigest()[:16] if signals else ""
     found: list[Problem] = []
     parsed = parse_signals(data, lines, signals_file, found)
     if not found:
         found = check_signals(vocab, parsed, signals_file)
     problems.extend(found)
-    return Language(vocab, parsed)
+    return Language(vocab, parsed, digest)
 
 
 def _check_danger_words(guides: Iterable[Guide], language: Language) -> list[Problem]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.content.model import Corpus
+from api.content.versioned import PerVersion
 from api.language.signals import Found, recogniser_for
 
 MESSAGE = (
@@ -25,8 +26,8 @@ def recognise(text: str, corpus: Corpus) -> list[Found]:
     return recogniser_for(corpus.language).recognise(text)
 
 
-def safety_notice(corpus: Corpus, found: list[Found]) -> dict[str, Any]:
-    """The notice: message, what was recognised, support resources and the safety guides, from the content."""
+def _support(corpus: Corpus) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Support resources and safety guides named in the content, once per version (and scope)."""
     resources: dict[str, dict[str, Any]] = {}
     guides = []
     for g in corpus.guides.values():
@@ -35,12 +36,21 @@ def safety_notice(corpus: Corpus, found: list[Found]) -> dict[str, Any]:
         guides.append({"slug": g.slug, "title": g.title})
         for s in g.support_sources:
             resources.setdefault(s.url or s.title, {"title": s.title, "region": s.region, "url": s.url, "note": s.note})
+    return sorted(resources.values(), key=lambda r: (r["region"], r["title"])), guides
+
+
+support_for = PerVersion(_support)
+
+
+def safety_notice(corpus: Corpus, found: list[Found]) -> dict[str, Any]:
+    """The notice: message, what was recognised, support resources and the safety guides, from the content."""
+    resources, guides = support_for(corpus)
     return {
         "message": MESSAGE,
         "level": "urgent" if any(f.level == "urgent" for f in found) else "concern",
         "matched": [f.kind for f in found],
         "kinds": [{"kind": f.kind, "level": f.level, "label": f.label} for f in found],
-        "resources": sorted(resources.values(), key=lambda r: (r["region"], r["title"])),
+        "resources": resources,
         "guides": guides,
     }
 

@@ -481,5 +481,16 @@ def parse_vocabulary(data: Any, lines: Mapping[str, int], file: str, problems: l
     return Vocabulary(out["abbreviations"], out["spellings"], out["words"])
 
 
+_BY_DIGEST: dict[str, Recogniser] = {}
+
+
 def recogniser_for(language: Language) -> Recogniser:
-    return recogniser(language.vocabulary, language.signals)
+    """The recogniser of these language files, built once per digest (every scope shares it)."""
+    if not language.digest:
+        return recogniser(language.vocabulary, language.signals)
+    found = _BY_DIGEST.get(language.digest)
+    if found is None:
+        if len(_BY_DIGEST) >= 4:  # a publish or two at a time; older versions are dropped
+            _BY_DIGEST.pop(next(iter(_BY_DIGEST)))
+        found = _BY_DIGEST[language.digest] = recogniser(language.vocabulary, language.signals)
+    return found
