@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from flask import request
 from flask.typing import ResponseReturnValue
@@ -16,6 +17,9 @@ from api.http import cached_json, link_header, page_links
 
 # webargs ignores unknown query parameters by default; ours are a 422 that names them.
 QUERY = {"location": "query", "unknown": RAISE}
+
+
+PATH_SAFE = "/!$&'()*+,;=:@-._~"  # RFC 3986 pchar and '/': kept as they are
 
 
 def resolve_guide(slug: str, moved: Callable[[str], str] | None = None) -> Guide:
@@ -33,7 +37,9 @@ def resolve_guide(slug: str, moved: Callable[[str], str] | None = None) -> Guide
         if moved is None:
             return c.guides[live]
         query = request.query_string.decode()
-        raise Moved(moved(live) + (f"?{query}" if query else ""))
+        # The path carries what the client sent (an anchor may hold any character): percent-encoded,
+        # so a Location header never holds a raw newline or space.
+        raise Moved(quote(moved(live), safe=PATH_SAFE) + (f"?{query}" if query else ""))
     if slug in c.retired:
         abort(410, f"The guide '{slug}' was retired. {c.retired[slug]}")
     abort(404, f"No guide with slug '{slug}'.")

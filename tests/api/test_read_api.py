@@ -141,6 +141,10 @@ def test_renamed_guide_redirects_and_retired_is_gone(client) -> None:
     r = client.get("/v1/guides/setting-boundaries-without-guilt/sections/pattern-check")
     assert r.status_code == 308
     assert r.headers["Location"] == "/v1/guides/how-to-set-boundaries-without-guilt/sections/pattern-check"
+    # Whatever the client put in the path is percent-encoded in Location (a raw CR there was a 500).
+    r = client.get("/v1/guides/no-contact/sections/%C3%A6%3Cz%0D%0A x")
+    assert r.status_code == 308
+    assert r.headers["Location"] == "/v1/guides/no-contact-rule/sections/%C3%A6%3Cz%0D%0A%20x"
     r, body = get(client, "/v1/guides/make-them-miss-you")
     assert r.status_code == 410 and body["status"] == 410 and "retired" in body["detail"]
     r, body = get(client, "/v1/guides/not-a-guide")
