@@ -1,8 +1,10 @@
-"""Judging danger recognition against the judged sets in tests/data/danger/.
+"""Judging danger recognition against the judged sets.
 
 Each set is a YAML file of danger phrasings (each with its main `kind`, and `also` kinds) and
-look-alikes (alarming words, no danger). `heldout.yaml` was written blind, committed before it was
-scored, and is never tuned on: it gives the figure to report. The other sets are for tuning.
+look-alikes (alarming words, no danger). The tuning sets are content/safety/phrasings/ (the
+recogniser learns from them, so their figures show fit, not generalisation).
+tests/data/danger/heldout.yaml was written blind, committed before it was scored, and is never
+tuned on: it gives the figure to report.
 
 Used by tests/unit/test_danger_judged.py (which asserts the targets) and bench/danger_bench.py
 (which writes bench/results/danger.md).
@@ -17,8 +19,10 @@ from pathlib import Path
 
 import yaml
 
-SETS = Path(__file__).resolve().parent.parent / "tests" / "data" / "danger"
+ROOT = Path(__file__).resolve().parent.parent
+TUNING = ROOT / "content" / "safety" / "phrasings"
 HELDOUT = "heldout"
+HELDOUT_FILE = ROOT / "tests" / "data" / "danger" / "heldout.yaml"
 
 Recognise = Callable[[str], list[str]]  # text -> kinds recognised
 
@@ -31,14 +35,15 @@ class JudgedSet:
 
 
 def load(name: str) -> JudgedSet:
-    data = yaml.safe_load((SETS / f"{name}.yaml").read_text(encoding="utf-8"))
-    danger = tuple((d["text"], d["kind"], tuple(d.get("also") or ())) for d in data["danger"])
-    return JudgedSet(name, danger, tuple(x["text"] for x in data["lookalike"]))
+    path = HELDOUT_FILE if name == HELDOUT else TUNING / f"{name}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    danger = tuple((d["text"], d["kind"], tuple(d.get("also") or ())) for d in data.get("danger") or ())
+    return JudgedSet(name, danger, tuple(x["text"] for x in data.get("lookalike") or ()))
 
 
 def names() -> list[str]:
     """Every set, the tuning sets first (in the order they were written) and the held-out one last."""
-    found = sorted(p.stem for p in SETS.glob("*.yaml") if p.stem != HELDOUT)
+    found = sorted(p.stem for p in TUNING.glob("*.yaml"))
     order = ["judged", *sorted(n for n in found if n != "judged")]
     return [n for n in order if n in found] + [HELDOUT]
 

@@ -11,7 +11,7 @@ import hashlib
 import os
 import pickle
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,13 +24,14 @@ from api.content.parse import decode, parse_guide
 from api.content.schemas import CollectionSchema, RedirectsSchema, flatten_errors
 from api.content.yamlutil import YamlError, load_yaml
 from api.language.data import Language
-from api.language.signals import check_signals, parse_signals, parse_vocabulary, recogniser_for
+from api.language.signals import check_signals, parse_phrasings, parse_signals, parse_vocabulary, recogniser_for
 
 GUIDES_DIR = "guides"
 COLLECTIONS_FILE = "collections.yaml"
 REDIRECTS_FILE = "redirects.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
 SIGNALS_FILE = "safety/signals.yaml"
+PHRASINGS_DIR = "safety/phrasings"
 CACHE_FORMAT = 2  # bump when the model changes shape
 
 
@@ -106,7 +107,8 @@ def _load_corpus(
 
     collections = _load_collections(read(COLLECTIONS_FILE), f"{label}/{COLLECTIONS_FILE}", problems)
     renamed, retired = _load_redirects(read(REDIRECTS_FILE), f"{label}/{REDIRECTS_FILE}", problems)
-    language = _load_language(read(VOCABULARY_FILE), read(SIGNALS_FILE), label, problems)
+    phrasings = _load_phrasings(root, read, label, problems)
+    language = _load_language(read(VOCABULARY_FILE), read(SIGNALS_FILE), phrasings, label, problems)
 
     by_slug: dict[str, Guide] = {}
     for g in guides:
@@ -146,21 +148,46 @@ def _load_yaml_file(raw: bytes | None, file: str, problems: list[Problem]) -> tu
         return None, {}
 
 
-def _load_language(vocabulary: bytes | None, signals: bytes | None, label: str, problems: list[Problem]) -> Language:
-    """The vocabulary and the danger signals; both required, since without them danger goes unrecognised."""
+def _load_phrasings(
+    root: Path, read: Callable[[str], bytes | None], label: str, problems: list[Problem]
+) -> tuple[tuple[tuple[str, str], ...], bytes]:
+    """Every file of content/safety/phrasings/, in name order: the pairs, and their bytes for the digest."""
+    pairs: list[tuple[str, str]] = []
+    raw_all = b""
+    folder = root / PHRASINGS_DIR
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        rel = f"{PHRASINGS_DIR}/{path.name}"
+        raw = read(rel)
+        raw_all += rel.encode() + b"\0" + (raw or b"")
+        data, lines = _load_yaml_file(raw, f"{label}/{rel}", problems)
+        if data is not None:
+            pairs.extend(parse_phrasings(data, lines, f"{label}/{rel}", problems))
+    return tuple(pairs), raw_all
+
+
+def _load_language(
+    vocabulary: bytes | None,
+    signals: bytes | None,
+    phrasings: tuple[tuple[tuple[str, str], ...], bytes],
+    label: str,
+    problems: list[Problem],
+) -> Language:
+    """The vocabulary, the danger signals and the phrasings; the first two required, since without
+    them danger goes unrecognised."""
     vocab_file, signals_file = f"{label}/{VOCABULARY_FILE}", f"{label}/{SIGNALS_FILE}"
     data, lines = _load_yaml_file(vocabulary, vocab_file, problems)
     vocab = parse_vocabulary(data, lines, vocab_file, problems) if data is not None else Language().vocabulary
     data, lines = _load_yaml_file(signals, signals_file, problems)
-    if data is None:
+    if data is None or signals is None:
         return Language(vocab)
-    digest = hashlib.sha256((vocabulary or b"") + b"\0" + signals).hexdigest()[:16] if signals else ""
+    pairs, phrasing_bytes = phrasings
+    digest = hashlib.sha256(b"\0".join((vocabulary or b"", signals, phrasing_bytes))).hexdigest()[:16]
     found: list[Problem] = []
     parsed = parse_signals(data, lines, signals_file, found)
     if not found:
         found = check_signals(vocab, parsed, signals_file)
     problems.extend(found)
-    return Language(vocab, parsed, digest)
+    return Language(vocab, parsed, pairs, digest)
 
 
 def _check_danger_words(guides: Iterable[Guide], language: Language) -> list[Problem]:

@@ -49,6 +49,8 @@ class Language:
 
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     signals: Signals = field(default_factory=Signals)
-    # The digest of both files: names the recogniser built from them. Hashing the parsed files
+    # content/safety/phrasings/: what people have typed, each with its kind of danger ("" for none).
+    phrasings: tuple[tuple[str, str], ...] = ()
+    # The digest of the files: names the recogniser built from them. Hashing the parsed files
     # instead cost about 1.5 ms a search (a thousand patterns, rehashed on every call).
     digest: str = field(default="", compare=False)

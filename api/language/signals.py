@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Any
 
 from api.content.model import Problem
+from api.language.classifier import THRESHOLD, Classifier
 from api.language.data import KindSpec, Language, Pattern, Signals, Vocabulary
 from api.language.normalise import Normaliser, Token, english_counts, is_ordinary, stem, words_of
 
@@ -236,7 +237,7 @@ def _inflections(word: str) -> set[str]:
 class Recogniser:
     """Compiled signals over one normaliser. Build with `recogniser(vocabulary, signals)`."""
 
-    def __init__(self, vocabulary: Vocabulary, signals: Signals) -> None:
+    def __init__(self, vocabulary: Vocabulary, signals: Signals, phrasings: tuple[tuple[str, str], ...] = ()) -> None:
         self.kinds = signals.kinds
         sets = dict(signals.sets)
         lexicon: set[str] = set()
@@ -275,6 +276,8 @@ class Recogniser:
                     self._unless[index].extend(_compile_all(p.text, index, sets, self.normaliser))
                 except PatternError as exc:
                     self.errors.append((spec.id, p, str(exc)))
+        known = {spec.id for spec in signals.kinds}
+        self.classifier = Classifier(self.normaliser, ((t, k) for t, k in phrasings if not k or k in known))
         self._everywhere: list[_Compiled] = []
         for p in signals.unless:
             try:
@@ -305,6 +308,12 @@ class Recogniser:
                     continue
                 spec = self.kinds[c.kind]
                 found[c.kind] = Found(spec.id, spec.level, spec.label, tokens[i].start, tokens[end - 1].end)
+        if not found and self.classifier:
+            guess = self.classifier.best(tokens)
+            if guess is not None and guess[1] >= THRESHOLD:
+                kind, _, at = guess
+                spec = next(s for s in self.kinds if s.id == kind)
+                return [Found(spec.id, spec.level, spec.label, tokens[at].start, tokens[at].end)]
         return [found[k] for k in sorted(found)]
 
 
@@ -320,9 +329,9 @@ def _spans(patterns: Iterable[_Compiled], tokens: list[Token]) -> list[tuple[int
 
 
 @lru_cache(maxsize=4)
-def recogniser(vocabulary: Vocabulary, signals: Signals) -> Recogniser:
-    """One recogniser per vocabulary and signals file: every scope and version with the same files shares it."""
-    return Recogniser(vocabulary, signals)
+def recogniser(vocabulary: Vocabulary, signals: Signals, phrasings: tuple[tuple[str, str], ...] = ()) -> Recogniser:
+    """One recogniser per vocabulary, signals and phrasings: every scope and version with the same files shares it."""
+    return Recogniser(vocabulary, signals, phrasings)
 
 
 # -- loading the files ----------------------------------------------------------------------------------
@@ -487,10 +496,40 @@ _BY_DIGEST: dict[str, Recogniser] = {}
 def recogniser_for(language: Language) -> Recogniser:
     """The recogniser of these language files, built once per digest (every scope shares it)."""
     if not language.digest:
-        return recogniser(language.vocabulary, language.signals)
+        return recogniser(language.vocabulary, language.signals, language.phrasings)
     found = _BY_DIGEST.get(language.digest)
     if found is None:
         if len(_BY_DIGEST) >= 4:  # a publish or two at a time; older versions are dropped
             _BY_DIGEST.pop(next(iter(_BY_DIGEST)))
-        found = _BY_DIGEST[language.digest] = recogniser(language.vocabulary, language.signals)
+        found = _BY_DIGEST[language.digest] = recogniser(language.vocabulary, language.signals, language.phrasings)
     return found
+
+
+def parse_phrasings(data: Any, lines: Mapping[str, int], file: str, problems: list[Problem]) -> list[tuple[str, str]]:
+    """A phrasings file (danger: kind and text; lookalike: text) as (text, kind) pairs, kind "" for none."""
+    if not isinstance(data, dict) or not set(data) <= {"danger", "lookalike"}:
+        problems.append(Problem(file, 1, "file", "must be a mapping with 'danger' and/or 'lookalike' lists"))
+        return []
+    out: list[tuple[str, str]] = []
+    for key in ("danger", "lookalike"):
+        items = data.get(key) or []
+        if not isinstance(items, list):
+            problems.append(Problem(file, lines.get(key), key, "must be a list"))
+            continue
+        for n, item in enumerate(items):
+            where, field = lines.get(f"{key}.{n}"), f"{key}[{n}]"
+            text = item.get("text") if isinstance(item, dict) else None
+            if not isinstance(text, str) or not text.strip():
+                problems.append(Problem(file, where, field, "needs a text"))
+                continue
+            kind = item.get("kind", "") if key == "danger" else ""
+            if key == "danger" and kind not in KINDS:
+                problems.append(
+                    Problem(file, where, f"{field}.kind", f"unknown kind '{kind}' (known: {', '.join(KINDS)})")
+                )
+                continue
+            also = item.get("also") or []
+            if not isinstance(also, list) or not set(also) <= set(KINDS):
+                problems.append(Problem(file, where, f"{field}.also", "a list of known kinds"))
+            out.append((" ".join(text.split()), kind))
+    return out

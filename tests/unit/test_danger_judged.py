@@ -1,4 +1,5 @@
-"""Danger recognition on the judged sets (tests/data/danger/, judged by bench/judging.py).
+"""Danger recognition on the judged sets (content/safety/phrasings/ to tune on, tests/data/danger/heldout.yaml
+held out; judged by bench/judging.py).
 
 Targets (issue "Danger recognised in the words people really use"):
 - recall per kind on the whole set, held-out part included: at least 90% for every kind;
@@ -18,7 +19,7 @@ from api.language.signals import KINDS, recogniser_for
 from bench import judging
 
 SAFETY_COLLECTION = "safety-and-control"
-HELDOUT_RECALL_FLOOR = 0.80  # measured 81/100 when this floor was set; the target is 95%
+HELDOUT_RECALL_FLOOR = 0.90  # measured 93/100 when this floor was set; the target is 95%
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def test_the_sets_are_big_enough_and_cover_every_kind() -> None:
     assert sum(len(s.danger) for s in tuning) >= 250 and sum(len(s.lookalike) for s in tuning) >= 150
     assert len(heldout.danger) >= 100 and len(heldout.lookalike) >= 50
     for s in sets:
-        assert {kind for _, kind, _ in s.danger} == set(KINDS), s.name
+        assert not s.danger or {kind for _, kind, _ in s.danger} == set(KINDS), s.name
         assert all(set(also) <= set(KINDS) for _, _, also in s.danger), s.name
 
 
@@ -80,5 +81,5 @@ def test_held_out_recall_keeps_its_floor(figures) -> None:
 
 def test_tuning_sets_are_recognised(figures) -> None:
     for name, fig in figures.items():
-        if name != judging.HELDOUT:
+        if name != judging.HELDOUT and fig.recall.n:
             assert fig.recall.value >= 0.95, (name, str(fig.recall))
