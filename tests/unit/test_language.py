@@ -176,3 +176,35 @@ def test_each_kind_has_a_level_and_label_and_every_example_passes(corpus) -> Non
     assert [k.id for k in signals.kinds] == list(KINDS)
     assert all(k.level in ("urgent", "concern") and k.label and k.examples for k in signals.kinds)
     assert check_signals(corpus.language.vocabulary, signals, "signals.yaml") == []
+
+
+def test_the_classifier_recognises_phrasings_like_its_examples() -> None:
+    from api.language.classifier import Classifier
+
+    plain = Normaliser(Vocabulary())
+    phrasings = [
+        ("he took my passport and my bank card", "economic_abuse"),
+        ("she keeps my wages and my card", "economic_abuse"),
+        ("he hides my passport", "economic_abuse"),
+        ("lost my passport on holiday lol", ""),
+        ("renewing my passport", ""),
+        ("the breakup was hard", ""),
+    ]
+    c = Classifier(plain, phrasings)
+    kind, p, at = c.best(plain.tokens("my husband keeps my bank card")) or ("", 0.0, -1)
+    assert kind == "economic_abuse" and p > 0.8
+    assert plain.tokens("my husband keeps my bank card")[at].norm in {"keeps", "bank", "card"}
+    assert c.best(plain.tokens("zzz qqq")) is None  # nothing it has seen
+    kind, p, _ = c.best(plain.tokens("the breakup was hard")) or ("", 1.0, -1)
+    assert p < 0.5
+    assert not Classifier(plain, [("only danger here", "threats")])  # needs both classes to judge
+
+
+def test_a_phrasing_with_an_unknown_kind_is_reported(content_dir) -> None:
+    from api.content import load_corpus
+
+    root = content_dir({"safety/phrasings/extra.yaml": 'danger:\n  - {kind: fear, text: "he scares me"}\n'})
+    _corpus, problems = load_corpus(root)
+    bad = [p for p in problems if p.file.endswith("extra.yaml")]
+    assert [(p.line, p.field, p.severity) for p in bad] == [(2, "danger[0].kind", "error")]
+    assert bad[0].reason.startswith("unknown kind 'fear'")
