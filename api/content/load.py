@@ -133,7 +133,9 @@ def _load_corpus(
     return corpus, problems
 
 
-def _load_yaml_file(raw: bytes | None, file: str, problems: list[Problem]) -> tuple[Any, dict[str, int]]:
+def _load_yaml_file(
+    raw: bytes | None, file: str, problems: list[Problem], fast: bool = False
+) -> tuple[Any, dict[str, int]]:
     if raw is None:
         problems.append(Problem(file, None, "file", "file is missing"))
         return None, {}
@@ -142,7 +144,7 @@ def _load_yaml_file(raw: bytes | None, file: str, problems: list[Problem]) -> tu
     if text is None:
         return None, {}
     try:
-        return load_yaml(text)
+        return load_yaml(text, fast=fast)
     except YamlError as exc:
         problems.append(Problem(file, exc.line, "file", exc.reason))
         return None, {}
@@ -159,7 +161,7 @@ def _load_phrasings(
         rel = f"{PHRASINGS_DIR}/{path.name}"
         raw = read(rel)
         raw_all += rel.encode() + b"\0" + (raw or b"")
-        data, lines = _load_yaml_file(raw, f"{label}/{rel}", problems)
+        data, lines = _load_yaml_file(raw, f"{label}/{rel}", problems, fast=True)
         if data is not None:
             pairs.extend(parse_phrasings(data, lines, f"{label}/{rel}", problems))
     return tuple(pairs), raw_all
@@ -200,7 +202,11 @@ def _check_danger_words(guides: Iterable[Guide], language: Language) -> list[Pro
         if g.safety_sensitive or g.safety_reviewed:
             continue
         for section in g.sections:
-            said = {f.kind: block.text[f.start : f.end] for block in section.blocks for f in recognise(block.text)}
+            said = {
+                f.kind: block.text[f.start : f.end]
+                for block in section.blocks
+                for f in recognise(block.text, classify=False)
+            }
             if said:
                 words = "; ".join(f"{kind} ('{text}')" for kind, text in said.items())
                 problems.append(

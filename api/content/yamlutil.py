@@ -17,6 +17,18 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+# libyaml's parser, where PyYAML was built with it: the big data files (thousands of phrasings) load
+# in a tenth of the time. Same resolvers; the pure-Python parser stays the default for its messages.
+_FastLoader: type | None = None
+if hasattr(yaml, "CSafeLoader"):
+
+    class _CLoader(yaml.CSafeLoader):
+        pass
+
+    _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _FastLoader = _CLoader
+
+
 class YamlError(ValueError):
     def __init__(self, reason: str, line: int | None) -> None:
         super().__init__(reason)
@@ -24,14 +36,16 @@ class YamlError(ValueError):
         self.line = line
 
 
-def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
+def load_yaml(text: str, first_line: int = 1, fast: bool = False) -> tuple[Any, dict[str, int]]:
     """Parse YAML; return the data and the line of each key or item (1-based, in the file), by dotted path.
 
-    `first_line` is the file line the text starts on. Raises YamlError with a line.
+    `first_line` is the file line the text starts on. Raises YamlError with a line. Parsed once: the
+    data is constructed from the node tree that gives the lines. `fast` uses libyaml when present.
     """
+    loader = (_FastLoader or _Loader)(text) if fast else _Loader(text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None  # a SafeLoader's constructor
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark and "end" in str(exc.problem):
@@ -41,6 +55,8 @@ def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
         raise YamlError(f"not valid YAML: {reason}", line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"not valid YAML: {exc}", first_line) from None
+    finally:
+        loader.dispose()
     lines: dict[str, int] = {}
     _record_lines(node, "", first_line, lines)
     return data, lines

@@ -285,8 +285,11 @@ class Recogniser:
             except PatternError as exc:
                 self.errors.append(("unless", p, str(exc)))
 
-    def recognise(self, text: str) -> list[Found]:
-        """The kinds of danger the text signals, in the file's order; empty when none."""
+    def recognise(self, text: str, classify: bool = True) -> list[Found]:
+        """The kinds of danger the text signals, in the file's order; empty when none.
+
+        Without `classify`, patterns only: the validator's warnings name words an editor can read.
+        """
         tokens = self.normaliser.tokens(text)
         found: dict[int, Found] = {}
         excuses: dict[int, list[tuple[int, int]]] = {}
@@ -308,7 +311,7 @@ class Recogniser:
                     continue
                 spec = self.kinds[c.kind]
                 found[c.kind] = Found(spec.id, spec.level, spec.label, tokens[i].start, tokens[end - 1].end)
-        if not found and self.classifier:
+        if not found and classify and self.classifier:
             guess = self.classifier.best(tokens)
             if guess is not None and guess[1] >= THRESHOLD:
                 kind, _, at = guess
