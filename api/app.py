@@ -1,4 +1,8 @@
-"""The app factory: config, content, the API and its blueprints, error handlers, CLI."""
+"""The app factory: config, the served release, the API and its blueprints, error handlers, CLI.
+
+create_app only reads: it loads the release the store's pointer names (nothing published yet:
+content endpoints answer 503). Publishing is `flask --app api.app content publish` alone.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,10 @@ from flask_smorest import Api as _Api
 
 from api import collections, embed, errors, graph, guides, meta, observability, partners, scripts, search, sync
 from api.config import configure
-from api.content import ContentInvalid
-from api.http import ResponseCache, revalidate_early
+from api.current import take_release
+from api.http import revalidate_early
+from api.releases import ReleaseStore, Served
 from api.schemas import ErrorSchema
-from api.store import ContentStore
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +43,10 @@ class Api(_Api):
 
 @dataclass
 class State:
-    """What the app keeps beside Flask: the content store and its cached responses."""
+    """What the app keeps beside Flask: the release store and the release this process serves."""
 
-    store: ContentStore
-    responses: ResponseCache = field(default_factory=ResponseCache)
+    store: ReleaseStore
+    served: Served
     # name -> callable returning True when that part is ready (the search index adds one)
     readiness_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
 
@@ -66,24 +70,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.config.update(config or {})
 
-    store = ContentStore(app.config["CONTENT_DIR"], app.config["CONTENT_CACHE"])
-    try:
-        store.load()
-    except ContentInvalid as exc:
-        # Start anyway: content endpoints answer 503 and `content validate` can say what is wrong.
-        log.error("no valid content to serve: %s", exc)
-    app.extensions["lp"] = State(store)
-    sync.install(app)  # records each content version that goes live in the sync journal
+    store = ReleaseStore(app.config["RELEASE_STORE"])
+    served = Served(store)
+    if served.load() is None:
+        # Start anyway: content endpoints answer 503 until a release is published.
+        log.error("no release to serve in %s: run `flask --app api.app content publish`", store.root)
+    app.extensions["lp"] = State(store, served)
+    if not app.config["SECRET_KEY"]:
+        log.warning("LP_SECRET_KEY is not set: sync and export answer 503 (scripts/serve.sh makes one)")
 
-    @app.before_request
-    def _pick_up_published_content() -> None:
-        store.refresh()  # a stat a second at most; swaps in what `flask content publish` published
+    app.before_request(take_release)  # first: every later hook and the view see this one release
 
     @app.after_request
-    def _name_the_version(resp: Response) -> Response:
-        corpus = g.get("lp_corpus")
-        if corpus is not None:  # the one version this response was built from
-            resp.headers["X-Content-Version"] = corpus.version
+    def _name_the_release(resp: Response) -> Response:
+        if g.get("lp_corpus") is not None:  # the one release this response was built from
+            resp.headers["X-Content-Version"] = g.lp_release.id
         return resp
 
     api = Api(app)
@@ -94,8 +95,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     observability.install(app)
     partners.install(app)  # keys, scope, CORS, rate limits: after request ids, before views
     app.before_request(revalidate_early)  # after the partner gate: the scope is part of the version
-    if store.version:
-        observability.CONTENT_VERSION.labels(store.version).set(1)
+    if served.release is not None:
+        observability.CONTENT_VERSION.labels(served.release.id).set(1)
 
     from api.cli import register as register_cli
 

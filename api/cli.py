@@ -1,4 +1,8 @@
-"""Command-line tools: `flask --app api.app content validate|build` and `flask --app api.app spec write`."""
+"""Command-line tools: `flask --app api.app content validate|publish|rollback` and `spec write`.
+
+Only `content publish` and `content rollback` write to the release store; every other command
+(and the app they run in) only reads.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from flask.cli import AppGroup
 
 from api.config import ROOT
 from api.content import ContentInvalid
+from api.releases import ReleaseStore
 
-content_cli = AppGroup("content", help="Check and build the guides under content/.")
+content_cli = AppGroup("content", help="Check the guides under content/ and publish them as releases.")
 spec_cli = AppGroup("spec", help="The OpenAPI document.")
 
 SPEC_PATH = ROOT / "openapi" / "openapi.json"
@@ -38,39 +43,51 @@ def validate_command(path: str | None) -> None:
     sys.exit(1 if errors else 0)
 
 
-@content_cli.command("build")
-def build_command() -> None:
-    """Check the content and publish it (cache + last good snapshot); running servers pick it up."""
-    _publish(with_index=False)
-
-
 @content_cli.command("publish")
 def publish_command() -> None:
-    """Check the content, build its search index, then publish both; running servers pick them up."""
-    _publish(with_index=True)
+    """Check the content; if valid, build a release (content + search index) and make it live."""
+    from api.releases import publish
 
-
-def _publish(with_index: bool) -> None:
-    store = current_app.extensions["lp"].store
     started = time.perf_counter()
     try:
-        corpus = store.prepare()
+        manifest, made = publish(
+            current_app.config["CONTENT_DIR"], _store(), current_app.config["CONTENT_CACHE"], _keep()
+        )
     except ContentInvalid as exc:
         for p in exc.problems:
             if p.severity == "error":
                 click.echo(str(p), err=True)
-        click.echo("content has errors; nothing was published (the last good version stays live)", err=True)
+        click.echo("content has errors; nothing was published (the last good release stays live)", err=True)
         sys.exit(1)
-    if with_index:
-        from search_index import build_index
-
-        # The index first: once the content pointer moves, its search results are already there.
-        build_index(corpus, current_app.config["SEARCH_INDEX_DIR"])
-    store.commit(corpus)
+    if not made:
+        click.echo(f"release {manifest.id} already has this content; nothing to publish")
+        return
     click.echo(
-        f"built {len(corpus.guides)} guides (version {corpus.version}){' and the search index' * with_index} "
+        f"published release {manifest.id} ({len(manifest.guides)} guides, {len(manifest.changed)} changed) "
         f"in {time.perf_counter() - started:.2f}s"
     )
+
+
+@content_cli.command("rollback")
+@click.argument("release")
+def rollback_command(release: str) -> None:
+    """Publish a new release with the content of an older one (RELEASE: its id or number)."""
+    from api.releases import ReleaseMissing, rollback
+
+    try:
+        manifest = rollback(_store(), release, _keep())
+    except ReleaseMissing as exc:
+        click.echo(f"{exc}; nothing was published", err=True)
+        sys.exit(1)
+    click.echo(f"published release {manifest.id} with the content of {manifest.rollback_of}")
+
+
+def _store() -> ReleaseStore:
+    return ReleaseStore(current_app.config["RELEASE_STORE"])
+
+
+def _keep() -> int:
+    return int(current_app.config["RELEASE_KEEP"])
 
 
 def spec_json(app: Flask) -> str:
@@ -90,4 +107,3 @@ def spec_write_command(output: str) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(spec_cli)
-    __import__("api.index_cli", fromlist=["register"]).register(app)

@@ -23,7 +23,7 @@ class Collections(MethodView):
         """List collections"""
         c = corpus()
         return cached_json(
-            ("collections",), lambda: [serialize.collection(x, False, c) for x in c.collections.values()], c.updated
+            ("collections",), lambda: [serialize.collection(x, False, c) for x in c.collections.values()], "corpus"
         )
 
 
@@ -37,5 +37,4 @@ class CollectionBySlug(MethodView):
         col = c.collections.get(slug)
         if col is None:
             abort(404, f"No collection with slug '{slug}'.")
-        updated = max((c.guides[s].updated for s in col.guides), default=None)
-        return cached_json(("collection", slug), lambda: serialize.collection(col, True, c), updated)
+        return cached_json(("collection", slug), lambda: serialize.collection(col, True, c), f"collection:{slug}")

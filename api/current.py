@@ -1,16 +1,36 @@
-"""The content the current request sees."""
+"""The release the current request sees: taken once, used for everything it answers."""
 
 from __future__ import annotations
 
 from flask import current_app, g
 
 from api.content import Corpus
+from api.releases import Release
+
+
+class ContentUnavailable(RuntimeError):
+    """No release has been published yet (or none could be opened): content endpoints answer 503."""
+
+
+def take_release() -> None:
+    """A before_request hook: pick up a newly published release, then pin this request to one."""
+    served = current_app.extensions["lp"].served
+    served.refresh()  # one read of the pointer a second at most
+    if served.release is not None:
+        g.lp_release = served.release
+
+
+def release() -> Release:
+    found = g.get("lp_release")
+    if found is None:
+        raise ContentUnavailable("no release is loaded")
+    return found
 
 
 def corpus() -> Corpus:
-    """One version for the whole request, restricted to the collections its partner key may see
+    """The request's release's corpus, restricted to the collections its partner key may see
     (`g.scope`; None means everything)."""
     found = g.get("lp_corpus")
     if found is None:
-        found = g.lp_corpus = current_app.extensions["lp"].store.scoped(g.get("scope"))
+        found = g.lp_corpus = release().scoped(g.get("scope"))
     return found

@@ -45,10 +45,11 @@ def error_response(
 class ApiError(HTTPException):
     """An error the API raises itself: its status, our own `detail`, and `errors` for invalid input."""
 
-    def __init__(self, status: int, detail: str, errors: Any = None) -> None:
+    def __init__(self, status: int, detail: str, errors: Any = None, retry_after: int | None = None) -> None:
         super().__init__(description=detail)
         self.code = status
         self.errors = errors
+        self.retry_after = retry_after
 
 
 class Moved(HTTPException):
@@ -70,8 +71,11 @@ def handle_http_exception(exc: HTTPException) -> ResponseReturnValue:
     status = exc.code or 500
     if isinstance(exc, Moved):
         return exc.get_response()
+    headers = {}
     if isinstance(exc, ApiError):
         detail, errors = exc.description or HTTPStatus(status).phrase, exc.errors
+        if exc.retry_after is not None:
+            headers["Retry-After"] = str(exc.retry_after)
     else:
         # Werkzeug's default descriptions talk about "the server" and "the browser"; keep ours short.
         detail, errors = HTTPStatus(status).phrase, None
@@ -81,7 +85,6 @@ def handle_http_exception(exc: HTTPException) -> ResponseReturnValue:
     if status == 422 and errors:
         names = sorted({name for loc in errors.values() if isinstance(loc, dict) for name in loc})
         detail = f"Invalid parameter{'s' if len(names) > 1 else ''}: {', '.join(names)}" if names else detail
-    headers = {}
     if status == 405 and exc.get_response().headers.get("Allow"):
         headers["Allow"] = exc.get_response().headers["Allow"]
     return error_response(status, detail, errors, headers)
@@ -111,9 +114,9 @@ def handle_unexpected(exc: Exception) -> ResponseReturnValue:
     return error_response(500, InternalServerError.description and "Internal Server Error")
 
 
-def abort(status: int, detail: str, errors: Any = None) -> NoReturn:
+def abort(status: int, detail: str, errors: Any = None, retry_after: int | None = None) -> NoReturn:
     """Raise an HTTP error with our own detail message (and the invalid parameters, if any)."""
-    raise ApiError(status, detail, errors)
+    raise ApiError(status, detail, errors, retry_after)
 
 
 def write_gunicorn_error(sock: Any, status: int, reason: str, message: str) -> None:
@@ -140,7 +143,7 @@ def handle_content_unavailable(exc: Exception) -> ResponseReturnValue:
 
 def register(app: Flask) -> None:
     """Every error handler of the app. The HTTPException one replaces flask-smorest's default."""
-    from api.store import ContentUnavailable
+    from api.current import ContentUnavailable
 
     app.register_error_handler(ContentUnavailable, handle_content_unavailable)
     app.register_error_handler(HTTPException, handle_http_exception)

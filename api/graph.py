@@ -404,9 +404,7 @@ def _check_body() -> None:
 def _warm(state: Any) -> None:
     # Build the graph and the analyzer index with the app, not on the first request.
     lp = state.app.extensions.get("lp")
-    try:
-        corpus_ = lp.store.corpus if lp is not None else None
-    except RuntimeError:  # no valid content yet: the content endpoints say so; build on first use
-        return
-    if corpus_ is not None:
+    release = lp.served.release if lp is not None else None
+    if release is not None:  # (none yet: the content endpoints say so; built on first use)
+        corpus_ = release.corpus
         analyzer_for(corpus_)

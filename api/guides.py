@@ -91,7 +91,9 @@ class GuideBySlug(MethodView):
         g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}")
         c = corpus()
         names = _field_names(args)
-        return cached_json(("guide", slug, names), lambda: serialize.pick(serialize.guide(g, c), names), g.updated)
+        return cached_json(
+            ("guide", slug, names), lambda: serialize.pick(serialize.guide(g, c), names), f"guide:{g.slug}"
+        )
 
 
 @blp.route("/<slug>/sections")
@@ -103,7 +105,7 @@ class GuideSections(MethodView):
     def get(self, _args: dict, slug: str) -> ResponseReturnValue:
         """List a guide's sections, in order"""
         g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}/sections")
-        return cached_json(("sections", slug), lambda: [serialize.section(s) for s in g.sections], g.updated)
+        return cached_json(("sections", slug), lambda: [serialize.section(s) for s in g.sections], f"guide:{g.slug}")
 
 
 @blp.route("/<slug>/sections/<anchor>")
@@ -118,4 +120,4 @@ class GuideSection(MethodView):
         s = g.section(anchor)
         if s is None:
             abort(404, f"No section '{anchor}' in guide '{slug}'.")
-        return cached_json(("section", slug, anchor), lambda: serialize.section(s), g.updated)
+        return cached_json(("section", slug, anchor), lambda: serialize.section(s), f"guide:{g.slug}")

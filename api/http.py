@@ -1,8 +1,10 @@
-"""JSON responses built once per content version and served as bytes, with HTTP caching.
+"""JSON responses built once per release and served as bytes, with HTTP caching.
 
-Bodies are deterministic (same content, same bytes in every worker and after restarts), so a
-strong ETag is their digest; `not_modified` (Werkzeug's is_resource_modified) answers
-If-None-Match and If-Modified-Since with 304.
+Bodies are deterministic (same release, same bytes in every worker, on every replica and after
+restarts), so a strong ETag is their digest. Last-Modified is the time of the release in which the
+response's bytes last changed, from the release manifest (api/releases.py), so an
+If-Modified-Since never gets a 304 for a body that changed. `not_modified` (Werkzeug's
+is_resource_modified) answers If-None-Match and If-Modified-Since with 304.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from cachetools import LRUCache
 from flask import Response, current_app, request
 from werkzeug.http import http_date, is_resource_modified
 
-from api.current import corpus
+from api.current import corpus, release
 
 MAX_ENTRIES = 4096
 JSON = "application/json"
@@ -32,8 +34,9 @@ class Entry(NamedTuple):
 
 
 class ResponseCache:
-    """Serialized bodies and their headers, keyed by (content version, key); bounded, least recently
-    used out. Everything a hit needs is computed once, at build time."""
+    """Serialized bodies and their headers, keyed by (corpus version, key); bounded, least recently
+    used out. Everything a hit needs is computed once, at build time. One per release (it is
+    dropped with it), keyed by the scoped corpus version inside it."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
@@ -49,7 +52,7 @@ class ResponseCache:
         key: tuple,
         build: Callable[[], Any],
         cache_control: str,
-        last_modified: dt.date | None = None,
+        last_modified: dt.datetime | None = None,
         url: Callable[[], tuple[str, str]] | None = None,
     ) -> Entry:
         """`build()` returns the body's data, or (data, headers) for headers derived from it."""
@@ -61,9 +64,8 @@ class ResponseCache:
         body = dumps(data)
         etag = hashlib.sha256(body).hexdigest()[:32]
         headers = [("ETag", f'"{etag}"'), ("Cache-Control", cache_control)]
-        modified = None
-        if last_modified is not None:
-            modified = dt.datetime.combine(last_modified, dt.time(), tzinfo=dt.UTC)
+        modified = last_modified
+        if modified is not None:
             headers.append(("Last-Modified", http_date(modified)))
         headers.extend(extra.items())
         entry = Entry(body, etag, modified, tuple(headers))
@@ -82,14 +84,25 @@ def cache_control() -> str:
     return f"public, max-age={cfg['CACHE_MAX_AGE']}, stale-while-revalidate={cfg['CACHE_STALE_WHILE_REVALIDATE']}"
 
 
-def cached_json(key: tuple, build: Callable[[], Any], last_modified: dt.date | None = None) -> Response:
-    """A 200 (or 304) for the body `build()` returns, cached for this content version.
+def responses() -> ResponseCache:
+    """The response cache of the request's release."""
+    local = release().local
+    found = local.get("responses")
+    if found is None:
+        found = local.setdefault("responses", ResponseCache())  # (two threads: one cache wins)
+    return found
 
-    The hot path: one dict lookup, a header comparison and a Response around cached bytes.
+
+def cached_json(key: tuple, build: Callable[[], Any], modified: str | None = None) -> Response:
+    """A 200 (or 304) for the body `build()` returns, cached for this release.
+
+    `modified` names the manifest's response key (`guide:<slug>`, `corpus`, ...) whose time is
+    the Last-Modified. The hot path: one dict lookup, a header comparison and a Response around
+    cached bytes.
     """
-    state = current_app.extensions["lp"]
     version = corpus().version
-    entry = state.responses.get_or_build(
+    last_modified = release().modified(modified) if modified else None
+    entry = responses().get_or_build(
         (version, *key), build, cache_control(), last_modified, url=lambda: (version, request.full_path)
     )
     if not_modified(entry.etag, entry.modified):
@@ -98,8 +111,8 @@ def cached_json(key: tuple, build: Callable[[], Any], last_modified: dt.date | N
 
 
 def revalidate_early() -> Response | None:
-    """A before_request hook: a conditional GET for a URL already answered in this content version
-    (and partner scope) gets its 304 here, without parsing arguments or running the view.
+    """A before_request hook: a conditional GET for a URL already answered in this release (and
+    partner scope) gets its 304 here, without parsing arguments or running the view.
 
     Same version, scope and path with query give the same bytes, so the same ETag; anything not
     seen yet goes the normal way.
@@ -112,7 +125,7 @@ def revalidate_early() -> Response | None:
         version = corpus().version
     except Exception:  # no content yet: the view answers with the error shape
         return None
-    entry = current_app.extensions["lp"].responses.by_url.get((version, request.full_path))
+    entry = responses().by_url.get((version, request.full_path))
     if entry is not None and not_modified(entry.etag, entry.modified):
         return Response(status=304, headers=entry.headers)
     return None

@@ -18,7 +18,8 @@ blp = Blueprint("meta", __name__, url_prefix="/v1", description="Service status.
 @blp.response(200, HealthSchema)
 def health(_args: dict) -> ResponseReturnValue:
     """Liveness: the process answers (content_version is null until valid content is loaded)"""
-    version = current_app.extensions["lp"].store.version
+    release = current_app.extensions["lp"].served.release
+    version = release.id if release is not None else None
     return {"status": "ok", "content_version": version}, 200, {"Cache-Control": "no-store"}
 
 
@@ -29,17 +30,19 @@ def health(_args: dict) -> ResponseReturnValue:
 def ready(_args: dict) -> ResponseReturnValue:
     """Readiness: true once content (and the search index, when configured) are loaded"""
     state = current_app.extensions["lp"]
-    checks = {"content": state.store.version is not None}
+    release = state.served.release
+    checks = {"content": release is not None}
     for name, check in state.readiness_checks.items():
         checks[name] = bool(check())
-    store = state.store
+    last = state.store.last_publish()
+    refused = last is not None and not last.get("ok")  # the last publish was refused: an older release serves
     body = {
         "ready": all(checks.values()),
         "checks": checks,
-        "content_version": store.version,
-        "content_stale": store.stale,
-        "problems": [str(p) for p in store.problems if p.severity == "error"][:50],
-        "last_publish": store.last_publish(),
+        "content_version": release.id if release is not None else None,
+        "content_stale": refused,
+        "problems": list(last.get("errors", []))[:50] if refused and last else [],
+        "last_publish": last,
     }
     return body, 200 if body["ready"] else 503, {"Cache-Control": "no-store"}
 

@@ -190,9 +190,9 @@ def install(app: Flask) -> None:
     registry = PartnerKeys.load(app.config.get("PARTNER_KEYS_FILE") or None)
     app.extensions["lp_partners"] = registry
     app.extensions["lp_preflight_origins"] = registry.preflight_origins()
-    store = app.extensions["lp"].store
-    if store.version:
-        unknown = registry.collections() - set(store.corpus.collections)
+    release = app.extensions["lp"].served.release
+    if release is not None:
+        unknown = registry.collections() - set(release.corpus.collections)
         if unknown:
             log.warning("partner keys name collections the content does not have: %s", ", ".join(sorted(unknown)))
     log.info(

@@ -58,4 +58,4 @@ class ScriptById(MethodView):
         s = c.scripts.get(script_id)
         if s is None:
             abort(404, f"No script with id '{script_id}'.")
-        return cached_json(("script", script_id), lambda: serialize.script(s), c.guides[s.guide].updated)
+        return cached_json(("script", script_id), lambda: serialize.script(s), f"script:{script_id}")

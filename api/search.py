@@ -1,7 +1,8 @@
 """Search and suggest: full-text search over guides, sections and scripts, for partners to embed.
 
-The index lives in SEARCH_INDEX_DIR, built by `flask --app api.app index build`. Each worker opens
-it lazily on its first search (after gunicorn forks) and reopens it when a new build is swapped in.
+The index is part of the release a request holds (api/releases.py): the safety notice, the hits
+and everything else in one response come from the same release. Each worker opens an index
+lazily on its first search (after gunicorn forks).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from webargs.fields import DelimitedList
 
 from api.content.safety import notice_for
 from api.content.schemas import SLUG
+from api.current import release
 from api.errors import abort
 from api.observability import SEARCH_LATENCY
 from api.resources import QUERY, corpus
@@ -155,17 +157,17 @@ class SuggestResultSchema(Schema):
 
 # -- views ------------------------------------------------------------------------------------
 def engine() -> SearchEngine:
-    """This app's engine. It opens the index on first use, so after gunicorn has forked."""
-    found = current_app.extensions.get("lp_search")
-    if found is None:
-        found = current_app.extensions["lp_search"] = SearchEngine(current_app.config["SEARCH_INDEX_DIR"])
-    return found
+    """The request's release's engine. It opens the index on first use, so after gunicorn has forked."""
+    return release().search
 
 
 def index_ready() -> bool:
-    """Readiness check: the index exists and opens."""
+    """Readiness check: the served release's index opens."""
+    served = current_app.extensions["lp"].served.release
+    if served is None:
+        return False
     try:
-        engine().info()
+        served.search.info()
     except IndexMissing:
         return False
     return True

@@ -1,19 +1,21 @@
 """Offline sync for the mobile apps: GET /v1/sync (initial and delta, paged) and GET /v1/export.
 
-A sync token names a point in the change journal (api/content/journal.py): a sequence number at
-which the content's state is known. A delta is the difference between that state and the
-content being served, per slug, so a guide comes at most once per response and a change is never
-missed, however many times it changed in between, across rebuilds and restarts.
+A sync token names a release of the store's chain (api/releases.py) by its sequence number, and
+the scope. A delta is the difference between that release's manifest and the manifest of the
+release being served, per slug, so a guide comes at most once per response and a change is never
+missed, however many times it changed in between. Manifests are kept forever and the store is
+shared, so every replica with the same store and secret answers a token alike; a token naming a
+release this replica has not loaded yet gets a 503 with Retry-After, never a wrong delta.
 
-Token payload (signed by api/tokens.py with the journal's key, purpose SYNC; opaque to clients):
+Token payload (signed by api/tokens.py with LP_SECRET_KEY, purpose SYNC; opaque to clients):
 
-    {"j": journal id, "s": scope id, "lo": seq, "hi": seq}                    a sync token
+    {"j": store id, "s": scope id, "lo": seq, "hi": seq}                      a sync token
     {..., "plo": seq, "phi": seq, "a": last slug sent}                        a page cursor (next_token)
 
-`lo == hi` normally. A paged sync may see the content change between pages (each page is taken
-from the version being served when it is asked for); the token it ends with then spans the
-versions its pages came from (lo..hi), and the next sync re-sends every slug that changed inside
-that span, whatever the app holds.
+`lo == hi` normally. A paged sync may see a new release between pages (each page is taken from
+the release its request holds); the token it ends with then spans the releases its pages came
+from (lo..hi), and the next sync re-sends every slug that changed inside that span, whatever the
+app holds. Sequence number 0 means "nothing held".
 """
 
 from __future__ import annotations
@@ -22,18 +24,18 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, current_app, g
+from flask import Response, current_app, g
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api import serialize, tokens
 from api.content import Corpus
-from api.content.journal import Journal, record
 from api.content.scope import scope_id
-from api.current import corpus
+from api.current import corpus, release
 from api.errors import abort
 from api.http import cached_json, dumps
+from api.releases import Entry, Release
 from api.resources import QUERY
 from api.schemas import EmptyArgsSchema, ErrorSchema, GuideSchema, _Query
 from api.schemas import describe as _d
@@ -136,69 +138,39 @@ class ExportSchema(Schema):
 
 
 # -- tokens ---------------------------------------------------------------------------------
-def encode_token(journal: Journal, payload: dict[str, Any]) -> str:
-    return tokens.serializer(journal.key, tokens.SYNC).dumps(payload)
+def _secret() -> bytes:
+    secret = current_app.config["SECRET_KEY"]
+    if not secret:
+        abort(503, "Sync is not available: the server has no secret key (LP_SECRET_KEY).")
+    return secret.encode() if isinstance(secret, str) else bytes(secret)
 
 
-def decode_token(journal: Journal, token: str) -> dict[str, Any]:
-    """The payload, after checking signature, journal, scope and range; else 400/410 in the error shape."""
-    payload, signed = tokens.load(journal.key, tokens.SYNC, token)
+def encode_token(payload: dict[str, Any]) -> str:
+    return tokens.serializer(_secret(), tokens.SYNC).dumps(payload)
+
+
+def decode_token(r: Release, token: str) -> dict[str, Any]:
+    """The payload, after checking signature, store, scope and range; else 400/410/503 in the error shape."""
+    payload, signed = tokens.load(_secret(), tokens.SYNC, token)
     if not isinstance(payload, dict) or not all(k in payload for k in ("j", "s", "lo", "hi")):
         abort(400, f"The sync token is not valid. {RESYNC}")
-    if payload["j"] != journal.id:  # signed with another journal's key: cannot be checked, cannot be used
+    if payload["j"] != r.store_id:  # another store's chain (or the old journal's): cannot be used
         abort(410, f"The sync token has expired (the change history it points into is gone). {RESYNC}")
     if not signed:
         abort(400, f"The sync token is not valid. {RESYNC}")
     if payload["s"] != _scope():
         abort(410, f"The sync token was issued for another API key or scope. {RESYNC}")
     seqs = [payload[k] for k in ("lo", "hi", "plo", "phi") if k in payload]
-    if not all(type(s) is int and 0 <= s <= journal.head for s in seqs) or payload["lo"] > payload["hi"]:
-        abort(410, f"The sync token has expired. {RESYNC}")
+    if not all(type(s) is int and s >= 0 for s in seqs) or payload["lo"] > payload["hi"]:
+        abort(400, f"The sync token is not valid. {RESYNC}")
+    if max(seqs) > r.seq:  # published, but not loaded here yet: a moment, not a wrong delta
+        abort(503, "This server has not loaded the release your token names yet. Try again shortly.", retry_after=1)
     return payload
-
-
-# -- the journal in this process ------------------------------------------------------------
-def install(app: Flask) -> None:
-    """Record every corpus that goes live in the journal; register the endpoints."""
-    path = app.config["SYNC_JOURNAL"]
-    store = app.extensions["lp"].store
-    app.extensions["lp_sync"] = Journal(path)
-
-    def on_load(c: Corpus) -> None:
-        try:
-            record(path, c)
-        except (OSError, ValueError, KeyError) as exc:  # never let the journal stop content going live
-            log.error("could not record content version %s in the sync journal: %s", c.version, exc)
-
-    store.on_load.append(on_load)
-    if store.version is not None:
-        on_load(store.corpus)  # loaded before this hook was installed
 
 
 def _scope() -> str:
     collections = g.get("scope")
     return "*" if collections is None else scope_id(collections)
-
-
-def _journal_at(c: Corpus) -> tuple[Journal, int]:
-    """The journal, and the sequence number at which its state is the corpus being served."""
-    journal: Journal = current_app.extensions["lp_sync"]
-    collections = g.get("scope")
-    version = c.version if collections is None else c.version.removesuffix(f"-{scope_id(collections)}")
-    journal.refresh()
-    seq = journal.checkpoint(version)
-    if seq is None:  # not recorded (the journal was removed, or writing it failed): try once more
-        store = current_app.extensions["lp"].store
-        if store.version == version:
-            try:
-                record(journal.path, store.corpus)
-            except OSError as exc:
-                log.error("could not record the sync journal: %s", exc)
-            journal.refresh()
-            seq = journal.checkpoint(version)
-    if seq is None or journal.id is None:
-        abort(503, "Sync is not available right now. Try again shortly.")
-    return journal, seq
 
 
 # -- what changed ---------------------------------------------------------------------------
@@ -210,24 +182,30 @@ class Change:
     to: str | None = None
 
 
-def changes(journal: Journal, c: Corpus, lo: int, hi: int, head: int) -> list[Change]:
-    """What an app holding the state at `lo` (uncertain about slugs changed in lo..hi) needs, by slug.
+def changes(r: Release, c: Corpus, lo: int, hi: int) -> list[Change]:
+    """What an app holding release `lo` (uncertain about slugs changed in lo..hi) needs, by slug.
 
     One change per slug: the difference between then and now, not the history in between.
     """
     collections = g.get("scope")
+    head = r.seq
+    store = current_app.extensions["lp"].store
 
-    def visible(entry) -> bool:
+    def visible(entry: Entry | None) -> bool:
         return entry is not None and (collections is None or entry.collection in collections)
 
     if lo == 0:  # nothing held: everything there is, nothing to delete
         return [Change(slug, "upsert") for slug in sorted(c.guides)]
-    uncertain = journal.touched(lo, hi)
+    then = store.manifest(lo)
+    if then is None:
+        abort(410, f"The sync token has expired (the release it names is gone). {RESYNC}")
+    now = r.manifest
+    uncertain = store.touched(lo, hi)
     out = []
-    for slug in sorted(journal.touched(min(lo, head), max(hi, head))):
-        before = journal.state(slug, lo)
+    for slug in sorted(store.touched(min(lo, head), max(hi, head)) | uncertain):
+        before = then.guides.get(slug)
         if slug in c.guides:
-            if slug in uncertain or not visible(before) or before != journal.state(slug, head):
+            if slug in uncertain or not visible(before) or before != now.guides.get(slug):
                 out.append(Change(slug, "upsert"))
         elif visible(before) or slug in uncertain:
             target = c.live_slug(slug)  # restricted: a rename is kept only when its final target is visible
@@ -264,19 +242,20 @@ def sync(args: dict[str, Any]) -> ResponseReturnValue:
     again without a token.
     """
     c = corpus()
-    journal, head = _journal_at(c)
+    r = release()
+    head = r.seq
     size = args["page_size"]
-    base: dict[str, Any] = {"j": journal.id, "s": _scope(), "lo": 0, "hi": 0}
+    base: dict[str, Any] = {"j": r.store_id, "s": _scope(), "lo": 0, "hi": 0}
     plo = phi = head
     after = ""
     if args.get("token"):
-        p = decode_token(journal, args["token"])
+        p = decode_token(r, args["token"])
         base.update(lo=p["lo"], hi=p["hi"])
         if "a" in p:  # a page cursor: the pages so far came from versions plo..phi
             if not isinstance(p["a"], str) or "plo" not in p or "phi" not in p:
                 abort(400, f"The sync token is not valid. {RESYNC}")
             after, plo, phi = p["a"], min(p["plo"], head), max(p["phi"], head)
-    todo = [ch for ch in changes(journal, c, base["lo"], base["hi"], head) if ch.slug > after]
+    todo = [ch for ch in changes(r, c, base["lo"], base["hi"]) if ch.slug > after]
     page, more = todo[:size], len(todo) > size
     body: dict[str, Any] = {
         "upserted": [serialize.guide(c.guides[ch.slug], c) for ch in page if ch.kind == "upsert"],
@@ -288,11 +267,11 @@ def sync(args: dict[str, Any]) -> ResponseReturnValue:
         "links": {"next": None},
     }
     if more:
-        cursor = encode_token(journal, {**base, "plo": plo, "phi": phi, "a": page[-1].slug})
+        cursor = encode_token({**base, "plo": plo, "phi": phi, "a": page[-1].slug})
         body["next_token"] = cursor
         body["links"]["next"] = f"/v1/sync?token={cursor}&page_size={size}"
     else:
-        body["sync_token"] = encode_token(journal, {**base, "lo": plo, "hi": phi})
+        body["sync_token"] = encode_token({**base, "lo": plo, "hi": phi})
     return Response(dumps(body), mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
@@ -306,7 +285,8 @@ def export(_args: dict) -> ResponseReturnValue:
     GET /v1/sync. Strong ETag: send If-None-Match to get 304 when nothing changed.
     """
     c = corpus()
-    journal, head = _journal_at(c)
+    r = release()
+    token = encode_token({"j": r.store_id, "s": _scope(), "lo": r.seq, "hi": r.seq})
 
     def build() -> dict[str, Any]:
         return {
@@ -317,7 +297,7 @@ def export(_args: dict) -> ResponseReturnValue:
                 "renamed": dict(sorted(c.renamed.items())),
                 "retired": [{"slug": s, "reason": r} for s, r in sorted(c.retired.items())],
             },
-            "sync_token": encode_token(journal, {"j": journal.id, "s": _scope(), "lo": head, "hi": head}),
+            "sync_token": token,
         }
 
-    return cached_json(("export", journal.id, head), build, c.updated)
+    return cached_json(("export",), build, "corpus")

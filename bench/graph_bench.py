@@ -86,8 +86,11 @@ def run(content: str, cache: str, rounds: int, neighbourhoods: int, http: bool) 
     ]
     if http:
         from api.app import create_app
+        from api.releases import ReleaseStore, publish
 
-        app = create_app({"TESTING": True, "CONTENT_DIR": content, "CONTENT_CACHE": cache})
+        store = Path(cache).parent / "graph-bench-releases"
+        publish(content, ReleaseStore(store), cache)  # (the app serves releases only)
+        app = create_app({"TESTING": True, "RELEASE_STORE": str(store)})
         client = app.test_client()
         it3 = iter(calls)
 

@@ -3,8 +3,9 @@
     python -m bench.load_bench [--sizes 1000 10000]
 
 For each size: generate the corpus (bench/synth.py) once; then, each in a fresh process,
-(1) `content build` from nothing (parse every file, write the cache and the last good snapshot),
-(2) create_app from the cache (what a worker start costs), (3) gunicorn with the committed config
+(1) `content publish` from nothing (parse every file, write the parse cache and the release, its
+search index included, so this is much slower than the parse-only figures in the results written
+before releases), (2) create_app from the release (what a worker start costs), (3) gunicorn with the committed config
 from launch to the first 200 for a guide, with the resident memory of its processes.
 Results: bench/results/content-load.md.
 """
@@ -15,6 +16,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -31,15 +33,14 @@ RESULTS = ROOT / "bench" / "results" / "content-load.md"
 CHILD = """
 import json, resource, sys, time
 t = time.perf_counter()
-if sys.argv[1] == "build":
-    from api.content import load_corpus
-    from api.store import ContentStore
-    store = ContentStore(sys.argv[2], sys.argv[3])
-    corpus = store.load()
+if sys.argv[1] == "build":  # a publish: parse, index, write the release (the search index included)
+    from api.releases import ReleaseStore, publish
+    publish(sys.argv[2], ReleaseStore(sys.argv[4]), sys.argv[3])
+    corpus = ReleaseStore(sys.argv[4]).open(ReleaseStore(sys.argv[4]).current_id()).corpus
 else:
     from api.app import create_app
-    app = create_app({"CONTENT_DIR": sys.argv[2], "CONTENT_CACHE": sys.argv[3]})
-    corpus = app.extensions["lp"].store.corpus
+    app = create_app({"RELEASE_STORE": sys.argv[4]})
+    corpus = app.extensions["lp"].served.release.corpus
 print(json.dumps({"seconds": time.perf_counter() - t, "guides": len(corpus.guides),
                   "scripts": len(corpus.scripts),
                   "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -48,7 +49,7 @@ print(json.dumps({"seconds": time.perf_counter() - t, "guides": len(corpus.guide
 
 def child(mode: str, content: Path, cache: Path) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, mode, str(content), str(cache)],
+        [sys.executable, "-c", CHILD, mode, str(content), str(cache), str(cache.parent / "releases")],
         capture_output=True,
         text=True,
         check=True,
@@ -65,7 +66,7 @@ def rss_mib(pid: int) -> float:
 
 
 def serve(content: Path, cache: Path, slug: str) -> dict:
-    env = {"LP_CONTENT_DIR": str(content), "LP_CONTENT_CACHE": str(cache)}
+    env = {"LP_CONTENT_DIR": str(content), "LP_RELEASE_STORE": str(cache.parent / "releases")}
     started = time.perf_counter()
     with gunicorn(workers=2, env=env, args=("--access-logfile", "/dev/null")) as base:
         with urllib.request.urlopen(f"{base}/v1/guides/{slug}", timeout=30) as r:
@@ -92,8 +93,7 @@ def main() -> None:
         if not (content / "guides" / f"guide-{n - 1:05d}.md").exists():
             generate(n, content)
         cache = OUT / f"cache-{n}" / "content.pickle"
-        for f in cache.parent.glob("*"):
-            f.unlink()
+        shutil.rmtree(cache.parent, ignore_errors=True)
         build = child("build", content, cache)
         start = child("start", content, cache)
         served = serve(content, cache, "guide-00000")

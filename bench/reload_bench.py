@@ -45,8 +45,9 @@ def main() -> None:
         f"| {r['requests']} | {len(r['failures'])} | {len(r['inconsistent'])} | {r['versions_seen']} of "
         f"{r['versions_published']} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['worker_respawned']} |",
         "",
-        "A response is checked against the one version it names (`X-Content-Version`, or `index_version` for "
-        "search): every revision mark in it must belong to that version. The worker is stopped with SIGTERM, "
+        "A response is checked against the one release it names (`X-Content-Version`; search answers from "
+        "that release too, its `index_version` the same): every revision mark in it must belong to it. "
+        "The worker is stopped with SIGTERM, "
         "gunicorn's graceful stop (it finishes the request in hand); a SIGKILL would fail the request in hand.",
         "",
         "## Machine",

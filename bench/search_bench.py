@@ -165,7 +165,7 @@ def run_size(n: int) -> dict[str, Any]:
     db = build_fts(corpus, work / "fts.sqlite")
     fts_build = time.perf_counter() - started
 
-    engine = SearchEngine(work / "ix", cache_entries=0)
+    engine = SearchEngine(ix_dir, cache_entries=0)
     opened = timed(engine.info)
     with engine.lease() as oi:
         queries = make_queries(corpus, oi.vocab)
@@ -182,7 +182,7 @@ def run_size(n: int) -> dict[str, Any]:
     for kind in KINDS:
         # A freshly opened index per kind: its queries find the per-term caches empty, whatever
         # words the kinds before it shared with them.
-        engine = SearchEngine(work / "ix", cache_entries=0)
+        engine = SearchEngine(ix_dir, cache_entries=0)
         engine.info()
         cold = [timed(lambda q=q, f=f, e=engine: e.search(q, **f)) for q, f in queries[kind]]
         warm = [timed(lambda q=q, f=f, e=engine: e.search(q, **f)) for q, f in queries[kind]]
@@ -196,7 +196,7 @@ def run_size(n: int) -> dict[str, Any]:
             "example": queries[kind][0][0],
         }
         engine.close()
-    cached = SearchEngine(work / "ix")
+    cached = SearchEngine(ix_dir)
     q = queries["several words"][0][0]
     cached.search(q)
     out["cached"] = [timed(lambda: cached.search(q)) for _ in range(200)]

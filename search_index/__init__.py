@@ -1,9 +1,9 @@
-"""Full-text search over the content: Whoosh index build, atomic swap, and a searcher per process.
+"""Full-text search over the content: Whoosh index build (once per release) and a searcher per process.
 
 Never imports Flask or the web layer; it reads the content domain (api.content) only.
 """
 
-from search_index.build import build_index, current_index_dir
+from search_index.build import build_index
 from search_index.engine import IndexMissing, SearchEngine
 from search_index.query import ParsedQuery, QueryTooLong, parse_query
 
@@ -13,6 +13,5 @@ __all__ = [
     "QueryTooLong",
     "SearchEngine",
     "build_index",
-    "current_index_dir",
     "parse_query",
 ]

@@ -1,12 +1,10 @@
-"""Build the index into a fresh directory, then swap it in atomically with a pointer file.
+"""Build a complete index into a directory of its own, written once and never changed.
 
-Layout under the index root:
-
-    current                 the name of the live index directory (replaced with os.replace)
-    ix-<version>-<ns>/      one complete index each: Whoosh files + meta.json
-
-Readers stat `current` on each request and reopen when it changes, so a new build is picked up
-without a restart; old directories are kept for a while because a worker may still be reading one.
+The directory is one part of a release (api/releases.py): the release store's one `current`
+pointer decides which index is live, together with the content it was built from, so a search
+answer and the rest of a response always come from the same release. The index is written into a
+`.building` sibling first and renamed into place, so a crash never leaves a half index under the
+final name.
 """
 
 from __future__ import annotations
@@ -26,30 +24,20 @@ from api.content.files import write_atomic
 from search_index.documents import corpus_documents
 from search_index.schema import DOC_TYPES, PAIR_FIELD, PHRASE_FIELD, SCHEMA
 
-POINTER = "current"
 META = "meta.json"
-KEEP = 3  # index directories kept: the live one and the two before it
-STALE_BUILD_SECONDS = 3600  # an unfinished build older than this is debris from a crash
 WRITER_LIMIT_MB = 256
 
 
-def current_index_dir(root: str | Path) -> Path | None:
-    """The live index directory, or None when there is none."""
-    root = Path(root)
-    try:
-        name = (root / POINTER).read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    path = root / name
-    return path if name and (path / META).is_file() else None
-
-
-def build_index(corpus: Corpus, root: str | Path, documents: Iterable[dict[str, Any]] | None = None) -> Path:
-    """Index the corpus into a new directory under `root`, make it current, prune old ones."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    name = f"ix-{corpus.version[:16]}-{time.time_ns()}-{os.getpid()}"
-    tmp = root / f"{name}.building"
+def build_index(corpus: Corpus, directory: str | Path, documents: Iterable[dict[str, Any]] | None = None) -> Path:
+    """Index the corpus into `directory` (new, or empty), complete with its meta.json; return it."""
+    final = Path(directory)
+    if final.is_dir() and not any(final.iterdir()):
+        final.rmdir()
+    if final.exists():
+        raise FileExistsError(f"{final} exists: an index is written once, into a new directory")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f"{final.name}.{os.getpid()}.building")
+    shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     ix = index.create_in(str(tmp), SCHEMA)
     # Separate files, not one compound file: whoosh3 reads a compound file through an mmap but hands
@@ -71,10 +59,7 @@ def build_index(corpus: Corpus, root: str | Path, documents: Iterable[dict[str, 
     meta = _meta(ix, corpus)
     ix.close()
     write_atomic(tmp / META, json.dumps(meta, separators=(",", ":")))
-    final = root / name
     os.rename(tmp, final)
-    write_atomic(root / POINTER, name + "\n")
-    _prune(root, name)
     return final
 
 
@@ -105,17 +90,3 @@ def _meta(ix: index.Index, corpus: Corpus) -> dict[str, Any]:
         "vocab": vocab,
         "titles": titles,
     }
-
-
-def _prune(root: Path, live: str) -> None:
-    done = sorted(
-        (p for p in root.glob("ix-*") if p.is_dir() and not p.name.endswith(".building")),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
-    for old in [p for p in done if p.name != live][KEEP - 1 :]:
-        shutil.rmtree(old, ignore_errors=True)
-    now = time.time()
-    for debris in root.glob("ix-*.building"):
-        if now - debris.stat().st_mtime > STALE_BUILD_SECONDS:
-            shutil.rmtree(debris, ignore_errors=True)

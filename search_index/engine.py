@@ -1,9 +1,9 @@
-"""Searching: one open index per process, reopened when the `current` pointer changes.
+"""Searching: one open index per process, for the one index directory of a release.
 
-Each request stats the pointer (one system call). When it names another directory, a fresh
-Whoosh index and searcher are opened and the old searcher is closed once no request uses it.
+The directory never changes once written (search_index/build.py): a new release brings a new
+engine, and the old one's files are closed when the last request holding its release lets go.
 `Searcher.refresh()` is never used: in whoosh forks after 2.7.4 it can return duplicate documents
-after segments merge. A fork (gunicorn with preload_app) is detected by pid and reopens too.
+after segments merge. A fork (gunicorn with preload_app) is detected by pid and reopens.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from cachetools import LRUCache
 from whoosh import index
 
 from search_index.bits import BitsetCache, from_ids
-from search_index.build import META, POINTER
+from search_index.build import META
 from search_index.query import ParsedQuery, Plan, Vocabulary, build_query, parse_query, words_of
 from search_index.schema import DOC_TYPES, PAIR_FIELD, PHRASE_BOOST, PHRASE_FIELD, TEXT_FIELD, pairs_of
 from search_index.score import ImpactCache, bm25_norms, top_k
@@ -139,53 +139,37 @@ class OpenIndex:
 
 
 class SearchEngine:
-    """Searches the live index under `root`; safe to create before a fork (opens lazily)."""
+    """Searches the index in `directory`; safe to create before a fork (opens lazily)."""
 
-    def __init__(self, root: str | Path, cache_entries: int = CACHE_ENTRIES) -> None:
-        self.root = Path(root)
+    def __init__(self, directory: str | Path, cache_entries: int = CACHE_ENTRIES) -> None:
+        self.directory = Path(directory)
         self.cache_entries = cache_entries
         self._lock = threading.Lock()
         self._open: OpenIndex | None = None
-        self._stamp: tuple[int, int, int] | None = None
         self._pid = os.getpid()
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def _pointer_stamp(self) -> tuple[int, int, int] | None:
-        try:
-            st = os.stat(self.root / POINTER)
-        except OSError:
-            return None
-        return st.st_ino, st.st_mtime_ns, st.st_size
-
     def _current(self) -> OpenIndex:
-        stamp = self._pointer_stamp()
         pid = os.getpid()
-        if stamp is not None and stamp == self._stamp and pid == self._pid and self._open is not None:
+        if pid == self._pid and self._open is not None:
             return self._open
         with self._lock:
             if pid != self._pid:
                 # Forked: the inherited files share their read offsets with the parent's, so open
                 # our own. Closing our copies of the old ones does not close the parent's.
-                inherited, self._open, self._stamp, self._pid = self._open, None, None, pid
+                inherited, self._open, self._pid = self._open, None, pid
                 if inherited is not None:
                     with suppress(Exception):
                         inherited.close()
-            if stamp is None:
-                raise IndexMissing("No search index has been built.")
-            if stamp != self._stamp or self._open is None:
-                name = (self.root / POINTER).read_text(encoding="utf-8").strip()
-                if self._open is None or self._open.name != name:
-                    try:
-                        fresh = OpenIndex.open(self.root / name)
-                        fresh.cache = LRUCache(self.cache_entries)
-                    except (OSError, ValueError, KeyError) as exc:
-                        if self._open is not None:
-                            return self._open  # keep serving the last good index
-                        raise IndexMissing(f"The search index cannot be opened: {type(exc).__name__}") from exc
-                    old, self._open = self._open, fresh
-                    if old is not None:
-                        self._retire(old)
-                self._stamp = stamp
+            if self._open is None:
+                if not (self.directory / META).is_file():
+                    raise IndexMissing("No search index has been built.")
+                try:
+                    fresh = OpenIndex.open(self.directory)
+                except (OSError, ValueError, KeyError) as exc:
+                    raise IndexMissing(f"The search index cannot be opened: {type(exc).__name__}") from exc
+                fresh.cache = LRUCache(self.cache_entries)
+                self._open = fresh
             return self._open
 
     def _retire(self, old: OpenIndex) -> None:
@@ -195,7 +179,7 @@ class SearchEngine:
 
     @contextmanager
     def lease(self) -> Iterator[OpenIndex]:
-        """The live index, kept open until the block ends even if a new build swaps in meanwhile."""
+        """The open index, kept open until the block ends even if the engine is closed meanwhile."""
         oi = self._current()
         with self._lock:
             oi.users += 1
@@ -211,7 +195,7 @@ class SearchEngine:
         with self._lock:
             if self._open is not None:
                 self._retire(self._open)
-                self._open, self._stamp = None, None
+                self._open = None
 
     def info(self) -> dict[str, Any]:
         with self.lease() as oi:

@@ -1,4 +1,5 @@
-"""Shared fixtures: the real content, an app over it, a test client, and a content folder from a dict."""
+"""Shared fixtures: the real content published as a release, an app over it, a test client, and a
+content folder from a dict (with `publish_app` to publish it into a store of its own)."""
 
 from __future__ import annotations
 
@@ -10,24 +11,42 @@ import pytest
 from api.app import create_app
 from api.config import ROOT
 from api.content import Corpus, load_corpus
-from search_index import build_index
+from api.releases import ReleaseStore, publish
 
 CONTENT = ROOT / "content"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+SECRET = "test-secret-key-0000000000000000"
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _sync_journal(tmp_path_factory: pytest.TempPathFactory):
-    """Apps made by tests record content versions in a journal of their own, not in .cache/."""
+def _release_store(tmp_path_factory: pytest.TempPathFactory):
+    """The real content published once into a store of the session's own (never .cache/), and a
+    secret: every app a test makes (and every gunicorn an e2e test starts) serves it by default."""
     import os
 
-    old = os.environ.get("LP_SYNC_JOURNAL")
-    os.environ["LP_SYNC_JOURNAL"] = str(tmp_path_factory.mktemp("sync") / "sync-journal.jsonl")
-    yield
-    if old is None:
-        os.environ.pop("LP_SYNC_JOURNAL", None)
-    else:
-        os.environ["LP_SYNC_JOURNAL"] = old
+    store = tmp_path_factory.mktemp("releases")
+    publish(CONTENT, ReleaseStore(store))
+    saved = {k: os.environ.get(k) for k in ("LP_RELEASE_STORE", "LP_SECRET_KEY")}
+    os.environ.update(LP_RELEASE_STORE=str(store), LP_SECRET_KEY=SECRET)
+    yield store
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def publish_app(content: Path, store: Path, **config):
+    """Publish a content folder into `store` (errors are left unpublished), then an app over it."""
+    from api.content import ContentInvalid
+
+    try:
+        publish(content, ReleaseStore(store))
+    except ContentInvalid:
+        pass
+    return create_app({"TESTING": True, "CONTENT_DIR": str(content), "RELEASE_STORE": str(store), **config})
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +57,8 @@ def corpus() -> Corpus:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory):
-    cache = tmp_path_factory.mktemp("cache") / "content.pickle"
-    return create_app({"TESTING": True, "CONTENT_CACHE": str(cache)})
+def app():
+    return create_app({"TESTING": True})
 
 
 @pytest.fixture()
@@ -76,9 +94,6 @@ def content_dir(tmp_path: Path):
 
 
 @pytest.fixture(scope="session")
-def search_app(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus):
-    """An app whose SEARCH_INDEX_DIR holds the real content's index (API and property tests share it)."""
-    root = tmp_path_factory.mktemp("search-index")
-    build_index(corpus, root)
-    cache = tmp_path_factory.mktemp("search-cache") / "content.pickle"
-    return create_app({"TESTING": True, "CONTENT_CACHE": str(cache), "SEARCH_INDEX_DIR": str(root)})
+def search_app():
+    """An app over the real content's release, search index included (API and property tests share it)."""
+    return create_app({"TESTING": True})

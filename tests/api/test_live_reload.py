@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-import api.store
+import api.releases
 from api.app import create_app
+from tests.conftest import publish_app
 
 
 @pytest.fixture()
 def live(content_dir, tmp_path, monkeypatch):
     """A serving app and, separately, the process an editor runs `flask content publish` in."""
-    monkeypatch.setattr(api.store, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(api.releases, "CHECK_INTERVAL", 0.0)
     root = content_dir()
-    config = {
-        "TESTING": True,
-        "CONTENT_DIR": str(root),
-        "CONTENT_CACHE": str(tmp_path / "cache" / "c.pickle"),
-        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
-    }
-    server = create_app(config)
-    editor = create_app(config)
+    server = publish_app(root, tmp_path / "store")
+    editor = create_app({"TESTING": True, "CONTENT_DIR": str(root), "RELEASE_STORE": str(tmp_path / "store")})
     return root, server.test_client(), editor.test_cli_runner()
 
 
@@ -56,24 +51,29 @@ def test_broken_edit_is_refused_and_old_keeps_serving(live) -> None:
     again = client.get("/v1/guides/leaving-safely")
     assert again.status_code == 200 and again.get_data() == before.get_data()
     ready = client.get("/v1/ready").get_json()
-    assert ready["last_publish"]["ok"] is False
+    assert ready["last_publish"]["ok"] is False and ready["content_stale"] is True
     assert any("content/guides/leaving-safely.md" in e for e in ready["last_publish"]["errors"])
     assert ready["content_version"] == client.get("/v1/health").get_json()["content_version"]
 
 
-def test_a_request_sees_one_version(live, monkeypatch) -> None:
-    """The corpus is taken once per request: a swap during a request does not change what it reads."""
+def test_a_request_keeps_its_release(live) -> None:
+    """The release is taken once per request: a swap during a request changes nothing it reads,
+    its search engine included."""
     root, client, editor = live
     from flask import g
 
+    from api.current import corpus, release, take_release
+    from api.search import engine
+
     app = client.application
     with app.test_request_context("/v1/guides"):
-        from api.current import corpus
-
-        first = corpus()
+        take_release()
+        first = release()
+        assert corpus() is first.corpus
         path = root / "guides" / "closure-without-them.md"
         path.write_text(path.read_text().replace("title: ", "title: Again ", 1))
         assert editor.invoke(args=["content", "publish"]).exit_code == 0
-        app.extensions["lp"].store.refresh()
-        assert app.extensions["lp"].store.version != first.version  # the worker swapped...
-        assert corpus() is first and g.lp_corpus is first  # ...but this request keeps its version
+        served = app.extensions["lp"].served
+        assert served.refresh() and served.release is not first  # the worker swapped...
+        assert release() is first and g.lp_release is first  # ...but this request keeps its release
+        assert corpus() is first.corpus and engine() is first.search

@@ -65,17 +65,10 @@ def test_readiness(client) -> None:
 
 
 def test_readiness_false_without_content(content_dir, tmp_path) -> None:
-    from api.app import create_app
+    from tests.conftest import publish_app
 
     root = content_dir({"guides/no-contact-rule.md": "---\nslug: [\n---\n"})
-    app = create_app(
-        {
-            "TESTING": True,
-            "CONTENT_DIR": str(root),
-            "CONTENT_CACHE": str(tmp_path / "x.pickle"),
-            "SEARCH_INDEX_DIR": str(tmp_path / "no-index"),
-        }
-    )
+    app = publish_app(root, tmp_path / "store")  # refused: nothing was ever published there
     r = app.test_client().get("/v1/ready")
     body = r.get_json()
     assert r.status_code == 503 and body["ready"] is False

@@ -10,9 +10,7 @@ import pytest
 import yaml
 
 from api.app import create_app
-from api.content import Corpus
 from api.partner_keys import hash_key
-from search_index import build_index
 
 BOUND = "test-key-boundaries-only-0001"  # sees the boundaries collection, from https://bound.example
 FULL = "test-key-everything-0002"  # sees everything, no browser origin
@@ -44,10 +42,9 @@ def _keys_file(path: Path, anonymous: dict) -> Path:
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> Path:
-    root = tmp_path_factory.mktemp("partners-index")
-    build_index(corpus, root)
-    return root
+def index_dir(_release_store: Path) -> Path:
+    """The session's release store: the real content, its search index included."""
+    return _release_store
 
 
 def _app(tmp: Path, index_dir: Path, anonymous: dict):
@@ -55,8 +52,7 @@ def _app(tmp: Path, index_dir: Path, anonymous: dict):
     return create_app(
         {
             "TESTING": True,
-            "CONTENT_CACHE": str(tmp / "content.pickle"),
-            "SEARCH_INDEX_DIR": str(index_dir),
+            "RELEASE_STORE": str(index_dir),
             "PARTNER_KEYS_FILE": str(keys),
         }
     )

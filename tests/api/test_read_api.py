@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from email.utils import format_datetime, parsedate_to_datetime
+
 import pytest
 
 
@@ -58,13 +61,13 @@ def test_blocks_carry_json_html_and_text(client) -> None:
     assert 'class="safety-condition"' in script["html"]
 
 
-def test_html_in_content_is_escaped(client, app, content_dir) -> None:
-    from api.app import create_app
+def test_html_in_content_is_escaped(client, app, content_dir, tmp_path) -> None:
+    from tests.conftest import publish_app
 
     root = content_dir()
     path = root / "guides" / "closure-without-them.md"
     path.write_text(path.read_text().replace("\n## ", "\n<script>alert(1)</script>\n\n## ", 1))
-    other = create_app({"TESTING": True, "CONTENT_DIR": str(root), "CONTENT_CACHE": str(root.parent / "c.pickle")})
+    other = publish_app(root, tmp_path / "store")
     g = other.test_client().get("/v1/guides/closure-without-them").get_json()
     htmls = [b["html"] for s in g["sections"] for b in s["blocks"]]
     assert not any("<script>" in h for h in htmls)
@@ -223,26 +226,22 @@ def test_etag_304_and_cache_headers(client, url) -> None:
 
 
 def test_last_modified_and_if_modified_since(client) -> None:
+    """Last-Modified is when the release that last changed these bytes was published (not the
+    guide's `updated:` date); tests/api/test_releases.py shows it moving with the bytes."""
     r = client.get("/v1/guides/no-contact-rule")
-    assert r.headers["Last-Modified"] == "Tue, 17 Mar 2026 00:00:00 GMT"
+    modified = parsedate_to_datetime(r.headers["Last-Modified"])
+    earlier = format_datetime(modified - dt.timedelta(seconds=1), usegmt=True)
     assert (
-        client.get(
-            "/v1/guides/no-contact-rule", headers={"If-Modified-Since": "Wed, 18 Mar 2026 00:00:00 GMT"}
-        ).status_code
+        client.get("/v1/guides/no-contact-rule", headers={"If-Modified-Since": r.headers["Last-Modified"]}).status_code
         == 304
     )
-    assert (
-        client.get(
-            "/v1/guides/no-contact-rule", headers={"If-Modified-Since": "Mon, 16 Mar 2026 00:00:00 GMT"}
-        ).status_code
-        == 200
-    )
+    assert client.get("/v1/guides/no-contact-rule", headers={"If-Modified-Since": earlier}).status_code == 200
 
 
 def test_bytes_identical_across_app_instances(app, tmp_path) -> None:
     from api.app import create_app
 
-    other = create_app({"TESTING": True, "CONTENT_CACHE": str(tmp_path / "c.pickle")})
+    other = create_app({"TESTING": True})
     for url in ["/v1/guides/no-contact-rule", "/v1/guides?page_size=3", "/v1/scripts?send=true"]:
         a, b = app.test_client().get(url), other.test_client().get(url)
         assert a.get_data() == b.get_data() and a.headers["ETag"] == b.headers["ETag"]
@@ -254,7 +253,6 @@ def test_cache_control_is_configurable(tmp_path) -> None:
     other = create_app(
         {
             "TESTING": True,
-            "CONTENT_CACHE": str(tmp_path / "c.pickle"),
             "CACHE_MAX_AGE": 60,
             "CACHE_STALE_WHILE_REVALIDATE": 30,
         }

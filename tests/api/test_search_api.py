@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from api.app import create_app
-from search_index import current_index_dir
 
 
 def _error_shape(body: dict, status: int) -> None:
@@ -117,10 +116,9 @@ def test_any_string_is_2xx_or_4xx_in_the_error_shape(search_client, q: str) -> N
 
 
 def test_missing_index_is_503_in_the_error_shape(tmp_path) -> None:
-    app = create_app(
-        {"TESTING": True, "CONTENT_CACHE": str(tmp_path / "c.pickle"), "SEARCH_INDEX_DIR": str(tmp_path / "no-index")}
-    )
+    app = create_app({"TESTING": True})
     client = app.test_client()
+    app.extensions["lp"].served.release.search.directory = tmp_path / "no-index"  # its index lost
     for path in ("/v1/search?q=contact", "/v1/suggest?q=con"):
         r = client.get(path)
         assert r.status_code == 503
@@ -144,11 +142,3 @@ def test_cached_repeat(search_client) -> None:
     search_client.get("/v1/search?q=hot+and+cold")
     body = search_client.get("/v1/search?q=Hot+and+COLD").get_json()
     assert body["cached"] is True and body["took_ms"] < 1.0
-
-
-def test_index_build_cli(search_app, tmp_path) -> None:
-    out = tmp_path / "cli-ix"
-    result = search_app.test_cli_runner().invoke(args=["index", "build", "--output", str(out)])
-    assert result.exit_code == 0, result.output
-    assert "indexed 18 guides" in result.output
-    assert current_index_dir(out) is not None

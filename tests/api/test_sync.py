@@ -1,7 +1,7 @@
 """Offline sync: initial sync in pages, then deltas across content changes and restarts; export.
 
-"A restart" is a new app over the changed content folder with the same journal file, which is
-what gunicorn does after a deploy (live reload calls the same hook).
+"A restart" publishes the changed content folder into the same release store and starts a new app
+over it, which is what a deploy does (a live publish swaps the release in without the new app).
 """
 
 from __future__ import annotations
@@ -10,13 +10,16 @@ import base64
 import hashlib
 import hmac
 import json
+import shutil
 
 import pytest
 from itsdangerous import URLSafeSerializer
 
-import api.store
+import api.releases
 from api.app import create_app
 from api.config import ROOT
+from api.releases import ReleaseStore, publish
+from tests.conftest import SECRET
 
 
 def guide_md(slug: str, collection: str, summary: str = "A guide made by the sync tests.") -> str:
@@ -68,25 +71,23 @@ ACME_KEY = "example-acme-key-0000000000000000"  # sees breakup-recovery and boun
 
 
 class Server:
-    """Apps over one content folder and one journal; `restart()` is a new process over them."""
+    """Apps over one content folder and one release store; `restart()` publishes what the folder
+    holds now and starts a new process over the store."""
 
-    def __init__(self, root, tmp_path, key: str | None = None) -> None:
+    def __init__(self, root, tmp_path, key: str | None = None, publish: bool = True) -> None:
         self.root, self.key = root, key
         self.cache = tmp_path / "cache" / "content.pickle"
-        self.journal = tmp_path / "sync-journal.jsonl"
-        self.restart()
+        self.store = tmp_path / "store"
+        self.restart(publish)
 
-    def restart(self):
-        config = {
-            "TESTING": True,
-            "CONTENT_DIR": str(self.root),
-            "CONTENT_CACHE": str(self.cache),
-            "SYNC_JOURNAL": str(self.journal),
-        }
+    def restart(self, publish_first: bool = True):
+        if publish_first:
+            publish(self.root, ReleaseStore(self.store), self.cache)
+        config = {"TESTING": True, "CONTENT_DIR": str(self.root), "RELEASE_STORE": str(self.store)}
         if self.key:
             config["PARTNER_KEYS_FILE"] = str(PARTNER_KEYS)
         self.app = create_app(config)
-        assert self.app.extensions["lp"].store.version and not self.app.extensions["lp"].store.stale
+        assert self.app.extensions["lp"].served.release is not None
         self.client = self.app.test_client()
         return self
 
@@ -170,7 +171,7 @@ def test_initial_sync_is_paged_and_returns_every_guide_once(server) -> None:
     for guide in got["upserted"]:
         assert guide == expected[guide["slug"]]  # the same JSON as GET /v1/guides/{slug}
     collections = pages[-1]["collections"]
-    assert {c["slug"] for c in collections} == set(server.app.extensions["lp"].store.corpus.collections)
+    assert {c["slug"] for c in collections} == set(server.app.extensions["lp"].served.release.corpus.collections)
     assert "sync-a" in next(c for c in collections if c["slug"] == "breakup-recovery")["guides"]
     # nothing changed: the token gives an empty delta
     again, token2 = sync_all(server, token)
@@ -282,7 +283,7 @@ def test_a_partner_key_syncs_only_its_collections_and_a_move_out_is_a_delete(con
     assert app_store == server_state(partner)
 
     # a token of one scope is refused in another
-    r = Server(root, tmp_path).get(f"/v1/sync?token={token}", status=410)
+    r = Server(root, tmp_path, publish=False).get(f"/v1/sync?token={token}", status=410)
     assert "another API key" in r.get_json()["detail"]
     # and the export of a key is its part of the corpus
     bundle = partner.get("/v1/export").get_json()
@@ -290,19 +291,11 @@ def test_a_partner_key_syncs_only_its_collections_and_a_move_out_is_a_delete(con
 
 
 def test_a_live_publish_is_synced_without_a_restart(content_dir, tmp_path, monkeypatch) -> None:
-    """`flask content publish` in another process; the serving worker swaps it in and journals it."""
-    monkeypatch.setattr(api.store, "CHECK_INTERVAL", 0.0)
+    """`flask content publish` in another process; the serving worker swaps the release in."""
+    monkeypatch.setattr(api.releases, "CHECK_INTERVAL", 0.0)
     server = Server(content_dir(EXTRA), tmp_path)
     _, token = sync_all(server)
-    editor = create_app(
-        {
-            "TESTING": True,
-            "CONTENT_DIR": str(server.root),
-            "CONTENT_CACHE": str(server.cache),
-            "SYNC_JOURNAL": str(server.journal),
-            "SEARCH_INDEX_DIR": str(tmp_path / "index"),
-        }
-    )
+    editor = create_app({"TESTING": True, "CONTENT_DIR": str(server.root), "RELEASE_STORE": str(server.store)})
     change_content(server.root)
     result = editor.test_cli_runner().invoke(args=["content", "publish"])
     assert result.exit_code == 0, result.output
@@ -320,9 +313,8 @@ def _tamper(token: str, **changes) -> str:
     return codec.dump_payload(payload).decode() + "." + signature
 
 
-def _journal_key(server) -> bytes:
-    header = json.loads(server.journal.read_text().splitlines()[0])
-    return bytes.fromhex(header["key"])
+def _key(server) -> bytes:
+    return SECRET.encode()
 
 
 def _before_issue_13(server, payload: dict) -> str:
@@ -332,12 +324,12 @@ def _before_issue_13(server, payload: dict) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-    return f"{b64(body)}.{b64(hmac.new(_journal_key(server), body, hashlib.sha256).digest()[:16])}"
+    return f"{b64(body)}.{b64(hmac.new(_key(server), body, hashlib.sha256).digest()[:16])}"
 
 
 @pytest.mark.parametrize(
     "bad",
-    ["garbage", "a.b", "e30.AAAA", "!!!.???", lambda t: _tamper(t, lo=1, hi=1), lambda t: t[:-2] + "AA"],
+    ["garbage", "a.b", "e30.AAAA", "!!!.???", lambda t: _tamper(t, lo=0, hi=0), lambda t: t[:-2] + "AA"],
 )
 def test_bad_tokens_are_400_in_the_error_shape(server, bad) -> None:
     _, token = sync_all(server)
@@ -349,33 +341,33 @@ def test_bad_tokens_are_400_in_the_error_shape(server, bad) -> None:
 
 def test_tokens_are_signed_per_purpose_and_older_ones_must_be_fetched_again(server) -> None:
     """The README says so: a token issued before the switch to itsdangerous is a 400, the answer
-    on which apps already sync again from scratch. A token signed with the journal's key for
-    another purpose (salt) is refused too."""
+    on which apps already sync again from scratch. A token signed with the secret for another
+    purpose (salt) is refused too."""
     _, token = sync_all(server)
-    signing = URLSafeSerializer(_journal_key(server), salt="lp.sync", signer_kwargs={"digest_method": hashlib.sha256})
-    assert signing.loads(token)["j"] == json.loads(server.journal.read_text().splitlines()[0])["id"]
+    signing = URLSafeSerializer(_key(server), salt="lp.sync", signer_kwargs={"digest_method": hashlib.sha256})
+    assert signing.loads(token)["j"] == ReleaseStore(server.store).store_id()
     old = _before_issue_13(server, signing.loads(token))
     body = server.get(f"/v1/sync?token={old}", status=400).get_json()
     assert "GET /v1/sync without a token" in body["detail"]
-    other = URLSafeSerializer(_journal_key(server), salt="lp.other", signer_kwargs={"digest_method": hashlib.sha256})
+    other = URLSafeSerializer(_key(server), salt="lp.other", signer_kwargs={"digest_method": hashlib.sha256})
     server.get(f"/v1/sync?token={other.dumps(signing.loads(token))}", status=400)
     sync_all(server)  # starting again works
 
 
-def test_a_token_of_a_lost_journal_is_410(server) -> None:
+def test_a_token_of_a_lost_release_store_is_410(server) -> None:
     _, token = sync_all(server)
-    server.journal.unlink()
-    server.restart()  # a new journal: new id, new key
+    shutil.rmtree(server.store)
+    server.restart()  # a new store: a new chain with a new id
     body = server.get(f"/v1/sync?token={token}", status=410).get_json()
     assert body["status"] == 410 and "GET /v1/sync without a token" in body["detail"]
     sync_all(server)  # starting again works
 
 
-def test_a_journal_removed_while_running_is_recreated(server) -> None:
-    server.journal.unlink()
-    pages, token = sync_all(server)
-    assert server.journal.exists() and len(merged(pages)["upserted"]) == len(server_state(server))
-    assert merged(sync_all(server, token)[0])["upserted"] == []
+def test_without_a_secret_sync_is_503_not_unsigned(server) -> None:
+    server.app.config["SECRET_KEY"] = ""
+    for url in ("/v1/sync", "/v1/export"):
+        body = server.get(url, status=503).get_json()
+        assert "LP_SECRET_KEY" in body["detail"]
 
 
 def test_unknown_parameters_and_bad_page_size_are_422(server) -> None:

@@ -28,7 +28,6 @@ from playwright import sync_api
 
 from api.content import Corpus
 from api.partner_keys import hash_key
-from search_index import build_index
 from tests.e2e.server import ROOT, gunicorn
 
 pytestmark = pytest.mark.e2e
@@ -128,7 +127,6 @@ def ports(sites: dict[str, tuple[str, dict]]) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def api_env(tmp_path_factory: pytest.TempPathFactory, ports: dict[str, int], corpus: Corpus) -> dict[str, str]:
     tmp = tmp_path_factory.mktemp("browser")
-    build_index(corpus, tmp / "index")
     partner, other = (f"http://127.0.0.1:{ports[k]}" for k in ("partner", "other"))
     keys = {
         "anonymous": {"allowed": False},
@@ -159,8 +157,6 @@ def api_env(tmp_path_factory: pytest.TempPathFactory, ports: dict[str, int], cor
     (tmp / "keys.yaml").write_text(yaml.safe_dump(keys), encoding="utf-8")
     return {
         "LP_PARTNER_KEYS_FILE": str(tmp / "keys.yaml"),
-        "LP_SEARCH_INDEX_DIR": str(tmp / "index"),
-        "LP_CONTENT_CACHE": str(tmp / "content.pickle"),
     }
 
 

@@ -8,20 +8,14 @@ from collections.abc import Iterator
 import pytest
 
 from api.content import Corpus
-from search_index import build_index
 from tests.contract.stats import STATS
 from tests.e2e.server import gunicorn
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> Iterator[str]:
-    """Real gunicorn (2 workers) on the bundled content, with a search index built for it."""
-    index = tmp_path_factory.mktemp("contract-index")
-    build_index(corpus, index)
-    env = {
-        "LP_CONTENT_CACHE": str(tmp_path_factory.mktemp("contract-cache") / "content.pickle"),
-        "LP_SEARCH_INDEX_DIR": str(index),
-    }
+    """Real gunicorn (2 workers) on the bundled content's release (the session's store)."""
+    env: dict[str, str] = {}
     log = tmp_path_factory.mktemp("contract-log") / "gunicorn.log"
     with gunicorn(workers=2, env=env, log=log) as base:
         yield base

@@ -64,6 +64,7 @@ def _mark(value: str, rev: int) -> str:
 
 
 def publish(env: dict[str, str]) -> str:
+    """`flask content publish` as an editor runs it; the release id it made."""
     out = subprocess.run(
         [FLASK, "--app", "api.app", "content", "publish"],
         cwd=ROOT,
@@ -72,14 +73,18 @@ def publish(env: dict[str, str]) -> str:
         text=True,
         check=True,
     ).stdout
-    return re.search(r"version (\w+)", out).group(1)
+    return re.search(r"published release (\w+)", out).group(1)
 
 
 def observe(body: bytes, version: str, path: str) -> tuple[str, str, frozenset[int]]:
-    """What a response says: its version and the revision marks in it (checked once all are known)."""
-    if "/search" in path:
-        version = json.loads(body)["index_version"]  # search answers from the index published with it
-    return path, version.split("-")[0], frozenset(int(m) for m in MARK.findall(body.decode()))
+    """What a response says: its release and the revision marks in it (checked once all are known).
+
+    Search is checked like every other response: its hits and its safety notice come from the
+    release in its X-Content-Version (and `index_version` must name the same one).
+    """
+    if "/search" in path and json.loads(body)["index_version"] != version:
+        return path, f"search index {json.loads(body)['index_version']} in release {version}", frozenset()
+    return path, version, frozenset(int(m) for m in MARK.findall(body.decode()))
 
 
 def check(observed: tuple[str, str, frozenset[int]], revs: dict[str, int]) -> str | None:
@@ -104,7 +109,7 @@ def run(tmp: Path, content: Path, seconds: float = 12.0, threads: int = 6) -> di
     env = {
         "LP_CONTENT_DIR": str(content),
         "LP_CONTENT_CACHE": str(tmp / "cache" / "content.pickle"),
-        "LP_SEARCH_INDEX_DIR": str(tmp / "index"),
+        "LP_RELEASE_STORE": str(tmp / "releases"),
     }
     revs: dict[str, int] = {}
     set_revision(content, 0)

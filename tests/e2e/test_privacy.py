@@ -16,7 +16,6 @@ from urllib.parse import quote, quote_plus, urlsplit
 import pytest
 
 from api.content import Corpus
-from search_index import build_index
 from tests.e2e.server import gunicorn
 
 pytestmark = pytest.mark.e2e
@@ -64,8 +63,7 @@ def in_error_shape(raw: bytes) -> tuple[int, dict[str, Any]]:
 def traffic(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> dict[str, Any]:
     """Everything sent, the answers, and what gunicorn wrote to stdout and stderr (both servers)."""
     tmp = tmp_path_factory.mktemp("privacy")
-    build_index(corpus, tmp / "index")
-    env = {"LP_CONTENT_CACHE": str(tmp / "content.pickle"), "LP_SEARCH_INDEX_DIR": str(tmp / "index")}
+    env: dict[str, str] = {}  # the session's release store (tests/conftest.py)
     answers: dict[str, Any] = {}
     plus, pct = quote_plus(PHRASE), quote(PHRASE)
 

@@ -12,9 +12,7 @@ from search_index import SearchEngine, build_index
 
 @pytest.fixture(scope="session")
 def search_root(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> Path:
-    root = tmp_path_factory.mktemp("search-index")
-    build_index(corpus, root)
-    return root
+    return build_index(corpus, tmp_path_factory.mktemp("search-index") / "ix")
 
 
 @pytest.fixture(scope="session")

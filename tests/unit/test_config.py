@@ -29,12 +29,12 @@ def test_variables_override_with_the_defaults_types(monkeypatch) -> None:
         LP_CACHE_MAX_AGE="60",
         LP_CORS_MAX_AGE=" 5 ",
         LP_CONTENT_DIR="/srv/content",
-        LP_SYNC_JOURNAL="2026",  # JSON for a number, but a text setting: kept as written
+        LP_RELEASE_STORE="2026",  # JSON for a number, but a text setting: kept as written
         LP_PARTNER_KEYS_FILE="null",
         LP_RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
     )
     assert config["CACHE_MAX_AGE"] == 60 and config["CORS_MAX_AGE"] == 5
-    assert config["CONTENT_DIR"] == "/srv/content" and config["SYNC_JOURNAL"] == "2026"
+    assert config["CONTENT_DIR"] == "/srv/content" and config["RELEASE_STORE"] == "2026"
     assert config["PARTNER_KEYS_FILE"] == "null"
     assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert config["CACHE_STALE_WHILE_REVALIDATE"] == DEFAULTS["CACHE_STALE_WHILE_REVALIDATE"]

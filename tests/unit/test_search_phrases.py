@@ -114,8 +114,7 @@ def test_pairs_apart_do_not_make_a_phrase(tmp_path: Path, corpus) -> None:
             "exact": "Keep a record of it",
         },
     ]
-    build_index(corpus, tmp_path, documents=docs)
-    engine = SearchEngine(tmp_path)
+    engine = SearchEngine(build_index(corpus, tmp_path / "ix", documents=docs))
     with engine.lease() as oi:
         assert oi.bits is not None
         assert oi.bits.query(wq.Phrase(PHRASE_FIELD, ["keep", "a", "record"], boost=PHRASE_BOOST)) == 0b10
@@ -146,8 +145,7 @@ def test_a_phrase_ranks_by_how_often_the_phrase_itself_occurs(tmp_path: Path, co
         _doc(1, "of course, the the the of of of, and the end of a day in the park of the city"),  # once
         _doc(2, "a walk to the shop and the road of the town"),  # once, short
     ]
-    build_index(corpus, tmp_path, documents=docs)
-    engine = SearchEngine(tmp_path)
+    engine = SearchEngine(build_index(corpus, tmp_path / "ix", documents=docs))
     for q in ('"of the"', 'way "of the"'):
         ranked = [h["title"] for h in engine.search(q)["hits"]]
         assert ranked[0] == "0", q
