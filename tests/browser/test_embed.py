@@ -6,12 +6,14 @@ origin, as a partner site would. Nothing is mocked: CORS, keys and rate limits a
 
 Origins: PARTNER is in the key's `origins`; OTHER is allowed only for another partner's key (the
 preflight passes, the actual request is a 403 without Access-Control-Allow-Origin); STRANGER is
-allowed for no key (the preflight itself is refused). Screenshots go to test-artifacts/browser/.
+allowed for no key (the preflight itself is refused). Screenshots go to test-artifacts/browser/,
+except the safety notice's, which the README shows: tests/browser/screenshots/safety-notice.png.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import http.server
 import os
 import shutil
@@ -44,6 +46,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
+SCREENSHOTS = Path(__file__).parent / "screenshots"  # committed: the README shows the notice
 KEY = "browser-test-partner-key-000001"  # allows the PARTNER origin only
 OTHER_KEY = "browser-test-other-key-0000002"  # another partner's key: allows the OTHER origin
 TINY_KEY = "browser-test-tiny-limit-key-003"  # PARTNER origin, one search a minute
@@ -61,7 +64,7 @@ PAGE = """<!doctype html>
 <style>body {{ font-family: system-ui, sans-serif; margin: 2rem; }}</style>
 <script src="{api}/v1/embed/lp-search.js" defer></script></head>
 <body><h1>Acme Health: relationship support</h1>
-<lp-search data-api="{api}" data-key="{key}" data-guide-url="{origin}/guides/{{slug}}#{{anchor}}"></lp-search>
+<lp-search data-api="{api}" data-key="{key}" data-guide-url="{origin}/guides/{{slug}}#{{anchor}}"{attrs}></lp-search>
 </body></html>
 """
 
@@ -104,11 +107,18 @@ def partner_site() -> Iterator[tuple[str, dict]]:
         thread.join()
 
 
-def page_url(site: tuple[str, dict], api: str, key: str, headers: dict[str, str] | None = None) -> str:
-    """A new page on the partner site embedding the search with this API and key."""
+def page_url(
+    site: tuple[str, dict],
+    api: str,
+    key: str,
+    headers: dict[str, str] | None = None,
+    attrs: dict[str, str] | None = None,
+) -> str:
+    """A new page on the partner site embedding the search with this API and key (and more attributes)."""
     origin, pages = site
     path = f"/embed-{len(pages)}.html"
-    pages[path] = (PAGE.format(api=api, key=key, origin=origin).encode(), headers or {})
+    extra = "".join(f' {name}="{html.escape(value)}"' for name, value in (attrs or {}).items())
+    pages[path] = (PAGE.format(api=api, key=key, origin=origin, attrs=extra).encode(), headers or {})
     return origin + path
 
 
@@ -372,3 +382,183 @@ def test_api_stopped_shows_the_fallback(page, api_env, sites) -> None:
     message = page.locator("lp-search .msg")
     message.wait_for()
     assert message.inner_text() == "Search is not available right now."
+
+
+# -- the safety notice, for a frightened person ---------------------------------------------------
+SELF_HARM = "i dont want to be here anymore since she left"  # self_harm: Samaritans first under GB
+THREATS = "he threatened me"  # threats: under GB, more than three services
+SEXUAL_VIOLENCE = "he forced himself on me"  # sexual_violence: under US, RAINN with phone, text and chat
+
+
+def shadow_focus(page) -> dict[str, str | None]:
+    """What has focus inside the element: tag, class, accessible text and href."""
+    return page.evaluate(
+        """() => { const a = document.querySelector('lp-search').shadowRoot.activeElement;
+                   return a && { tag: a.tagName.toLowerCase(), cls: a.className, text: a.textContent,
+                                 href: a.getAttribute('href') }; }"""
+    )
+
+
+def test_the_notice_leads_with_the_regions_service_and_its_number_as_a_tel_link(page, api, sites) -> None:
+    box = open_embed(page, page_url(sites["partner"], api, KEY, attrs={"data-region": "GB"}))
+    searches: list[str] = []
+    page.on("request", lambda r: searches.append(r.url) if "/v1/search" in r.url else None)
+    type_query(box, SELF_HARM)
+    notice = page.get_by_role("note", name="Safety information")
+    notice.wait_for()
+    assert searches and all("region=GB" in u for u in searches), searches
+    assert "999" in notice.locator(".message").inner_text()
+    # the region's emergency number, dialable, then the most fitting service with its phone as tel:
+    assert notice.locator("a.emergency").get_attribute("href") == "tel:999"
+    first = notice.get_by_role("list", name="Support services").get_by_role("listitem").first
+    assert "Samaritans" in first.locator(".name").inner_text()
+    call = first.get_by_role("link", name="Call 116 123")
+    assert call.get_attribute("href") == "tel:116123"  # digits only
+    assert call.get_attribute("aria-describedby") == first.locator(".name").get_attribute("id")
+    tels = notice.locator("a[href^='tel:']")
+    hrefs = [tels.nth(i).get_attribute("href") for i in range(tels.count())]
+    assert hrefs[:2] == ["tel:999", "tel:116123"], hrefs
+    assert all(h[4:].lstrip("+").isdigit() for h in hrefs), hrefs
+
+
+def test_a_service_offers_its_text_and_chat_options(page, api, sites) -> None:
+    box = open_embed(page, page_url(sites["partner"], api, KEY, attrs={"data-region": "us"}))  # any case
+    type_query(box, SEXUAL_VIOLENCE)
+    first = page.locator("lp-search .services > li").first
+    first.wait_for()
+    assert "RAINN" in first.locator(".name").inner_text()
+    assert first.get_by_role("link", name="Call 800.656.HOPE (4673)").get_attribute("href") == "tel:8006564673"
+    assert first.locator(".text").inner_text() == "Text HOPE to 64673"  # plain text, not a link
+    assert first.locator(".text a").count() == 0
+    chat = first.get_by_role("link", name="Chat online")
+    assert chat.get_attribute("href") == "https://hotline.rainn.org/"
+    assert chat.get_attribute("rel") == "noopener"
+
+
+def test_at_most_three_services_show_and_more_reveals_the_rest(page, api, sites) -> None:
+    box = open_embed(page, page_url(sites["partner"], api, KEY, attrs={"data-region": "GB"}))
+    type_query(box, THREATS)
+    services = page.locator("lp-search .services > li")
+    services.first.wait_for()
+    total = services.count()
+    assert total > 3, total
+    assert page.locator("lp-search .services > li:visible").count() == 3
+    assert page.get_by_role("button", name=f"Show {total - 3} more service").count() == 1
+    more = page.locator("lp-search button.more")  # the same button, whatever its label says
+    assert more.get_attribute("aria-expanded") == "false"
+    assert more.get_attribute("aria-controls") == page.locator("lp-search .services").get_attribute("id")
+
+    more.focus()
+    more.press("Enter")  # a real button: Enter (and Space) work without a handler of ours
+    assert more.get_attribute("aria-expanded") == "true"
+    assert page.locator("lp-search .services > li:visible").count() == total
+    assert more.inner_text() == "Show fewer services"
+    assert shadow_focus(page)["cls"] == "more"  # focus stays on the control
+    assert box.get_attribute("aria-expanded") == "true"  # and the popup stays open
+    more.press(" ")
+    assert more.get_attribute("aria-expanded") == "false"
+    assert page.locator("lp-search .services > li:visible").count() == 3
+
+
+def test_keyboard_and_screen_reader_reach_the_notice_in_order(page, api, sites) -> None:
+    exit_to = f"{sites['stranger'][0]}/guides/weather"
+    attrs = {"data-region": "GB", "data-quick-exit": exit_to}
+    box = open_embed(page, page_url(sites["partner"], api, KEY, attrs=attrs))
+    type_query(box, THREATS)
+    notice = page.get_by_role("note", name="Safety information")
+    notice.wait_for()
+    page.locator("lp-search [role=option]").first.wait_for()
+    assert page.locator("lp-search [role=status]").inner_text().startswith("Safety information first")
+
+    # What a screen reader is given: roles and accessible names (Chromium's accessibility tree).
+    tree = notice.aria_snapshot()
+    assert '- list "Support services"' in tree, tree
+    assert '- link "Call 0808 2000 247"' in tree, tree
+    hidden = notice.locator(".services > li").count() - 3
+    assert f'- button "Show {hidden} more service' in tree, tree
+    assert page.get_by_role("button", name=f"Show {hidden} more service", expanded=False).count() == 1
+    assert page.get_by_role("button", name="Exit this page").is_visible()
+    assert page.get_by_role("combobox", name="Search guides").get_attribute("aria-expanded") == "true"
+
+    # Focus order: from the box, Tab walks the notice (service, its number, ..., more, guides);
+    # the results stay on the arrow keys (their links are not Tab stops).
+    box.focus()
+    stops = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        f = shadow_focus(page)
+        if not f:
+            break
+        stops.append(f)
+    assert stops[0]["href"] == "tel:999", stops  # urgent: the region's emergency number first
+    assert "National Domestic Abuse Helpline" in stops[1]["text"], stops  # then the first service
+    assert stops[2]["href"] == "tel:08082000247", stops  # and its number
+    more = next(i for i, s in enumerate(stops) if s["cls"] == "more")
+    assert all(s["tag"] == "a" for s in stops[:more]), stops  # services, then "more", then the guides
+    assert stops[more + 1]["href"].startswith(f"{sites['partner'][0]}/guides/"), stops
+    assert not any(s["cls"] == "exit" for s in stops), stops  # the quick exit comes before the box
+
+    # Escape from inside the notice: back to the box, popup closed; the arrow key opens it again.
+    page.keyboard.press("Escape")
+    assert shadow_focus(page)["tag"] == "input"
+    assert box.get_attribute("aria-expanded") == "false"
+    assert not notice.is_visible()
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-expanded") == "true" and notice.is_visible()
+    box.press("Escape")
+
+    # Shift+Tab from the box reaches the quick exit.
+    box.press("Shift+Tab")
+    assert shadow_focus(page)["cls"] == "exit"
+
+
+def test_quick_exit_leaves_at_once_and_back_does_not_return(page, api, sites) -> None:
+    start = f"{sites['partner'][0]}/guides/start"
+    exit_to = f"{sites['stranger'][0]}/guides/weather"
+    page.goto(start)
+    url = page_url(sites["partner"], api, KEY, attrs={"data-region": "GB", "data-quick-exit": exit_to})
+    box = open_embed(page, url)
+    before = page.evaluate("history.length")
+    type_query(box, THREATS)
+    page.get_by_role("note", name="Safety information").wait_for()
+    box.press("Shift+Tab")  # by keyboard, as someone who must leave now
+    page.keyboard.press("Enter")
+    page.wait_for_url(exit_to)
+    assert page.evaluate("history.length") == before  # replaced, not pushed
+    page.go_back()
+    assert page.url == start  # Back skips the page with the search on it
+    page.go_forward()
+    assert page.url == exit_to
+
+
+def test_quick_exit_accepts_only_http_addresses(page, console, api, sites) -> None:
+    open_embed(page, page_url(sites["partner"], api, KEY, attrs={"data-quick-exit": "javascript:alert(1)"}))
+    assert page.locator("lp-search button.exit").count() == 0
+    assert any("data-quick-exit must be an http(s) address" in m for m in console), console
+
+
+def test_a_region_the_api_does_not_know_still_shows_the_notice(page, console, api, sites) -> None:
+    box = open_embed(page, page_url(sites["partner"], api, KEY, attrs={"data-region": "ZZ"}))
+    type_query(box, SELF_HARM)
+    notice = page.get_by_role("note", name="Safety information")
+    notice.wait_for()  # the 422 is retried without the region
+    assert notice.locator(".services > li").count() >= 1
+    assert any("does not know data-region ZZ" in m for m in console), console
+
+
+def test_screenshot_of_the_notice(page, api, sites) -> None:
+    """The picture in the README: the notice as a reader in the UK sees it, with the quick exit."""
+    attrs = {"data-region": "GB", "data-quick-exit": "https://www.bbc.co.uk/weather"}
+    page.set_viewport_size({"width": 640, "height": 760})
+    box = open_embed(page, page_url(sites["partner"], api, KEY, attrs=attrs))
+    type_query(box, THREATS)
+    page.locator("lp-search [role=option]").first.wait_for()
+    page.wait_for_timeout(100)  # let the popup settle after the last render
+    box_top = page.locator("lp-search .bar").bounding_box()
+    notice = page.locator("lp-search .safety").bounding_box()
+    assert box_top and notice
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    clip = {"x": 16, "y": max(0, box_top["y"] - 8), "width": 608}
+    clip["height"] = min(notice["y"] + notice["height"] + 8, 760) - clip["y"]
+    page.screenshot(path=str(SCREENSHOTS / "safety-notice.png"), clip=clip)
+    assert (SCREENSHOTS / "safety-notice.png").stat().st_size < 200_000
