@@ -43,6 +43,23 @@ def validate_command(path: str | None) -> None:
     sys.exit(1 if errors else 0)
 
 
+@content_cli.command("check-resources")
+@click.option("--path", "path", default=None, help="Content folder (default: CONTENT_DIR).")
+@click.option("--days", default=180, show_default=True, help="How old a check may be.")
+def check_resources_command(path: str | None, days: int) -> None:
+    """List the support numbers last checked more than DAYS ago; exit 1 if there are any."""
+    import datetime as dt
+
+    from api.content import load_corpus
+
+    corpus, _problems = load_corpus(path or current_app.config["CONTENT_DIR"])
+    stale = corpus.support.stale(dt.date.today(), days)
+    for what, checked in stale:
+        click.echo(f"{what}: checked {checked}, re-check it against its source page")
+    click.echo(f"{len(stale)} support number(s) checked more than {days} days ago")
+    sys.exit(1 if stale else 0)
+
+
 @content_cli.command("publish")
 def publish_command() -> None:
     """Check the content; if valid, build a release (content + search index) and make it live."""

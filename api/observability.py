@@ -54,7 +54,7 @@ FREE_TEXT_PATHS = frozenset({"/v1/search", "/v1/suggest"})
 # Any other parameter (q, situation, signal, one the API does not know) may hold a person's words.
 STRUCTURED_PARAMS = frozenset(
     {
-        "page", "page_size", "sort", "collection", "tag", "type", "types", "fields", "limit", "depth",
+        "page", "page_size", "region", "sort", "collection", "tag", "type", "types", "fields", "limit", "depth",
         "direction", "send", "safe_to_send", "guide", "from", "to", "updated_since",
     }
 )  # fmt: skip

@@ -55,6 +55,7 @@ class Principal:
     collections: frozenset[str] | None = None  # None: every collection
     origins: frozenset[str] = frozenset()  # browser origins; "*" for any
     limit: str | None = None  # e.g. "600/minute"; None: no limit
+    region: str | None = None  # ISO 3166-1 alpha-2: the country its readers are in, for support services
 
     @property
     def anonymous(self) -> bool:
@@ -103,6 +104,7 @@ class PartnerKeys:
                 collections=anon.get("collections"),
                 origins=anon.get("origins", frozenset({ANY})),
                 limit=anon.get("limit"),
+                region=anon.get("region"),
             )
         keys: dict[str, Principal] = {}
         names: set[str] = set()
@@ -119,6 +121,7 @@ class PartnerKeys:
                 collections=entry["collections"],
                 origins=entry.get("origins", frozenset()),
                 limit=entry.get("limit"),
+                region=entry.get("region"),
             )
         return cls(anonymous, keys)
 
@@ -207,11 +210,23 @@ class _Section(Schema):
     error_messages = {"type": "expected a mapping"}
 
 
+_REGION_REASON = "expected an ISO 3166-1 alpha-2 country code in capitals, such as GB"
+
+
+def _region() -> fields.String:
+    return fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^[A-Z]{2}$", error=_REGION_REASON),
+        error_messages={"invalid": _REGION_REASON},
+    )
+
+
 class AnonymousSchema(_Section):
     allowed = _Bool()
     limit = _Limit(allow_none=True)
     collections = _Collections()
     origins = _Origins()
+    region = _region()
 
 
 class KeySchema(_Section):
@@ -227,6 +242,7 @@ class KeySchema(_Section):
     )
     origins = _Origins()
     limit = _Limit(allow_none=True)
+    region = _region()
 
 
 class KeysFileSchema(_Section):

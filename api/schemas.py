@@ -207,10 +207,17 @@ class ScriptPageSchema(PageSchema):
 
 
 class SupportResourceSchema(Schema):
-    title = fields.String(required=True, metadata=_d("Service name", "National Domestic Violence Hotline"))
-    region = fields.String(required=True, metadata=_d("Where it serves", "United States"))
-    url = fields.String(allow_none=True, metadata=_d("Its address, when known", "https://www.thehotline.org/"))
-    note = fields.String(allow_none=True, metadata=_d("What it offers"))
+    id = fields.String(required=True, metadata=_d("Stable id", "gb-samaritans"))
+    name = fields.String(required=True, metadata=_d("Service name", "Samaritans"))
+    phone = fields.String(allow_none=True, metadata=_d("Number to call, as the service writes it", "116 123"))
+    text = fields.String(allow_none=True, metadata=_d("How to reach it by text message", "Text SHOUT to 85258"))
+    chat = fields.String(allow_none=True, metadata=_d("Web chat address"))
+    url = fields.String(required=True, metadata=_d("Its website", "https://www.samaritans.org/"))
+    hours = fields.String(allow_none=True, metadata=_d("When it answers, as the service states it", "24/7"))
+    kinds = fields.List(fields.String(), required=True, metadata=_d("Kinds of danger it helps with", ["self_harm"]))
+    regions = fields.List(
+        fields.String(), required=True, metadata=_d("ISO 3166-1 alpha-2 codes it serves, or international", ["GB"])
+    )
 
 
 class GuideRefSchema(Schema):
@@ -229,7 +236,18 @@ class DangerKindSchema(Schema):
 class SafetyNoticeSchema(Schema):
     """Shown first, before any result, when a query or situation signals danger."""
 
-    message = fields.String(required=True, metadata=_d("What to do if in danger now"))
+    message = fields.String(
+        required=True, metadata=_d("What to do, fitted to the kinds; when urgent, the emergency number first")
+    )
+    region = fields.String(
+        allow_none=True,
+        metadata=_d("The reader's region the services are for (ISO 3166-1 alpha-2); null when unknown", "GB"),
+    )
+    emergency_numbers = fields.List(
+        fields.String(),
+        required=True,
+        metadata=_d("The region's emergency number, or the common ones when the region is unknown", ["999"]),
+    )
     level = fields.String(
         required=True,
         validate=validate.OneOf(LEVELS),
@@ -244,7 +262,9 @@ class SafetyNoticeSchema(Schema):
         fields.Nested(DangerKindSchema), required=True, metadata=_d("The same kinds, each with its level and label")
     )
     resources = fields.List(
-        fields.Nested(SupportResourceSchema), required=True, metadata=_d("Support services named in the content")
+        fields.Nested(SupportResourceSchema),
+        required=True,
+        metadata=_d("Support services for these kinds in this region, most fitting first (never scoped)"),
     )
     guides = fields.List(fields.Nested(GuideRefSchema), required=True, metadata=_d("Guides about safety"))
 

@@ -20,6 +20,7 @@ from api.content.schemas import SLUG
 from api.current import release
 from api.errors import abort
 from api.observability import SEARCH_LATENCY
+from api.region import reader_region, vary
 from api.resources import QUERY, corpus
 from api.schemas import SafetyNoticeSchema, _d, _Query
 from search_index import IndexMissing, QueryTooLong, SearchEngine
@@ -54,6 +55,14 @@ class SearchArgsSchema(_Query):
     page_size = fields.Integer(
         load_default=10, validate=validate.Range(min=1, max=50), metadata=_d("Hits per page, 1-50", 10)
     )
+    region = fields.String(
+        validate=validate.Regexp(r"^[A-Z]{2}$", error="An ISO 3166-1 alpha-2 code in capitals, such as GB."),
+        metadata=_d(
+            "The reader's country, for the support services a safety notice offers (ISO 3166-1 alpha-2). "
+            "Without it: the partner key's region, then Accept-Language, then the worldwide services.",
+            "GB",
+        ),
+    )
 
     @validates_schema
     def _depth(self, data: dict[str, Any], **_kw: object) -> None:
@@ -69,6 +78,14 @@ class SuggestArgsSchema(_Query):
     )
     limit = fields.Integer(
         load_default=8, validate=validate.Range(min=1, max=20), metadata=_d("Completions to return, 1-20", 8)
+    )
+    region = fields.String(
+        validate=validate.Regexp(r"^[A-Z]{2}$", error="An ISO 3166-1 alpha-2 code in capitals, such as GB."),
+        metadata=_d(
+            "The reader's country, for the support services a safety notice offers (ISO 3166-1 alpha-2). "
+            "Without it: the partner key's region, then Accept-Language, then the worldwide services.",
+            "GB",
+        ),
     )
 
 
@@ -196,7 +213,7 @@ def search(args: dict[str, Any]) -> ResponseReturnValue:
     words signal danger, `safety` comes first with support resources, whatever else is found.
     """
     q = args["q"]
-    safety = notice_for(q, corpus())
+    safety = notice_for(q, corpus(), reader_region(args.get("region")))
     try:
         found = engine().search(
             q,
@@ -222,7 +239,7 @@ def search(args: dict[str, Any]) -> ResponseReturnValue:
     # Returned as a Response, so the body is not dumped through the schema again (it documents it).
     resp = jsonify(body)
     resp.headers["Cache-Control"] = SEARCH_CACHE_CONTROL
-    return resp
+    return vary(resp)
 
 
 @blp.route("/suggest")
@@ -239,6 +256,6 @@ def suggest(args: dict[str, Any]) -> ResponseReturnValue:
         )
     except IndexMissing as exc:
         abort(503, f"Search is not available yet: {exc}")
-    resp = jsonify({"safety": notice_for(q, corpus()), **found})
+    resp = jsonify({"safety": notice_for(q, corpus(), reader_region(args.get("region"))), **found})
     resp.headers["Cache-Control"] = SEARCH_CACHE_CONTROL
-    return resp
+    return vary(resp)

@@ -22,9 +22,10 @@ from api.content.files import write_atomic
 from api.content.model import Collection, Corpus, Guide, Problem, final_slug
 from api.content.parse import decode, parse_guide
 from api.content.schemas import CollectionSchema, RedirectsSchema, flatten_errors
+from api.content.support import Support, parse_support
 from api.content.yamlutil import YamlError, load_yaml
 from api.language.data import Language
-from api.language.signals import check_signals, parse_phrasings, parse_signals, parse_vocabulary, recogniser_for
+from api.language.signals import KINDS, check_signals, parse_phrasings, parse_signals, parse_vocabulary, recogniser_for
 
 GUIDES_DIR = "guides"
 COLLECTIONS_FILE = "collections.yaml"
@@ -32,6 +33,7 @@ REDIRECTS_FILE = "redirects.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
 SIGNALS_FILE = "safety/signals.yaml"
 PHRASINGS_DIR = "safety/phrasings"
+RESOURCES_FILE = "safety/resources.yaml"
 CACHE_FORMAT = 2  # bump when the model changes shape
 
 
@@ -109,6 +111,8 @@ def _load_corpus(
     renamed, retired = _load_redirects(read(REDIRECTS_FILE), f"{label}/{REDIRECTS_FILE}", problems)
     phrasings = _load_phrasings(root, read, label, problems)
     language = _load_language(read(VOCABULARY_FILE), read(SIGNALS_FILE), phrasings, label, problems)
+    data, lines = _load_yaml_file(read(RESOURCES_FILE), f"{label}/{RESOURCES_FILE}", problems)
+    support = parse_support(data, lines, f"{label}/{RESOURCES_FILE}", problems, list(KINDS)) if data else Support()
 
     by_slug: dict[str, Guide] = {}
     for g in guides:
@@ -127,7 +131,7 @@ def _load_corpus(
         collections[c.slug] = Collection(c.slug, c.title, c.description, tuple(g.slug for g in members))
     version = hashlib.sha256(repr(sorted(digests)).encode()).hexdigest()[:16]
     scripts = {s.id: s for g in by_slug.values() for s in g.scripts}
-    corpus = Corpus(by_slug, collections, renamed, retired, version, scripts, language)
+    corpus = Corpus(by_slug, collections, renamed, retired, version, scripts, language, support)
     if new_cache.keys() != cache.keys() or any(new_cache[k][0] != cache[k][0] for k in new_cache):
         _write_cache(cache_path, new_cache)
     return corpus, problems

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from api.content.support import Support
 from api.language.data import Language
 
 
@@ -182,6 +183,7 @@ class Corpus:
     version: str  # digest of every input file; changes whenever any content changes
     scripts: dict[str, Script] = field(default_factory=dict)
     language: Language = field(default_factory=Language)  # the vocabulary and danger signals files
+    support: Support = field(default_factory=Support)  # support services: never scoped
 
     def live_slug(self, slug: str) -> str | None:
         """The slug a guide is served under now, following renames; None when there is no such guide."""

@@ -1,9 +1,11 @@
 """The safety notice served before anything else when a person's words signal danger.
 
-Search, suggest and the pattern-check analyzer all call `notice_for(text, corpus)`. Recognition
-itself (which kinds of danger, how urgent) is api.language.signals over the corpus' own signals
-file; this module turns what was recognised into the notice, with the support resources named
-in the content.
+Search, suggest and the pattern-check analyzer call `notice_for(text, corpus, region)`.
+Recognition (which kinds of danger, how urgent) is api.language.signals over the corpus' own
+language files; this module turns what was recognised into the notice: a calm message fitted to
+the kinds, the emergency number of the reader's region (or the common ones when it is unknown),
+the support services that fit (content/safety/resources.yaml) and the safety guides the caller may
+see.
 """
 
 from __future__ import annotations
@@ -11,13 +13,24 @@ from __future__ import annotations
 from typing import Any
 
 from api.content.model import Corpus
+from api.content.support import Resource
 from api.content.versioned import PerVersion
 from api.language.signals import Found, recogniser_for
 
-MESSAGE = (
-    "If you are in danger right now, call your local emergency number (911 in the United States, "
-    "999 in the United Kingdom, 112 in much of Europe). If you are afraid of someone, you deserve support: "
-    "the services below are confidential, and safety planning matters more than any message."
+# Kinds that are about someone else's behaviour towards the reader (not self-harm, not a child).
+_FROM_SOMEONE = frozenset(
+    {
+        "immediate_danger",
+        "strangulation",
+        "physical_violence",
+        "threats",
+        "partner_suicide_threats",
+        "stalking",
+        "sexual_violence",
+        "image_abuse",
+        "economic_abuse",
+        "coercive_control",
+    }
 )
 
 
@@ -26,35 +39,70 @@ def recognise(text: str, corpus: Corpus) -> list[Found]:
     return recogniser_for(corpus.language).recognise(text)
 
 
-def _support(corpus: Corpus) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Support resources and safety guides named in the content, once per version (and scope)."""
-    resources: dict[str, dict[str, Any]] = {}
-    guides = []
-    for g in corpus.guides.values():
-        if not g.safety_sensitive:
-            continue
-        guides.append({"slug": g.slug, "title": g.title})
-        for s in g.support_sources:
-            resources.setdefault(s.url or s.title, {"title": s.title, "region": s.region, "url": s.url, "note": s.note})
-    return sorted(resources.values(), key=lambda r: (r["region"], r["title"])), guides
+def message(kinds: list[str], urgent: bool, number: str | None, common: tuple[str, ...]) -> str:
+    """What the notice says first, in the project's calm voice, fitted to the kinds recognised."""
+    parts = []
+    call = f"call {number}" if number else f"call your local emergency number ({', '.join(common)})"
+    if urgent:
+        if kinds and kinds[0] == "self_harm":
+            parts.append(f"If you might act on these thoughts now, {call}, or go to the nearest emergency department.")
+        else:
+            parts.append(f"If you are in danger right now, {call}.")
+    if "self_harm" in kinds:
+        parts.append(
+            "If you are thinking about ending your life or hurting yourself, you do not have to hold this alone: "
+            "the people below are there to listen, at any hour."
+        )
+    if _FROM_SOMEONE & set(kinds):
+        parts.append(
+            "If you are afraid of someone, you deserve support: these services are confidential, "
+            "and your safety matters more than any message."
+        )
+    if "child_at_risk" in kinds:
+        parts.append("If a child is being hurt or is not safe, the services below can help you work out what to do.")
+    return " ".join(parts)
 
 
-support_for = PerVersion(_support)
-
-
-def safety_notice(corpus: Corpus, found: list[Found]) -> dict[str, Any]:
-    """The notice: message, what was recognised, support resources and the safety guides, from the content."""
-    resources, guides = support_for(corpus)
+def _resource(r: Resource) -> dict[str, Any]:
     return {
-        "message": MESSAGE,
-        "level": "urgent" if any(f.level == "urgent" for f in found) else "concern",
-        "matched": [f.kind for f in found],
-        "kinds": [{"kind": f.kind, "level": f.level, "label": f.label} for f in found],
-        "resources": resources,
-        "guides": guides,
+        "id": r.id,
+        "name": r.name,
+        "phone": r.phone,
+        "text": r.text,
+        "chat": r.chat,
+        "url": r.url,
+        "hours": r.hours,
+        "kinds": list(r.kinds),
+        "regions": list(r.regions),
     }
 
 
-def notice_for(text: str, corpus: Corpus) -> dict[str, Any] | None:
+def _guides(corpus: Corpus) -> list[dict[str, Any]]:
+    """The safety guides this corpus (its scope) holds, once per version."""
+    return [{"slug": g.slug, "title": g.title} for g in corpus.guides.values() if g.safety_sensitive]
+
+
+guides_for = PerVersion(_guides)
+
+
+def safety_notice(corpus: Corpus, found: list[Found], region: str | None = None) -> dict[str, Any]:
+    """The notice for what was recognised, for a reader in `region` (None: unknown)."""
+    kinds = [f.kind for f in found]
+    urgent = any(f.level == "urgent" for f in found)
+    support = corpus.support
+    number = support.emergency_number(region)
+    return {
+        "level": "urgent" if urgent else "concern",
+        "kinds": [{"kind": f.kind, "level": f.level, "label": f.label} for f in found],
+        "matched": kinds,
+        "region": region,
+        "emergency_numbers": [number] if number else list(support.international),
+        "message": message(kinds, urgent, number, support.international),
+        "resources": [_resource(r) for r in support.for_danger(kinds, region)],
+        "guides": guides_for(corpus),
+    }
+
+
+def notice_for(text: str, corpus: Corpus, region: str | None = None) -> dict[str, Any] | None:
     found = recognise(text, corpus)
-    return safety_notice(corpus, found) if found else None
+    return safety_notice(corpus, found, region) if found else None

@@ -26,4 +26,5 @@ def restrict(corpus: Corpus, collections: frozenset[str]) -> Corpus:
         version=f"{corpus.version}-{scope_id(collections)}",
         scripts={sid: s for sid, s in corpus.scripts.items() if s.guide in guides},
         language=corpus.language,
+        support=corpus.support,  # support services are not scoped content
     )

@@ -310,6 +310,7 @@ class Analyzer:
         guide: str | None = None,
         limit: int = 5,
         corpus: Corpus | None = None,
+        region: str | None = None,
     ) -> dict[str, Any]:
         """The whole answer: safety notice (or null), ranked guides, and the closest next read."""
         danger = recogniser_for(self.language).recognise(situation)
@@ -343,7 +344,7 @@ class Analyzer:
                 "closest_next_read": self.closest_next_read(guide, q, scores),
             }
         return {
-            "safety": safety_notice(corpus, danger) if danger and corpus is not None else None,
+            "safety": safety_notice(corpus, danger, region) if danger and corpus is not None else None,
             "results": results,
             "reading": reading,
             "understood": sorted(_words(q, q.words)),
@@ -436,7 +437,12 @@ analyzer_for = PerVersion(build_analyzer)
 
 
 def pattern_check(
-    corpus: Corpus, situation: str, signals: Sequence[str] = (), guide: str | None = None, limit: int = 5
+    corpus: Corpus,
+    situation: str,
+    signals: Sequence[str] = (),
+    guide: str | None = None,
+    limit: int = 5,
+    region: str | None = None,
 ) -> dict[str, Any]:
     """Match a situation to guides (see the module docstring); `safety` is set when it signals danger."""
-    return analyzer_for(corpus).check(situation, signals, guide, limit, corpus)
+    return analyzer_for(corpus).check(situation, signals, guide, limit, corpus, region)

@@ -1,0 +1,40 @@
+"""Which country a reader is in, for the support services a safety notice offers.
+
+In order: the request's own `region` (ISO 3166-1 alpha-2), the partner key's default region, the
+region subtag of Accept-Language (`en-GB` -> GB), and otherwise none (the notice then offers the
+worldwide services and names the common emergency numbers). Never IP geolocation. Only regions the
+resources file covers count; an explicit region it does not cover is a 422 naming the ones it does.
+"""
+
+from __future__ import annotations
+
+from flask import Response, g, request
+
+from api.errors import abort
+from api.resources import corpus
+
+
+def reader_region(explicit: str | None, location: str = "query") -> str | None:
+    """The reader's region, or None; notes on `g` when Accept-Language decided it (see `vary`)."""
+    covered = corpus().support.regions
+    if explicit is not None:
+        if explicit not in covered:
+            reason = f"Unknown region '{explicit}': use one of {', '.join(covered)}, or leave it out."
+            abort(422, "Invalid parameter: region", {location: {"region": [reason]}})
+        return explicit
+    partner = g.get("partner")
+    if partner is not None and partner.region in covered:
+        return str(partner.region)
+    for language, _quality in request.accept_languages:
+        parts = language.replace("_", "-").split("-")
+        if len(parts) >= 2 and parts[-1].upper() in covered and len(parts[-1]) == 2:
+            g.lp_region_from_language = True
+            return parts[-1].upper()
+    return None
+
+
+def vary(resp: Response) -> Response:
+    """`Vary: Accept-Language` when that header chose the region (and only then)."""
+    if g.get("lp_region_from_language"):
+        resp.vary.add("Accept-Language")
+    return resp
