@@ -20,7 +20,8 @@ the journal for every token older than it.
 
 `digest` is not only the source file's sha256: a guide's JSON also shows its collection's title
 and the titles (and visibility) of the guides it links to, so those go into the digest too, and a
-guide is re-sent when any of them changes.
+guide is re-sent when any of them changes. So does `SERVED_FORMAT`: when the API starts serving a
+guide differently from the same file, every guide is re-sent once.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.content.model import Corpus, Guide
+from api.content.model import SERVED_FORMAT, Corpus, Guide
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def fingerprint(g: Guide, corpus: Corpus) -> str:
             if t in corpus.guides
         }
     )
-    data = [g.digest, g.collection, c.title if c else None, links]
+    data = [g.digest, g.collection, c.title if c else None, links, SERVED_FORMAT]
     return hashlib.sha256(json.dumps(data, separators=(",", ":")).encode()).hexdigest()[:32]
 
 

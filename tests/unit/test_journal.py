@@ -6,8 +6,9 @@ import dataclasses
 import json
 import multiprocessing
 
-from api.content import Corpus
+from api.content import Corpus, load_corpus
 from api.content.journal import Entry, Journal, fingerprint, manifest, record
+from tests.conftest import CONTENT
 
 
 def lines(path) -> list[dict]:
@@ -91,6 +92,28 @@ def test_a_linked_guides_new_title_changes_the_fingerprint(corpus) -> None:
         if all(x.target != "no-contact-rule" for x in g.links) and g.slug != "no-contact-rule"
     )
     assert fingerprint(unrelated, corpus) == fingerprint(after.guides[unrelated.slug], after)
+
+
+def test_a_new_served_format_resends_every_guide_at_a_new_checkpoint(corpus, tmp_path, monkeypatch) -> None:
+    """Same files, new JSON (scripts' text with their condition): apps get every guide once more."""
+    import api.content.journal
+    import api.content.load
+
+    path = tmp_path / "j.jsonl"
+    with monkeypatch.context() as m:  # the same files, as the previous format loaded and recorded them
+        for module in (api.content.load, api.content.journal):
+            m.setattr(module, "SERVED_FORMAT", module.SERVED_FORMAT - 1)
+        before = load_corpus(CONTENT)[0]
+        record(path, before)
+    assert before.version != corpus.version  # the format is part of the content version
+    head = lines(path)[-1]["seq"]
+    record(path, corpus)
+    new = lines(path)[head + 1 :]
+    assert {e["slug"] for e in new if e["type"] == "upsert"} == set(corpus.guides)
+    journal = Journal(path)
+    journal.refresh()
+    assert journal.checkpoint(corpus.version) == new[-1]["seq"]
+    assert journal.touched(journal.checkpoint(before.version), journal.checkpoint(corpus.version)) == set(corpus.guides)
 
 
 def test_reader_knows_the_state_at_every_seq(corpus, tmp_path) -> None:
