@@ -50,6 +50,7 @@ from cachetools import LRUCache
 from api.content import ContentInvalid, Corpus, Guide, Problem, load_corpus
 from api.content.files import write_atomic
 from api.content.load import paused_gc
+from api.content.model import SERVED_FORMAT
 from api.content.scope import restrict
 from search_index import SearchEngine, build_index
 
@@ -139,7 +140,9 @@ def fingerprint(g: Guide, corpus: Corpus) -> str:
             if t in corpus.guides
         }
     )
-    return _digest([g.digest, g.collection, c.title if c else None, links])
+    # SERVED_FORMAT: when the API starts serving a guide's JSON differently (a send-script's condition in
+    # its plain text), every guide is re-sent once, though no file changed.
+    return _digest([g.digest, g.collection, c.title if c else None, links, SERVED_FORMAT])
 
 
 def response_keys(corpus: Corpus, guides: dict[str, Entry]) -> dict[str, str]:

@@ -92,7 +92,9 @@ class ScriptSchema(Schema):
         metadata=_d("When it is safe to use; always present on scripts meant to be sent. Show it with the script."),
     )
     tags = fields.List(fields.String(), metadata=_d("Topics", ["reply"]))
-    text = fields.String(required=True, metadata=_d("The whole script as plain text"))
+    text = fields.String(
+        required=True, metadata=_d("The whole script as plain text, ending with its safety condition when it has one")
+    )
 
 
 class SectionSchema(Schema):

@@ -114,7 +114,25 @@ class HitSchema(Schema):
     score = fields.Float(required=True, metadata=_d("Relevance (BM25F); only comparable within one response"))
     url = fields.String(required=True, metadata=_d("API path of the guide, section or script"))
     href = fields.String(required=True, metadata=_d("Site path with the section anchor", "/guides/no-contact-rule#x"))
-    snippet = fields.Nested(SnippetSchema, required=True, metadata=_d("Where the words matched"))
+    snippet = fields.Nested(
+        SnippetSchema,
+        required=True,
+        metadata=_d("Where the words matched; a script's ends with its whole safety condition"),
+    )
+    send = fields.Boolean(
+        required=True,
+        allow_none=True,
+        metadata=_d("For a script hit: meant to be sent (true) or only written (false); null otherwise", True),
+    )
+    safety = fields.String(
+        required=True,
+        allow_none=True,
+        metadata=_d(
+            "For a script hit: when it is safe to use, always present on scripts meant to be sent; "
+            "show it with the script. Null otherwise",
+            "Only if it is safe to reply at all.",
+        ),
+    )
 
 
 class FacetValueSchema(Schema):

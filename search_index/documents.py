@@ -9,10 +9,13 @@ from api.content import Corpus, Guide, Section
 from search_index.schema import SKIP_SECTIONS, weighted_text
 
 
-def section_text(section: Section) -> str:
+def section_text(section: Section, guide: Guide) -> str:
     """A section's words, without its read-next block: those sentences are other guides' titles,
-    and would make this section a hit for queries about the guides it recommends."""
-    return "\n".join(b.text for b in section.blocks if b.type != "read_next")
+    and would make this section a hit for queries about the guides it recommends. Without its
+    scripts' safety conditions too: near the same sentence in guide after guide, they would make
+    every section with a script a hit for "afraid" or "support" (each script is a hit of its own,
+    whose snippet ends with its condition)."""
+    return "\n".join(guide.without_conditions(b.text) for b in section.blocks if b.type != "read_next")
 
 
 def guide_documents(guide: Guide) -> Iterator[dict[str, Any]]:
@@ -27,7 +30,7 @@ def guide_documents(guide: Guide) -> Iterator[dict[str, Any]]:
     # Each text is indexed once: a guide hit is its title, headings, summary and introduction (and
     # its signals); the rest of the body belongs to the sections, so that body words lead to a deep
     # link and are not scored twice (half the postings a query has to score).
-    intro = next((section_text(s) for s in guide.sections if s.heading is None), "")
+    intro = next((section_text(s, guide) for s in guide.sections if s.heading is None), "")
     body = "\n".join([intro, *guide.signals])
     yield {
         **common,
@@ -43,7 +46,7 @@ def guide_documents(guide: Guide) -> Iterator[dict[str, Any]]:
     }
     for s in guide.sections:
         # The introduction is the guide's own lead (the guide hit covers it); boilerplate is skipped.
-        text = section_text(s)
+        text = section_text(s, guide)
         if s.heading is None or s.anchor in SKIP_SECTIONS or not text.strip():
             continue
         yield {
@@ -73,6 +76,8 @@ def guide_documents(guide: Guide) -> Iterator[dict[str, Any]]:
             "exact": f"{title}\n{body}",
             "text": weighted_text(title=title, body=body),
             "tags": ",".join(dict.fromkeys([*guide.tags, *x.tags])),
+            "send": x.send,
+            "safety": x.safety,  # stored, not scored: every snippet of the script ends with it
         }
 
 

@@ -364,6 +364,7 @@ def _counts(counts: dict[str, int]) -> list[dict[str, Any]]:
 def _hit(stored: dict[str, Any], score: float, marked: frozenset[str]) -> dict[str, Any]:
     kind = stored["type"]
     text = f"{stored.get('summary', '')}\n{stored.get('body', '')}" if kind == "guide" else stored.get("body", "")
+    script = kind == "script"
     return {
         "type": kind,
         "guide": stored["guide"],
@@ -373,7 +374,10 @@ def _hit(stored: dict[str, Any], score: float, marked: frozenset[str]) -> dict[s
         "guide_title": stored["guide_title"],
         "collection": stored["collection"],
         "score": round(float(score), 4),
-        "snippet": snippet(text, marked),
+        # A script's safety condition is never cut from its snippet: it follows the window whole.
+        "snippet": snippet(text, marked, suffix=stored.get("safety") if script else None),
+        "send": stored.get("send") if script else None,
+        "safety": stored.get("safety") if script else None,
     }
 
 

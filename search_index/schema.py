@@ -109,6 +109,8 @@ SCHEMA = Schema(
     exact=TEXT(analyzer=EXACT_ANALYZER, phrase=True),
     pairs=KEYWORD(analyzer=PAIR_ANALYZER),  # not scored (no field lengths), no positions
     guide_title=STORED(),
+    send=STORED(),  # a script: meant to be sent or not
+    safety=STORED(),  # a script: its safety condition, shown after every snippet of it
 )
 
 DOC_TYPES: tuple[str, ...] = ("guide", "section", "script")

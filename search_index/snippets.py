@@ -54,10 +54,11 @@ def _window(text: str, found: list[tuple[int, int, str]], width: int) -> tuple[i
     return start, end
 
 
-def snippet(text: str, words: frozenset[str], width: int = SNIPPET_CHARS) -> dict[str, Any]:
+def snippet(text: str, words: frozenset[str], width: int = SNIPPET_CHARS, suffix: str | None = None) -> dict[str, Any]:
     """{"text", "highlights": [[start, end], ...], "html"}; offsets are code points into `text`.
 
     `words` are the surface forms to mark: what was typed, and every indexed word with the same stem.
+    `suffix` (a script's safety condition) follows the window whole, whatever the window leaves out.
     """
     text = " ".join(text.split())
     found = matches(text, words)
@@ -67,6 +68,10 @@ def snippet(text: str, words: frozenset[str], width: int = SNIPPET_CHARS) -> dic
     shown = lead + text[start:end] + tail
     shift = len(lead) - start
     spans = [(s + shift, e + shift) for s, e, _ in found if s >= start and e <= end]
+    if suffix and (after := " ".join(suffix.split())):
+        shown = f"{shown} {after}" if shown else after
+        shift = len(shown) - len(after)
+        spans += [(s + shift, e + shift) for s, e, _ in matches(after, words)]
     parts, pos = [], 0
     for s, e in spans:
         parts.append(html.escape(shown[pos:s]))

@@ -19,7 +19,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from api.content.files import write_atomic
-from api.content.model import Collection, Corpus, Guide, Problem, final_slug
+from api.content.model import SERVED_FORMAT, Collection, Corpus, Guide, Problem, final_slug
 from api.content.parse import decode, parse_guide
 from api.content.schemas import CollectionSchema, RedirectsSchema, flatten_errors
 from api.content.support import Support, parse_support
@@ -34,7 +34,7 @@ VOCABULARY_FILE = "vocabulary.yaml"
 SIGNALS_FILE = "safety/signals.yaml"
 PHRASINGS_DIR = "safety/phrasings"
 RESOURCES_FILE = "safety/resources.yaml"
-CACHE_FORMAT = 2  # bump when the model changes shape
+CACHE_FORMAT = 3  # bump when the model, or what is computed at load, changes (3: script text has its condition)
 
 
 class ContentInvalid(Exception):
@@ -129,7 +129,7 @@ def _load_corpus(
             key=lambda g: (g.order is None, g.order or 0, g.title),
         )
         collections[c.slug] = Collection(c.slug, c.title, c.description, tuple(g.slug for g in members))
-    version = hashlib.sha256(repr(sorted(digests)).encode()).hexdigest()[:16]
+    version = hashlib.sha256(repr((SERVED_FORMAT, sorted(digests))).encode()).hexdigest()[:16]
     scripts = {s.id: s for g in by_slug.values() for s in g.scripts}
     corpus = Corpus(by_slug, collections, renamed, retired, version, scripts, language, support)
     if new_cache.keys() != cache.keys() or any(new_cache[k][0] != cache[k][0] for k in new_cache):
@@ -207,9 +207,10 @@ def _check_danger_words(guides: Iterable[Guide], language: Language) -> list[Pro
             continue
         for section in g.sections:
             said = {
-                f.kind: block.text[f.start : f.end]
+                f.kind: text[f.start : f.end]
                 for block in section.blocks
-                for f in recognise(block.text, classify=False)
+                for text in [g.without_conditions(block.text)]  # the conditions speak of fear on purpose
+                for f in recognise(text, classify=False)
             }
             if said:
                 words = "; ".join(f"{kind} ('{text}')" for kind, text in said.items())

@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from api.content.support import Support
 from api.language.data import Language
 
+# What the API makes of the same files. Bump it when the JSON served for unchanged files changes:
+# it is part of the content version and of every guide's sync fingerprint, so response caches,
+# ETags and the apps' offline copies all move to the new form (each guide is re-sent once).
+# 2: a script's plain text (its own, its block's, its section's) ends with its safety condition.
+SERVED_FORMAT = 2
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -77,12 +83,17 @@ class Script:
 
     @property
     def text(self) -> str:
+        """The whole script as plain text, in the order the HTML shows it: the safety condition
+        last, so that no plain-text form of a send-script (a block's, its section's, its own,
+        a search snippet) is ever served without it."""
         parts = [f"{self.situation}:"]
         if self.trigger:
             parts.append(f'"{self.trigger}"')
         if self.instruction:
             parts.append(f"{self.instruction}:")
         parts.append(f'"{self.response}"')
+        if self.safety:
+            parts.append(self.safety)
         return " ".join(parts)
 
 
@@ -151,6 +162,17 @@ class Guide:
 
     def section(self, anchor: str) -> Section | None:
         return next((s for s in self.sections if s.anchor == anchor), None)
+
+    def without_conditions(self, text: str) -> str:
+        """A block's or section's text without its scripts' safety conditions: the guide's own words.
+
+        For what reads the words and serves none of them (the danger-word scan, search scoring):
+        the conditions speak of fear on purpose, in much the same sentence in guide after guide.
+        """
+        for script in self.scripts:
+            if script.safety:
+                text = text.replace(f" {script.safety}", "")
+        return text
 
 
 @dataclass(frozen=True)

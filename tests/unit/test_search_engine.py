@@ -118,6 +118,20 @@ def test_snippet_window_is_around_the_match() -> None:
     assert "<mark>boundary</mark>" in s["html"]
 
 
+def test_snippet_suffix_follows_the_window_whole() -> None:
+    """A script's safety condition is never cut: the window may leave the response out, not it."""
+    text = "filler words here. " * 30 + "I am not ready to talk." + " more filler." * 30
+    condition = "Only if it is safe to reply at all. If you are afraid, get <support> first."
+    s = snippet(text, frozenset({"talk", "safe"}), suffix=condition)
+    assert s["text"].endswith("… " + condition)
+    assert s["html"].endswith(
+        "… Only if it is <mark>safe</mark> to reply at all. If you are afraid, get &lt;support&gt; first."
+    )
+    assert [s["text"][a:b] for a, b in s["highlights"]] == ["talk", "safe"]
+    assert html.unescape(s["html"].replace("<mark>", "").replace("</mark>", "")) == s["text"]
+    assert snippet("", frozenset(), suffix=condition)["text"] == condition
+
+
 def test_suggest_completes_titles_and_terms(search_engine) -> None:
     items = search_engine.suggest("no cont")["items"]
     assert items[0] == {
