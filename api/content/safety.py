@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from cachetools import LRUCache
+
 from api.content.model import Corpus
-from api.content.support import Resource
+from api.content.support import Resource, Support
 from api.content.versioned import PerVersion
 from api.language.signals import Found, recogniser_for
 
@@ -85,20 +87,33 @@ def _guides(corpus: Corpus) -> list[dict[str, Any]]:
 guides_for = PerVersion(_guides)
 
 
+# (support services, kinds, level, region) -> the notice's parts that depend on nothing else: the
+# same few combinations come back all day, and building them was most of the notice's cost.
+_PARTS: LRUCache[tuple[Support, tuple[str, ...], bool, str | None], dict[str, Any]] = LRUCache(4096)
+
+
 def safety_notice(corpus: Corpus, found: list[Found], region: str | None = None) -> dict[str, Any]:
     """The notice for what was recognised, for a reader in `region` (None: unknown)."""
-    kinds = [f.kind for f in found]
+    kinds = tuple(f.kind for f in found)
     urgent = any(f.level == "urgent" for f in found)
-    support = corpus.support
-    number = support.emergency_number(region)
+    key = (corpus.support, kinds, urgent, region)  # support services are not scoped
+    parts = _PARTS.get(key)
+    if parts is None:
+        support = corpus.support
+        number = support.emergency_number(region)
+        parts = _PARTS[key] = {
+            "emergency_numbers": [number] if number else list(support.international),
+            "message": message(list(kinds), urgent, number, support.international),
+            "resources": [_resource(r) for r in support.for_danger(kinds, region)],
+        }
     return {
         "level": "urgent" if urgent else "concern",
         "kinds": [{"kind": f.kind, "level": f.level, "label": f.label} for f in found],
-        "matched": kinds,
+        "matched": list(kinds),
         "region": region,
-        "emergency_numbers": [number] if number else list(support.international),
-        "message": message(kinds, urgent, number, support.international),
-        "resources": [_resource(r) for r in support.for_danger(kinds, region)],
+        "emergency_numbers": parts["emergency_numbers"],
+        "message": parts["message"],
+        "resources": parts["resources"],
         "guides": guides_for(corpus),
     }
 

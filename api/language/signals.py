@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -82,8 +82,43 @@ class _Element:
 
     def matches(self, token: Token) -> bool:
         return (
-            token.stem in self.stems or token.norm in self.exact or any(token.norm.startswith(p) for p in self.prefixes)
+            token.stem in self.stems
+            or token.norm in self.exact
+            or (bool(self.prefixes) and token.norm.startswith(self.prefixes))
         )
+
+
+class _Index:
+    """Compiled patterns by what their first word can be: a token looks up only the patterns it may start."""
+
+    def __init__(self) -> None:
+        self.by_stem: dict[str, list[_Compiled]] = defaultdict(list)
+        self.by_exact: dict[str, list[_Compiled]] = defaultdict(list)
+        self.by_prefix: dict[str, list[tuple[str, _Compiled]]] = defaultdict(list)  # by the prefix's first letter
+
+    def add(self, c: _Compiled) -> None:
+        first = c.elements[0]
+        for s in first.stems:
+            self.by_stem[s].append(c)
+        for x in first.exact:
+            self.by_exact[x].append(c)
+        for pre in first.prefixes:
+            self.by_prefix[pre[:1]].append((pre, c))
+
+    def candidates(self, token: Token) -> list[_Compiled]:
+        found = [*self.by_stem.get(token.stem, ()), *self.by_exact.get(token.norm, ())]
+        found += [c for pre, c in self.by_prefix.get(token.norm[:1], ()) if token.norm.startswith(pre)]
+        return found
+
+    def spans(self, tokens: list[Token]) -> list[tuple[int, int]]:
+        """Where in the tokens any of these patterns matches: (start, end) of each match."""
+        out = []
+        for i, token in enumerate(tokens):
+            for c in self.candidates(token):
+                end = _match(c.elements, 1, tokens, i + 1, 0)
+                if end >= 0:
+                    out.append((i, end))
+        return out
 
 
 @dataclass(frozen=True)
@@ -253,10 +288,8 @@ class Recogniser:
                 lexicon |= _inflections(w)
         self.normaliser = Normaliser(vocabulary, lexicon)
         self.errors: list[tuple[str, Pattern, str]] = []  # (kind, pattern, reason)
-        self._by_stem: dict[str, list[_Compiled]] = defaultdict(list)
-        self._by_exact: dict[str, list[_Compiled]] = defaultdict(list)
-        self._by_prefix: list[tuple[str, _Compiled]] = []
-        self._unless: dict[int, list[_Compiled]] = defaultdict(list)
+        self._patterns = _Index()
+        self._unless: dict[int, _Index] = defaultdict(_Index)
         for index, spec in enumerate(signals.kinds):
             for p in spec.patterns:
                 try:
@@ -265,23 +298,20 @@ class Recogniser:
                     self.errors.append((spec.id, p, str(exc)))
                     continue
                 for c in compiled:
-                    first = c.elements[0]
-                    for s in first.stems:
-                        self._by_stem[s].append(c)
-                    for x in first.exact:
-                        self._by_exact[x].append(c)
-                    self._by_prefix.extend((pre, c) for pre in first.prefixes)
+                    self._patterns.add(c)
             for p in spec.unless:
                 try:
-                    self._unless[index].extend(_compile_all(p.text, index, sets, self.normaliser))
+                    for c in _compile_all(p.text, index, sets, self.normaliser):
+                        self._unless[index].add(c)
                 except PatternError as exc:
                     self.errors.append((spec.id, p, str(exc)))
         known = {spec.id for spec in signals.kinds}
         self.classifier = Classifier(self.normaliser, ((t, k) for t, k in phrasings if not k or k in known))
-        self._everywhere: list[_Compiled] = []
+        self._everywhere = _Index()
         for p in signals.unless:
             try:
-                self._everywhere.extend(_compile_all(p.text, -1, sets, self.normaliser))
+                for c in _compile_all(p.text, -1, sets, self.normaliser):
+                    self._everywhere.add(c)
             except PatternError as exc:
                 self.errors.append(("unless", p, str(exc)))
 
@@ -295,18 +325,17 @@ class Recogniser:
         excuses: dict[int, list[tuple[int, int]]] = {}
         everywhere: list[tuple[int, int]] | None = None
         for i, token in enumerate(tokens):
-            candidates = [*self._by_stem.get(token.stem, ()), *self._by_exact.get(token.norm, ())]
-            candidates += [c for pre, c in self._by_prefix if token.norm.startswith(pre)]
-            for c in candidates:
+            for c in self._patterns.candidates(token):
                 if c.kind in found:
                     continue
                 end = _match(c.elements, 1, tokens, i + 1, 0)
                 if end < 0:
                     continue
                 if everywhere is None:
-                    everywhere = _spans(self._everywhere, tokens)
+                    everywhere = self._everywhere.spans(tokens)
                 if c.kind not in excuses:
-                    excuses[c.kind] = everywhere + _spans(self._unless.get(c.kind, ()), tokens)
+                    own = self._unless.get(c.kind)
+                    excuses[c.kind] = everywhere + (own.spans(tokens) if own else [])
                 if any(s < end and i < e for s, e in excuses[c.kind]):  # overlapping an excuse
                     continue
                 spec = self.kinds[c.kind]
@@ -318,17 +347,6 @@ class Recogniser:
                 spec = next(s for s in self.kinds if s.id == kind)
                 return [Found(spec.id, spec.level, spec.label, tokens[at].start, tokens[at].end)]
         return [found[k] for k in sorted(found)]
-
-
-def _spans(patterns: Iterable[_Compiled], tokens: list[Token]) -> list[tuple[int, int]]:
-    spans = []
-    for c in patterns:
-        for i, token in enumerate(tokens):
-            if c.elements[0].matches(token):
-                end = _match(c.elements, 1, tokens, i + 1, 0)
-                if end >= 0:
-                    spans.append((i, end))
-    return spans
 
 
 @lru_cache(maxsize=4)
