@@ -23,7 +23,7 @@ from api.errors import abort
 from api.http import cached_json, dumps
 from api.patterns import EDGE_TYPES, GUIDE_EDGE_TYPES, analyzer_for, graph_for
 from api.patterns.graph import MAX_DEPTH
-from api.region import reader_region, vary
+from api.region import reader_region, region_field, vary
 from api.resources import QUERY, corpus, resolve_guide
 from api.schemas import ErrorSchema, SafetyNoticeSchema
 from api.schemas import describe as _d
@@ -198,15 +198,7 @@ class PatternCheckSchema(Schema):
         load_default=None,
         metadata=_d("Slug of the guide being read: the answer adds the closest next read from it", "no-contact-rule"),
     )
-    region = fields.String(
-        load_default=None,
-        validate=validate.Regexp(r"^[A-Z]{2}$", error="An ISO 3166-1 alpha-2 code in capitals, such as GB."),
-        metadata=_d(
-            "The reader's country, for the support services a safety notice offers (ISO 3166-1 alpha-2). "
-            "Without it: the partner key's region, then Accept-Language, then the worldwide services.",
-            "GB",
-        ),
-    )
+    region = region_field(load_default=None)
     limit = fields.Integer(
         load_default=5, validate=validate.Range(min=1, max=20), metadata=_d("How many ranked guides to return, 1-20", 5)
     )

@@ -8,10 +8,27 @@ resources file covers count; an explicit region it does not cover is a 422 namin
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, g, request
+from marshmallow import fields, validate
 
 from api.errors import abort
 from api.resources import corpus
+from api.schemas import _d
+
+
+def region_field(**kwargs: Any) -> fields.String:
+    """The `region` argument of search, suggest and pattern-check: one definition, one description."""
+    return fields.String(
+        validate=validate.Regexp(r"^[A-Z]{2}$", error="An ISO 3166-1 alpha-2 code in capitals, such as GB."),
+        metadata=_d(
+            "The reader's country, for the support services a safety notice offers (ISO 3166-1 alpha-2). "
+            "Without it: the partner key's region, then Accept-Language, then the worldwide services.",
+            "GB",
+        ),
+        **kwargs,
+    )
 
 
 def reader_region(explicit: str | None, location: str = "query") -> str | None:

@@ -20,7 +20,7 @@ from api.content.schemas import SLUG
 from api.current import release
 from api.errors import abort
 from api.observability import SEARCH_LATENCY
-from api.region import reader_region, vary
+from api.region import reader_region, region_field, vary
 from api.resources import QUERY, corpus
 from api.schemas import SafetyNoticeSchema, _d, _Query
 from search_index import IndexMissing, QueryTooLong, SearchEngine
@@ -55,14 +55,7 @@ class SearchArgsSchema(_Query):
     page_size = fields.Integer(
         load_default=10, validate=validate.Range(min=1, max=50), metadata=_d("Hits per page, 1-50", 10)
     )
-    region = fields.String(
-        validate=validate.Regexp(r"^[A-Z]{2}$", error="An ISO 3166-1 alpha-2 code in capitals, such as GB."),
-        metadata=_d(
-            "The reader's country, for the support services a safety notice offers (ISO 3166-1 alpha-2). "
-            "Without it: the partner key's region, then Accept-Language, then the worldwide services.",
-            "GB",
-        ),
-    )
+    region = region_field()
 
     @validates_schema
     def _depth(self, data: dict[str, Any], **_kw: object) -> None:
@@ -79,14 +72,7 @@ class SuggestArgsSchema(_Query):
     limit = fields.Integer(
         load_default=8, validate=validate.Range(min=1, max=20), metadata=_d("Completions to return, 1-20", 8)
     )
-    region = fields.String(
-        validate=validate.Regexp(r"^[A-Z]{2}$", error="An ISO 3166-1 alpha-2 code in capitals, such as GB."),
-        metadata=_d(
-            "The reader's country, for the support services a safety notice offers (ISO 3166-1 alpha-2). "
-            "Without it: the partner key's region, then Accept-Language, then the worldwide services.",
-            "GB",
-        ),
-    )
+    region = region_field()
 
 
 # -- responses ------------------------------------------------------------------------------
