@@ -1,7 +1,7 @@
-"""Command-line tools: `flask --app api.app content validate|publish|rollback` and `spec write`.
+"""Command-line tools: `flask --app api.app content validate|rename|retire|publish|rollback`, `spec write`.
 
-Only `content publish` and `content rollback` write to the release store; every other command
-(and the app they run in) only reads.
+Only `content publish` and `content rollback` write to the release store (`rename` and `retire`
+change files under content/ only); every other command (and the app they run in) only reads.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ class ScriptSchema(_Strict):
     safety = fields.String(load_default=None, validate=NONEMPTY)
     tags = fields.List(fields.String(validate=SLUG), load_default=list)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # a placeholder is reported beside a bad `send`
     def _send_needs_safety(self, data: dict, **_kw: object) -> None:
         safety = data.get("safety")
         if safety and _PLACEHOLDER.fullmatch(safety.strip()):

@@ -432,6 +432,18 @@ CASES = [
         )
     ],
     (
+        "placeholder-beside-a-bad-send",  # both at once, not one after the other
+        {F: sub("send: true\nsafety: Only if it is safe to reply at all.", "send: yes\nsafety: TBD")},
+        (),
+        (
+            F,
+            27,
+            "script[test-script].safety",
+            "'TBD' is a placeholder: write the condition under which the script is safe to use",
+            "error",
+        ),
+    ),
+    (
         "send-yes",
         {F: sub("send: true", "send: yes")},
         (),
