@@ -51,6 +51,16 @@ class State:
     readiness_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
 
 
+def log_startup(app: Flask) -> None:
+    """What a server operator must know at start. Logged by the server (api/wsgi.py), not by
+    create_app, so that the CLI's output (`content validate`) holds nothing but its own report."""
+    state: State = app.extensions["lp"]
+    if state.served.release is None:
+        log.error("no release to serve in %s: run `flask --app api.app content publish`", state.store.root)
+    if not app.config["SECRET_KEY"]:
+        log.warning("LP_SECRET_KEY is not set: sync and export answer 503 (scripts/serve.sh makes one)")
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     # No /static route: api/static/ holds the search embed, served with an ETag by api/embed.py.
     app = Flask(__name__, static_folder=None)
@@ -72,12 +82,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     store = ReleaseStore(app.config["RELEASE_STORE"])
     served = Served(store)
-    if served.load() is None:
-        # Start anyway: content endpoints answer 503 until a release is published.
-        log.error("no release to serve in %s: run `flask --app api.app content publish`", store.root)
+    served.load()  # None: start anyway; content endpoints answer 503 until a release is published
     app.extensions["lp"] = State(store, served)
-    if not app.config["SECRET_KEY"]:
-        log.warning("LP_SECRET_KEY is not set: sync and export answer 503 (scripts/serve.sh makes one)")
 
     app.before_request(take_release)  # first: every later hook and the view see this one release
 

@@ -1,7 +1,7 @@
-"""Command-line tools: `flask --app api.app content validate|publish|rollback` and `spec write`.
+"""Command-line tools: `flask --app api.app content validate|rename|retire|publish|rollback`, `spec write`.
 
-Only `content publish` and `content rollback` write to the release store; every other command
-(and the app they run in) only reads.
+Only `content publish` and `content rollback` write to the release store (`rename` and `retire`
+change files under content/ only); every other command (and the app they run in) only reads.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -32,8 +34,8 @@ def validate_command(path: str | None) -> None:
     from api.content import load_corpus
 
     corpus, problems = load_corpus(path or current_app.config["CONTENT_DIR"])
-    for p in problems:
-        click.echo(str(p), err=p.severity == "error")
+    for p in dict.fromkeys(problems):  # each once, in order, all on stdout: one report to read or pipe
+        click.echo(str(p))
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     click.echo(
@@ -41,6 +43,51 @@ def validate_command(path: str | None) -> None:
         f"{len(corpus.collections)} collections: {errors} error(s), {warnings} warning(s)"
     )
     sys.exit(1 if errors else 0)
+
+
+@content_cli.command("rename")
+@click.argument("old")
+@click.argument("new")
+@click.option("--path", "path", default=None, help="Content folder (default: CONTENT_DIR).")
+def rename_command(old: str, new: str, path: str | None) -> None:
+    """Rename guide OLD to NEW: move its file, rewrite every link to it, add the redirect."""
+    from api.content.rename import rename_guide
+
+    _change(lambda root: rename_guide(root, old, new), path, f"renamed '{old}' to '{new}'")
+
+
+@content_cli.command("retire")
+@click.argument("slug")
+@click.option("--reason", required=True, help="Why: readers who follow an old link see it.")
+@click.option("--path", "path", default=None, help="Content folder (default: CONTENT_DIR).")
+def retire_command(slug: str, reason: str, path: str | None) -> None:
+    """Retire guide SLUG: remove its file, unlink it from other guides, record it with REASON."""
+    from api.content.rename import retire_guide
+
+    _change(lambda root: retire_guide(root, slug, reason), path, f"retired '{slug}'")
+
+
+def _change(make: Callable[[str], Any], path: str | None, done: str) -> None:
+    """Run a rename or retirement; on refusal or invalid content say why, change nothing, exit 1."""
+    from api.content.rename import ChangeRefused
+
+    root = path or current_app.config["CONTENT_DIR"]
+    try:
+        change = make(root)
+    except ChangeRefused as exc:
+        click.echo(f"{exc}; nothing was changed")
+        sys.exit(1)
+    except ContentInvalid as exc:
+        for p in dict.fromkeys(exc.problems):
+            if p.severity == "error":
+                click.echo(str(p))
+        click.echo("the content has errors (above); fix them first: nothing was changed")
+        sys.exit(1)
+    for rel, note in change.files.items():
+        click.echo(f"changed {rel}: {note}")
+    for rel in change.removed:
+        click.echo(f"removed {rel}")
+    click.echo(f"{done}; check with `content validate`, make it live with `content publish`")
 
 
 @content_cli.command("check-resources")

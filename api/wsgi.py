@@ -1,3 +1,4 @@
-from api.app import create_app
+from api.app import create_app, log_startup
 
 app = create_app()
+log_startup(app)

@@ -10,7 +10,6 @@ import gc
 import hashlib
 import os
 import pickle
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from api.content.files import write_atomic
-from api.content.model import SERVED_FORMAT, Collection, Corpus, Guide, Problem, final_slug
+from api.content.model import SERVED_FORMAT, Collection, Corpus, Guide, Problem, Script, final_slug
 from api.content.parse import decode, parse_guide
 from api.content.schemas import CollectionSchema, RedirectsSchema, flatten_errors
 from api.content.support import Support, parse_support
@@ -34,7 +33,7 @@ VOCABULARY_FILE = "vocabulary.yaml"
 SIGNALS_FILE = "safety/signals.yaml"
 PHRASINGS_DIR = "safety/phrasings"
 RESOURCES_FILE = "safety/resources.yaml"
-CACHE_FORMAT = 3  # bump when the model, or what is computed at load, changes (3: script text has its condition)
+CACHE_FORMAT = 4  # bump when what is computed at load changes (4: script conditions in text; new checks)
 
 
 class ContentInvalid(Exception):
@@ -73,11 +72,24 @@ def _load_corpus(
     label = root.name or str(root)
     problems: list[Problem] = []
     digests: list[tuple[str, str]] = []
+    unreadable: set[str] = set()
 
     def read(rel: str) -> bytes | None:
-        try:
-            raw = (root / rel).read_bytes()
-        except FileNotFoundError:
+        """The file's bytes; None when it is missing. A folder, a link or a file that cannot be read
+        in its place is a problem (reported once here), never a crash: publishing then refuses and
+        the last good release stays live."""
+        path = root / rel
+        reason = _not_a_plain_file(path)
+        if reason is None:
+            try:
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                return None
+            except OSError as exc:
+                reason = f"cannot be read ({exc.strerror or exc}); check the file's permissions"
+        if reason is not None:
+            problems.append(Problem(f"{label}/{rel}", None, "file", reason))
+            unreadable.add(rel)
             return None
         digests.append((rel, hashlib.sha256(raw).hexdigest()))
         return raw
@@ -92,7 +104,9 @@ def _load_corpus(
     for path in sorted(guide_dir.glob("*.md")) if guide_dir.is_dir() else []:
         rel = f"{GUIDES_DIR}/{path.name}"
         raw = read(rel)
-        assert raw is not None
+        if raw is None:
+            failed_slugs.add(path.stem)
+            continue
         digest = digests[-1][1]
         cached = cache.get(rel)
         if cached and cached[0] == digest:
@@ -141,7 +155,8 @@ def _load_yaml_file(
     raw: bytes | None, file: str, problems: list[Problem], fast: bool = False
 ) -> tuple[Any, dict[str, int]]:
     if raw is None:
-        problems.append(Problem(file, None, "file", "file is missing"))
+        if not any(p.file == file for p in problems):  # not already reported as unreadable
+            problems.append(Problem(file, None, "file", "file is missing"))
         return None, {}
     text, decode_problems = decode(raw, file)
     problems.extend(decode_problems)
@@ -150,7 +165,7 @@ def _load_yaml_file(
     try:
         return load_yaml(text, fast=fast)
     except YamlError as exc:
-        problems.append(Problem(file, exc.line, "file", exc.reason))
+        problems.append(Problem(file, exc.line, exc.field or "file", exc.reason))
         return None, {}
 
 
@@ -275,8 +290,7 @@ def _check_links(
 ) -> list[Problem]:
     problems: list[Problem] = []
     redirects_file = f"{label}/{REDIRECTS_FILE}"
-    script_ids = Counter(s.id for g in guides.values() for s in g.scripts)
-    seen_scripts: set[str] = set()
+    first_script: dict[str, tuple[Guide, Script]] = {}
     linked: set[str] = set()
     for g in guides.values():
         if collections and g.collection not in collections:
@@ -289,9 +303,23 @@ def _check_links(
                 )
             )
         for s in g.scripts:
-            if script_ids[s.id] > 1 and s.id in seen_scripts:
-                problems.append(Problem(g.path, None, f"script[{s.id}].id", f"duplicate script id '{s.id}'"))
-            seen_scripts.add(s.id)
+            if s.id not in first_script:
+                first_script[s.id] = (g, s)
+                continue
+            other, o = first_script[s.id]
+            # Blamed on the guide updated last (the one an editor most likely just changed), naming the other.
+            blamed, kept = (
+                ((g, s), (other, o)) if (g.updated, g.path) >= (other.updated, other.path) else ((other, o), (g, s))
+            )
+            where = f"{kept[0].path}:{kept[1].line}" if kept[1].line else kept[0].path
+            problems.append(
+                Problem(
+                    blamed[0].path,
+                    blamed[1].line,
+                    f"script[{s.id}].id",
+                    f"duplicate script id '{s.id}': also used in {where}; give one of them a new id",
+                )
+            )
         for link in g.links:
             field = link.kind.replace("_", "-") if link.kind != "inline" else "link"
             if link.target in guides:
@@ -333,6 +361,17 @@ def _check_links(
         if slug not in linked:
             problems.append(Problem(g.path, None, "links", "orphan guide: no other guide links to it", "warning"))
     return problems
+
+
+def _not_a_plain_file(path: Path) -> str | None:
+    """Why `path` cannot be read as a content file, or None (also when it is missing)."""
+    if path.is_symlink():
+        return "a link (symlink), not a file: put the file itself here"
+    if path.is_dir():
+        return "a folder, not a file: only files belong here"
+    if path.exists() and not path.is_file():
+        return "not an ordinary file"
+    return None
 
 
 def _read_cache(cache_path: str | os.PathLike[str] | None) -> dict[str, tuple[str, Guide]]:

@@ -27,6 +27,7 @@ GUIDE_HREF = "/guides/{slug}"  # where a guide link points in rendered HTML
 INTRO_ANCHOR = "introduction"
 WORDS_PER_MINUTE = 200
 _WORD = re.compile(r"[\w'’-]+")
+_TABLE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$", re.M)  # a |---|---| row
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*(?=\s|$)")
 
 
@@ -105,7 +106,7 @@ class _BodyParser:
         self.body = Body()
         self.section = INTRO_ANCHOR
         self.signal_containers = 0
-        self.open_containers: list[str] = []
+        self.open_containers: list[tuple[str, int | None]] = []  # name, line
 
     # -- helpers -------------------------------------------------------------------------
     def line(self, token: Token) -> int | None:
@@ -188,6 +189,12 @@ class _BodyParser:
                     f"unknown or unclosed container '{inline.content.strip().splitlines()[0]}' "
                     f"(use one of: {', '.join(CONTAINERS)}; close with ':::')",
                 )
+            if _TABLE.search(inline.content):
+                self.problem(
+                    tok,
+                    "body",
+                    "tables are not supported (readers would see the '|' signs): write the rows as a list",
+                )
             spans, text = self.inline(inline)
             return Block("paragraph", self.render(i, j), text, inlines=spans), j + 1
         if t == "heading_open":
@@ -215,6 +222,14 @@ class _BodyParser:
             if script is None:
                 return None, i + 1
             return Block("script", self.render(i, i), script.text, script_id=script.id), i + 1
+        if t == "fence" and _near_script(tok.info):
+            self.problem(
+                tok,
+                "script",
+                f"'```{tok.info.strip()}' looks like a misspelt script block: write '```script' "
+                "(as it is, the script is shown as code and left out of the scripts)",
+            )
+            return None, i + 1
         if t in ("fence", "code_block"):
             return Block("code", self.render(i, i), tok.content.rstrip("\n")), i + 1
         if t == "hr":
@@ -225,8 +240,23 @@ class _BodyParser:
         tok = self.tokens[i]
         name = tok.type[len("container_") : -len("_open")]
         j = self.close_of(i)
+        if self.open_containers:
+            outer, outer_line = self.open_containers[-1]
+            self.problem(
+                tok,
+                outer,
+                f"'::: {name}' starts inside the '::: {outer}' opened on line {outer_line}, which is not "
+                f"closed: add a line with only ':::' where the {outer} part ends",
+            )
+        elif not self.tokens[j].markup:  # markdown-it closed it at the end of the guide: no ':::' line
+            self.problem(
+                tok,
+                name,
+                f"'::: {name}' is never closed: add a line with only ':::' where it ends "
+                "(until then it swallows everything below it)",
+            )
         links_before = len(self.body.links)
-        self.open_containers.append(name)
+        self.open_containers.append((name, self.line(tok)))
         children = self.blocks_until(i + 1, j)
         self.open_containers.pop()
         text = _join(children)
@@ -267,9 +297,12 @@ class _BodyParser:
                     spans.append(Span("code", c.content))
                     text_parts.append(c.content)
                 elif c.type == "image":
-                    alt = c.content
-                    spans.append(Span("text", alt))
-                    text_parts.append(alt)
+                    self.problem(
+                        inline,
+                        "body",
+                        f"images are not supported ('![{c.content}]({c.attrGet('src') or ''})'): "
+                        "describe what it shows in words, or link to it",
+                    )
                 elif c.type in ("em_open", "strong_open"):
                     inner, k = walk(children, k + 1, c.type.replace("_open", "_close"))
                     spans.append(Span(c.type[:-5], children=tuple(inner)))
@@ -297,7 +330,7 @@ class _BodyParser:
 
         spans, _ = walk(inline.children or [], 0, None)
         text = "".join(text_parts)
-        kind = "read_next" if "read-next" in self.open_containers else "inline"
+        kind = "read_next" if any(n == "read-next" for n, _ in self.open_containers) else "inline"
         for slug, label, start, end in links:
             sentence, condition = _sentence_around(text, start, end)
             if not slug:
@@ -315,7 +348,9 @@ class _BodyParser:
         try:
             data, lines = load_yaml(tok.content, first)
         except YamlError as exc:
-            self.problems.append(Problem(self.file, exc.line, "script", exc.reason))
+            self.problems.append(
+                Problem(self.file, exc.line, f"script.{exc.field}" if exc.field else "script", exc.reason)
+            )
             return None
         if not isinstance(data, dict):
             self.problems.append(Problem(self.file, line, "script", "a script block must hold 'field: value' lines"))
@@ -340,10 +375,30 @@ class _BodyParser:
             instruction=fields["instruction"],
             safety=fields["safety"],
             tags=tuple(fields["tags"]),
+            line=lines.get("id", line),
         )
         self.env["scripts"][tok.map[0] if tok.map else -1] = script
         self.body.scripts.append(script)
         return script
+
+
+def _near_script(info: str) -> bool:
+    """True for a fence info that is almost `script`: `scrpit`, `Script`, `scripts`, `script yaml`."""
+    word = info.strip().split()[0].lower() if info.strip() else ""
+    if info.strip() == "script" or not word:
+        return False
+    return word == "script" or word.startswith("script") or _distance(word, "script") <= 2
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance counting a swap of two neighbours as one edit (`scrpit` is 1 from `script`)."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
 
 
 def _join(blocks: list[Block] | tuple[Block, ...]) -> str:

@@ -80,6 +80,7 @@ class Script:
     instruction: str | None = None
     safety: str | None = None
     tags: tuple[str, ...] = ()
+    line: int | None = None  # of its `id:` in the guide file, for the validator
 
     @property
     def text(self) -> str:

@@ -46,7 +46,7 @@ def parse_guide(raw: bytes, file: str, expected_slug: str | None = None) -> tupl
     try:
         data, lines = load_yaml(fm_text, first_line=2)
     except YamlError as exc:
-        return None, [Problem(file, exc.line, "front matter", exc.reason)]
+        return None, [Problem(file, exc.line, exc.field or "front matter", exc.reason)]
     if not isinstance(data, dict):
         return None, [Problem(file, 2, "front matter", "front matter must be 'field: value' lines")]
     try:

@@ -6,6 +6,8 @@ into Problems with the file and line.
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="must be lowercase words joined by '-'")
@@ -46,19 +48,35 @@ class FrontMatterSchema(_Strict):
     related = fields.List(fields.String(validate=SLUG), load_default=list)
 
 
+# A safety condition still to be written: TODO, TBD, FIXME, XXX, "…", "...", "?", "-", "n/a", and
+# the same with a note after it ("TODO: ask legal").
+_PLACEHOLDER = re.compile(r"(?i)(?:todo|tbd|tbc|fixme|xxx|tk|n/?a)\b.*|[.…?!\-–— ]*")
+
+
 class ScriptSchema(_Strict):
     id = fields.String(required=True, validate=SLUG)
     situation = fields.String(required=True, validate=NONEMPTY)
     trigger = fields.String(load_default=None)
     instruction = fields.String(load_default=None)
     response = fields.String(required=True, validate=NONEMPTY)
-    send = fields.Boolean(required=True, truthy={True}, falsy={False})
+    send = fields.Boolean(
+        required=True,
+        truthy={True},
+        falsy={False},
+        error_messages={"invalid": "must be true or false (not yes/no or a word)"},
+    )
     safety = fields.String(load_default=None, validate=NONEMPTY)
     tags = fields.List(fields.String(validate=SLUG), load_default=list)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # a placeholder is reported beside a bad `send`
     def _send_needs_safety(self, data: dict, **_kw: object) -> None:
-        if data.get("send") and not data.get("safety"):
+        safety = data.get("safety")
+        if safety and _PLACEHOLDER.fullmatch(safety.strip()):
+            raise ValidationError(
+                f"'{safety.strip()}' is a placeholder: write the condition under which the script is safe to use",
+                "safety",
+            )
+        if data.get("send") and not safety:
             raise ValidationError(
                 "a script meant to be sent needs a safety condition (it could escalate danger)",
                 "safety",

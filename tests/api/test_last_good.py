@@ -34,3 +34,19 @@ def test_no_valid_content_at_all_is_503_not_a_crash(content_dir, tmp_path) -> No
     assert result.exit_code == 1 and "content/guides/no-contact-rule.md:3: error: front matter" in result.output
     published = app.test_cli_runner().invoke(args=["content", "publish"])
     assert published.exit_code == 1 and "nothing was published" in published.output
+
+
+def test_a_folder_or_a_dangling_link_among_the_guides_is_refused_not_a_crash(content_dir, tmp_path) -> None:
+    root = content_dir()
+    store = tmp_path / "store"
+    good = publish_app(root, store).test_client().get("/v1/guides/no-contact-rule")
+    (root / "guides" / "drafts.md").mkdir()
+    (root / "guides" / "old-guide.md").symlink_to(root / "guides" / "nowhere.md")
+    client = publish_app(root, store).test_client()  # a restart: the publish is refused
+    again = client.get("/v1/guides/no-contact-rule")
+    assert again.status_code == 200 and again.get_data() == good.get_data()
+    problems = client.get("/v1/ready").get_json()["problems"]
+    assert "content/guides/drafts.md: error: file: a folder, not a file: only files belong here" in problems
+    assert (
+        "content/guides/old-guide.md: error: file: a link (symlink), not a file: put the file itself here" in problems
+    )

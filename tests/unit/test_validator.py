@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from api.content import load_corpus
@@ -44,6 +46,19 @@ def sub(old: str, new: str) -> str:
     return GOOD.replace(old, new, 1)
 
 
+def _unreadable(path, monkeypatch) -> None:
+    """A guide whose permissions forbid reading it (simulated: root, which the CI runs as, reads anything)."""
+    path.write_text(GOOD.replace("test-guide", "secret"), encoding="utf-8")
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+
 CASES = [
     # (id, files to write, files to remove, expected (file, line, field, reason, severity))
     (
@@ -71,7 +86,8 @@ CASES = [
         (),
         (F, 7, "safety_sensitive", "not a valid boolean", "error"),
     ),
-    ("bad-yaml", {F: sub("title: A Test Guide", "title: [A Test Guide")}, (), (F, 4, "front matter", None, "error")),
+    # the line where the '[' was opened, not the next one where YAML noticed
+    ("bad-yaml", {F: sub("title: A Test Guide", "title: [A Test Guide")}, (), (F, 3, "front matter", None, "error")),
     (
         "no-front-matter",
         {F: "Just text\n"},
@@ -160,10 +176,17 @@ CASES = [
         (F, 21, "script", "a script block must hold 'field: value' lines", "error"),
     ),
     (
-        "duplicate-script-id",
+        "duplicate-script-id",  # blamed on the guide updated last, with its line, naming the other file
         {F: sub("id: test-script", "id: i-just-need-closure")},
         (),
-        (F, None, "script[i-just-need-closure].id", "duplicate script id 'i-just-need-closure'", "error"),
+        (
+            F,
+            22,
+            "script[i-just-need-closure].id",
+            "duplicate script id 'i-just-need-closure': also used in content/guides/no-contact-rule.md:71; "
+            "give one of them a new id",
+            "error",
+        ),
     ),
     (
         "no-signals",
@@ -294,12 +317,226 @@ CASES = [
         (),
         ("content/collections.yaml", 1, "[0].description", "missing required field", "error"),
     ),
+    # -- issue 16: the slips editors made that validated silently --------------------------------
+    (
+        "unclosed-container",  # the next container shows where it went wrong
+        {F: sub("::: signals\n", "::: safety\nCareful.\n\n::: signals\n")},
+        (),
+        (
+            F,
+            20,
+            "safety",
+            "'::: signals' starts inside the '::: safety' opened on line 17, which is not closed: "
+            "add a line with only ':::' where the safety part ends",
+            "error",
+        ),
+    ),
+    (
+        "unclosed-container-at-the-end",
+        {F: GOOD + "\n::: safety\nCareful.\n"},
+        (),
+        (
+            F,
+            30,
+            "safety",
+            "'::: safety' is never closed: add a line with only ':::' where it ends "
+            "(until then it swallows everything below it)",
+            "error",
+        ),
+    ),
+    (
+        "misspelt-script-fence",
+        {F: sub("```script", "```scrpit")},
+        (),
+        (
+            F,
+            21,
+            "script",
+            "'```scrpit' looks like a misspelt script block: write '```script' "
+            "(as it is, the script is shown as code and left out of the scripts)",
+            "error",
+        ),
+    ),
+    (
+        "script-fence-with-extra-words",
+        {F: sub("```script", "```script yaml")},
+        (),
+        (F, 21, "script", None, "error"),
+    ),
+    (
+        "duplicate-front-matter-key",
+        {F: sub("tags: [test]", "tags: [test]\ntitle: A Second Title")},
+        (),
+        (
+            F,
+            7,
+            "title",
+            "'title' is given twice (first on line 3); keep one: otherwise the last one silently wins",
+            "error",
+        ),
+    ),
+    (
+        "duplicate-script-key",
+        {F: sub("send: true", "send: true\nsend: false")},
+        (),
+        (
+            F,
+            27,
+            "script.send",
+            "'send' is given twice (first on line 26); keep one: otherwise the last one silently wins",
+            "error",
+        ),
+    ),
+    (
+        "duplicate-redirect-key",
+        {R: "renamed:\n  no-contact: no-contact-rule\n  no-contact: why-do-i-miss-my-ex\nretired: []\n"},
+        (),
+        (
+            R,
+            3,
+            "no-contact",
+            "'no-contact' is given twice (first on line 2); keep one: otherwise the last one silently wins",
+            "error",
+        ),
+    ),
+    (
+        "duplicate-collections-key",
+        {"collections.yaml": "- slug: breakup-recovery\n  title: A\n  title: B\n  description: C\n"},
+        (),
+        ("content/collections.yaml", 3, "title", None, "error"),
+    ),
+    (
+        "duplicate-vocabulary-key",
+        {"vocabulary.yaml": "abbreviations:\n  bf: boyfriend\n  bf: best friend\n"},
+        (),
+        ("content/vocabulary.yaml", 3, "bf", None, "error"),
+    ),
+    *[
+        (
+            f"placeholder-safety-{name}",
+            {F: sub("safety: Only if it is safe to reply at all.", f"safety: {value}")},
+            (),
+            (
+                F,
+                27,
+                "script[test-script].safety",
+                f"'{shown}' is a placeholder: write the condition under which the script is safe to use",
+                "error",
+            ),
+        )
+        for name, value, shown in (
+            ("todo", "TODO", "TODO"),
+            ("tbd", "TBD later", "TBD later"),
+            ("ellipsis", "…", "…"),
+            ("question", "'?'", "?"),
+        )
+    ],
+    (
+        "placeholder-beside-a-bad-send",  # both at once, not one after the other
+        {F: sub("send: true\nsafety: Only if it is safe to reply at all.", "send: yes\nsafety: TBD")},
+        (),
+        (
+            F,
+            27,
+            "script[test-script].safety",
+            "'TBD' is a placeholder: write the condition under which the script is safe to use",
+            "error",
+        ),
+    ),
+    (
+        "send-yes",
+        {F: sub("send: true", "send: yes")},
+        (),
+        (F, 26, "script[test-script].send", "must be true or false (not yes/no or a word)", "error"),
+    ),
+    (
+        "image",
+        {F: sub("Intro that links", "![](photo.jpg) Intro that links")},
+        (),
+        (
+            F,
+            11,
+            "body",
+            "images are not supported ('![](photo.jpg)'): describe what it shows in words, or link to it",
+            "error",
+        ),
+    ),
+    (
+        "table",
+        {F: GOOD + "\n| feeling | what helps |\n|---|---|\n| panic | breathe |\n"},
+        (),
+        (
+            F,
+            30,
+            "body",
+            "tables are not supported (readers would see the '|' signs): write the rows as a list",
+            "error",
+        ),
+    ),
+    (
+        "folder-in-guides",
+        {"guides/drafts.md": lambda path, _mp: path.mkdir()},
+        (),
+        ("content/guides/drafts.md", None, "file", "a folder, not a file: only files belong here", "error"),
+    ),
+    (
+        "dangling-symlink-in-guides",
+        {"guides/old-guide.md": lambda path, _mp: path.symlink_to(path.parent / "nowhere.md")},
+        (),
+        (
+            "content/guides/old-guide.md",
+            None,
+            "file",
+            "a link (symlink), not a file: put the file itself here",
+            "error",
+        ),
+    ),
+    (
+        "unreadable-guide",
+        {"guides/secret.md": _unreadable},
+        (),
+        ("content/guides/secret.md", None, "file", None, "error"),
+    ),
+    (
+        "colon-in-title",
+        {F: sub("title: A Test Guide", "title: Closure: A Test Guide")},
+        (),
+        (
+            F,
+            3,
+            "front matter",
+            'not valid YAML: put the title in quotes: it contains a colon (write title: "...")',
+            "error",
+        ),
+    ),
+    (
+        "indentation",
+        {
+            F: sub(
+                "tags: [test]",
+                "tags: [test]\nsources:\n  - title: Hotline\n    kind: support\n   region: United States",
+            )
+        },
+        (),
+        (
+            F,
+            10,
+            "front matter",
+            "not valid YAML: the indentation does not line up: indent every field of the same list item or "
+            "group by the same number of spaces",
+            "error",
+        ),
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "files", "remove", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_broken_content_is_reported(content_dir, name, files, remove, expected) -> None:
-    root = content_dir({k.removeprefix("content/"): v for k, v in files.items()}, remove)
+def test_broken_content_is_reported(content_dir, monkeypatch, name, files, remove, expected) -> None:
+    files = {k.removeprefix("content/"): v for k, v in files.items()}
+    root = content_dir({k: v for k, v in files.items() if not callable(v)}, remove)
+    for rel, make in files.items():
+        if callable(make):
+            make(root / rel, monkeypatch)  # a folder, a link, an unreadable file: what a plain write cannot make
     _corpus, problems = load_corpus(root)
     file, line, field, reason, severity = expected
     matching = [p for p in problems if p.file == file and p.field == field and p.severity == severity]
@@ -315,8 +552,15 @@ def test_broken_content_is_reported(content_dir, name, files, remove, expected) 
         )
     elif reason is not None:
         assert p.reason == reason
+    elif name.startswith("duplicate-"):
+        assert "is given twice" in p.reason, p.reason
+    elif name == "unreadable-guide":
+        assert p.reason == "cannot be read (Permission denied); check the file's permissions", p.reason
+    elif name == "script-fence-with-extra-words":
+        assert p.reason.startswith("'```script yaml' looks like a misspelt script block"), p.reason
     else:
         assert p.reason.startswith("not valid YAML"), p.reason
+    assert [str(x) for x in problems].count(str(p)) == 1  # each problem once
     if severity == "error":
         assert any(x.severity == "error" for x in problems)
 
@@ -376,3 +620,57 @@ def test_a_reviewed_guide_is_not_warned_about(content_dir) -> None:
         _corpus, problems = load_corpus(content_dir({"guides/test-guide.md": body}))
         found = [p for p in problems if p.field == "safety_sensitive" and p.file.endswith("test-guide.md")]
         assert bool(found) is warned, [str(p) for p in problems]
+
+
+def test_validate_as_an_editor_runs_it(tmp_path, content_dir) -> None:
+    """The command as content/README.md writes it, in a fresh process with nothing published and no
+    secret: each problem once, then the summary, and not one log line."""
+    import subprocess
+    import sys
+
+    from api.config import ROOT
+
+    root = content_dir({F.removeprefix("content/"): sub("title: A Test Guide", "title: Closure: A Test Guide")})
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LP_RELEASE_STORE": str(tmp_path / "empty")}
+    done = subprocess.run(
+        [".venv/bin/flask", "--app", "api.app", "content", "validate", "--path", str(root)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr == ""
+    assert done.stdout.splitlines() == [
+        "content/guides/test-guide.md:3: error: front matter: not valid YAML: put the title in quotes: "
+        'it contains a colon (write title: "...")',
+        "18 guides, 54 scripts, 4 collections: 1 error(s), 0 warning(s)",
+    ]
+
+
+def test_every_command_in_the_editors_readme_works(runner) -> None:
+    """content/README.md's commands, as written: each names a real command; the ones that only read run
+    green on the real content (the ones that change files are tested on a copy in test_rename.py)."""
+    import re
+    import shlex
+
+    from api.config import ROOT
+
+    text = (ROOT / "content" / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^\.venv/bin/(flask|python) ([^#\n`]*?)\s*(?:#.*)?$", text, re.M)
+    commands += re.findall(r"`\.venv/bin/(flask|python) ([^`]*)`", text)
+    assert {" ".join(shlex.split(c)[2:4]) for tool, c in commands if tool == "flask"} >= {"content validate"}
+    for tool, command in commands:
+        args = shlex.split(command)
+        if tool == "python":
+            assert (ROOT / args[1].replace(".", "/")).with_suffix(".py").exists(), command
+            continue
+        assert args[:2] == ["--app", "api.app"], command
+        if args[2:4] in (["content", "validate"], ["content", "check-resources"]):
+            result = runner.invoke(args=args[2:])
+            assert result.exit_code == 0, (command, result.output)
+        else:
+            result = runner.invoke(args=[*args[2:4], "--help"])
+            assert result.exit_code == 0, (command, result.output)
+    assert not re.search(r"^flask ", text, re.M), "write .venv/bin/flask: plain flask needs an active venv"
