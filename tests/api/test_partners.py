@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,56 @@ def test_suggest_only_offers_visible_titles(keyed, corpus) -> None:
     assert HIDDEN_GUIDE in {i["guide"] for i in full["items"]}
     scoped = keyed.get(f"/v1/suggest?q={word}&limit=20", headers=_as(BOUND)).get_json()
     assert all(corpus.guides[i["guide"]].collection == SCOPE for i in scoped["items"] if i["guide"])
+
+
+def _guide_links(blocks: list[dict]) -> list[tuple[str, str]]:
+    """(slug, link text) of every guide link in these blocks and their inline spans, nested ones included."""
+    found: list[tuple[str, str]] = []
+
+    def spans(items: list[dict]) -> None:
+        for s in items:
+            if s["type"] == "link" and s.get("guide"):
+                found.append((s["guide"], "".join(c.get("text", "") for c in s.get("children", []))))
+            spans(s.get("children", []))
+
+    for b in blocks:
+        spans(b.get("inlines", []))
+        found += [(m, "") for m in re.findall(r'data-guide="([^"]+)"', b["html"])]
+        found += _guide_links(b.get("children", []))
+        for item in b.get("items", []):
+            found += _guide_links(item)
+    return found
+
+
+def test_links_to_hidden_guides_inside_blocks_become_plain_text(keyed, corpus) -> None:
+    """Issue 19.1: a block's links (html, inlines, text) never name a guide outside the key's scope."""
+    hidden = {s for s, g in corpus.guides.items() if g.collection != SCOPE}
+    leaking = [
+        g
+        for g in corpus.guides.values()
+        if g.collection == SCOPE and any(link.target in hidden for link in g.links if link.kind != "related")
+    ]
+    assert leaking, "the content has no visible guide linking to a hidden one: the test proves nothing"
+    slug = leaking[0].slug
+    # the whole key sees these links
+    full = keyed.get(f"/v1/guides/{slug}", headers=_as(FULL)).get_json()
+    assert {s for sec in full["sections"] for s, _ in _guide_links(sec["blocks"])} & hidden
+
+    bound = keyed.get(f"/v1/guides/{slug}", headers=_as(BOUND)).get_json()
+    links = [link for sec in bound["sections"] for link in _guide_links(sec["blocks"])]
+    assert links == [x for x in links if x[0] not in hidden]
+    assert not {x["slug"] for x in bound["links"]} & hidden
+    # the link's words stay, as text, in every form
+    for sec_full, sec_bound in zip(full["sections"], bound["sections"], strict=True):
+        assert sec_full["text"] == sec_bound["text"]
+        for b_full, b_bound in zip(sec_full["blocks"], sec_bound["blocks"], strict=True):
+            assert b_full["text"] == b_bound["text"]
+    urls = [f"/v1/guides/{slug}", f"/v1/guides/{slug}/sections", "/v1/export", "/v1/sync?page_size=100"]
+    urls += [f"/v1/guides/{slug}/sections/{sec['anchor']}" for sec in bound["sections"]]
+    for url in urls:
+        body = keyed.get(url, headers=_as(BOUND)).get_data(as_text=True)
+        named = {s for s in hidden if f"/guides/{s}" in body or f'"{s}"' in body or f'data-guide=\\"{s}' in body}
+        assert not named, (url, named)
 
 
 def test_scoped_responses_vary_by_key_and_have_their_own_etag(keyed) -> None:
