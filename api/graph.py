@@ -399,6 +399,8 @@ def _check_body() -> None:
         abort(400, "The body is not UTF-8 text.")
     except ValueError:
         abort(400, "The body is not valid JSON.")
+    except RecursionError:  # thousands of nested arrays or objects: never a 500
+        abort(400, "The body is not valid JSON: it is nested too deeply.")
     if not isinstance(data, dict):
         abort(422, "The body must be a JSON object.", {"json": ["Must be an object."]})
 
