@@ -85,3 +85,12 @@ def test_500_hides_internals(error_app) -> None:
     text = r.get_data(as_text=True)
     assert "secret" not in text and "/work" not in text and "Traceback" not in text
     assert body["detail"] == "Internal Server Error"
+
+
+@pytest.mark.parametrize("url", ["/v1//guides", "//v1/guides", "/v1/guides//no-contact-rule", "/v1//guides?page=2"])
+def test_doubled_slashes_are_a_404_never_a_redirect_to_a_forged_host(client, url: str) -> None:
+    """Issue 19.5: Werkzeug's merge-slashes 308 built an absolute Location from the Host header, as HTML."""
+    r = client.get(url, headers={"Host": "evil.example"})
+    check_shape(r, 404)
+    assert "Location" not in r.headers and "evil.example" not in r.get_data(as_text=True)
+    assert r.headers["Cache-Control"] == "no-store"
