@@ -418,3 +418,24 @@ def test_cli_prints_the_hash_for_the_file(runner) -> None:
     assert len(result.output.strip()) == 64
     short = runner.invoke(args=["keys", "hash", "-"], input="short\n")
     assert short.exit_code == 0 and hash_key("short") in short.output and "warning" in short.output
+
+
+# -- key guessing -----------------------------------------------------------------------------------
+def test_failed_key_attempts_are_counted_per_address_and_then_429(public) -> None:
+    """Issue 19.7: unknown keys from an address over its limit were all 401, however many."""
+    guesser = {"REMOTE_ADDR": "203.0.113.7"}
+    for _ in range(3):  # first spend the address's anonymous budget (2 a minute)
+        public.get("/v1/guides", environ_base=guesser)
+    _problem(public.get("/v1/guides", environ_base=guesser), 429)
+    for i in range(20):  # api.partners.KEY_FAILURE_LIMIT
+        _problem(public.get("/v1/guides", headers=_as(f"guess-{i:04d}"), environ_base=guesser), 401)
+    for i in range(5):
+        r = public.get("/v1/guides", headers=_as(f"more-{i:04d}"), environ_base=guesser)
+        assert "Too many unknown API keys" in _problem(r, 429)["detail"]
+        assert int(r.headers["Retry-After"]) >= 1 and r.headers["Cache-Control"] == "no-store"
+    # a good key from that address cannot be told from a bad one until the window ends
+    _problem(public.get("/v1/guides", headers=_as(FULL), environ_base=guesser), 429)
+    # another address is not affected
+    other = {"REMOTE_ADDR": "198.51.100.2"}
+    _problem(public.get("/v1/guides", headers=_as("guess-x"), environ_base=other), 401)
+    assert public.get("/v1/guides", headers=_as(FULL), environ_base=other).status_code == 200
