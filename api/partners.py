@@ -144,8 +144,10 @@ def _gate() -> ResponseReturnValue | None:
     if origin and not _same_origin(origin) and _some_caller_allows(origin):
         g.lp_cors_origin = origin  # so that a browser can read a 401 too
     registry = keys()
-    key = request.headers.get(KEY_HEADER, "")
+    key = request.headers.get(KEY_HEADER)
     principal: Principal | None
+    if key is not None and not key.strip():  # an empty key variable: say so, never fall back to anonymous
+        return error_response(401, f"The {KEY_HEADER} header is empty.", headers={"WWW-Authenticate": WWW_AUTHENTICATE})
     if key:
         wait = _key_failures_wait()
         if wait is not None:

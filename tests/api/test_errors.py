@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from werkzeug.exceptions import BadRequest
 
@@ -94,3 +96,31 @@ def test_doubled_slashes_are_a_404_never_a_redirect_to_a_forged_host(client, url
     check_shape(r, 404)
     assert "Location" not in r.headers and "evil.example" not in r.get_data(as_text=True)
     assert r.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/v1/guides?page=1&page=2", "page"),
+        ("/v1/guides?page_size=5&page_size=5", "page_size"),
+        ("/v1/guides?fields=slug&fields=title", "fields"),
+        ("/v1/search?q=a&q=b", "q"),
+        ("/v1/suggest?q=bou&q=bound", "q"),
+        ("/v1/scripts?send=true&send=false", "send"),
+        ("/v1/graph?types=related&types=read_next", "types"),
+        ("/v1/graph/path?from=no-contact-rule&from=leaving-safely&to=leaving-safely", "from"),
+        ("/v1/sync?page_size=5&page_size=6", "page_size"),
+    ],
+)
+def test_a_repeated_single_valued_parameter_is_422_naming_it(client, url: str, param: str) -> None:
+    """Issue 19.9: webargs silently used the first value."""
+    body = check_shape(client.get(url), 422)
+    assert param in body["errors"]["query"] and body["detail"] == f"Invalid parameter: {param}"
+    assert "bound" not in json.dumps(body)  # what a person typed is not echoed back
+
+
+def test_pattern_check_refuses_unknown_query_parameters_like_everywhere_else(client) -> None:
+    """Issue 19.9: POST /v1/pattern-check ignored its query string."""
+    r = client.post("/v1/pattern-check?limit=3", json={"situation": "i keep texting my ex"})
+    body = check_shape(r, 422)
+    assert body["detail"] == "Invalid parameter: limit" and "limit" in body["errors"]["query"]

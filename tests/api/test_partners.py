@@ -439,3 +439,13 @@ def test_failed_key_attempts_are_counted_per_address_and_then_429(public) -> Non
     other = {"REMOTE_ADDR": "198.51.100.2"}
     _problem(public.get("/v1/guides", headers=_as("guess-x"), environ_base=other), 401)
     assert public.get("/v1/guides", headers=_as(FULL), environ_base=other).status_code == 200
+
+
+@pytest.mark.parametrize("empty", ["", " ", "   ", "\t"])
+def test_an_empty_key_is_401_even_where_anonymous_callers_are_allowed(public, empty: str) -> None:
+    """Issue 19.9: an empty or all-space X-API-Key was served as anonymous, so a client with an empty
+    key variable never noticed."""
+    r = public.get("/v1/guides", headers=_as(empty))
+    assert _problem(r, 401)["detail"] == "The X-API-Key header is empty."
+    assert r.headers["WWW-Authenticate"].startswith("ApiKey ")
+    assert public.get("/v1/guides").status_code == 200  # no header at all: anonymous, as before
