@@ -124,3 +124,24 @@ def test_pattern_check_refuses_unknown_query_parameters_like_everywhere_else(cli
     r = client.post("/v1/pattern-check?limit=3", json={"situation": "i keep texting my ex"})
     body = check_shape(r, 422)
     assert body["detail"] == "Invalid parameter: limit" and "limit" in body["errors"]["query"]
+
+
+def test_gunicorn_error_writer_adds_the_security_headers_and_a_request_id() -> None:
+    """Issue 19.10, without a server: what write_gunicorn_error (gunicorn.conf.py) puts on the wire."""
+    import socket
+
+    from api.errors import write_gunicorn_error
+    from api.observability import SECURITY_HEADERS
+
+    a, b = socket.socketpair()
+    with a, b:
+        write_gunicorn_error(a, 431, "Request Header Fields Too Large", "")
+        a.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := b.recv(65536):
+            data += chunk
+    head, _, body = data.decode().partition("\r\n\r\n")
+    headers = dict(line.split(": ", 1) for line in head.split("\r\n")[1:])
+    assert head.startswith("HTTP/1.1 431 ") and json.loads(body)["status"] == 431
+    assert {k: headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS
+    assert len(headers["X-Request-ID"]) == 32 and int(headers["Content-Length"]) == len(body)
