@@ -64,6 +64,10 @@ def log_startup(app: Flask) -> None:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     # No /static route: api/static/ holds the search embed, served with an ETag by api/embed.py.
     app = Flask(__name__, static_folder=None)
+    # Werkzeug would answer `/v1//guides` with its own 308 to an absolute URL built from the Host
+    # header (which a client may forge), as HTML without Cache-Control. No URL of the API has an
+    # empty segment: such a path is a 404 in the error shape, like a trailing slash.
+    app.url_map.merge_slashes = False
     configure(app.config)
     app.config.update(
         API_TITLE=API_TITLE,

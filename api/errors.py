@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from http import HTTPStatus
 from typing import Any, NoReturn
 
@@ -127,10 +128,15 @@ def write_gunicorn_error(sock: Any, status: int, reason: str, message: str) -> N
     """
     from gunicorn.util import write_nonblock
 
+    from api.observability import SECURITY_HEADERS
+
     body = json.dumps(error_body(status, message or None), ensure_ascii=False).encode()
+    # The headers every answer of the app has; the request was never parsed, so its id is a new one.
+    extra = "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS.items())
     head = (
         f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
-        f"Cache-Control: no-store\r\nContent-Length: {len(body)}\r\n\r\n"
+        f"Cache-Control: no-store\r\n{extra}X-Request-ID: {uuid.uuid4().hex}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
     )
     write_nonblock(sock, head.encode("latin-1") + body)
 

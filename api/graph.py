@@ -25,7 +25,7 @@ from api.patterns import EDGE_TYPES, GUIDE_EDGE_TYPES, analyzer_for, graph_for
 from api.patterns.graph import MAX_DEPTH
 from api.region import reader_region, region_field, vary
 from api.resources import QUERY, corpus, resolve_guide
-from api.schemas import ErrorSchema, SafetyNoticeSchema
+from api.schemas import EmptyArgsSchema, ErrorSchema, SafetyNoticeSchema, _Query
 from api.schemas import describe as _d
 
 MAX_BODY = 8 * 1024  # bytes; a situation is a few sentences, not a document
@@ -121,11 +121,6 @@ def _types(default: tuple[str, ...], allowed: tuple[str, ...]) -> DelimitedList:
             ",".join(default[:2]),
         ),
     )
-
-
-class _Query(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class GraphArgsSchema(_Query):
@@ -348,6 +343,7 @@ class ReadingPath(MethodView):
 
 @blp.route("/pattern-check")
 class PatternCheck(MethodView):
+    @blp.arguments(EmptyArgsSchema(), **QUERY)  # no query parameters: an unknown one is a 422, as everywhere
     @blp.arguments(PatternCheckSchema, location="json", unknown=RAISE, description=f"JSON, at most {MAX_BODY} bytes")
     @blp.response(
         200,
@@ -357,7 +353,7 @@ class PatternCheck(MethodView):
     @blp.alt_response(400, description="The body is not valid JSON or not UTF-8", **_ERR)
     @blp.alt_response(413, description=f"The body is larger than {MAX_BODY} bytes", **_ERR)
     @blp.alt_response(415, description="The body is not JSON (Content-Type: application/json)", **_ERR)
-    def post(self, body: dict[str, Any]) -> ResponseReturnValue:
+    def post(self, _query: dict[str, Any], body: dict[str, Any]) -> ResponseReturnValue:
         """Check a situation against the patterns
 
         Ranks guides by how well they fit the situation as the person wrote it, with the signals
@@ -399,6 +395,8 @@ def _check_body() -> None:
         abort(400, "The body is not UTF-8 text.")
     except ValueError:
         abort(400, "The body is not valid JSON.")
+    except RecursionError:  # thousands of nested arrays or objects: never a 500
+        abort(400, "The body is not valid JSON: it is nested too deeply.")
     if not isinstance(data, dict):
         abort(422, "The body must be a JSON object.", {"json": ["Must be an object."]})
 

@@ -13,6 +13,9 @@ Per request, in this order (after the request id is set, before any view):
    is not revealed) and lists, facets, the graph and the analyzer simply do not include them.
 4. An actual cross-origin request (Origin not this server's) is allowed only when the caller
    allows that origin; otherwise 403 without Access-Control-Allow-Origin.
+   Failed key attempts are counted per client address (KEY_FAILURE_LIMIT): while an address has
+   spent them, every request from it that carries a key is a 429 before the key is looked up, so
+   a guess can neither succeed nor tell a good key from a bad one until the window ends.
 5. flask-limiter counts the request against the caller's limit, one budget over all endpoints:
    by key hash for a partner, by client IP for anonymous; 429 when it is spent.
 
@@ -35,6 +38,7 @@ from flask import Flask, Response, current_app, g, request
 from flask.cli import AppGroup
 from flask.typing import ResponseReturnValue
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+from limits import parse as parse_limit
 
 from api.errors import error_response
 from api.partner_keys import MIN_KEY_CHARS, PartnerKeys, Principal, hash_key
@@ -61,6 +65,9 @@ EXPOSE_HEADERS = (
     "RateLimit-Policy, X-Request-ID, X-Content-Version"
 )
 WWW_AUTHENTICATE = 'ApiKey realm="Love Patterns content API", header="X-API-Key"'
+# Unknown keys one client address may send per window before its keyed requests are refused (429).
+KEY_FAILURE_LIMIT = parse_limit("20/minute")
+_KEY_FAILURES = ("lp", "key-failures")  # the counter's identifiers in the limiter's storage, + address
 
 
 def keys() -> PartnerKeys:
@@ -95,6 +102,36 @@ def _preflight(origin: str) -> ResponseReturnValue:
     return resp
 
 
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _key_failures_wait() -> int | None:
+    """Seconds until this address may try keys again, when it has spent its failed attempts; else
+    None (also when there is no limiter, or its counter store is down: fail open, as for limits)."""
+    limiter: Limiter | None = current_app.extensions["lp_limiter"]
+    if limiter is None:
+        return None
+    try:
+        if limiter.limiter.test(KEY_FAILURE_LIMIT, *_KEY_FAILURES, _address()):
+            return None
+        stats = limiter.limiter.get_window_stats(KEY_FAILURE_LIMIT, *_KEY_FAILURES, _address())
+        return max(1, math.ceil(stats.reset_time - time.time()))
+    except Exception:
+        log.exception("failed key attempts cannot be read")
+        return None
+
+
+def _count_key_failure() -> None:
+    limiter: Limiter | None = current_app.extensions["lp_limiter"]
+    if limiter is None:
+        return
+    try:
+        limiter.limiter.hit(KEY_FAILURE_LIMIT, *_KEY_FAILURES, _address())
+    except Exception:
+        log.exception("a failed key attempt cannot be counted")
+
+
 def _gate() -> ResponseReturnValue | None:
     """Who is calling, what they may see, and from which origin (see the module docstring)."""
     if request.endpoint in PUBLIC_ENDPOINTS:
@@ -107,11 +144,21 @@ def _gate() -> ResponseReturnValue | None:
     if origin and not _same_origin(origin) and _some_caller_allows(origin):
         g.lp_cors_origin = origin  # so that a browser can read a 401 too
     registry = keys()
-    key = request.headers.get(KEY_HEADER, "")
+    key = request.headers.get(KEY_HEADER)
     principal: Principal | None
+    if key is not None and not key.strip():  # an empty key variable: say so, never fall back to anonymous
+        return error_response(401, f"The {KEY_HEADER} header is empty.", headers={"WWW-Authenticate": WWW_AUTHENTICATE})
     if key:
+        wait = _key_failures_wait()
+        if wait is not None:
+            return error_response(
+                429,
+                f"Too many unknown API keys from this address: {KEY_FAILURE_LIMIT}. Retry after Retry-After seconds.",
+                headers={"Retry-After": str(wait)},
+            )
         principal = registry.lookup(key)
         if principal is None:
+            _count_key_failure()
             return error_response(401, "Unknown API key.", headers={"WWW-Authenticate": WWW_AUTHENTICATE})
     else:
         principal = registry.anonymous
@@ -203,8 +250,9 @@ def install(app: Flask) -> None:
     app.after_request(_decorate)  # registered before the limiter's: after hooks run in reverse
     app.cli.add_command(keys_cli)
     _document(app)
-    if not any(p.limit for p in registry.principals()):
-        # Nobody has a limit (e.g. no keys file): no limiter, so no per-request counting work at all.
+    if not registry.keys and not any(p.limit for p in registry.principals()):
+        # No keys to guess and nobody has a limit (e.g. no keys file): no limiter, so no
+        # per-request counting work at all.
         app.extensions["lp_limiter"] = None
         return
     limiter = Limiter(

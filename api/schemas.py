@@ -6,7 +6,9 @@ dataclasses); the views cache the dumped bytes per content version.
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, post_dump, validate
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, pre_load, validate
 from webargs.fields import DelimitedList
 
 from api.content.schemas import SLUG
@@ -316,6 +318,20 @@ class HealthSchema(Schema):
 class _Query(Schema):
     class Meta:
         unknown = RAISE  # an unknown parameter is a 422 that names it, not silently ignored
+
+    @pre_load
+    def _given_once(self, data: Any, **_kw: Any) -> Any:
+        """A single-valued parameter given twice (`page=1&page=2`) is a 422 that names it: webargs
+        would silently take the first. (`data` is webargs' MultiDictProxy over the query.)"""
+        raw: Any = getattr(data, "data", None)
+        multiple: set[str] = set(getattr(data, "multiple_keys", ()))
+        if not hasattr(raw, "getlist"):
+            return data
+        names = {f.data_key or name for name, f in self.load_fields.items()} - multiple
+        repeated = sorted(n for n in names if len(raw.getlist(n)) > 1)
+        if repeated:
+            raise ValidationError({n: ["Give this parameter once."] for n in repeated})
+        return data
 
 
 class PageArgsSchema(_Query):

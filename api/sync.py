@@ -35,7 +35,7 @@ from api.content.scope import scope_id
 from api.current import corpus, release
 from api.errors import abort
 from api.http import cached_json, dumps
-from api.releases import Entry, Release
+from api.releases import Entry, Manifest, Release
 from api.resources import QUERY
 from api.schemas import EmptyArgsSchema, ErrorSchema, GuideSchema, _Query
 from api.schemas import describe as _d
@@ -201,13 +201,26 @@ def changes(r: Release, c: Corpus, lo: int, hi: int) -> list[Change]:
         abort(410, f"The sync token has expired (the release it names is gone). {RESYNC}")
     now = r.manifest
     uncertain = store.touched(lo, hi)
+    span: list[Manifest] = []  # the releases the app's pages came from, read when first needed
+
+    def held(slug: str, before: Entry | None) -> bool:
+        """Whether the app may hold this slug: visible to its scope in a release its pages came from.
+        A slug it never saw (a hidden guide that changed mid-sync) is never deleted nor renamed."""
+        if visible(before):
+            return True
+        if slug not in uncertain:
+            return False
+        if not span:
+            span.extend(m for m in map(store.manifest, range(lo, hi + 1)) if m is not None)
+        return any(visible(m.guides.get(slug)) for m in span)
+
     out = []
     for slug in sorted(store.touched(min(lo, head), max(hi, head)) | uncertain):
         before = then.guides.get(slug)
         if slug in c.guides:
             if slug in uncertain or not visible(before) or before != now.guides.get(slug):
                 out.append(Change(slug, "upsert"))
-        elif visible(before) or slug in uncertain:
+        elif held(slug, before):
             target = c.live_slug(slug)  # restricted: a rename is kept only when its final target is visible
             if target is not None:
                 out.append(Change(slug, "rename", to=target))

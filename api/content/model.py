@@ -17,7 +17,8 @@ from api.language.data import Language
 # it is part of the content version and of every guide's sync fingerprint, so response caches,
 # ETags and the apps' offline copies all move to the new form (each guide is re-sent once).
 # 2: a script's plain text (its own, its block's, its section's) ends with its safety condition.
-SERVED_FORMAT = 2
+# 3: under a key's scope, a link to a guide outside it is plain text (offline copies held the link).
+SERVED_FORMAT = 3
 
 
 @dataclass(frozen=True)

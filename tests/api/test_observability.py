@@ -107,6 +107,19 @@ def test_access_log_keeps_structured_values_only(client, access_lines, url: str,
     assert json.loads(access_lines[-1])["path"] == (logged or url)
 
 
+@pytest.mark.parametrize("name", ["X-API-Key", "x-api-key", "api-key", "access_token", "auth", "key", "api_key"])
+def test_a_key_sent_as_a_query_parameter_never_reaches_the_log(client, access_lines, caplog, name: str) -> None:
+    """Issue 19.4: whatever a key's parameter is called, its value is never logged nor echoed back."""
+    secret = "secret-partner-key-0123456789"
+    caplog.set_level(logging.DEBUG)
+    for url in [f"/v1/guides?{name}={secret}", f"/v1/guides?page=2&{name}={secret}", f"/v1/export?{name}={secret}"]:
+        r = client.get(url)
+        assert r.status_code == 422 and secret not in r.get_data(as_text=True)
+        assert secret not in access_lines[-1] and "[redacted]" in json.loads(access_lines[-1])["path"]
+    assert access_lines and not [line for line in access_lines if secret in line]
+    assert secret not in caplog.text
+
+
 def test_every_documented_query_parameter_is_classified(app) -> None:
     """A new parameter is a decision: structured (its value logged), free text or secret (redacted)."""
     from api.observability import FREE_TEXT_PARAMS, SECRET_PARAMS, STRUCTURED_PARAMS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -194,6 +195,56 @@ def test_suggest_only_offers_visible_titles(keyed, corpus) -> None:
     assert all(corpus.guides[i["guide"]].collection == SCOPE for i in scoped["items"] if i["guide"])
 
 
+def _guide_links(blocks: list[dict]) -> list[tuple[str, str]]:
+    """(slug, link text) of every guide link in these blocks and their inline spans, nested ones included."""
+    found: list[tuple[str, str]] = []
+
+    def spans(items: list[dict]) -> None:
+        for s in items:
+            if s["type"] == "link" and s.get("guide"):
+                found.append((s["guide"], "".join(c.get("text", "") for c in s.get("children", []))))
+            spans(s.get("children", []))
+
+    for b in blocks:
+        spans(b.get("inlines", []))
+        found += [(m, "") for m in re.findall(r'data-guide="([^"]+)"', b["html"])]
+        found += _guide_links(b.get("children", []))
+        for item in b.get("items", []):
+            found += _guide_links(item)
+    return found
+
+
+def test_links_to_hidden_guides_inside_blocks_become_plain_text(keyed, corpus) -> None:
+    """Issue 19.1: a block's links (html, inlines, text) never name a guide outside the key's scope."""
+    hidden = {s for s, g in corpus.guides.items() if g.collection != SCOPE}
+    leaking = [
+        g
+        for g in corpus.guides.values()
+        if g.collection == SCOPE and any(link.target in hidden for link in g.links if link.kind != "related")
+    ]
+    assert leaking, "the content has no visible guide linking to a hidden one: the test proves nothing"
+    slug = leaking[0].slug
+    # the whole key sees these links
+    full = keyed.get(f"/v1/guides/{slug}", headers=_as(FULL)).get_json()
+    assert {s for sec in full["sections"] for s, _ in _guide_links(sec["blocks"])} & hidden
+
+    bound = keyed.get(f"/v1/guides/{slug}", headers=_as(BOUND)).get_json()
+    links = [link for sec in bound["sections"] for link in _guide_links(sec["blocks"])]
+    assert links == [x for x in links if x[0] not in hidden]
+    assert not {x["slug"] for x in bound["links"]} & hidden
+    # the link's words stay, as text, in every form
+    for sec_full, sec_bound in zip(full["sections"], bound["sections"], strict=True):
+        assert sec_full["text"] == sec_bound["text"]
+        for b_full, b_bound in zip(sec_full["blocks"], sec_bound["blocks"], strict=True):
+            assert b_full["text"] == b_bound["text"]
+    urls = [f"/v1/guides/{slug}", f"/v1/guides/{slug}/sections", "/v1/export", "/v1/sync?page_size=100"]
+    urls += [f"/v1/guides/{slug}/sections/{sec['anchor']}" for sec in bound["sections"]]
+    for url in urls:
+        body = keyed.get(url, headers=_as(BOUND)).get_data(as_text=True)
+        named = {s for s in hidden if f"/guides/{s}" in body or f'"{s}"' in body or f'data-guide=\\"{s}' in body}
+        assert not named, (url, named)
+
+
 def test_scoped_responses_vary_by_key_and_have_their_own_etag(keyed) -> None:
     a = keyed.get("/v1/guides", headers=_as(BOUND))
     b = keyed.get("/v1/guides", headers=_as(FULL))
@@ -367,3 +418,34 @@ def test_cli_prints_the_hash_for_the_file(runner) -> None:
     assert len(result.output.strip()) == 64
     short = runner.invoke(args=["keys", "hash", "-"], input="short\n")
     assert short.exit_code == 0 and hash_key("short") in short.output and "warning" in short.output
+
+
+# -- key guessing -----------------------------------------------------------------------------------
+def test_failed_key_attempts_are_counted_per_address_and_then_429(public) -> None:
+    """Issue 19.7: unknown keys from an address over its limit were all 401, however many."""
+    guesser = {"REMOTE_ADDR": "203.0.113.7"}
+    for _ in range(3):  # first spend the address's anonymous budget (2 a minute)
+        public.get("/v1/guides", environ_base=guesser)
+    _problem(public.get("/v1/guides", environ_base=guesser), 429)
+    for i in range(20):  # api.partners.KEY_FAILURE_LIMIT
+        _problem(public.get("/v1/guides", headers=_as(f"guess-{i:04d}"), environ_base=guesser), 401)
+    for i in range(5):
+        r = public.get("/v1/guides", headers=_as(f"more-{i:04d}"), environ_base=guesser)
+        assert "Too many unknown API keys" in _problem(r, 429)["detail"]
+        assert int(r.headers["Retry-After"]) >= 1 and r.headers["Cache-Control"] == "no-store"
+    # a good key from that address cannot be told from a bad one until the window ends
+    _problem(public.get("/v1/guides", headers=_as(FULL), environ_base=guesser), 429)
+    # another address is not affected
+    other = {"REMOTE_ADDR": "198.51.100.2"}
+    _problem(public.get("/v1/guides", headers=_as("guess-x"), environ_base=other), 401)
+    assert public.get("/v1/guides", headers=_as(FULL), environ_base=other).status_code == 200
+
+
+@pytest.mark.parametrize("empty", ["", " ", "   ", "\t"])
+def test_an_empty_key_is_401_even_where_anonymous_callers_are_allowed(public, empty: str) -> None:
+    """Issue 19.9: an empty or all-space X-API-Key was served as anonymous, so a client with an empty
+    key variable never noticed."""
+    r = public.get("/v1/guides", headers=_as(empty))
+    assert _problem(r, 401)["detail"] == "The X-API-Key header is empty."
+    assert r.headers["WWW-Authenticate"].startswith("ApiKey ")
+    assert public.get("/v1/guides").status_code == 200  # no header at all: anonymous, as before

@@ -67,6 +67,21 @@ def test_body_over_the_cap_is_413(client) -> None:
     assert "8192" in _problem(client.post(URL, data=big, content_type="application/json"), 413)["detail"]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 4000 + "]" * 4000,  # about 8 KB of nested arrays
+        '{"situation": ' + "[" * 3000 + "]" * 3000 + "}",
+        '{"a":' * 1300 + "1" + "}" * 1300,
+    ],
+)
+def test_deeply_nested_json_is_400_not_500(client, body: str) -> None:
+    """Issue 19.3: json.loads raised RecursionError, which became a 500."""
+    assert len(body) <= 8 * 1024
+    r = client.post(URL, data=body, content_type="application/json")
+    assert "nested too deeply" in _problem(r, 400)["detail"]
+
+
 def test_body_without_content_length_is_still_capped(client) -> None:
     stream = io.BytesIO(b'{"situation": "' + b"a" * 20000 + b'"}')
     r = client.post(

@@ -290,6 +290,25 @@ def test_a_partner_key_syncs_only_its_collections_and_a_move_out_is_a_delete(con
     assert [x["slug"] for x in bundle["guides"]] == sorted(app_store)
 
 
+def test_a_hidden_guide_changing_during_a_scoped_paged_sync_is_never_deleted(content_dir, tmp_path) -> None:
+    """Issue 19.2: a scoped delta never names (deletes or renames) a slug outside the key's scope."""
+    root = content_dir(EXTRA)
+    partner = Server(root, tmp_path, key=ACME_KEY)
+    first = partner.get("/v1/sync?page_size=2").get_json()
+    assert first["next_token"]
+    hidden = root / "guides" / "sync-c.md"  # attachment-patterns: not the key's
+    hidden.write_text(hidden.read_text().replace('summary: "', 'summary: "Mid-sync. ', 1))
+    (root / "guides" / "sync-a.md").unlink()  # its own: still deleted
+    partner.restart()
+    pages, token = sync_all(partner, first["next_token"], page_size=2)
+    seen = {x["slug"] for p in [first, *pages] for x in p["upserted"]}
+    assert "sync-c" not in seen
+    delta = merged(sync_all(partner, token)[0])
+    named = {d["slug"] for d in delta["deleted"]} | {r["from"] for r in delta["renamed"]}
+    assert "sync-c" not in named
+    assert named == {d["slug"] for d in delta["deleted"]} == {"sync-a"}
+
+
 def test_a_live_publish_is_synced_without_a_restart(content_dir, tmp_path, monkeypatch) -> None:
     """`flask content publish` in another process; the serving worker swaps the release in."""
     monkeypatch.setattr(api.releases, "CHECK_INTERVAL", 0.0)

@@ -41,3 +41,22 @@ def test_gunicorn_errors_are_json_in_the_error_shape(live_server: str, request_b
     assert int(headers["Content-Length"]) == len(body)
     error = json.loads(body)
     assert set(error) == {"status", "title", "detail"} and error["status"] == status
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /v1/suggest?q=" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /v1/guides HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(200)) + b"\r\n",
+    ],
+    ids=["414", "431"],
+)
+def test_gunicorn_errors_carry_the_security_headers_and_a_request_id(live_server: str, request_bytes: bytes) -> None:
+    """Issue 19.10: the 414 and 431 gunicorn writes itself had none of the headers every app answer has."""
+    from api.observability import SECURITY_HEADERS
+
+    _, headers, _ = raw(live_server, request_bytes)
+    for name, value in SECURITY_HEADERS.items():
+        assert headers.get(name) == value, name
+    assert len(headers["X-Request-ID"]) == 32
+    assert headers["Cache-Control"] == "no-store"
