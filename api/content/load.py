@@ -206,7 +206,7 @@ def _load_language(
     found: list[Problem] = []
     parsed = parse_signals(data, lines, signals_file, found)
     if not found:
-        found = check_signals(vocab, parsed, signals_file)
+        found = check_signals(vocab, parsed, signals_file, pairs)
     problems.extend(found)
     return Language(vocab, parsed, pairs, digest)
 

@@ -447,21 +447,26 @@ def parse_signals(data: Any, lines: Mapping[str, int], file: str, problems: list
     return Signals(tuple(kinds), tuple(sets), excuses)
 
 
-def check_signals(vocabulary: Vocabulary, signals: Signals, file: str) -> list[Problem]:
+def check_signals(
+    vocabulary: Vocabulary, signals: Signals, file: str, phrasings: tuple[tuple[str, str], ...] = ()
+) -> list[Problem]:
     """What the validator says of a parsed signals file: patterns that can never match, missing kinds,
-    and examples that are not recognised as their kind."""
+    and examples that are not recognised as their kind (by the patterns alone).
+
+    Given the phrasings, the recogniser built here is the one the service then uses (one build per
+    load, not two)."""
     problems: list[Problem] = []
     present = {k.id for k in signals.kinds}
     for kind in KINDS:
         if kind not in present:
             problems.append(Problem(file, None, f"kinds.{kind}", "missing: this kind of danger would go unrecognised"))
-    r = recogniser(vocabulary, signals)
+    r = recogniser(vocabulary, signals, phrasings)
     for kind, pattern, reason in r.errors:
         where = "unless" if kind == "unless" else f"kinds.{kind}"
         problems.append(Problem(file, pattern.line, where, f"'{pattern.text}': {reason}"))
     for spec in signals.kinds:
         for example in spec.examples:
-            kinds = [f.kind for f in r.recognise(example.text)]
+            kinds = [f.kind for f in r.recognise(example.text, classify=False)]
             if spec.id not in kinds:
                 got = f" (recognised as: {', '.join(kinds)})" if kinds else ""
                 problems.append(
