@@ -110,7 +110,10 @@ def main() -> None:
                     assert resp.status_code == 200, resp.get_json()  # a benchmark of error pages is no benchmark
 
     # -- report ------------------------------------------------------------------------------------
-    heldout = figures[judging.HELDOUT]
+    fresh = figures["heldout2"]
+    both = judging.Figures()
+    for name in judging.HELDOUT_SETS:
+        both.add(figures[name])
     lines = [
         "# Danger recognition",
         "",
@@ -120,21 +123,30 @@ def main() -> None:
         machine_summary(),
         "```",
         "",
-        "## The figure to report: the held-out set",
+        "## The figures to report: the held-out sets",
         "",
-        "Written blind by a helper who never saw a pattern, committed before it was scored, never tuned on.",
+        "Each written blind by a helper who never saw a pattern, committed before it was scored, never tuned on;",
+        "only their totals are ever looked at, never their misses.",
         "",
-        f"- recall (the notice shown): **{heldout.recall}**; target at least 95%",
-        f"- recall of the phrasing's own kind: {heldout.kind_recall}",
-        f"- false alarms on its look-alikes: {heldout.false_alarms}; target at most 15%",
+        "The fresher one, `tests/data/danger/heldout2.yaml` (120 danger phrasings, 60 look-alikes):",
         "",
-        "Only its totals were ever looked at, never its misses: after each tuning round on the other sets",
-        "(recall 73, 79, 81, then 93 with the phrasing classifier, 94 with development set 5, 93 with set 6).",
+        f"- recall (the notice shown): **{fresh.recall}**; target at least 95%",
+        f"- recall of the phrasing's own kind: {fresh.kind_recall}",
+        f"- false alarms on its look-alikes: {fresh.false_alarms}; target at most 15%",
+        "",
+        "Scored twice: on arrival 116/120 with 10/60 look-alikes alarmed; then after tuning on development",
+        "set 7 (look-alikes about study, training and fiction), as above.",
+        "",
+        f"Both held-out sets together: recall {both.recall}, own kind {both.kind_recall}, "
+        f"false alarms {both.false_alarms}.",
+        "",
+        "The first, `tests/data/danger/heldout.yaml`, was scored after each tuning round (recall 73, 79, 81,",
+        "then 93 with the phrasing classifier, 94 with development set 5, 93 with set 6, 94 with set 7).",
         "",
         "A second view of unseen text: each development set was scored once when it arrived, before",
         "anything was tuned on it (patterns and classifier as they then were; see its commit):",
         "set 3 172/240, set 4 151/240 (patterns only), set 5 207/240 (86%) with 8/120 look-alikes alarmed,",
-        "set 6 213/240 (89%) with 12/120 look-alikes alarmed.",
+        "set 6 213/240 (89%) with 12/120 look-alikes alarmed, set 7 57/60 (95%) with 27/150 (18%) alarmed.",
         "",
         "## Every set",
         "",
@@ -144,7 +156,7 @@ def main() -> None:
         "| set | danger phrasings recognised | own kind recognised | look-alikes alarmed |",
         "|---|---|---|---|",
         *(
-            f"| {name}{' (held out)' if name == judging.HELDOUT else ' (tuning)'} | {f.recall} | {f.kind_recall} "
+            f"| {name}{' (held out)' if judging.is_heldout(name) else ' (tuning)'} | {f.recall} | {f.kind_recall} "
             f"| {f.false_alarms} |"
             for name, f in figures.items()
         ),

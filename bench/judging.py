@@ -3,8 +3,9 @@
 Each set is a YAML file of danger phrasings (each with its main `kind`, and `also` kinds) and
 look-alikes (alarming words, no danger). The tuning sets are content/safety/phrasings/ (the
 recogniser learns from them, so their figures show fit, not generalisation).
-tests/data/danger/heldout.yaml was written blind, committed before it was scored, and is never
-tuned on: it gives the figure to report.
+tests/data/danger/heldout.yaml and heldout2.yaml were each written blind, committed before they were
+scored, and are never tuned on: they give the figures to report (heldout2 is the fresher one: the
+first was scored after each of eight tuning rounds, totals only).
 
 Used by tests/unit/test_danger_judged.py (which asserts the targets) and bench/danger_bench.py
 (which writes bench/results/danger.md).
@@ -22,7 +23,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 TUNING = ROOT / "content" / "safety" / "phrasings"
 HELDOUT = "heldout"
-HELDOUT_FILE = ROOT / "tests" / "data" / "danger" / "heldout.yaml"
+HELDOUT_DIR = ROOT / "tests" / "data" / "danger"
+HELDOUT_SETS = ("heldout", "heldout2")  # in the order they were written; never tuned on
 
 Recognise = Callable[[str], list[str]]  # text -> kinds recognised
 
@@ -35,17 +37,21 @@ class JudgedSet:
 
 
 def load(name: str) -> JudgedSet:
-    path = HELDOUT_FILE if name == HELDOUT else TUNING / f"{name}.yaml"
+    path = HELDOUT_DIR / f"{name}.yaml" if is_heldout(name) else TUNING / f"{name}.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     danger = tuple((d["text"], d["kind"], tuple(d.get("also") or ())) for d in data.get("danger") or ())
     return JudgedSet(name, danger, tuple(x["text"] for x in data.get("lookalike") or ()))
 
 
+def is_heldout(name: str) -> bool:
+    return name in HELDOUT_SETS
+
+
 def names() -> list[str]:
-    """Every set, the tuning sets first (in the order they were written) and the held-out one last."""
+    """Every set, the tuning sets first (in the order they were written) and the held-out ones last."""
     found = sorted(p.stem for p in TUNING.glob("*.yaml"))
     order = ["judged", *sorted(n for n in found if n != "judged")]
-    return [n for n in order if n in found] + [HELDOUT]
+    return [n for n in order if n in found] + list(HELDOUT_SETS)
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
