@@ -1,6 +1,7 @@
 """The content domain: typed model, Markdown parser, loader and validator. Never imports Flask."""
 
-from api.content.load import ContentInvalid, load_corpus
+from typing import TYPE_CHECKING, Any
+
 from api.content.model import (
     Block,
     Collection,
@@ -13,6 +14,20 @@ from api.content.model import (
     Source,
     Span,
 )
+
+if TYPE_CHECKING:
+    from api.content.load import ContentInvalid, load_corpus
+
+
+def __getattr__(name: str) -> Any:
+    # The loader is imported on first use, not with the package: the language modules it uses import
+    # the model from here, and an eager import would make them circular.
+    if name in ("ContentInvalid", "load_corpus"):
+        from api.content import load
+
+        return getattr(load, name)
+    raise AttributeError(name)
+
 
 __all__ = [
     "Block",
