@@ -1,0 +1,75 @@
+"""Issue 19, defects 8, 11 and 12: what /v1/ready shows, the work one request can cause, and what a
+scoped key can learn about content it cannot see."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import yaml
+
+from api.partner_keys import PartnerKeys, PartnerKeysInvalid, hash_key
+from tests.conftest import OPERATOR_KEY, publish_app
+
+BROKEN = "---\nslug: no-contact-rule\ntitle: [unclosed\n---\n"
+NARROW = "test-key-narrow-boundaries-01"  # the boundaries collection only
+PLAIN = "test-key-plain-everything-002"  # every collection, not an operator
+
+
+def _keys(path: Path) -> Path:
+    entries = [
+        {"name": "ops", "sha256": hash_key(OPERATOR_KEY), "collections": "all", "operator": True},
+        {"name": "narrow", "sha256": hash_key(NARROW), "collections": ["boundaries"]},
+        {"name": "plain", "sha256": hash_key(PLAIN), "collections": "all"},
+    ]
+    path.write_text(yaml.safe_dump({"keys": entries}), encoding="utf-8")
+    return path
+
+
+def _refused(content_dir, tmp_path: Path):
+    """An app whose last publish was refused (a guide of breakup-recovery is broken)."""
+    root = content_dir()
+    store = tmp_path / "store"
+    publish_app(root, store)
+    (root / "guides" / "no-contact-rule.md").write_text(BROKEN)
+    return publish_app(root, store, PARTNER_KEYS_FILE=str(_keys(tmp_path / "keys.yaml")))
+
+
+# -- defect 8: /v1/ready ---------------------------------------------------------------------------
+def test_ready_shows_counts_to_everyone_and_details_only_to_an_operator(content_dir, tmp_path, caplog) -> None:
+    client = _refused(content_dir, tmp_path).test_client()
+    with caplog.at_level(logging.WARNING, logger="api.meta"):
+        for headers in ({}, {"X-API-Key": NARROW}, {"X-API-Key": PLAIN}):
+            r = client.get("/v1/ready", headers=headers)
+            body = r.get_json()
+            assert r.status_code == 200 and body["content_stale"] is True
+            assert body["problem_count"] >= 1 and body["last_publish"]["error_count"] == body["problem_count"]
+            assert body["problems"] == [] and body["last_publish"]["errors"] == []
+            # neither a file path nor the slug of a guide outside the narrow key's scope
+            assert "no-contact-rule" not in r.get_data(as_text=True) and ".md" not in r.get_data(as_text=True)
+    # ... but the log has the details, once
+    logged = [rec.getMessage() for rec in caplog.records if "refused" in rec.getMessage()]
+    assert len(logged) == 1 and "content/guides/no-contact-rule.md" in logged[0]
+    ops = client.get("/v1/ready", headers={"X-API-Key": OPERATOR_KEY}).get_json()
+    assert any("content/guides/no-contact-rule.md" in p for p in ops["problems"])
+    assert any("content/guides/no-contact-rule.md" in e for e in ops["last_publish"]["errors"])
+    assert ops["problem_count"] == len(ops["last_publish"]["errors"])
+
+
+def test_ready_is_no_place_to_guess_keys(content_dir, tmp_path) -> None:
+    client = _refused(content_dir, tmp_path).test_client()
+    assert client.get("/v1/ready", headers={"X-API-Key": " "}).status_code == 401
+    statuses = [
+        client.get("/v1/ready", headers={"X-API-Key": f"guess-{i:04d}-xxxxxxxxxxxxxx"}).status_code for i in range(25)
+    ]
+    assert statuses[:20] == [401] * 20 and set(statuses[20:]) == {429}
+    # over the limit, even the right key learns nothing until the window ends
+    assert client.get("/v1/ready", headers={"X-API-Key": OPERATOR_KEY}).status_code == 429
+    assert client.get("/v1/ready").status_code == 200  # a probe without a key is never refused
+
+
+def test_operator_must_be_true_or_false() -> None:
+    entry = {"name": "ops", "sha256": hash_key(OPERATOR_KEY), "collections": "all", "operator": "yes"}
+    with pytest.raises(PartnerKeysInvalid, match=r"keys\[0\] \(ops\)\.operator: expected true or false"):
+        PartnerKeys.parse({"keys": [entry]})
