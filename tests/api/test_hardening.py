@@ -73,3 +73,23 @@ def test_operator_must_be_true_or_false() -> None:
     entry = {"name": "ops", "sha256": hash_key(OPERATOR_KEY), "collections": "all", "operator": "yes"}
     with pytest.raises(PartnerKeysInvalid, match=r"keys\[0\] \(ops\)\.operator: expected true or false"):
         PartnerKeys.parse({"keys": [entry]})
+
+
+# -- defect 11: the whole graph in pages ------------------------------------------------------------
+def test_the_whole_graph_comes_in_pages_that_add_up_to_it(client) -> None:
+    whole = client.get("/v1/graph").get_json()
+    assert whole["page"] == 1 and whole["pages"] == 1 and whole["guides"] >= 10  # one page of up to 1,000
+    seen_edges: list[str] = []
+    listed: set[str] = set()
+    pages = client.get("/v1/graph?page_size=4").get_json()["pages"]
+    assert pages == -(-whole["guides"] // 4)
+    for page in range(1, pages + 1):
+        body = client.get(f"/v1/graph?page_size=4&page={page}").get_json()
+        ids = {n["id"] for n in body["nodes"]}
+        assert all(e["source"] in ids and e["target"] in ids for e in body["edges"])
+        sources = {e["source"] for e in body["edges"] if e["source"].startswith("guide:")}
+        assert len(sources) <= 4 and not sources & listed  # each guide's edges on its own page only
+        listed |= sources
+        seen_edges += [e["id"] for e in body["edges"]]
+    assert sorted(seen_edges) == sorted(e["id"] for e in whole["edges"])  # each edge once
+    assert client.get("/v1/graph?page_size=1001").status_code == 422
