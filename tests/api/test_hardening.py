@@ -93,3 +93,37 @@ def test_the_whole_graph_comes_in_pages_that_add_up_to_it(client) -> None:
         seen_edges += [e["id"] for e in body["edges"]]
     assert sorted(seen_edges) == sorted(e["id"] for e in whole["edges"])  # each edge once
     assert client.get("/v1/graph?page_size=1001").status_code == 422
+
+
+# -- defect 12: a scope's own version ---------------------------------------------------------------
+def test_a_scopes_version_changes_with_its_own_content_only(content_dir, tmp_path, monkeypatch) -> None:
+    import api.releases
+    from api.app import create_app
+
+    monkeypatch.setattr(api.releases, "CHECK_INTERVAL", 0.0)
+    root = content_dir()
+    store = tmp_path / "store"
+    client = publish_app(root, store, PARTNER_KEYS_FILE=str(_keys(tmp_path / "keys.yaml"))).test_client()
+    editor = create_app({"TESTING": True, "CONTENT_DIR": str(root), "RELEASE_STORE": str(store)}).test_cli_runner()
+    narrow = {"X-API-Key": NARROW}
+
+    def versions() -> tuple[str, str]:
+        scoped = client.get("/v1/guides", headers=narrow)
+        found = client.get("/v1/search?q=boundaries", headers=narrow).get_json()
+        assert found["index_version"] == scoped.headers["X-Content-Version"]
+        return scoped.headers["X-Content-Version"], client.get("/v1/guides").headers["X-Content-Version"]
+
+    def edit(slug: str) -> None:
+        path = root / "guides" / f"{slug}.md"
+        path.write_text(path.read_text().replace("title: ", "title: Edited ", 1))
+        result = editor.invoke(args=["content", "publish"])
+        assert result.exit_code == 0, result.output
+
+    before = versions()
+    edit("closure-without-them")  # breakup-recovery: outside the narrow key's scope
+    assert client.get("/v1/guides/closure-without-them").get_json()["title"].startswith("Edited ")
+    hidden_edited = versions()
+    assert hidden_edited[1] != before[1]  # the release changed ...
+    assert hidden_edited[0] == before[0]  # ... but not what the narrow key can see
+    edit("how-to-set-boundaries-without-guilt")  # in the boundaries collection
+    assert versions()[0] != before[0]
