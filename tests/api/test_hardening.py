@@ -127,3 +127,27 @@ def test_a_scopes_version_changes_with_its_own_content_only(content_dir, tmp_pat
     assert hidden_edited[0] == before[0]  # ... but not what the narrow key can see
     edit("how-to-set-boundaries-without-guilt")  # in the boundaries collection
     assert versions()[0] != before[0]
+
+
+# -- defect 11: one-letter suggestions under a scope ------------------------------------------------
+def test_one_letter_suggestions_under_a_scope_read_no_postings(tmp_path, _release_store, monkeypatch) -> None:
+    from api.app import create_app
+    from search_index.engine import OpenIndex
+
+    app = create_app({"TESTING": True, "PARTNER_KEYS_FILE": str(_keys(tmp_path / "keys.yaml"))})
+    client = app.test_client()
+    anyone = client.get("/v1/suggest?q=b&limit=10").get_json()["items"]
+    assert any(i["type"] == "term" for i in anyone)  # unscoped, a letter still completes to words
+
+    def postings_read(*_a, **_kw):
+        raise AssertionError("a one-letter prefix under a scope read postings")
+
+    monkeypatch.setattr(OpenIndex, "in_scope", postings_read)
+    for letter in "bhw":
+        r = client.get(f"/v1/suggest?q={letter}&limit=10", headers={"X-API-Key": NARROW})
+        items = r.get_json()["items"]
+        assert r.status_code == 200 and items and all(i["type"] == "guide" for i in items)
+    # three letters and more still complete to the scope's words
+    monkeypatch.undo()
+    longer = client.get("/v1/suggest?q=bou&limit=10", headers={"X-API-Key": NARROW}).get_json()["items"]
+    assert any(i["type"] == "term" for i in longer)
