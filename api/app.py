@@ -94,7 +94,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.after_request
     def _name_the_release(resp: Response) -> Response:
         if g.get("lp_corpus") is not None:  # the one release this response was built from
-            resp.headers["X-Content-Version"] = g.lp_release.id
+            # A partner scope's own version: a change to content it cannot see leaves it alone.
+            resp.headers["X-Content-Version"] = g.lp_release.scoped_id(g.get("scope"))
         return resp
 
     api = Api(app)

@@ -101,6 +101,12 @@ class GraphSchema(Schema):
     )
 
 
+class WholeGraphSchema(GraphSchema):
+    page = fields.Integer(required=True, metadata=_d("This page, from 1", 1))
+    pages = fields.Integer(required=True, metadata=_d("Number of pages (each up to `page_size` guides)", 1))
+    guides = fields.Integer(required=True, metadata=_d("Guides over all pages", 61))
+
+
 class NeighbourhoodSchema(GraphSchema):
     center = fields.String(required=True, metadata=_d("Node id of the guide asked for", "guide:no-contact-rule"))
     depth = fields.Integer(required=True, metadata=_d("How many links out the neighbourhood reaches", 2))
@@ -123,12 +129,23 @@ def _types(default: tuple[str, ...], allowed: tuple[str, ...]) -> DelimitedList:
     )
 
 
+GRAPH_PAGE_SIZE = 1000  # guides per page of the whole graph: 10,000 guides made one 14.6 MB answer
+
+
 class GraphArgsSchema(_Query):
     collection = fields.String(
         validate=SLUG,
         metadata=_d("Only this collection's guides, its node and the edges among them", "breakup-recovery"),
     )
     types = _types(EDGE_TYPES, EDGE_TYPES)
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1), metadata=_d("Page number, from 1 (see `pages`)", 1)
+    )
+    page_size = fields.Integer(
+        load_default=GRAPH_PAGE_SIZE,
+        validate=validate.Range(min=1, max=GRAPH_PAGE_SIZE),
+        metadata=_d(f"Guides per page, 1-{GRAPH_PAGE_SIZE}", GRAPH_PAGE_SIZE),
+    )
 
 
 class NeighbourhoodArgsSchema(_Query):
@@ -283,20 +300,23 @@ _ERR = {"schema": ErrorSchema}
 @blp.route("/graph")
 class WholeGraph(MethodView):
     @blp.arguments(GraphArgsSchema, **QUERY)
-    @blp.response(200, GraphSchema)
+    @blp.response(200, WholeGraphSchema)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
         """The related-pattern graph
 
-        Every guide and collection, and every edge between them. `collection` keeps one collection's
-        guides and the edges among them; `types` keeps some edge types.
+        Every guide and collection, and every edge between them, a page of up to 1,000 guides at a
+        time (`pages` says how many; the edges out of a page's guides come with it, and so do the
+        guides they lead to). `collection` keeps one collection's guides and the edges among them;
+        `types` keeps some edge types.
         """
         c = corpus()
         col = args.get("collection")
         if col is not None and col not in c.collections:
             abort(422, "Invalid parameter: collection", {"query": {"collection": [f"No collection '{col}'."]}})
         types = tuple(args["types"]) if args.get("types") else None
+        page, size = args["page"], args["page_size"]
         # No Last-Modified: `corpus.updated` walks every guide; the ETag already answers revalidation.
-        return cached_json(("graph", col, types), lambda: graph_for(c).whole(col, types))
+        return cached_json(("graph", col, types, page, size), lambda: graph_for(c).whole(col, types, page, size))
 
 
 @blp.route("/graph/guides/<slug>")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 
 from api.observability import metrics_response
+from api.partners import operator_or_refusal
 from api.resources import QUERY
 from api.schemas import EmptyArgsSchema, HealthSchema, ReadySchema
+
+log = logging.getLogger(__name__)
 
 blp = Blueprint("meta", __name__, url_prefix="/v1", description="Service status.")
 
@@ -28,7 +33,14 @@ def health(_args: dict) -> ResponseReturnValue:
 @blp.response(200, ReadySchema)
 @blp.alt_response(503, schema=ReadySchema, description="Not ready: content or search index not loaded")
 def ready(_args: dict) -> ResponseReturnValue:
-    """Readiness: true once content (and the search index, when configured) are loaded"""
+    """Readiness: true once content (and the search index, when configured) are loaded
+
+    Anyone sees the checks and how many errors a refused publish had; the errors themselves (file
+    paths, slugs of every collection) only an operator key (`operator: true`) sees, and the log.
+    """
+    operator = operator_or_refusal()
+    if not isinstance(operator, bool):
+        return operator
     state = current_app.extensions["lp"]
     release = state.served.release
     checks = {"content": release is not None}
@@ -36,15 +48,38 @@ def ready(_args: dict) -> ResponseReturnValue:
         checks[name] = bool(check())
     last = state.store.last_publish()
     refused = last is not None and not last.get("ok")  # the last publish was refused: an older release serves
+    problems = list(last.get("errors", [])) if refused and last else []
+    if refused and last:
+        _log_refusal(last)
+    if last is not None and not operator:
+        last = {**last, "errors": []}  # the count stays
     body = {
         "ready": all(checks.values()),
         "checks": checks,
         "content_version": release.id if release is not None else None,
         "content_stale": refused,
-        "problems": list(last.get("errors", []))[:50] if refused and last else [],
+        "problem_count": int(last.get("error_count", len(problems))) if refused and last else 0,
+        "problems": problems[:50] if operator else [],
         "last_publish": last,
     }
     return body, 200 if body["ready"] else 503, {"Cache-Control": "no-store"}
+
+
+_logged: set[str] = set()  # the refused publishes this process has logged (by their time)
+
+
+def _log_refusal(last: dict) -> None:
+    """The refused publish's errors, once per process, for operators without an operator key."""
+    at = str(last.get("at"))
+    if at in _logged:
+        return
+    _logged.add(at)
+    log.warning(
+        "the last publish (%s) was refused with %s error(s); an older release is served:\n%s",
+        at,
+        last.get("error_count", "?"),
+        "\n".join(str(e) for e in last.get("errors", [])),
+    )
 
 
 @blp.route("/metrics")

@@ -179,6 +179,28 @@ def _gate() -> ResponseReturnValue | None:
     return None
 
 
+def operator_or_refusal() -> bool | ResponseReturnValue:
+    """Whether this request carries an operator key (`operator: true`), for a public endpoint that
+    shows operators more (/v1/ready): True or False, or the refusal to answer instead. No key:
+    False. An empty or unknown key is a 401 and counts as a failed attempt, and an address over its
+    failed attempts is a 429, as in `_gate`: /v1/ready must not be a free place to guess keys."""
+    key = request.headers.get(KEY_HEADER)
+    if key is None:
+        return False
+    unauthorized = {"WWW-Authenticate": WWW_AUTHENTICATE}
+    if not key.strip():
+        return error_response(401, f"The {KEY_HEADER} header is empty.", headers=unauthorized)
+    wait = _key_failures_wait()
+    if wait is not None:
+        detail = f"Too many unknown API keys from this address: {KEY_FAILURE_LIMIT}. Retry after Retry-After seconds."
+        return error_response(429, detail, headers={"Retry-After": str(wait)})
+    principal = keys().lookup(key)
+    if principal is None:
+        _count_key_failure()
+        return error_response(401, "Unknown API key.", headers=unauthorized)
+    return principal.operator
+
+
 def _bucket() -> str:
     """The rate-limit counter of this caller: the key's hash, or the client address for anonymous."""
     partner: Principal | None = g.get("partner")

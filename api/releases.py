@@ -50,8 +50,8 @@ from cachetools import LRUCache
 from api.content import ContentInvalid, Corpus, Guide, Problem, load_corpus
 from api.content.files import write_atomic
 from api.content.load import paused_gc
-from api.content.model import SERVED_FORMAT
-from api.content.scope import restrict
+from api.content.model import SERVED_FORMAT, final_slug
+from api.content.scope import restrict, scope_id
 from search_index import SearchEngine, build_index
 
 log = logging.getLogger(__name__)
@@ -228,6 +228,30 @@ class Release:
                 self._scoped[collections] = found
         return found
 
+    def scoped_id(self, collections: frozenset[str] | None) -> str:
+        """The version a partner scope sees (its X-Content-Version): from the manifest entries of
+        its own guides and collections, the redirects to them, and what every scope is served (the
+        retirements, the language and support files), so that a change only to hidden content does
+        not change it (issue 19.12). `<scope>_<digest>`; the release id when unscoped."""
+        if collections is None:
+            return self.id
+        key = f"scoped_id:{scope_id(collections)}"
+        found = self.local.get(key)
+        if found is None:
+            m, c = self.manifest, self.corpus
+            mine = {s for s, e in m.guides.items() if e.collection in collections}
+            parts = [
+                sorted((s, m.guides[s].digest) for s in mine),
+                sorted((k, d) for k, (d, _) in m.modified.items() if k.partition(":")[::2] in _cols(collections)),
+                sorted((old, new) for old, new in m.renamed.items() if final_slug(old, m.renamed) in mine),
+                sorted(m.retired.items()),
+                c.language.digest,
+                dataclasses.asdict(c.support),
+                SERVED_FORMAT,
+            ]
+            found = self.local[key] = f"{scope_id(collections)}_{_digest(parts)[:16]}"
+        return found
+
     def modified(self, key: str) -> dt.datetime | None:
         """When the responses under this key last changed (None: not a key the manifest keeps)."""
         found = self.manifest.modified.get(key)
@@ -372,6 +396,10 @@ class ReleaseStore:
         done = sorted((p for p in self.bundles.iterdir() if p.is_dir() and "." not in p.name), reverse=True)
         for old in [p for p in done if p.name != live][max(keep, 1) - 1 :]:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _cols(collections: frozenset[str]) -> set[tuple[str, str]]:
+    return {("collection", c) for c in collections}
 
 
 def seq_of(rid: str) -> int:

@@ -278,7 +278,9 @@ class PublishStatusSchema(Schema):
     version = fields.String(allow_none=True, metadata=_d("The version published; null when refused"))
     at = fields.String(required=True, metadata=_d("When, ISO 8601 UTC", "2026-11-28T01:00:00+00:00"))
     errors = fields.List(
-        fields.String(), required=True, metadata=_d("Why it was refused: file:line: field: reason (at most 100)")
+        fields.String(),
+        required=True,
+        metadata=_d("Why it was refused: file:line: field: reason (at most 100); in /v1/ready for operator keys only"),
     )
     error_count = fields.Integer(required=True, metadata=_d("How many errors in all", 0))
 
@@ -295,10 +297,16 @@ class ReadySchema(Schema):
     content_stale = fields.Boolean(
         required=True, metadata=_d("True when the files on disk have errors and the last good version is served")
     )
+    problem_count = fields.Integer(
+        required=True, metadata=_d("How many errors the refused publish had (0 when it was not refused)", 0)
+    )
     problems = fields.List(
         fields.String(),
         required=True,
-        metadata=_d("Content errors that stopped this instance's last load (at most 50)"),
+        metadata=_d(
+            "The refused publish's errors (at most 50), for an operator key (`operator: true`) only: "
+            "empty for everyone else, who see `problem_count`"
+        ),
     )
     last_publish = fields.Nested(
         PublishStatusSchema,

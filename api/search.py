@@ -238,7 +238,8 @@ def search(args: dict[str, Any]) -> ResponseReturnValue:
         "query": {"q": q, **found["query"]},
         **{k: found[k] for k in ("total", "page", "page_size", "pages", "did_you_mean", "facets")},
         "items": [_links(h) for h in found["hits"]],
-        **{k: found[k] for k in ("took_ms", "cached", "index_version")},
+        **{k: found[k] for k in ("took_ms", "cached")},
+        "index_version": release().scoped_id(g.get("scope")),  # as X-Content-Version (issue 19.12)
     }
     # Returned as a Response, so the body is not dumped through the schema again (it documents it).
     resp = jsonify(body)

@@ -3,6 +3,7 @@ content folder from a dict (with `publish_app` to publish it into a store of its
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -47,6 +48,18 @@ def publish_app(content: Path, store: Path, **config):
     except ContentInvalid:
         pass
     return create_app({"TESTING": True, "CONTENT_DIR": str(content), "RELEASE_STORE": str(store), **config})
+
+
+OPERATOR_KEY = "test-operator-key-0000000001"  # `operator: true`: sees /v1/ready's details
+
+
+def operator_keys_file(path: Path) -> Path:
+    """A partner keys file: anonymous callers as without one, and one operator key (OPERATOR_KEY)."""
+    from api.partner_keys import hash_key
+
+    keys = {"keys": [{"name": "ops", "sha256": hash_key(OPERATOR_KEY), "collections": "all", "operator": True}]}
+    path.write_text(json.dumps(keys), encoding="utf-8")  # JSON is YAML
+    return path
 
 
 @pytest.fixture(scope="session")

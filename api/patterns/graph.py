@@ -27,7 +27,8 @@ LABELS = {
     "in_collection": "in collection",
 }
 MAX_DEPTH = 3
-_G = len("guide:")  # node id prefix; edges keep node ids, traversal wants slugs
+_GUIDE = "guide:"
+_G = len(_GUIDE)  # node id prefix; edges keep node ids, traversal wants slugs
 
 
 def guide_id(slug: str) -> str:
@@ -81,8 +82,20 @@ class Graph:
     guide_collection: dict[str, str] = field(default_factory=dict)
 
     # -- views --------------------------------------------------------------------------------
-    def whole(self, collection: str | None = None, types: Iterable[str] | None = None) -> dict[str, Any]:
-        """The whole graph, or only one collection's guides (with the edges among them)."""
+    def whole(
+        self,
+        collection: str | None = None,
+        types: Iterable[str] | None = None,
+        page: int = 1,
+        page_size: int | None = None,
+    ) -> dict[str, Any]:
+        """The whole graph, or only one collection's guides (with the edges among them).
+
+        With `page_size`, one page of it: that many guides (in slug order), every collection node,
+        and the edges out of those guides (out of collections too, on page 1), with the guides at
+        their other end, so that every edge's ends are among the nodes. Each edge is on one page;
+        a guide may be on two (its own, and one linking to it). Adds `page`, `pages` and `guides`.
+        """
         wanted = set(types or EDGE_TYPES)
         if collection is None:
             node_ids = list(self.nodes)
@@ -91,10 +104,25 @@ class Graph:
                 guide_id(s) for s, c in self.guide_collection.items() if c == collection
             ]
         keep = set(node_ids)
-        edges = [
-            self.edge_dicts[e.id] for e in self.edges if e.type in wanted and e.source in keep and e.target in keep
-        ]
-        return {"nodes": [self.nodes[n] for n in node_ids], "edges": edges}
+        if page_size is None:
+            edges = [
+                self.edge_dicts[e.id] for e in self.edges if e.type in wanted and e.source in keep and e.target in keep
+            ]
+            return {"nodes": [self.nodes[n] for n in node_ids], "edges": edges}
+        guides = [n for n in node_ids if n.startswith(_GUIDE)]
+        cols = [n for n in node_ids if not n.startswith(_GUIDE)]
+        pages = max(1, -(-len(guides) // page_size))
+        listed = guides[(page - 1) * page_size : page * page_size]
+        sources = set(listed) | (set(cols) if page == 1 else set())
+        picked = [e for e in self.edges if e.type in wanted and e.source in sources and e.target in keep]
+        nodes = dict.fromkeys([*cols, *listed, *(e.target for e in picked)])
+        return {
+            "nodes": [self.nodes[n] for n in nodes],
+            "edges": [self.edge_dicts[e.id] for e in picked],
+            "page": page,
+            "pages": pages,
+            "guides": len(guides),
+        }
 
     def neighbourhood(
         self, slug: str, depth: int = 1, direction: str = "both", types: Iterable[str] | None = None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import publish_app
+from tests.conftest import OPERATOR_KEY, operator_keys_file, publish_app
+
+OPERATOR = {"X-API-Key": OPERATOR_KEY}
 
 BROKEN = "---\nslug: no-contact-rule\ntitle: [unclosed\n---\n"
 
@@ -13,11 +15,12 @@ def test_broken_content_keeps_serving_last_good(content_dir, tmp_path) -> None:
     good = publish_app(root, store).test_client().get("/v1/guides/no-contact-rule")
     assert good.status_code == 200
     (root / "guides" / "no-contact-rule.md").write_text(BROKEN)
-    app = publish_app(root, store)  # a restart with broken files on disk: the publish is refused
+    # a restart with broken files on disk: the publish is refused
+    app = publish_app(root, store, PARTNER_KEYS_FILE=str(operator_keys_file(tmp_path / "keys.yaml")))
     client = app.test_client()
     again = client.get("/v1/guides/no-contact-rule")
     assert again.status_code == 200 and again.get_data() == good.get_data()
-    ready = client.get("/v1/ready").get_json()
+    ready = client.get("/v1/ready", headers=OPERATOR).get_json()
     assert ready["ready"] and ready["content_stale"]
     assert any("content/guides/no-contact-rule.md" in p and "front matter" in p for p in ready["problems"])
 
@@ -42,10 +45,11 @@ def test_a_folder_or_a_dangling_link_among_the_guides_is_refused_not_a_crash(con
     good = publish_app(root, store).test_client().get("/v1/guides/no-contact-rule")
     (root / "guides" / "drafts.md").mkdir()
     (root / "guides" / "old-guide.md").symlink_to(root / "guides" / "nowhere.md")
-    client = publish_app(root, store).test_client()  # a restart: the publish is refused
+    keys = str(operator_keys_file(tmp_path / "keys.yaml"))
+    client = publish_app(root, store, PARTNER_KEYS_FILE=keys).test_client()  # a restart: the publish is refused
     again = client.get("/v1/guides/no-contact-rule")
     assert again.status_code == 200 and again.get_data() == good.get_data()
-    problems = client.get("/v1/ready").get_json()["problems"]
+    problems = client.get("/v1/ready", headers=OPERATOR).get_json()["problems"]
     assert "content/guides/drafts.md: error: file: a folder, not a file: only files belong here" in problems
     assert (
         "content/guides/old-guide.md: error: file: a link (symlink), not a file: put the file itself here" in problems

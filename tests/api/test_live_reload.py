@@ -6,7 +6,7 @@ import pytest
 
 import api.releases
 from api.app import create_app
-from tests.conftest import publish_app
+from tests.conftest import OPERATOR_KEY, operator_keys_file, publish_app
 
 
 @pytest.fixture()
@@ -14,7 +14,7 @@ def live(content_dir, tmp_path, monkeypatch):
     """A serving app and, separately, the process an editor runs `flask content publish` in."""
     monkeypatch.setattr(api.releases, "CHECK_INTERVAL", 0.0)
     root = content_dir()
-    server = publish_app(root, tmp_path / "store")
+    server = publish_app(root, tmp_path / "store", PARTNER_KEYS_FILE=str(operator_keys_file(tmp_path / "keys.yaml")))
     editor = create_app({"TESTING": True, "CONTENT_DIR": str(root), "RELEASE_STORE": str(tmp_path / "store")})
     return root, server.test_client(), editor.test_cli_runner()
 
@@ -50,7 +50,7 @@ def test_broken_edit_is_refused_and_old_keeps_serving(live) -> None:
     assert "content/guides/leaving-safely.md" in result.output and "nothing was published" in result.output
     again = client.get("/v1/guides/leaving-safely")
     assert again.status_code == 200 and again.get_data() == before.get_data()
-    ready = client.get("/v1/ready").get_json()
+    ready = client.get("/v1/ready", headers={"X-API-Key": OPERATOR_KEY}).get_json()
     assert ready["last_publish"]["ok"] is False and ready["content_stale"] is True
     assert any("content/guides/leaving-safely.md" in e for e in ready["last_publish"]["errors"])
     assert ready["content_version"] == client.get("/v1/health").get_json()["content_version"]

@@ -65,14 +65,17 @@ def test_readiness(client) -> None:
 
 
 def test_readiness_false_without_content(content_dir, tmp_path) -> None:
-    from tests.conftest import publish_app
+    from tests.conftest import OPERATOR_KEY, operator_keys_file, publish_app
 
     root = content_dir({"guides/no-contact-rule.md": "---\nslug: [\n---\n"})
-    app = publish_app(root, tmp_path / "store")  # refused: nothing was ever published there
+    keys = str(operator_keys_file(tmp_path / "keys.yaml"))
+    app = publish_app(root, tmp_path / "store", PARTNER_KEYS_FILE=keys)  # refused: nothing was ever published
     r = app.test_client().get("/v1/ready")
     body = r.get_json()
     assert r.status_code == 503 and body["ready"] is False
     assert body["checks"] == {"content": False, "search_index": False}
+    assert body["problem_count"] >= 1 and body["problems"] == []  # the details: for operators only
+    body = app.test_client().get("/v1/ready", headers={"X-API-Key": OPERATOR_KEY}).get_json()
     assert body["problems"] and "no-contact-rule.md" in body["problems"][0]
 
 

@@ -1,0 +1,377 @@
+"""The worst single requests at 10,000 guides, per endpoint, against real gunicorn (issue 19.11).
+
+    nice python -m bench.worst_bench                # 10,000 guides, 2 workers
+    nice python -m bench.worst_bench --guides 2000  # a quicker look
+
+Generates the corpus once (bench/synth.py) and publishes it into a release store of its own
+(both kept under --work, reused on the next run). Starts gunicorn with a partner keys file: a
+narrow key (one of the 20 collections) and a key that sees everything. For every endpoint, the
+most expensive requests we could build, each sent once cold (the first in the process) and then
+--requests times warm, one at a time over one keep-alive connection. Requests whose answer the
+server caches get a different query each time (another misspelling, letter or filter), so "warm"
+means a warmed-up process, not a cached answer. The export is timed to its first byte.
+
+Then every URL is crawled (every guide, section, script, collection, list page and graph page,
+with both keys) plus two exports, and the resident memory of each worker is read from /proc
+(RSS, and PSS, which shares the pages the forked workers share).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import contextlib
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from api.partner_keys import hash_key
+from bench.machine import machine_summary
+from bench.synth import generate
+
+RESULTS = Path(__file__).parent / "results" / "worst.md"
+NARROW = "bench-key-narrow-collection-0-0001"
+FULL = "bench-key-everything-000000000002"
+TARGET_MS = 150
+TARGET_RSS = 1024**3
+WORDS = ["breakup", "relationship", "feeling", "texting", "contact", "craving", "boundaries", "attachment"]
+WORDS += ["grieving", "silence", "jealousy", "anxious", "distance", "weekend", "message", "promise"]
+
+
+def typo(word: str, rng: random.Random) -> str:
+    """The word with two neighbouring letters swapped (never the first: corrections keep it)."""
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+# -- the requests ---------------------------------------------------------------------------------
+Request = tuple[str, str, dict[str, str], bytes | None]  # method, path, headers, body
+
+
+def cases(n: int, corpus: Path) -> dict[str, Callable[[random.Random], Request]]:
+    """Endpoint label -> a maker of its worst request (a fresh variant per call where it is cached)."""
+    full, narrow = {"X-API-Key": FULL}, {"X-API-Key": NARROW}
+    slugs = sorted(p.stem for p in (corpus / "guides").glob("*.md"))
+    big = _largest(corpus)
+    anchor = _anchors(corpus, [big])[-1][1]
+    q = urllib.parse.quote
+
+    def get(path: str, headers: dict[str, str] = full) -> Callable[[random.Random], Request]:
+        return lambda _rng: ("GET", path, headers, None)
+
+    def ten_typos(headers: dict[str, str]) -> Callable[[random.Random], Request]:
+        def make(rng: random.Random) -> Request:
+            words = " ".join(typo(w, rng) for w in rng.sample(WORDS, 10))
+            return "GET", f"/v1/search?q={q(words)}&page_size=50", headers, None
+
+        return make
+
+    def one_letter(headers: dict[str, str]) -> Callable[[random.Random], Request]:
+        return lambda rng: ("GET", f"/v1/suggest?q={rng.choice('abcdefghilmnoprstw')}&limit=20", headers, None)
+
+    def situation(rng: random.Random) -> Request:
+        text = " ".join(typo(w, rng) if rng.random() < 0.3 else w for w in rng.choices(WORDS, k=500))[:3990]
+        return (
+            "POST",
+            "/v1/pattern-check",
+            {**full, "Content-Type": "application/json"},
+            json.dumps({"situation": text, "signals": [], "limit": 20, "guide": rng.choice(slugs)}).encode(),
+        )
+
+    return {
+        "GET /v1/guides (signal filter, every guide read)": lambda rng: (
+            "GET",
+            f"/v1/guides?page_size=100&sort=title&signal={q(typo(rng.choice(WORDS), rng))}",
+            full,
+            None,
+        ),
+        "GET /v1/guides/{slug} (the largest)": get(f"/v1/guides/{big}"),
+        "GET /v1/guides/{slug}/sections/{anchor}": get(f"/v1/guides/{big}/sections/{anchor}"),
+        "GET /v1/scripts (situation filter)": lambda rng: (
+            "GET",
+            f"/v1/scripts?page_size=100&situation={q(typo(rng.choice(WORDS), rng))}",
+            full,
+            None,
+        ),
+        "GET /v1/collections": get("/v1/collections"),
+        "GET /v1/collections/{slug}": get("/v1/collections/collection-0"),
+        "GET /v1/graph (page 1 of 1,000 guides)": get("/v1/graph"),
+        "GET /v1/graph (narrow key)": get("/v1/graph", narrow),
+        "GET /v1/graph/guides/{slug}?depth=3": lambda rng: (
+            "GET",
+            f"/v1/graph/guides/{rng.choice(slugs)}?depth=3&direction=both",
+            full,
+            None,
+        ),
+        "GET /v1/graph/path (far apart)": lambda rng: (
+            "GET",
+            f"/v1/graph/path?from={slugs[rng.randrange(n // 2)]}&to={slugs[rng.randrange(n // 2, n)]}",
+            full,
+            None,
+        ),
+        "GET /v1/search (ten misspelled words)": ten_typos(full),
+        "GET /v1/search (ten misspelled words, narrow key)": ten_typos(narrow),
+        "GET /v1/suggest (one letter)": one_letter(full),
+        "GET /v1/suggest (one letter, narrow key)": one_letter(narrow),
+        "POST /v1/pattern-check (4,000 characters)": situation,
+        "GET /v1/sync (100 per page)": get("/v1/sync?page_size=100"),
+        "GET /v1/export (time to first byte)": get("/v1/export"),
+        "GET /v1/export (narrow key, time to first byte)": get("/v1/export", narrow),
+        "GET /v1/ready": get("/v1/ready"),
+        "GET /v1/openapi.json": get("/v1/openapi.json"),
+    }
+
+
+# -- the server -----------------------------------------------------------------------------------
+def prepare(n: int, work: Path) -> tuple[Path, Path]:
+    content, store = work / f"corpus-{n}", work / f"store-{n}"
+    if not (content / "guides").is_dir():
+        print(f"generating {n} guides in {content}", file=sys.stderr)
+        generate(n, content)
+    if not _published(store):
+        from api.releases import ReleaseStore, publish
+
+        print(f"publishing into {store}", file=sys.stderr)
+        publish(content, ReleaseStore(store), work / f"parse-cache-{n}.pickle")
+    return content, store
+
+
+def _published(store: Path) -> bool:
+    from api.releases import ReleaseStore
+
+    return ReleaseStore(store).current_id() is not None
+
+
+def keys_file(work: Path) -> Path:
+    path = work / "bench-keys.yaml"
+    entries = [
+        {"name": "narrow", "sha256": hash_key(NARROW), "collections": ["collection-0"]},
+        {"name": "full", "sha256": hash_key(FULL), "collections": "all"},
+    ]
+    path.write_text(yaml.safe_dump({"anonymous": {"allowed": True}, "keys": entries}))
+    return path
+
+
+@contextlib.contextmanager
+def serve(store: Path, keys: Path, workers: int) -> Iterator[tuple[subprocess.Popen, int]]:
+    from tests.e2e.server import GUNICORN, ROOT, port_of, served_socket, stop
+
+    with served_socket() as (sock, bind):
+        env = {
+            **os.environ,
+            **bind,
+            "LP_WORKERS": str(workers),
+            "LP_RELEASE_STORE": str(store),
+            "LP_PARTNER_KEYS_FILE": str(keys),
+            "LP_SECRET_KEY": "bench-secret-0000000000000000000",
+        }
+        proc = subprocess.Popen(
+            [str(GUNICORN), "-c", "gunicorn.conf.py", "api.wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(sock.fileno(),),
+        )
+        port = port_of(sock)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/v1/ready")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        yield proc, port
+    finally:
+        stop(proc, timeout=30)
+
+
+def workers_of(master: int) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if int((d / "stat").read_text().rsplit(")", 1)[1].split()[1]) == master:
+                    out.append(int(d.name))
+            except (OSError, IndexError, ValueError):
+                pass
+    return sorted(out)
+
+
+def memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) in bytes."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        fields[name] = int(value.split()[0]) * 1024
+    return fields["Rss"], fields["Pss"]
+
+
+# -- timing ---------------------------------------------------------------------------------------
+def timed(conn: http.client.HTTPConnection, req: Request, first_byte: bool) -> tuple[float, int, int]:
+    """Milliseconds to the whole answer (or to its first byte), its status and its size."""
+    method, path, headers, body = req
+    started = time.perf_counter()
+    conn.request(method, path, body=body, headers=headers)
+    resp = conn.getresponse()
+    head = resp.read(1)
+    ttfb = time.perf_counter() - started
+    rest = resp.read()
+    took = ttfb if first_byte else time.perf_counter() - started
+    return took * 1000, resp.status, len(head) + len(rest)
+
+
+def measure(port: int, label: str, make: Callable[[random.Random], Request], n: int) -> dict[str, Any]:
+    rng = random.Random(label)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    ttfb = "first byte" in label
+    first, status, size = timed(conn, make(rng), ttfb)
+    assert status == 200, (label, status)
+    for _ in range(3):
+        timed(conn, make(rng), ttfb)
+    times = []
+    for _ in range(n):
+        took, status, size = timed(conn, make(rng), ttfb)
+        assert status == 200, (label, status)
+        times.append(took)
+    conn.close()
+    times.sort()
+    p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+    return {"first": first, "p50": statistics.median(times), "p99": p99, "max": times[-1], "bytes": size}
+
+
+def crawl(port: int, corpus: Path) -> int:
+    """Every URL once with each key, plus two exports (one per key); returns the request count."""
+    urls: list[tuple[str, str]] = []
+    slugs = sorted(p.stem for p in (corpus / "guides").glob("*.md"))
+    for key in (FULL, NARROW):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request("GET", "/v1/graph", headers={"X-API-Key": key})
+        pages = json.loads(conn.getresponse().read())["pages"]
+        conn.close()
+        urls += [(key, f"/v1/graph?page={p}") for p in range(1, pages + 1)]
+        urls += [(key, f"/v1/guides?page={p}&page_size=100") for p in range(1, len(slugs) // 100 + 2)]
+        urls += [(key, f"/v1/scripts?page={p}&page_size=100") for p in range(1, 3 * len(slugs) // 100 + 2)]
+        urls += [(key, "/v1/collections")] + [(key, f"/v1/collections/collection-{c}") for c in range(20)]
+        urls += [(key, f"/v1/guides/{s}") for s in slugs]
+        urls += [(key, f"/v1/scripts/{s}-s{j}") for s in slugs for j in range(3)]
+        urls += [(key, f"/v1/graph/guides/{s}") for s in slugs]
+    anchors = _anchors(corpus, slugs)
+    urls += [(FULL, f"/v1/guides/{s}/sections/{a}") for s, a in anchors]
+    urls += [(FULL, "/v1/export"), (NARROW, "/v1/export")]
+
+    def run(chunk: list[tuple[str, str]]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        for key, url in chunk:
+            conn.request("GET", url, headers={"X-API-Key": key})
+            resp = conn.getresponse()
+            resp.read()
+            assert resp.status in (200, 404), (url, resp.status)
+        conn.close()
+
+    chunks = [urls[i::4] for i in range(4)]
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(run, chunks))
+    return len(urls)
+
+
+def _anchors(corpus: Path, slugs: list[str]) -> list[tuple[str, str]]:
+    from api.content.load import parse_guide
+
+    out = []
+    for s in slugs:
+        guide, _ = parse_guide((corpus / "guides" / f"{s}.md").read_bytes(), s, expected_slug=s)
+        if guide is not None:
+            out += [(s, sec.anchor) for sec in guide.sections if sec.anchor]
+    return out
+
+
+# -- main -----------------------------------------------------------------------------------------
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--guides", type=int, default=10000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--requests", type=int, default=200, help="warm requests per endpoint")
+    ap.add_argument("--work", default="/tmp/lp-worst-bench", help="where the corpus and the store are kept")
+    ap.add_argument("--output", default=str(RESULTS))
+    args = ap.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    content, store = prepare(args.guides, work)
+    made = cases(args.guides, content)
+    rows = []
+    with serve(store, keys_file(work), args.workers) as (proc, port):
+        for label, make in made.items():
+            n = args.requests if "export" not in label else max(20, args.requests // 10)
+            result = measure(port, label, make, n)
+            rows.append((label, n, result))
+            print(f"{label}: {json.dumps({k: round(v, 1) for k, v in result.items()})}", file=sys.stderr)
+        started = time.perf_counter()
+        crawled = crawl(port, content)
+        crawl_s = time.perf_counter() - started
+        mem = [(pid, *memory(pid)) for pid in workers_of(proc.pid)]
+        master = memory(proc.pid)
+    write(Path(args.output), args, rows, crawled, crawl_s, mem, master)
+
+
+def _largest(content: Path) -> str:
+    return max((content / "guides").glob("*.md"), key=lambda p: p.stat().st_size).stem
+
+
+def write(out: Path, args: Any, rows: list, crawled: int, crawl_s: float, mem: list, master: tuple) -> None:
+    mib = 1024**2
+    lines = [
+        "# Worst single requests at scale (issue 19.11)",
+        "",
+        f"`nice python -m bench.worst_bench --guides {args.guides} --workers {args.workers} "
+        f"--requests {args.requests}`: {args.guides:,} synthetic guides (bench/synth.py), real gunicorn with "
+        f"{args.workers} workers on loopback, one client, one request at a time over a keep-alive connection. "
+        "'first' is the request's first time in the process (cold caches); p50/p99 are over the warm requests "
+        "that follow, each with a different query where the server caches answers (another misspelling, "
+        "letter or filter). The export is timed to its first byte, as it is on this branch (issue 20 reworks it "
+        "into a precompressed file: not measured here).",
+        f"Target: p99 under {TARGET_MS} ms.",
+        "",
+        "| endpoint (worst request) | warm requests | first ms | p50 ms | p99 ms | max ms | bytes | p99 < target |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for label, n, r in rows:
+        ok = "yes" if r["p99"] < TARGET_MS else "**no**"
+        lines.append(
+            f"| {label} | {n} | {r['first']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} | "
+            f"{r['bytes']:,} | {ok} |"
+        )
+    lines += [
+        "",
+        f"Memory after a crawl of every URL ({crawled:,} requests in {crawl_s:.0f} s, 4 clients: every guide, "
+        "section, script, collection, list page, graph page and neighbourhood, with both keys) and two exports "
+        f"(one per key). Target: under {TARGET_RSS // mib} MiB per worker.",
+        "",
+        "| process | RSS MiB | PSS MiB | RSS < target |",
+        "|---|---:|---:|---|",
+        f"| master | {master[0] / mib:.0f} | {master[1] / mib:.0f} | |",
+    ]
+    for pid, rss, pss in mem:
+        ok = "yes" if rss < TARGET_RSS else "**no**"
+        lines.append(f"| worker {pid} | {rss / mib:.0f} | {pss / mib:.0f} | {ok} |")
+    lines += ["", "Machine (shared with other jobs while it ran):", "", "```", machine_summary(), "```", ""]
+    out.write_text("\n".join(lines))
+    print(f"wrote {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
