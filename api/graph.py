@@ -66,10 +66,12 @@ class GraphNodeSchema(Schema):
     url = fields.String(required=True, metadata=_d("API path of the guide or collection", "/v1/guides/no-contact-rule"))
 
 
-class ReachedNodeSchema(GraphNodeSchema):
-    """A node of a neighbourhood or a path: how far it is."""
+class NeighbourhoodNodeSchema(GraphNodeSchema):
+    depth = fields.Integer(metadata=_d("A guide's distance in links from the centre; absent on collections", 1))
 
-    depth = fields.Integer(required=True, metadata=_d("Links from the centre (or the start)", 1))
+
+class PathNodeSchema(GraphNodeSchema):
+    depth = fields.Integer(required=True, metadata=_d("Links from the start", 1))
 
 
 class GraphEdgeSchema(Schema):
@@ -115,13 +117,15 @@ class GraphSchema(Schema):
 
 
 class NeighbourhoodSchema(GraphSchema):
-    nodes = fields.List(fields.Nested(ReachedNodeSchema), required=True, metadata=_d("Guides, with their depth"))
+    nodes = fields.List(
+        fields.Nested(NeighbourhoodNodeSchema), required=True, metadata=_d("Guides (with their depth) and collections")
+    )
     center = fields.String(required=True, metadata=_d("Node id of the guide asked for", "guide:no-contact-rule"))
     depth = fields.Integer(required=True, metadata=_d("How many links out the neighbourhood reaches", 2))
 
 
 class PathSchema(GraphSchema):
-    nodes = fields.List(fields.Nested(ReachedNodeSchema), required=True, metadata=_d("Guides in path order"))
+    nodes = fields.List(fields.Nested(PathNodeSchema), required=True, metadata=_d("Guides in path order"))
     from_ = fields.String(data_key="from", required=True, metadata=_d("Start node id", "guide:no-contact-rule"))
     to = fields.String(required=True, metadata=_d("End node id", "guide:leaving-safely"))
     length = fields.Integer(required=True, metadata=_d("Number of links to follow", 3))
