@@ -17,6 +17,8 @@ from typing import Any
 from marshmallow import Schema, fields, post_dump, validate
 from marshmallow_oneofschema import OneOfSchema
 
+from api.spec import sparse
+
 
 def _d(text: str, example: object | None = None) -> dict[str, object]:
     meta: dict[str, object] = {"description": text}
@@ -188,3 +190,30 @@ class BlockSchema(_Union):
     or read_next."""
 
     type_schemas = BLOCK_TYPES
+
+
+# -- sparse blocks -----------------------------------------------------------------------------
+# A view that leaves parts of blocks out (GuideSparse, the answer to a sparse request): every part
+# is optional but the ones every view keeps: `type`, a heading's `level`, a script's `script_id`.
+def _sparse_blocks() -> fields.Nested:
+    return fields.Nested(lambda: BlockSparseSchema())
+
+
+SPARSE_BLOCK_TYPES: dict[str, Schema] = {
+    kind: sparse(
+        type(schema),
+        type(schema).__name__.replace("Schema", "SparseSchema"),
+        keep=("type", "level", "script_id"),
+        replace={
+            "children": fields.List(_sparse_blocks(), metadata=_d("The blocks it holds")),
+            "items": fields.List(fields.List(_sparse_blocks()), metadata=_d("Each item's blocks")),
+        },
+    )()
+    for kind, schema in BLOCK_TYPES.items()
+}
+
+
+class BlockSparseSchema(_Union):
+    """A block with only some of its parts: the same types, `type` always there."""
+
+    type_schemas = SPARSE_BLOCK_TYPES

@@ -78,7 +78,7 @@ class Guides(MethodView):
             return serialize.pick(serialize.guide_summary(g, c), args["fields"])
 
         key = ("guides", tuple(sorted(args.items())))
-        return paged("/v1/guides", args, key, select, render, SPARSE_JSON if args["fields"] else JSON)
+        return paged("/v1/guides", args, key, select, render, mimetype=SPARSE_JSON if args["fields"] else JSON)
 
 
 @blp.route("/<slug>")
@@ -101,7 +101,7 @@ class GuideBySlug(MethodView):
             ("guide", slug, names),
             lambda: serialize.pick(serialize.guide(g, c), names),
             f"guide:{g.slug}",
-            SPARSE_JSON if names else JSON,
+            mimetype=SPARSE_JSON if names else JSON,
         )
 
 

@@ -6,15 +6,15 @@ dataclasses); the views cache the dumped bytes per content version.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 from webargs.fields import DelimitedList
 
-from api.block_schemas import BlockSchema
+from api.block_schemas import BlockSchema, BlockSparseSchema
 from api.content.schemas import SLUG
 from api.language.signals import KINDS, LEVELS
+from api.spec import sparse
 
 
 def describe(text: str, example: object | None = None) -> dict:
@@ -153,18 +153,21 @@ class GuideSchema(GuideSummarySchema):
 GUIDE_FIELDS = tuple(GuideSchema().fields)
 
 
-def sparse(schema: type[Schema], name: str) -> type[Schema]:
-    """The same fields, none required: what a sparse fieldset (`fields=`) answers, with only the
-    fields asked for. Its own component, served as its own media type (api/spec.py), so the full
-    schema can say which fields are always there."""
-    optional = {key: copy.copy(f) for key, f in schema._declared_fields.items()}
-    for f in optional.values():
-        f.required = False
-    return Schema.from_dict(optional, name=name)
-
-
+# The answers to a sparse request (`fields=`): the fields asked for, so none is required. Sections
+# and blocks are sparse too (only anchors, headings, block types, levels and script ids are
+# always there), so that any view that leaves parts of them out is described as well.
+SectionSparseSchema = sparse(
+    SectionSchema,
+    "SectionSparseSchema",
+    keep=("anchor", "heading", "blocks"),
+    replace={"blocks": fields.List(fields.Nested(BlockSparseSchema), metadata=_d("Ordered blocks"))},
+)
 GuideSummarySparseSchema = sparse(GuideSummarySchema, "GuideSummarySparseSchema")
-GuideSparseSchema = sparse(GuideSchema, "GuideSparseSchema")
+GuideSparseSchema = sparse(
+    GuideSchema,
+    "GuideSparseSchema",
+    replace={"sections": fields.List(fields.Nested(SectionSparseSchema), metadata=_d("Sections in order"))},
+)
 
 
 # -- collections ----------------------------------------------------------------------------

@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from apispec_oneofschema import MarshmallowPlugin
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 from api.http import SPARSE_JSON
 
@@ -22,6 +24,23 @@ from api.http import SPARSE_JSON
 def spec_kwargs() -> dict[str, Any]:
     """For flask-smorest's Api: the marshmallow plugin that also reads oneOf schemas."""
     return {"marshmallow_plugin": MarshmallowPlugin()}
+
+
+def sparse(
+    schema: type[Schema],
+    name: str,
+    keep: Collection[str] = (),
+    replace: Mapping[str, fields.Field] | None = None,
+) -> type[Schema]:
+    """The schema's fields, none required but `keep`, with `replace` standing in for some (to point
+    at other sparse schemas): the shape of an answer that leaves parts out. For the spec only;
+    answers are dumped with the whole schemas, then cut."""
+    optional = {}
+    for key, f in schema._declared_fields.items():
+        field = copy.copy((replace or {}).get(key, f))
+        field.required = key in keep
+        optional[key] = field
+    return Schema.from_dict(optional, name=name)
 
 
 def sparse_response(blp: Any, schema: type[Schema] | Schema, what: str) -> Any:

@@ -179,6 +179,7 @@ def test_sparse_fieldsets_have_their_own_media_type_and_schema(client) -> None:
     for url, template, whole in (
         ("/v1/guides/no-contact-rule?fields=slug,title", "/v1/guides/{slug}", _ref("Guide")),
         ("/v1/guides?fields=title&page_size=3", "/v1/guides", _ref("GuidePage")),
+        ("/v1/guides/no-contact-rule?fields=sections,slug", "/v1/guides/{slug}", _ref("Guide")),
     ):
         r = client.get(url)
         assert r.status_code == 200 and r.mimetype == SPARSE_JSON, (url, r.mimetype)
@@ -216,3 +217,23 @@ def test_closed_sets_are_enums() -> None:
     assert sorted(mapping) == sorted(BlockSchema.type_schemas)
     for kind, ref in {**mapping, **SCHEMAS["Span"]["discriminator"]["mapping"]}.items():
         assert SCHEMAS[ref.rsplit("/", 1)[1]]["properties"]["type"]["enum"] == [kind]
+
+
+def test_sparse_guides_also_describe_blocks_with_parts_left_out(client) -> None:
+    """A view that leaves parts of sections and blocks out (as a `render=` choice of forms would:
+    no HTML, no plain text, no tree) is still a GuideSparse: every block keeps its `type` (and a
+    heading its `level`, a script its `script_id`), so a client can still switch on it."""
+
+    def cut(block: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in block.items() if k in ("type", "level", "ordered", "script_id")}
+
+    whole = client.get("/v1/guides/no-contact-rule").get_json()
+    flat = {**whole, "sections": [{**s, "blocks": [cut(b) for b in s["blocks"]]} for s in whole["sections"]]}
+    for section in flat["sections"]:
+        del section["text"]
+    assert _validator(_ref("GuideSparse")).is_valid(flat)
+    assert not _validator(_ref("Guide")).is_valid(flat)
+    misspelt = {**flat, "sections": [{**flat["sections"][0], "blocks": [{"type": "scirpt"}]}]}
+    assert not _validator(_ref("GuideSparse")).is_valid(misspelt)
+    no_level = {**flat, "sections": [{**flat["sections"][0], "blocks": [{"type": "heading"}]}]}
+    assert not _validator(_ref("GuideSparse")).is_valid(no_level)

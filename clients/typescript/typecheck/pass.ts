@@ -38,6 +38,22 @@ export async function sparseGuide(): Promise<number> {
   return data.title.length;
 }
 
+export async function sparseBlocks(): Promise<number> {
+  const { data } = await anyShape.GET("/v1/guides/{slug}", {
+    params: { path: { slug: "no-contact-rule" }, query: { fields: ["sections"] } },
+  });
+  let levels = 0;
+  for (const section of data?.sections ?? []) {
+    for (const block of section.blocks) {
+      // Sparse blocks keep their type (and a heading its level), so a switch still narrows them.
+      if (block.type === "heading") levels += block.level;
+      // @ts-expect-error a sparse block's html may be left out
+      if (block.type === "paragraph") levels += block.html.length;
+    }
+  }
+  return levels;
+}
+
 export async function sparseList(): Promise<number> {
   const { data } = await anyShape.GET("/v1/guides", { params: { query: { fields: ["slug"] } } });
   if (!data) return 0;
