@@ -20,6 +20,7 @@ from api.current import take_release
 from api.http import revalidate_early
 from api.releases import ReleaseStore, Served
 from api.schemas import ErrorSchema
+from api.spec import spec_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             resp.headers["X-Content-Version"] = g.lp_release.scoped_id(g.get("scope"))
         return resp
 
-    api = Api(app)
+    api = Api(app, spec_kwargs=spec_kwargs())
     for module in (meta, guides, scripts, collections, graph, search, sync, embed):
         api.register_blueprint(module.blp)
     app.extensions["lp"].readiness_checks["search_index"] = search.index_ready

@@ -49,18 +49,29 @@ class GraphNodeSchema(Schema):
     id = fields.String(
         required=True, metadata=_d("Unique node id: `guide:<slug>` or `collection:<slug>`", "guide:no-contact-rule")
     )
-    type = fields.String(required=True, metadata=_d("guide or collection", "guide"))
+    type = fields.String(
+        required=True, validate=validate.OneOf(["guide", "collection"]), metadata=_d("guide or collection", "guide")
+    )
     label = fields.String(
         required=True, metadata=_d("Title to draw", "No Contact Rule: When It Helps and When It Doesn't")
     )
     slug = fields.String(required=True, metadata=_d("Slug of the guide or collection", "no-contact-rule"))
     collection = fields.String(
-        allow_none=True, metadata=_d("A guide's collection slug; null on collections", "breakup-recovery")
+        required=True,
+        allow_none=True,
+        metadata=_d("A guide's collection slug; null on collections", "breakup-recovery"),
     )
     tags = fields.List(fields.String(), required=True, metadata=_d("A guide's tags", ["no-contact"]))
     safety_sensitive = fields.Boolean(required=True, metadata=_d("The topic can involve fear, control or violence"))
     url = fields.String(required=True, metadata=_d("API path of the guide or collection", "/v1/guides/no-contact-rule"))
-    depth = fields.Integer(metadata=_d("Neighbourhood and path only: links from the centre (or the start)", 1))
+
+
+class NeighbourhoodNodeSchema(GraphNodeSchema):
+    depth = fields.Integer(metadata=_d("A guide's distance in links from the centre; absent on collections", 1))
+
+
+class PathNodeSchema(GraphNodeSchema):
+    depth = fields.Integer(required=True, metadata=_d("Links from the start", 1))
 
 
 class GraphEdgeSchema(Schema):
@@ -77,16 +88,20 @@ class GraphEdgeSchema(Schema):
     )
     label = fields.String(required=True, metadata=_d("The type in words, to draw", "read next"))
     condition = fields.String(
+        required=True,
         allow_none=True,
         metadata=_d("When to follow it: the words after the link", "if nostalgia is editing out the pattern"),
     )
-    sentence = fields.String(allow_none=True, metadata=_d("The whole sentence the link stands in"))
+    sentence = fields.String(required=True, allow_none=True, metadata=_d("The whole sentence the link stands in"))
     section = fields.String(
+        required=True,
         allow_none=True,
         metadata=_d("Anchor of the section it stands in", "read-this-next-if-no-contact-feels-like-withdrawal"),
     )
-    text = fields.String(allow_none=True, metadata=_d("The link text"))
-    order = fields.Integer(allow_none=True, metadata=_d("in_collection: the guide's place in the collection", 1))
+    text = fields.String(required=True, allow_none=True, metadata=_d("The link text"))
+    order = fields.Integer(
+        required=True, allow_none=True, metadata=_d("in_collection: the guide's place in the collection", 1)
+    )
 
 
 class GraphSchema(Schema):
@@ -108,11 +123,15 @@ class WholeGraphSchema(GraphSchema):
 
 
 class NeighbourhoodSchema(GraphSchema):
+    nodes = fields.List(
+        fields.Nested(NeighbourhoodNodeSchema), required=True, metadata=_d("Guides (with their depth) and collections")
+    )
     center = fields.String(required=True, metadata=_d("Node id of the guide asked for", "guide:no-contact-rule"))
     depth = fields.Integer(required=True, metadata=_d("How many links out the neighbourhood reaches", 2))
 
 
 class PathSchema(GraphSchema):
+    nodes = fields.List(fields.Nested(PathNodeSchema), required=True, metadata=_d("Guides in path order"))
     from_ = fields.String(data_key="from", required=True, metadata=_d("Start node id", "guide:no-contact-rule"))
     to = fields.String(required=True, metadata=_d("End node id", "guide:leaving-safely"))
     length = fields.Integer(required=True, metadata=_d("Number of links to follow", 3))
@@ -265,15 +284,21 @@ class NextReadSchema(Schema):
 class ReadingSchema(Schema):
     slug = fields.String(required=True, metadata=_d("The guide being read", "no-contact-rule"))
     score = fields.Float(required=True, metadata=_d("Its fit for the situation"))
-    rank = fields.Integer(allow_none=True, metadata=_d("Its rank in `results`, or null when not among them"))
+    rank = fields.Integer(
+        required=True, allow_none=True, metadata=_d("Its rank in `results`, or null when not among them")
+    )
     closest_next_read = fields.Nested(
-        NextReadSchema, allow_none=True, metadata=_d("The linked guide that fits best; null when it links nowhere")
+        NextReadSchema,
+        required=True,
+        allow_none=True,
+        metadata=_d("The linked guide that fits best; null when it links nowhere"),
     )
 
 
 class PatternCheckResultSchema(Schema):
     safety = fields.Nested(
         SafetyNoticeSchema,
+        required=True,
         allow_none=True,
         metadata=_d(
             "First, and not null, when the situation signals fear, threats, stalking, violence or control: "
@@ -283,6 +308,7 @@ class PatternCheckResultSchema(Schema):
     results = fields.List(fields.Nested(MatchSchema), required=True, metadata=_d("Guides ranked by fit"))
     reading = fields.Nested(
         ReadingSchema,
+        required=True,
         allow_none=True,
         metadata=_d("With `guide` in the request: that guide's fit and the closest next read"),
     )

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from api import serialize
 from api.errors import abort
-from api.http import cached_json
+from api.http import JSON, SPARSE_JSON, cached_json
 from api.resources import QUERY, corpus, paged, resolve_guide
 from api.schemas import (
     EmptyArgsSchema,
@@ -18,9 +18,12 @@ from api.schemas import (
     GuideArgsSchema,
     GuideListArgsSchema,
     GuidePageSchema,
+    GuidePageSparseSchema,
     GuideSchema,
+    GuideSparseSchema,
     SectionSchema,
 )
+from api.spec import sparse_response
 
 blp = Blueprint("guides", __name__, url_prefix="/v1/guides", description="Guides, whole or by section.")
 
@@ -48,6 +51,7 @@ class Guides(MethodView):
         GuidePageSchema,
         headers={"Link": {"description": "RFC 8288 links: next, prev, first, last", "schema": {"type": "string"}}},
     )
+    @sparse_response(blp, GuidePageSparseSchema, "A page of guides")
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
         """List guides
 
@@ -73,13 +77,15 @@ class Guides(MethodView):
         def render(g) -> dict[str, Any]:
             return serialize.pick(serialize.guide_summary(g, c), args["fields"])
 
-        return paged("/v1/guides", args, ("guides", tuple(sorted(args.items()))), select, render)
+        key = ("guides", tuple(sorted(args.items())))
+        return paged("/v1/guides", args, key, select, render, mimetype=SPARSE_JSON if args["fields"] else JSON)
 
 
 @blp.route("/<slug>")
 class GuideBySlug(MethodView):
     @blp.arguments(GuideArgsSchema(), **QUERY)
     @blp.response(200, GuideSchema)
+    @sparse_response(blp, GuideSparseSchema, "The guide")
     @blp.alt_response(308, **_REDIRECT)
     @blp.alt_response(410, **_GONE)
     def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
@@ -92,7 +98,10 @@ class GuideBySlug(MethodView):
         c = corpus()
         names = _field_names(args)
         return cached_json(
-            ("guide", slug, names), lambda: serialize.pick(serialize.guide(g, c), names), f"guide:{g.slug}"
+            ("guide", slug, names),
+            lambda: serialize.pick(serialize.guide(g, c), names),
+            f"guide:{g.slug}",
+            mimetype=SPARSE_JSON if names else JSON,
         )
 
 

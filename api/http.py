@@ -24,6 +24,9 @@ from api.current import corpus, release
 
 MAX_ENTRIES = 4096
 JSON = "application/json"
+# A sparse fieldset (`fields=`): JSON with only the fields asked for. Its own media type, so that the
+# spec can describe it with its own schema (every field optional) beside the whole one (api/spec.py).
+SPARSE_JSON = "application/vnd.lovepatterns.sparse+json"
 
 
 class Entry(NamedTuple):
@@ -93,7 +96,7 @@ def responses() -> ResponseCache:
     return found
 
 
-def cached_json(key: tuple, build: Callable[[], Any], modified: str | None = None) -> Response:
+def cached_json(key: tuple, build: Callable[[], Any], modified: str | None = None, mimetype: str = JSON) -> Response:
     """A 200 (or 304) for the body `build()` returns, cached for this release.
 
     `modified` names the manifest's response key (`guide:<slug>`, `corpus`, ...) whose time is
@@ -107,7 +110,7 @@ def cached_json(key: tuple, build: Callable[[], Any], modified: str | None = Non
     )
     if not_modified(entry.etag, entry.modified):
         return Response(status=304, headers=entry.headers)
-    return Response(entry.body, mimetype=JSON, headers=entry.headers)
+    return Response(entry.body, mimetype=mimetype, headers=entry.headers)
 
 
 def revalidate_early() -> Response | None:

@@ -13,7 +13,7 @@ from marshmallow import RAISE
 from api.content import Guide
 from api.current import corpus
 from api.errors import Moved, abort
-from api.http import cached_json, link_header, page_links
+from api.http import JSON, cached_json, link_header, page_links
 
 # webargs ignores unknown query parameters by default; ours are a 422 that names them.
 QUERY = {"location": "query", "unknown": RAISE}
@@ -51,6 +51,7 @@ def paged(
     key: tuple,
     select: Callable[[], Sequence[Any]],
     render: Callable[[Any], dict[str, Any]],
+    mimetype: str = JSON,
 ) -> ResponseReturnValue:
     """A cached page of `select()`, rendered item by item, with total and links (body + Link header)."""
     page, size = args["page"], args["page_size"]
@@ -70,4 +71,4 @@ def paged(
         }
         return body, {"Link": link_header(links)}
 
-    return cached_json(key, build)
+    return cached_json(key, build, mimetype=mimetype)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, pre_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 from webargs.fields import DelimitedList
 
+from api.block_schemas import BlockSchema, BlockSparseSchema
 from api.content.schemas import SLUG
 from api.language.signals import KINDS, LEVELS
+from api.spec import sparse
 
 
 def describe(text: str, example: object | None = None) -> dict:
@@ -39,45 +41,19 @@ class ErrorSchema(Schema):
     )
 
 
-# -- blocks -------------------------------------------------------------------------------
-class _Compact(Schema):
-    """Leaves out empty optional parts, so blocks stay small for mobile clients."""
-
-    @post_dump
-    def _drop_empty(self, data: dict, **_kw: object) -> dict:
-        return {k: v for k, v in data.items() if v not in (None, "", [], False) or self.fields[k].required}
-
-
-class SpanSchema(_Compact):
-    type = fields.String(required=True, metadata=_d("text, em, strong, code or link", "text"))
-    text = fields.String(metadata=_d("The text of a text or code span"))
-    href = fields.String(allow_none=True, metadata=_d("Link target; guide links point to /guides/{slug}"))
-    guide = fields.String(allow_none=True, metadata=_d("For a link to another guide: its slug"))
-    children = fields.List(fields.Nested(lambda: SpanSchema()), metadata=_d("Inner spans of em, strong, link"))
-
-
-class BlockSchema(_Compact):
-    type = fields.String(
-        required=True,
-        metadata=_d("paragraph, heading, list, quote, code, rule, script, safety, signals or read_next", "paragraph"),
-    )
-    html = fields.String(required=True, metadata=_d("Rendered HTML; all text is escaped, no raw HTML passes"))
-    text = fields.String(required=True, metadata=_d("Plain text"))
-    inlines = fields.List(fields.Nested(SpanSchema), metadata=_d("paragraph, heading: the inline spans"))
-    items = fields.List(fields.List(fields.Nested(lambda: BlockSchema())), metadata=_d("list: each item's blocks"))
-    children = fields.List(fields.Nested(lambda: BlockSchema()), metadata=_d("quote, safety, signals, read_next"))
-    ordered = fields.Boolean(metadata=_d("list: numbered or not"))
-    level = fields.Integer(allow_none=True, metadata=_d("heading: 3-6"))
-    script_id = fields.String(allow_none=True, metadata=_d("script: id of the script (see `scripts`)"))
-
-
 # -- guides -------------------------------------------------------------------------------
 class SourceSchema(Schema):
     title = fields.String(required=True, metadata=_d("Organisation or reference", "National Domestic Violence Hotline"))
-    kind = fields.String(required=True, metadata=_d("support (a service to contact) or reference", "support"))
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["support", "reference"]),
+        metadata=_d("support (a service to contact) or reference", "support"),
+    )
     region = fields.String(required=True, metadata=_d("Where it applies", "United States"))
-    url = fields.String(allow_none=True, metadata=_d("Its address, when known", "https://www.thehotline.org/"))
-    note = fields.String(allow_none=True, metadata=_d("What it offers"))
+    url = fields.String(
+        required=True, allow_none=True, metadata=_d("Its address, when known", "https://www.thehotline.org/")
+    )
+    note = fields.String(required=True, allow_none=True, metadata=_d("What it offers"))
 
 
 class ScriptSchema(Schema):
@@ -85,15 +61,18 @@ class ScriptSchema(Schema):
     guide = fields.String(required=True, metadata=_d("Slug of its guide", "no-contact-rule"))
     section = fields.String(required=True, metadata=_d("Anchor of its section", "scripts-for-contact-cravings"))
     situation = fields.String(required=True, metadata=_d("When it is for", "When they text"))
-    trigger = fields.String(allow_none=True, metadata=_d("The line that sets it off", "I miss you."))
-    instruction = fields.String(allow_none=True, metadata=_d("What to do with it", "You can answer, if it is safe"))
+    trigger = fields.String(required=True, allow_none=True, metadata=_d("The line that sets it off", "I miss you."))
+    instruction = fields.String(
+        required=True, allow_none=True, metadata=_d("What to do with it", "You can answer, if it is safe")
+    )
     response = fields.String(required=True, metadata=_d("The words of the script"))
     send = fields.Boolean(required=True, metadata=_d("Meant to be sent (true) or only written (false)", True))
     safety = fields.String(
+        required=True,
         allow_none=True,
         metadata=_d("When it is safe to use; always present on scripts meant to be sent. Show it with the script."),
     )
-    tags = fields.List(fields.String(), metadata=_d("Topics", ["reply"]))
+    tags = fields.List(fields.String(), required=True, metadata=_d("Topics", ["reply"]))
     text = fields.String(
         required=True, metadata=_d("The whole script as plain text, ending with its safety condition when it has one")
     )
@@ -101,7 +80,7 @@ class ScriptSchema(Schema):
 
 class SectionSchema(Schema):
     anchor = fields.String(required=True, metadata=_d("Stable anchor", "when-no-contact-helps"))
-    heading = fields.String(allow_none=True, metadata=_d("Heading; null for the introduction"))
+    heading = fields.String(required=True, allow_none=True, metadata=_d("Heading; null for the introduction"))
     blocks = fields.List(fields.Nested(BlockSchema), required=True, metadata=_d("Ordered blocks"))
     text = fields.String(required=True, metadata=_d("The section's plain text"))
 
@@ -114,12 +93,16 @@ class CollectionRefSchema(Schema):
 class GuideLinkSchema(Schema):
     slug = fields.String(required=True, metadata=_d("Linked guide", "why-do-i-miss-my-ex"))
     title = fields.String(required=True, metadata=_d("Its title"))
-    kind = fields.String(required=True, metadata=_d("read_next, inline or related", "read_next"))
-    condition = fields.String(
-        allow_none=True, metadata=_d("When to follow it", "if nostalgia is editing out the pattern")
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["read_next", "inline", "related"]),
+        metadata=_d("read_next, inline or related", "read_next"),
     )
-    sentence = fields.String(allow_none=True, metadata=_d("The sentence the link stands in"))
-    section = fields.String(allow_none=True, metadata=_d("Anchor of the section it stands in"))
+    condition = fields.String(
+        required=True, allow_none=True, metadata=_d("When to follow it", "if nostalgia is editing out the pattern")
+    )
+    sentence = fields.String(required=True, allow_none=True, metadata=_d("The sentence the link stands in"))
+    section = fields.String(required=True, allow_none=True, metadata=_d("Anchor of the section it stands in"))
 
 
 GUIDE_SUMMARY_FIELDS = (
@@ -136,36 +119,55 @@ GUIDE_SUMMARY_FIELDS = (
 
 
 class GuideSummarySchema(Schema):
-    """Every field is present unless `fields=` asks for fewer."""
+    """A guide in a list: every field is always present (`fields=` answers GuideSummarySparse)."""
 
-    slug = fields.String(metadata=_d("Stable slug", "no-contact-rule"))
-    title = fields.String(metadata=_d("Title", "No Contact Rule: When It Helps and When It Doesn't"))
-    summary = fields.String(metadata=_d("The dek under the title"))
-    collection = fields.Nested(CollectionRefSchema, metadata=_d("Its collection"))
-    tags = fields.List(fields.String(), metadata=_d("Topics", ["no-contact"]))
-    updated = fields.Date(metadata=_d("Last editorial update", "2026-03-17"))
-    reading_time = fields.Integer(metadata=_d("Minutes, from the word count", 4))
-    safety_sensitive = fields.Boolean(metadata=_d("The topic can involve fear, threats, stalking, control or violence"))
-    url = fields.String(metadata=_d("API path of the whole guide", "/v1/guides/no-contact-rule"))
+    slug = fields.String(required=True, metadata=_d("Stable slug", "no-contact-rule"))
+    title = fields.String(required=True, metadata=_d("Title", "No Contact Rule: When It Helps and When It Doesn't"))
+    summary = fields.String(required=True, metadata=_d("The dek under the title"))
+    collection = fields.Nested(CollectionRefSchema, required=True, metadata=_d("Its collection"))
+    tags = fields.List(fields.String(), required=True, metadata=_d("Topics", ["no-contact"]))
+    updated = fields.Date(required=True, metadata=_d("Last editorial update", "2026-03-17"))
+    reading_time = fields.Integer(required=True, metadata=_d("Minutes, from the word count", 4))
+    safety_sensitive = fields.Boolean(
+        required=True, metadata=_d("The topic can involve fear, threats, stalking, control or violence")
+    )
+    url = fields.String(required=True, metadata=_d("API path of the whole guide", "/v1/guides/no-contact-rule"))
 
 
 class GuideSchema(GuideSummarySchema):
-    """A whole guide. Every field is present unless `fields=` asks for fewer."""
+    """A whole guide: every field is always present (`fields=` answers GuideSparse)."""
 
-    byline = fields.String(metadata=_d("Who wrote it"))
-    editorial_note = fields.String(allow_none=True, metadata=_d("Who the guide is written for"))
-    word_count = fields.Integer(metadata=_d("Words in the body", 670))
-    signals = fields.List(fields.String(), metadata=_d("Pattern-check signals"))
-    safety_notes = fields.List(fields.String(), metadata=_d("Text of each safety callout"))
-    sources = fields.List(fields.Nested(SourceSchema), metadata=_d("Sources and support resources"))
-    sections = fields.List(fields.Nested(SectionSchema), metadata=_d("Sections in order"))
-    scripts = fields.List(fields.Nested(ScriptSchema), metadata=_d("Scripts in order"))
+    byline = fields.String(required=True, metadata=_d("Who wrote it"))
+    editorial_note = fields.String(allow_none=True, required=True, metadata=_d("Who the guide is written for"))
+    word_count = fields.Integer(required=True, metadata=_d("Words in the body", 670))
+    signals = fields.List(fields.String(), required=True, metadata=_d("Pattern-check signals"))
+    safety_notes = fields.List(fields.String(), required=True, metadata=_d("Text of each safety callout"))
+    sources = fields.List(fields.Nested(SourceSchema), required=True, metadata=_d("Sources and support resources"))
+    sections = fields.List(fields.Nested(SectionSchema), required=True, metadata=_d("Sections in order"))
+    scripts = fields.List(fields.Nested(ScriptSchema), required=True, metadata=_d("Scripts in order"))
     links = fields.List(
-        fields.Nested(GuideLinkSchema), metadata=_d("Links to other guides, resolved to slug and title")
+        fields.Nested(GuideLinkSchema), required=True, metadata=_d("Links to other guides, resolved to slug and title")
     )
 
 
 GUIDE_FIELDS = tuple(GuideSchema().fields)
+
+
+# The answers to a sparse request (`fields=`): the fields asked for, so none is required. Sections
+# and blocks are sparse too (only anchors, headings, block types, levels and script ids are
+# always there), so that any view that leaves parts of them out is described as well.
+SectionSparseSchema = sparse(
+    SectionSchema,
+    "SectionSparseSchema",
+    keep=("anchor", "heading", "blocks"),
+    replace={"blocks": fields.List(fields.Nested(BlockSparseSchema), metadata=_d("Ordered blocks"))},
+)
+GuideSummarySparseSchema = sparse(GuideSummarySchema, "GuideSummarySparseSchema")
+GuideSparseSchema = sparse(
+    GuideSchema,
+    "GuideSparseSchema",
+    replace={"sections": fields.List(fields.Nested(SectionSparseSchema), metadata=_d("Sections in order"))},
+)
 
 
 # -- collections ----------------------------------------------------------------------------
@@ -186,8 +188,8 @@ class PageLinksSchema(Schema):
     self = fields.String(required=True, metadata=_d("This page", "/v1/guides?page=1&page_size=20"))
     first = fields.String(required=True, metadata=_d("First page"))
     last = fields.String(required=True, metadata=_d("Last page"))
-    next = fields.String(allow_none=True, metadata=_d("Next page, or null on the last"))
-    prev = fields.String(allow_none=True, metadata=_d("Previous page, or null on the first"))
+    next = fields.String(required=True, allow_none=True, metadata=_d("Next page, or null on the last"))
+    prev = fields.String(required=True, allow_none=True, metadata=_d("Previous page, or null on the first"))
 
 
 class PageSchema(Schema):
@@ -202,7 +204,15 @@ class GuidePageSchema(PageSchema):
     items = fields.List(
         fields.Nested(GuideSummarySchema),
         required=True,
-        metadata=_d("Guide summaries; with `fields=`, only the fields asked for"),
+        metadata=_d("Guide summaries"),
+    )
+
+
+class GuidePageSparseSchema(PageSchema):
+    items = fields.List(
+        fields.Nested(GuideSummarySparseSchema),
+        required=True,
+        metadata=_d("Guide summaries with only the fields asked for, in the order asked"),
     )
 
 
@@ -213,12 +223,22 @@ class ScriptPageSchema(PageSchema):
 class SupportResourceSchema(Schema):
     id = fields.String(required=True, metadata=_d("Stable id", "gb-samaritans"))
     name = fields.String(required=True, metadata=_d("Service name", "Samaritans"))
-    phone = fields.String(allow_none=True, metadata=_d("Number to call, as the service writes it", "116 123"))
-    text = fields.String(allow_none=True, metadata=_d("How to reach it by text message", "Text SHOUT to 85258"))
-    chat = fields.String(allow_none=True, metadata=_d("Web chat address"))
+    phone = fields.String(
+        required=True, allow_none=True, metadata=_d("Number to call, as the service writes it", "116 123")
+    )
+    text = fields.String(
+        required=True, allow_none=True, metadata=_d("How to reach it by text message", "Text SHOUT to 85258")
+    )
+    chat = fields.String(required=True, allow_none=True, metadata=_d("Web chat address"))
     url = fields.String(required=True, metadata=_d("Its website", "https://www.samaritans.org/"))
-    hours = fields.String(allow_none=True, metadata=_d("When it answers, as the service states it", "24/7"))
-    kinds = fields.List(fields.String(), required=True, metadata=_d("Kinds of danger it helps with", ["self_harm"]))
+    hours = fields.String(
+        required=True, allow_none=True, metadata=_d("When it answers, as the service states it", "24/7")
+    )
+    kinds = fields.List(
+        fields.String(validate=validate.OneOf(list(KINDS))),
+        required=True,
+        metadata=_d("Kinds of danger it helps with", ["self_harm"]),
+    )
     regions = fields.List(
         fields.String(), required=True, metadata=_d("ISO 3166-1 alpha-2 codes it serves, or international", ["GB"])
     )
@@ -244,6 +264,7 @@ class SafetyNoticeSchema(Schema):
         required=True, metadata=_d("What to do, fitted to the kinds; when urgent, the emergency number first")
     )
     region = fields.String(
+        required=True,
         allow_none=True,
         metadata=_d("The reader's region the services are for (ISO 3166-1 alpha-2); null when unknown", "GB"),
     )
@@ -275,7 +296,7 @@ class SafetyNoticeSchema(Schema):
 
 class PublishStatusSchema(Schema):
     ok = fields.Boolean(required=True, metadata=_d("False when the content was refused", True))
-    version = fields.String(allow_none=True, metadata=_d("The version published; null when refused"))
+    version = fields.String(required=True, allow_none=True, metadata=_d("The version published; null when refused"))
     at = fields.String(required=True, metadata=_d("When, ISO 8601 UTC", "2026-11-28T01:00:00+00:00"))
     errors = fields.List(
         fields.String(),
@@ -310,13 +331,16 @@ class ReadySchema(Schema):
     )
     last_publish = fields.Nested(
         PublishStatusSchema,
+        required=True,
         allow_none=True,
         metadata=_d("Outcome of the last `flask content publish`, from any process; null if none yet"),
     )
 
 
 class HealthSchema(Schema):
-    status = fields.String(required=True, metadata=_d("Always 'ok' when the process answers", "ok"))
+    status = fields.String(
+        required=True, validate=validate.OneOf(["ok"]), metadata=_d("Always 'ok' when the process answers", "ok")
+    )
     content_version = fields.String(
         required=True, allow_none=True, metadata=_d("Digest of the content being served; null before any")
     )

@@ -90,10 +90,14 @@ class SnippetSchema(Schema):
 
 
 class HitSchema(Schema):
-    type = fields.String(required=True, metadata=_d("guide, section or script", "section"))
+    type = fields.String(
+        required=True, validate=validate.OneOf(DOC_TYPES), metadata=_d("guide, section or script", "section")
+    )
     guide = fields.String(required=True, metadata=_d("Slug of the guide", "no-contact-rule"))
-    anchor = fields.String(allow_none=True, metadata=_d("Section anchor to deep-link to (null for a guide)"))
-    script = fields.String(allow_none=True, metadata=_d("Script id, for a script hit"))
+    anchor = fields.String(
+        required=True, allow_none=True, metadata=_d("Section anchor to deep-link to (null for a guide)")
+    )
+    script = fields.String(required=True, allow_none=True, metadata=_d("Script id, for a script hit"))
     title = fields.String(required=True, metadata=_d("Guide title, section heading, or script situation"))
     guide_title = fields.String(required=True, metadata=_d("Title of the guide it belongs to"))
     collection = fields.String(required=True, metadata=_d("Collection of the guide", "breakup-recovery"))
@@ -137,12 +141,13 @@ class QueryEchoSchema(Schema):
     normalized = fields.String(required=True, metadata=_d("What was searched: words, phrases, '*' = completed"))
     words = fields.List(fields.String(), required=True, metadata=_d("Words searched"))
     phrases = fields.List(fields.String(), required=True, metadata=_d("Exact phrases required"))
-    prefix = fields.String(allow_none=True, metadata=_d("The last word, completed as a prefix"))
+    prefix = fields.String(required=True, allow_none=True, metadata=_d("The last word, completed as a prefix"))
 
 
 class SearchResultSchema(Schema):
     safety = fields.Nested(
         SafetyNoticeSchema,
+        required=True,
         allow_none=True,
         metadata=_d("Present first when the words signal danger, whatever else is found"),
     )
@@ -152,7 +157,7 @@ class SearchResultSchema(Schema):
     page_size = fields.Integer(required=True, metadata=_d("Hits per page", 10))
     pages = fields.Integer(required=True, metadata=_d("Number of pages", 5))
     did_you_mean = fields.String(
-        allow_none=True, metadata=_d("A spelling that the index knows, when a word is unknown")
+        required=True, allow_none=True, metadata=_d("A spelling that the index knows, when a word is unknown")
     )
     facets = fields.Nested(FacetsSchema, required=True, metadata=_d("Counts over the whole result set"))
     items = fields.List(fields.Nested(HitSchema), required=True, metadata=_d("Hits, best first"))
@@ -162,14 +167,18 @@ class SearchResultSchema(Schema):
 
 
 class SuggestionSchema(Schema):
-    type = fields.String(required=True, metadata=_d("guide (a title) or term (a completed query)", "guide"))
+    type = fields.String(
+        required=True,
+        validate=validate.OneOf(["guide", "term"]),
+        metadata=_d("guide (a title) or term (a completed query)", "guide"),
+    )
     text = fields.String(required=True, metadata=_d("What to show and, for a term, what to search"))
-    guide = fields.String(allow_none=True, metadata=_d("For a guide title: its slug"))
+    guide = fields.String(required=True, allow_none=True, metadata=_d("For a guide title: its slug"))
 
 
 class SuggestResultSchema(Schema):
     safety = fields.Nested(
-        SafetyNoticeSchema, allow_none=True, metadata=_d("Present when the words typed signal danger")
+        SafetyNoticeSchema, required=True, allow_none=True, metadata=_d("Present when the words typed signal danger")
     )
     query = fields.String(required=True, metadata=_d("The text as sent"))
     items = fields.List(fields.Nested(SuggestionSchema), required=True, metadata=_d("Completions, best first"))

@@ -63,6 +63,7 @@ class SyncArgsSchema(_Query):
 class SyncDeletedSchema(Schema):
     slug = fields.String(required=True, metadata=_d("The slug to drop", "make-them-miss-you"))
     reason = fields.String(
+        required=True,
         allow_none=True,
         metadata=_d("Why, when the guide was retired; null when it is simply gone (or out of your key's scope)"),
     )
@@ -86,7 +87,9 @@ class SyncCollectionSchema(Schema):
 
 
 class SyncLinksSchema(Schema):
-    next = fields.String(allow_none=True, metadata=_d("The next page of this sync; null on the last page"))
+    next = fields.String(
+        required=True, allow_none=True, metadata=_d("The next page of this sync; null on the last page")
+    )
 
 
 class SyncPageSchema(Schema):
@@ -101,13 +104,17 @@ class SyncPageSchema(Schema):
     )
     collections = fields.List(
         fields.Nested(SyncCollectionSchema),
+        required=True,
         allow_none=True,
         metadata=_d("All collections (small), on the last page only; null on other pages"),
     )
     next_token = fields.String(
-        allow_none=True, metadata=_d("More pages follow: call again with token=next_token; null on the last page")
+        required=True,
+        allow_none=True,
+        metadata=_d("More pages follow: call again with token=next_token; null on the last page"),
     )
     sync_token = fields.String(
+        required=True,
         allow_none=True,
         metadata=_d("On the last page: keep it, and call with token=sync_token later for what changed since"),
     )

@@ -4,10 +4,12 @@ of what schemathesis ran, written to the terminal so that it shows in CI output.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from api.content import Corpus
+from tests.contract import typescript
 from tests.contract.stats import STATS
 from tests.e2e.server import gunicorn
 
@@ -19,6 +21,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> Ite
     log = tmp_path_factory.mktemp("contract-log") / "gunicorn.log"
     with gunicorn(workers=2, env=env, log=log) as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def ts_toolchain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """node_modules of clients/typescript, installed once from its lockfile (`npm ci`)."""
+    return typescript.npm_ci(tmp_path_factory.mktemp("ts-toolchain"))
+
+
+@pytest.fixture(scope="session")
+def ts_client(tmp_path_factory: pytest.TempPathFactory, ts_toolchain: Path) -> Path:
+    """A copy of clients/typescript with types generated from the committed spec, built with strict
+    `tsc` (dist/consumer.js)."""
+    work = typescript.project(tmp_path_factory.mktemp("ts-client"), ts_toolchain)
+    built = typescript.tsc(work, "tsc -p tsconfig.json (strict)", "-p", "tsconfig.json", "--noEmit", "false")
+    assert built.returncode == 0, built.output
+    assert (work / "dist" / "consumer.js").is_file()
+    return work
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

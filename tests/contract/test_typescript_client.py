@@ -1,89 +1,93 @@
 """The spec is usable as frontend developers use it: types generated from the committed
 openapi/openapi.json with openapi-typescript, a strict `tsc` build of clients/typescript's consumer
-(openapi-fetch), and the consumer run with node against real gunicorn.
+(openapi-fetch, no `!` and no casts), and the consumer run with node against real gunicorn.
 
-Built in a copy of clients/typescript (package.json, package-lock.json, tsconfig.json, src/), so
-the lockfile alone must reproduce the toolchain and the checkout is left untouched.
+Built in a copy of clients/typescript (tests/contract/typescript.py), so the lockfile alone must
+reproduce the toolchain and the checkout is left untouched.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
-import subprocess
-import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from api.content import Block
+from api.http import SPARSE_JSON
 from tests.contract.stats import STATS
-from tests.e2e.server import ROOT
+from tests.contract.typescript import CLIENT, run
 
 pytestmark = pytest.mark.e2e
 
-CLIENT = ROOT / "clients" / "typescript"
-SPEC = ROOT / "openapi" / "openapi.json"
+
+def _count(blocks: tuple[Block, ...], seen: Counter[str]) -> Counter[str]:
+    for b in blocks:
+        seen[b.type] += 1
+        for item in b.items:
+            _count(item, seen)
+        _count(b.children, seen)
+    return seen
 
 
-def run(step: str, cmd: list[str], cwd: Path, timeout: float) -> str:
-    started = time.monotonic()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    STATS.typescript.append((step, time.monotonic() - started))
-    assert proc.returncode == 0, f"{step} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
+def test_consumer_uses_no_non_null_assertions_or_casts() -> None:
+    code = re.sub(r"//.*", "", (CLIENT / "src" / "consumer.ts").read_text(encoding="utf-8"))
+    assert not re.search(r"\w[\])]?!(?!=)", code), "a non-null assertion (`x!`) in consumer.ts"
+    assert not re.search(r"\bas\s+(?!const\b)\w", code), "a cast (`as T`) in consumer.ts"
+    assert not re.search(r"<\w+>\s*\w", code.replace("createClient<", "")), "a cast (`<T>x`) in consumer.ts"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    npm, node = shutil.which("npm"), shutil.which("node")
-    assert npm and node, "Node.js 20+ and npm are needed for the TypeScript client test"
-    work = tmp_path_factory.mktemp("ts-client")
-    for name in ("package.json", "package-lock.json", "tsconfig.json"):
-        shutil.copy2(CLIENT / name, work / name)
-    shutil.copytree(CLIENT / "src", work / "src", ignore=shutil.ignore_patterns("schema.d.ts"))
-    run("npm ci", [npm, "ci", "--no-audit", "--no-fund"], work, 300)
-    bin_ = work / "node_modules" / ".bin"
-    run(
-        "openapi-typescript openapi/openapi.json -o src/schema.d.ts",
-        [str(bin_ / "openapi-typescript"), str(SPEC), "-o", "src/schema.d.ts"],
-        work,
-        120,
-    )
-    run(
-        "tsc -p tsconfig.json --noEmit false (strict)",
-        [str(bin_ / "tsc"), "-p", "tsconfig.json", "--noEmit", "false"],
-        work,
-        300,
-    )
-    assert (work / "dist" / "consumer.js").is_file()
-    return work
-
-
-def test_typed_client_consumer_against_gunicorn(built: Path, live_server: str, corpus) -> None:
+def test_typed_client_consumer_against_gunicorn(ts_client: Path, live_server: str, corpus) -> None:
     node = shutil.which("node") or "node"
-    out = run("node dist/consumer.js <live gunicorn>", [node, "dist/consumer.js", live_server], built, 60)
+    out = run("node dist/consumer.js <live gunicorn>", [node, "dist/consumer.js", live_server], ts_client, 60).stdout
     facts = json.loads(out)
     g, sc, se = facts["guide"], facts["scripts"], facts["search"]
     STATS.typescript.append(
         (
-            f"consumer: guide {g['slug']!r} {g['sections']} sections {g['scripts']} scripts; "
-            f"{sc['total']} send-scripts, "
+            f"consumer: guide {g['slug']!r} {g['sections']} sections {g['scripts']} scripts "
+            f"{sum(g['blocks'].values())} blocks; {sc['total']} send-scripts, "
             f"all with safety: {sc['allHaveSafety']}; search {se['normalized']!r}: {se['total']} hits, "
-            f"top {se['top']['guide'] if se['top'] else None}; missing guide: {facts['missing']['status']}",
+            f"top {se['top']['guide'] if se['top'] else None}; missing guide: {facts['missing']['status']}; "
+            f"{facts['renamed']['asked']!r} -> {facts['renamed']['slug']!r}",
             0.0,
         )
     )
     guide = corpus.guides["no-contact-rule"]
 
     assert facts["guide"]["title"] == guide.title
+    assert facts["guide"]["titleLength"] == len(guide.title.encode("utf-16-le")) // 2  # JS counts UTF-16 units
     assert facts["guide"]["collection"] == guide.collection
     assert facts["guide"]["sections"] == len(guide.sections)
     assert facts["guide"]["scripts"] == len(guide.scripts) > 0
     assert facts["guide"]["scriptsSafeToShow"] is True
     assert facts["guide"]["etag"].startswith('"')
+    assert facts["guide"]["contentType"] == "application/json"
+    # every block reached through the typed switch, by type, as the content has them
+    expected = Counter[str]()
+    for s in guide.sections:
+        _count(s.blocks, expected)
+    assert facts["guide"]["blocks"] == dict(expected) and expected["script"] == len(guide.scripts)
 
-    # the sparse fieldset went out comma-separated, as the spec's style=form, explode=false says
-    assert facts["guideList"] == {"total": len(corpus.guides), "keys": ["slug", "title"], "includes": True}
+    # a renamed slug: openapi-fetch followed the 308; the body's slug is the new one
+    renamed = corpus.renamed["no-contact"]
+    assert facts["renamed"] == {
+        "asked": "no-contact",
+        "slug": renamed,
+        "redirected": True,
+        "url": f"/v1/guides/{renamed}",
+    }
+
+    # the sparse fieldset went out comma-separated (style=form, explode=false), and came back as such
+    assert facts["guideList"] == {
+        "total": len(corpus.guides),
+        "keys": ["slug", "title"],
+        "includes": True,
+        "titlesMissing": 0,
+        "contentType": SPARSE_JSON,
+    }
 
     sendable = [s for s in corpus.scripts.values() if s.send]
     assert facts["scripts"]["total"] == len(sendable)
