@@ -5,8 +5,9 @@
   documents each as `oneOf` its per-type components with a `discriminator` on `type`.
 - **Sparse fieldsets have their own media type.** A response schema marks every field that is
   always present as required; `fields=` leaves some out, so it is answered as SPARSE_JSON and
-  described by a schema in which every field is optional. The spec stays true for both, and a
-  client typed for `application/json` gets the whole shape with no optional fields.
+  described by a schema in which every field is optional (`sparse`; its sections and blocks too,
+  but a block's `type`, so a view that leaves parts of blocks out is described as well). The spec
+  stays true for both, and a client typed for `application/json` gets the whole shape.
 """
 
 from __future__ import annotations
