@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 import threading
 import time
@@ -24,8 +25,10 @@ from typing import Any
 from cachetools import LRUCache
 from whoosh import index
 
+from api.language.thesaurus import Thesaurus
 from search_index.bits import BitsetCache, from_ids
 from search_index.build import META
+from search_index.group import GROUP_DEPTH, factors_for, group_hits
 from search_index.query import ParsedQuery, Plan, Vocabulary, build_query, parse_query, words_of
 from search_index.schema import DOC_TYPES, PAIR_FIELD, PHRASE_BOOST, PHRASE_FIELD, TEXT_FIELD, pairs_of
 from search_index.score import ImpactCache, bm25_norms, top_k
@@ -36,6 +39,7 @@ CACHE_ENTRIES = 2048  # results kept per open index, least recently used out
 MAX_DEPTH = 1000  # page * page_size: deeper paging is refused (scoring cost grows with depth)
 FACET_LIMIT = 20  # values per facet in a response
 SUGGEST_TERMS_MIN_DF = 2
+ADD_FACTOR = 100.0  # a boost this large (a safety guide shown first) adds the guide even without a hit
 
 
 class IndexMissing(RuntimeError):
@@ -55,6 +59,9 @@ class OpenIndex:
     tags: list[tuple[str, ...]]
     vocab: Vocab
     titles: list[tuple[str, str, tuple[str, ...]]]
+    guide_of: list[str] = field(default_factory=list)  # docnum -> its guide's slug
+    docs_of: dict[str, list[int]] = field(default_factory=dict)  # guide slug -> its docnums, the guide's own first
+    thesaurus: Thesaurus = field(default_factory=lambda: Thesaurus({}))
     lock: threading.Lock = field(default_factory=threading.Lock)
     cache: LRUCache[tuple, dict[str, Any]] = field(default_factory=lambda: LRUCache(CACHE_ENTRIES))
     users: int = 0
@@ -82,7 +89,12 @@ class OpenIndex:
             tags=[tuple(sys.intern(t) for t in ts) for ts in meta["tags"]],
             vocab=Vocab(meta["vocab"]),
             titles=titles,
+            guide_of=[sys.intern(g) for g in meta.get("guides", ())],
+            thesaurus=Thesaurus.from_data(meta.get("thesaurus", ())),
         )
+        for d, g in enumerate(oi.guide_of):
+            docs = oi.docs_of.setdefault(g, [])
+            docs.insert(0, d) if oi.types[d] == "guide" else docs.append(d)
         n = len(oi.types)
         oi.impacts = ImpactCache(searcher, TEXT_FIELD, bm25_norms(searcher, TEXT_FIELD, n))
         exact_norms = bm25_norms(searcher, PHRASE_FIELD, n)
@@ -213,10 +225,15 @@ class SearchEngine:
         page_size: int = 10,
         facets: bool = True,
         collections: frozenset[str] | None = None,
+        group: bool = False,
+        boosts: tuple[tuple[str, float], ...] = (),
     ) -> dict[str, Any]:
         """One page of hits, the total, facet counts over all hits, did-you-mean, time taken (ms).
 
-        `collections` restricts hits, totals and facets to those collections (None: all).
+        `collections` restricts hits, totals and facets to those collections (None: all). `group`:
+        one hit per guide, its next best hits beneath (`sections`), `total` counting guides.
+        `boosts`: (guide, factor) multiplying the scores of that guide's hits; a boosted guide with
+        no hit is added (its own document). `corrections` maps each corrected word to its correction.
         """
         started = time.perf_counter()
         parsed = q if isinstance(q, ParsedQuery) else parse_query(q)
@@ -224,13 +241,15 @@ class SearchEngine:
         page_size = max(1, page_size)
         page = max(1, min(page, MAX_DEPTH // page_size))
         with self.lease() as oi:
-            key = (parsed, types, collection, tag, page, page_size, facets, collections)
+            key = (parsed, types, collection, tag, page, page_size, facets, collections, group, boosts)
             with oi.lock:
                 hit = oi.cache.get(key)
             if hit is not None:
                 return {**hit, "cached": True, "took_ms": _ms(started)}
             with oi.lock:  # a Whoosh searcher is not meant for concurrent use
-                result = self._search(oi, parsed, types, collection, tag, page, page_size, facets, collections)
+                result = self._search(
+                    oi, parsed, types, collection, tag, page, page_size, facets, collections, group, dict(boosts)
+                )
                 oi.cache[key] = result
         return {**result, "cached": False, "took_ms": _ms(started)}
 
@@ -245,6 +264,8 @@ class SearchEngine:
         page_size: int,
         facets: bool,
         collections: frozenset[str] | None = None,
+        group: bool = False,
+        boosts: dict[str, float] | None = None,
     ) -> dict[str, Any]:
         out: dict[str, Any] = {
             "query": {
@@ -252,7 +273,9 @@ class SearchEngine:
                 "words": list(parsed.words),
                 "phrases": [" ".join(p) for p in parsed.phrases],
                 "prefix": parsed.prefix,
+                "understood": [],
             },
+            "fallback": None,
             "index_version": oi.version,
             "total": 0,
             "page": page,
@@ -267,17 +290,34 @@ class SearchEngine:
         vocab: Vocabulary = oi.vocab
         if collections is not None:
             vocab = ScopedVocab(oi.vocab, oi.in_scope(collections))
-        plan = build_query(parsed, vocab)
+        plan = build_query(parsed, vocab, oi.thesaurus)
+        out["query"]["understood"] = plan.understood
         if plan.query is None:
             return out
         filtered = bool(types or collection or tag) or collections is not None
+        allowed = oi.filter_bits(types, collection, tag, collections) if filtered else -1
         s = oi.searcher
         # The whole result set as a bitset (term bitsets are cached per index): total and facets
         # without scoring or visiting each matching document in Python.
         assert oi.bits is not None
-        matched = oi.bits.query(plan.query)
-        if filtered:
-            matched &= oi.filter_bits(types, collection, tag, collections)
+        matched = oi.bits.query(plan.query) & allowed
+        if not matched:
+            # No dead end: phrases as words, more typos forgiven, every word completed.
+            relaxed = build_query(parsed, vocab, oi.thesaurus, relaxed=True)
+            if relaxed.query is not None and (found := oi.bits.query(relaxed.query) & allowed):
+                plan, matched, out["fallback"] = relaxed, found, "relaxed"
+        factors: dict[int, float] = {}
+        if boosts:
+            # A boosted guide with no hit joins the results (its own document) when nothing else
+            # matched (the "related" fallback) or when it must come first (a safety guide).
+            had = bool(matched)
+            for g, f in boosts.items():
+                d = oi.docs_of[g][0] if g in oi.docs_of else None
+                if d is not None and (not had or f >= ADD_FACTOR) and (allowed >> d) & 1:
+                    matched |= 1 << d
+            if not had and matched:
+                out["fallback"] = "related"
+            factors = {d: f for d, f in factors_for(boosts, oi.docs_of).items() if (matched >> d) & 1}
         total = matched.bit_count()
         out["total"], out["pages"] = total, max(1, math.ceil(total / page_size))
         if facets and total:
@@ -286,18 +326,40 @@ class SearchEngine:
                 for name, values in oi.facet_bits.items()
             }
         start = (page - 1) * page_size
-        if start < total:
-            ranked = self._rank(oi, plan, matched, filtered, start + page_size)
-            marked = frozenset(plan.exact | oi.vocab.surface(plan.terms))
+        marked = frozenset(plan.exact | oi.vocab.surface(plan.terms))
+        phrases = tuple(tuple(p.words) for p in plan.phrases)
+        top: int | None = None
+        if group and total:
+            ranked = self._rank(oi, plan, matched, True, min(total, GROUP_DEPTH), factors)
+            groups = group_hits(ranked, oi.guide_of)
+            out["total"], out["pages"] = len(groups), max(1, math.ceil(len(groups) / page_size))
+            for score, docs in groups[start : start + page_size]:
+                hit = _hit(s.stored_fields(docs[0]), score, marked, phrases)
+                hit["sections"] = [_hit(s.stored_fields(d), 0.0, marked, phrases) for d in docs[1:]]
+                out["hits"].append(hit)
+            top = groups[0][1][0] if groups else None
+        elif start < total:
+            ranked = self._rank(oi, plan, matched, filtered or bool(factors), start + page_size, factors)
             for score, docnum in ranked[start : start + page_size]:
-                out["hits"].append(_hit(s.stored_fields(docnum), score, marked))
-        if plan.corrections:
-            # Only words missing from the index are corrected, so this is also the "finds little" case.
-            fixed = [plan.corrections.get(w, w) for w in parsed.words]
-            out["did_you_mean"] = " ".join(fixed + ['"' + " ".join(p) + '"' for p in parsed.phrases])
+                out["hits"].append(_hit(s.stored_fields(docnum), score, marked, phrases))
+            top = ranked[0][1] if ranked else None
+        if plan.corrections and not (top is not None and self._matches_all(oi, plan, top)):
+            # Only words neither in the index (stemmed) nor ordinary English are corrected; the rest
+            # of the query stays as typed.
+            out["did_you_mean"] = did_you_mean(parsed.normalized.rstrip("*"), plan.corrections)
+            out["corrections"] = dict(plan.corrections)
         return out
 
-    def _rank(self, oi: OpenIndex, plan: Plan, matched: int, filtered: bool, k: int) -> list[tuple[float, int]]:
+    @staticmethod
+    def _matches_all(oi: OpenIndex, plan: Plan, docnum: int) -> bool:
+        """Whether the document has every typed word (in some stemmed form)."""
+        assert oi.bits is not None
+        bits = oi.bits
+        return all(any((bits.term(TEXT_FIELD, st) >> docnum) & 1 for st in own) for own in plan.required.values())
+
+    def _rank(
+        self, oi: OpenIndex, plan: Plan, matched: int, filtered: bool, k: int, factors: dict[int, float] | None = None
+    ) -> list[tuple[float, int]]:
         """The best k (score, docnum) of the `matched` documents, from cached impacts.
 
         A document's score is the BM25F of the query's stemmed words plus, for each quoted phrase,
@@ -315,7 +377,7 @@ class SearchEngine:
         # Scored documents outside the matches: those without a required phrase or all the words, or
         # filtered out. Without phrases or filters every scored document is a match.
         restrict = bool(plan.phrases) or not plan.weighted or filtered
-        return top_k(terms, k, matched if restrict else None)[0]
+        return top_k(terms, k, matched if restrict else None, factors)[0]
 
     # -- suggest -----------------------------------------------------------------------------
     def suggest(
@@ -361,7 +423,17 @@ def _counts(counts: dict[str, int]) -> list[dict[str, Any]]:
     return [{"value": v, "count": n} for v, n in ranked[:FACET_LIMIT]]
 
 
-def _hit(stored: dict[str, Any], score: float, marked: frozenset[str]) -> dict[str, Any]:
+def did_you_mean(typed: str, corrections: dict[str, str]) -> str:
+    """The query as typed, with only the corrected words replaced (repeated words kept)."""
+    out = typed
+    for wrong, right in corrections.items():
+        out = re.sub(rf"(?<!\w){re.escape(wrong)}(?!\w)", right, out, flags=re.IGNORECASE)
+    return " ".join(out.split())
+
+
+def _hit(
+    stored: dict[str, Any], score: float, marked: frozenset[str], phrases: tuple[tuple[str, ...], ...] = ()
+) -> dict[str, Any]:
     kind = stored["type"]
     text = f"{stored.get('summary', '')}\n{stored.get('body', '')}" if kind == "guide" else stored.get("body", "")
     script = kind == "script"
@@ -375,7 +447,7 @@ def _hit(stored: dict[str, Any], score: float, marked: frozenset[str]) -> dict[s
         "collection": stored["collection"],
         "score": round(float(score), 4),
         # A script's safety condition is never cut from its snippet: it follows the window whole.
-        "snippet": snippet(text, marked, suffix=stored.get("safety") if script else None),
+        "snippet": snippet(text, marked, suffix=stored.get("safety") if script else None, phrases=phrases),
         "send": stored.get("send") if script else None,
         "safety": stored.get("safety") if script else None,
     }
