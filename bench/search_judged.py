@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import argparse
 import re
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -34,6 +32,9 @@ from bench.judging import Rate
 SEARCH_SET = ROOT / "tests" / "data" / "search" / "judged.yaml"
 PATTERN_SET = ROOT / "tests" / "data" / "search" / "pattern_judged.yaml"
 RESULTS = ROOT / "bench" / "results" / "search-judged.md"
+
+
+Ranker = Callable[[str], tuple[list[str], str | None]]  # text -> guides in order, fallback
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ def load(paths: Iterable[Path]) -> tuple[list[Item], bool]:
         for r in rows:
             text = r.get("q", r.get("text"))
             acceptable = frozenset(r.get("acceptable") or ()) | {r["best"]}
-            items.append(Item(text, r.get("kind", "situation"), r["best"], acceptable, r.get("part", "all"), Path(path).name))
+            kind, part = r.get("kind", "situation"), r.get("part", "all")
+            items.append(Item(text, kind, r["best"], acceptable, part, Path(path).name))
     return items, pattern
 
 
@@ -74,7 +76,7 @@ def _rate(r: Rate, ok: bool) -> None:
     r.hits += ok
 
 
-def judge(items: list[Item], rank: Callable[[str], tuple[list[str], str | None]], by: Callable[[Item], str]) -> dict[str, Figures]:
+def judge(items: list[Item], rank: Ranker, by: Callable[[Item], str]) -> dict[str, Figures]:
     """Figures over all items ('all') and per group (`by`)."""
     out: dict[str, Figures] = {}
     for it in items:
@@ -98,7 +100,7 @@ def _distinct(slugs: Iterable[str]) -> list[str]:
 
 
 # -- the API --------------------------------------------------------------------------------------
-def api_rankers(work: Path) -> tuple[Callable[[str], tuple[list[str], str | None]], Callable[[str], tuple[list[str], str | None]]]:
+def api_rankers(work: Path) -> tuple[Ranker, Ranker]:
     from api.app import create_app
     from api.releases import ReleaseStore, publish
 
@@ -123,7 +125,7 @@ def api_rankers(work: Path) -> tuple[Callable[[str], tuple[list[str], str | None
 
 
 # -- the baseline: plain BM25 in SQLite FTS5 --------------------------------------------------------
-def fts_ranker(work: Path) -> Callable[[str], tuple[list[str], str | None]]:
+def fts_ranker(work: Path) -> Ranker:
     from api.content import load_corpus
     from bench.search_bench import build_fts
 
@@ -150,13 +152,15 @@ def fts_ranker(work: Path) -> Callable[[str], tuple[list[str], str | None]]:
 
 # -- report -----------------------------------------------------------------------------------------
 def table(title: str, figs: dict[str, dict[str, Figures]], keys: list[str]) -> list[str]:
-    lines = [f"#### {title}", "", "| part | n | ours top-3 | ours best-first | FTS5 top-3 | FTS5 best-first | fallbacks | fallback first acceptable |", "|---|---|---|---|---|---|---|---|"]
+    head = "| group | n | ours top-3 | ours best-first | FTS5 top-3 | FTS5 best-first | fallbacks | fallback 1st ok |"
+    lines = [f"#### {title}", "", head, "|---|---|---|---|---|---|---|---|"]
     ours, base = figs["ours"], figs["fts5"]
     for k in keys:
         if k not in ours:
             continue
         o, b = ours[k], base[k]
-        lines.append(f"| {k} | {o.top3.n} | {o.top3} | {o.first} | {b.top3} | {b.first} | {o.fallback} | {o.fallback_ok} |")
+        row = [k, o.top3.n, o.top3, o.first, b.top3, b.first, o.fallback, o.fallback_ok]
+        lines.append("| " + " | ".join(map(str, row)) + " |")
     return lines + [""]
 
 
@@ -174,7 +178,8 @@ def run(paths: list[Path], part: str | None, pattern: bool | None = None) -> lis
         for label, by in (("by part", lambda i: f"part: {i.part}"), ("by kind", lambda i: f"kind: {i.kind}")):
             figs = {"ours": judge(items, ours_rank, by), "fts5": judge(items, fts, by)}
             keys = ["all", *sorted(k for k in figs["ours"] if k != "all")]
-            out += table(f"{'pattern check' if pattern else 'search'} ({', '.join(p.name for p in paths)}), {label}", figs, keys)
+            what = f"{'pattern check' if pattern else 'search'} ({', '.join(p.name for p in paths)}), {label}"
+            out += table(what, figs, keys)
         misses = figs["ours"]["all"].misses
         out += [f"Not best-first ({len(misses)}): " + "; ".join(f"`{t}` -> {g} (best {b})" for t, b, g in misses), ""]
     return out
@@ -190,12 +195,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.write:
         from bench.machine import machine_summary
 
-        lines = ["# Search and pattern check on the judged sets", "", __doc__.split("\n\n", 2)[2].strip(), "", f"Machine: {machine_summary()}", ""]
+        about = (__doc__ or "").split("\n\n", 2)[2].strip()
+        lines = ["# Search and pattern check on the judged sets", "", about, "", f"Machine: {machine_summary()}", ""]
         lines += run([SEARCH_SET], None, False) + run([PATTERN_SET], None, True)
         RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
         print("\n".join(lines))
         return
-    print("\n".join(run(args.files or [PATTERN_SET if args.pattern else SEARCH_SET], args.part, True if args.pattern else None)))
+    files = args.files or [PATTERN_SET if args.pattern else SEARCH_SET]
+    print("\n".join(run(files, args.part, True if args.pattern else None)))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from api.content.safety import safety_notice
 from api.content.versioned import PerVersion
 from api.language.data import Language
 from api.language.signals import Found, recogniser_for
+from api.language.thesaurus import Thesaurus
 from api.patterns.graph import GUIDE_EDGE_TYPES, Graph, graph_for
 from api.patterns.synonyms import SYNONYMS
 
@@ -117,6 +118,11 @@ def tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def tokens_all(text: str) -> list[tuple[str, int]]:
+    """Every word of `text` (stop words included, apostrophes dropped, hyphens as spaces), for phrases."""
+    return [(w.replace("'", ""), i) for i, w in enumerate(_WORD.findall(normalise(text).replace("-", " ")))]
+
+
 def stems(text: str) -> frozenset[str]:
     return frozenset(s for _, s in tokens(text))
 
@@ -171,6 +177,7 @@ class Analyzer:
     signal_guides: dict[str, list[int]] = field(default_factory=dict)  # normalised signal text -> guides
     index: dict[str, int] = field(default_factory=dict)  # slug -> guide index
     conditions: dict[str, Unit] = field(default_factory=dict)  # edge id -> its condition
+    thesaurus: Thesaurus = field(default_factory=lambda: Thesaurus({}))
 
     # -- query -----------------------------------------------------------------------------------
     def query(self, situation: str, ticked: Sequence[str] = (), danger: Iterable[Found] = ()) -> Query:
@@ -188,6 +195,12 @@ class Analyzer:
                 for _, s in tokens(expansion):
                     if s in self.idf:
                         q.add(s, SYNONYM, phrase)
+        # The vocabulary file's synonyms and expansions (api/language/thesaurus.py), as search reads them.
+        words = [w for w, _ in tokens_all(text)]
+        for e in self.thesaurus.expand(words):
+            for _, s in tokens(" ".join(e.adds)):
+                if s in self.idf:
+                    q.add(s, SYNONYM, e.phrase)
         for found in danger:
             for _, s in tokens(DANGER_WORDS.get(found.kind, "")):
                 if s in self.idf:
@@ -379,6 +392,7 @@ def build_analyzer(corpus: Corpus) -> Analyzer:
     """Index one corpus: units, postings, idf and the spelling-correction table."""
     graph = graph_for(corpus)
     a = Analyzer(version=corpus.version, graph=graph, language=corpus.language)
+    a.thesaurus = Thesaurus.from_vocabulary(corpus.language.vocabulary)
     unit_ids: dict[str, int] = {}  # identical text (common in generated content) is scored once
 
     def unit(text: str, words: frozenset[str] | None = None) -> int:
