@@ -8,34 +8,27 @@ after segments merge. A fork (gunicorn with preload_app) is detected by pid and 
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
-import sys
 import threading
 import time
-import weakref
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Container, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cachetools import LRUCache
-from whoosh import index
 
-from api.language.thesaurus import Thesaurus
-from search_index.bits import BitsetCache, from_ids
 from search_index.build import META
 from search_index.group import GROUP_DEPTH, factors_for, group_hits
-from search_index.query import ParsedQuery, Plan, Vocabulary, build_query, parse_query, words_of
-from search_index.schema import DOC_TYPES, PAIR_FIELD, PHRASE_BOOST, PHRASE_FIELD, TEXT_FIELD, pairs_of
-from search_index.score import ImpactCache, bm25_norms, top_k
+from search_index.open_index import CACHE_ENTRIES, OpenIndex
+from search_index.query import ParsedQuery, Plan, Vocabulary, build_query, parse_query
+from search_index.schema import PHRASE_BOOST, TEXT_FIELD, pairs_of
+from search_index.score import top_k
 from search_index.snippets import snippet
-from search_index.vocab import ScopedVocab, Vocab
+from search_index.vocab import ScopedVocab
 
-CACHE_ENTRIES = 2048  # results kept per open index, least recently used out
 MAX_DEPTH = 1000  # page * page_size: deeper paging is refused (scoring cost grows with depth)
 FACET_LIMIT = 20  # values per facet in a response
 SUGGEST_TERMS_MIN_DF = 2
@@ -44,110 +37,6 @@ ADD_FACTOR = 100.0  # a boost this large (a safety guide shown first) adds the g
 
 class IndexMissing(RuntimeError):
     """No index has been built (or the live one cannot be opened)."""
-
-
-@dataclass(eq=False)
-class OpenIndex:
-    """One opened index directory: Whoosh searcher, facet arrays, vocabulary, results cache."""
-
-    name: str
-    ix: Any
-    searcher: Any
-    version: str
-    types: list[str]
-    collections: list[str]
-    tags: list[tuple[str, ...]]
-    vocab: Vocab
-    titles: list[tuple[str, str, tuple[str, ...]]]
-    guide_of: list[str] = field(default_factory=list)  # docnum -> its guide's slug
-    docs_of: dict[str, list[int]] = field(default_factory=dict)  # guide slug -> its docnums, the guide's own first
-    thesaurus: Thesaurus = field(default_factory=lambda: Thesaurus({}))
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    cache: LRUCache[tuple, dict[str, Any]] = field(default_factory=lambda: LRUCache(CACHE_ENTRIES))
-    users: int = 0
-    retired: bool = False
-    bits: BitsetCache | None = None
-    impacts: ImpactCache | None = None  # stemmed words (the scored field)
-    word_impacts: ImpactCache | None = None  # words as typed, for queries of stop words only
-    pair_impacts: ImpactCache | None = None  # word pairs, for quoted phrases
-    facet_bits: dict[str, dict[str, int]] = field(default_factory=dict)
-    _closer: weakref.finalize = field(init=False, repr=False)
-
-    @classmethod
-    def open(cls, path: Path) -> OpenIndex:
-        meta = json.loads((path / META).read_text(encoding="utf-8"))
-        ix = index.open_dir(str(path), readonly=True)
-        searcher = ix.searcher()
-        titles = [(slug, title, tuple(words_of(title))) for slug, title in meta["titles"]]
-        oi = cls(
-            name=path.name,
-            ix=ix,
-            searcher=searcher,
-            version=meta["version"],
-            types=[DOC_TYPES[t] for t in meta["types"]],
-            collections=[sys.intern(c) for c in meta["collections"]],
-            tags=[tuple(sys.intern(t) for t in ts) for ts in meta["tags"]],
-            vocab=Vocab(meta["vocab"]),
-            titles=titles,
-            guide_of=[sys.intern(g) for g in meta.get("guides", ())],
-            thesaurus=Thesaurus.from_data(meta.get("thesaurus", ())),
-        )
-        for d, g in enumerate(oi.guide_of):
-            docs = oi.docs_of.setdefault(g, [])
-            docs.insert(0, d) if oi.types[d] == "guide" else docs.append(d)
-        n = len(oi.types)
-        oi.impacts = ImpactCache(searcher, TEXT_FIELD, bm25_norms(searcher, TEXT_FIELD, n))
-        exact_norms = bm25_norms(searcher, PHRASE_FIELD, n)
-        oi.word_impacts = ImpactCache(searcher, PHRASE_FIELD, exact_norms)
-        scored = {TEXT_FIELD: oi.impacts.ids}
-        if PAIR_FIELD in searcher.schema:  # an index built before the pair field: phrases scored by their words
-            oi.pair_impacts = ImpactCache(searcher, PAIR_FIELD, exact_norms)
-            scored[PAIR_FIELD] = oi.pair_impacts.ids
-        oi.bits = BitsetCache(searcher, n, scored=scored)
-        # whoosh3 opens the stored-fields column on first use; open it now, so that every file this
-        # index reads is open before its directory can be pruned by later builds.
-        if n:
-            searcher.reader().stored_fields(0)
-        # One bitset per facet value: a facet count is then `bin(matched & value_bits).count`.
-        for name, values in (("type", oi.types), ("collection", oi.collections), ("tag", oi.tags)):
-            ids: dict[str, list[int]] = {}
-            for d, v in enumerate(values):
-                for one in v if isinstance(v, tuple) else (v,):
-                    ids.setdefault(one, []).append(d)
-            oi.facet_bits[name] = {v: from_ids(ds, n) for v, ds in ids.items()}
-        # Its files are closed by close(), or when it is dropped unclosed (an app thrown away).
-        oi._closer = weakref.finalize(oi, _close_files, searcher, ix)
-        return oi
-
-    def close(self) -> None:
-        self._closer()
-
-    def filter_bits(
-        self, types: tuple[str, ...], collection: str | None, tag: str | None, collections: frozenset[str] | None = None
-    ) -> int:
-        bits = -1
-        if types:
-            bits &= sum(self.facet_bits["type"].get(t, 0) for t in set(types))
-        if collection:
-            bits &= self.facet_bits["collection"].get(collection, 0)
-        if collections is not None:
-            bits &= self.collections_bits(collections)
-        if tag:
-            bits &= self.facet_bits["tag"].get(tag, 0)
-        return max(bits, 0)
-
-    def collections_bits(self, collections: frozenset[str]) -> int:
-        """The documents of guides in any of these collections (a partner key's scope)."""
-        bits = 0
-        for c in collections:
-            bits |= self.facet_bits["collection"].get(c, 0)
-        return bits
-
-    def in_scope(self, collections: frozenset[str]) -> Callable[[str], bool]:
-        """Whether a word (as typed) occurs in these collections; call under `lock`."""
-        assert self.bits is not None
-        scope, bits = self.collections_bits(collections), self.bits
-        return lambda word: bool(bits.term(PHRASE_FIELD, word) & scope)
 
 
 class SearchEngine:
@@ -296,28 +185,7 @@ class SearchEngine:
             return out
         filtered = bool(types or collection or tag) or collections is not None
         allowed = oi.filter_bits(types, collection, tag, collections) if filtered else -1
-        s = oi.searcher
-        # The whole result set as a bitset (term bitsets are cached per index): total and facets
-        # without scoring or visiting each matching document in Python.
-        assert oi.bits is not None
-        matched = oi.bits.query(plan.query) & allowed
-        if not matched:
-            # No dead end: phrases as words, more typos forgiven, every word completed.
-            relaxed = build_query(parsed, vocab, oi.thesaurus, relaxed=True)
-            if relaxed.query is not None and (found := oi.bits.query(relaxed.query) & allowed):
-                plan, matched, out["fallback"] = relaxed, found, "relaxed"
-        factors: dict[int, float] = {}
-        if boosts:
-            # A boosted guide with no hit joins the results (its own document) when nothing else
-            # matched (the "related" fallback) or when it must come first (a safety guide).
-            had = bool(matched)
-            for g, f in boosts.items():
-                d = oi.docs_of[g][0] if g in oi.docs_of else None
-                if d is not None and (not had or f >= ADD_FACTOR) and (allowed >> d) & 1:
-                    matched |= 1 << d
-            if not had and matched:
-                out["fallback"] = "related"
-            factors = {d: f for d, f in factors_for(boosts, oi.docs_of).items() if (matched >> d) & 1}
+        plan, matched, factors, out["fallback"] = self._matched(oi, parsed, vocab, plan, allowed, boosts or {})
         total = matched.bit_count()
         out["total"], out["pages"] = total, max(1, math.ceil(total / page_size))
         if facets and total:
@@ -325,30 +193,75 @@ class SearchEngine:
                 name: _counts({v: (matched & b).bit_count() for v, b in values.items()})
                 for name, values in oi.facet_bits.items()
             }
-        start = (page - 1) * page_size
-        marked = frozenset(plan.exact | oi.vocab.surface(plan.terms))
-        phrases = tuple(tuple(p.words) for p in plan.phrases)
-        top: int | None = None
-        if group and total:
-            ranked = self._rank(oi, plan, matched, True, min(total, GROUP_DEPTH), factors)
-            groups = group_hits(ranked, oi.guide_of)
-            out["total"], out["pages"] = len(groups), max(1, math.ceil(len(groups) / page_size))
-            for score, docs in groups[start : start + page_size]:
-                hit = _hit(s.stored_fields(docs[0]), score, marked, phrases)
-                hit["sections"] = [_hit(s.stored_fields(d), 0.0, marked, phrases) for d in docs[1:]]
-                out["hits"].append(hit)
-            top = groups[0][1][0] if groups else None
-        elif start < total:
-            ranked = self._rank(oi, plan, matched, filtered or bool(factors), start + page_size, factors)
-            for score, docnum in ranked[start : start + page_size]:
-                out["hits"].append(_hit(s.stored_fields(docnum), score, marked, phrases))
-            top = ranked[0][1] if ranked else None
+        top = self._page(oi, plan, matched, filtered or bool(factors), factors, group, page, page_size, out)
         if plan.corrections and not (top is not None and self._matches_all(oi, plan, top)):
             # Only words neither in the index (stemmed) nor ordinary English are corrected; the rest
             # of the query stays as typed.
             out["did_you_mean"] = did_you_mean(parsed.normalized.rstrip("*"), plan.corrections)
             out["corrections"] = dict(plan.corrections)
         return out
+
+    def _matched(
+        self, oi: OpenIndex, parsed: ParsedQuery, vocab: Vocabulary, plan: Plan, allowed: int, boosts: dict[str, float]
+    ) -> tuple[Plan, int, dict[int, float], str | None]:
+        """The plan used, the matching documents (a bitset), per-document factors, and the fallback.
+
+        The result set is a bitset (term bitsets are cached per index): total and facets without
+        scoring or visiting each matching document in Python.
+        """
+        assert oi.bits is not None and plan.query is not None
+        fallback = None
+        matched = oi.bits.query(plan.query) & allowed
+        if not matched:
+            # No dead end: phrases as words, more typos forgiven, every word completed.
+            relaxed = build_query(parsed, vocab, oi.thesaurus, relaxed=True)
+            if relaxed.query is not None and (found := oi.bits.query(relaxed.query) & allowed):
+                plan, matched, fallback = relaxed, found, "relaxed"
+        if not boosts:
+            return plan, matched, {}, fallback
+        # A boosted guide with no hit joins the results (its own document) when nothing else
+        # matched (the "related" fallback) or when it must come first (a safety guide).
+        had = bool(matched)
+        for g, f in boosts.items():
+            d = oi.docs_of[g][0] if g in oi.docs_of else None
+            if d is not None and (not had or f >= ADD_FACTOR) and (allowed >> d) & 1:
+                matched |= 1 << d
+        if not had and matched:
+            fallback = "related"
+        factors = {d: f for d, f in factors_for(boosts, oi.docs_of).items() if (matched >> d) & 1}
+        return plan, matched, factors, fallback
+
+    def _page(
+        self,
+        oi: OpenIndex,
+        plan: Plan,
+        matched: int,
+        restrict: bool,
+        factors: dict[int, float],
+        group: bool,
+        page: int,
+        page_size: int,
+        out: dict[str, Any],
+    ) -> int | None:
+        """Fill `out` with the page's hits (grouped by guide or not); return the top docnum."""
+        s, total, start = oi.searcher, matched.bit_count(), (page - 1) * page_size
+        marked = frozenset(plan.exact | oi.vocab.surface(plan.terms))
+        phrases = tuple(tuple(p.words) for p in plan.phrases)
+        if group and total:
+            ranked = self._rank(oi, plan, matched, True, min(total, GROUP_DEPTH), factors)
+            groups = group_hits(ranked, oi.guide_of)
+            out["total"], out["pages"] = len(groups), max(1, math.ceil(len(groups) / page_size))
+            for score, members in groups[start : start + page_size]:
+                hit = _hit(s.stored_fields(members[0][1]), score, marked, phrases)
+                hit["sections"] = [_hit(s.stored_fields(d), sc, marked, phrases) for sc, d in members[1:]]
+                out["hits"].append(hit)
+            return groups[0][1][0][1] if groups else None
+        if start >= total:
+            return None
+        ranked = self._rank(oi, plan, matched, restrict, start + page_size, factors)
+        for score, docnum in ranked[start : start + page_size]:
+            out["hits"].append(_hit(s.stored_fields(docnum), score, marked, phrases))
+        return ranked[0][1] if ranked else None
 
     @staticmethod
     def _matches_all(oi: OpenIndex, plan: Plan, docnum: int) -> bool:
@@ -401,6 +314,13 @@ class SearchEngine:
                         items.append({"type": "guide", "text": title, "guide": slug})
                 items.sort(key=lambda i: len(i["text"]))
                 items = items[: max(1, limit // 2)] if len(last) < 3 else items[:limit]
+                # Readers' words of the vocabulary file ("situationsh" -> "situationship", "love bo").
+                offered = [(words[:-2], r) for r in oi.thesaurus.completions(" ".join(words[-2:]), 2) if len(words) > 1]
+                offered += [(head, r) for r in oi.thesaurus.completions(last, 3)]
+                for before, r in offered[: max(1, limit // 2)]:
+                    text = " ".join([*before, r])
+                    if len(items) < limit and all(i["text"] != text for i in items):
+                        items.append({"type": "term", "text": text, "guide": None})
                 known = [w for w in oi.vocab.completions(last, limit * 2) if oi.vocab.df(w) >= SUGGEST_TERMS_MIN_DF]
                 if collections is not None:
                     occurs = oi.in_scope(collections)
@@ -411,11 +331,6 @@ class SearchEngine:
                         break
                     items.append({"type": "term", "text": " ".join([*head, w]), "guide": None})
         return {"query": q, "items": items[:limit], "took_ms": _ms(started)}
-
-
-def _close_files(searcher: Any, ix: Any) -> None:
-    searcher.close()
-    ix.close()
 
 
 def _counts(counts: dict[str, int]) -> list[dict[str, Any]]:

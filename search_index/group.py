@@ -14,15 +14,17 @@ GROUP_SECOND = 0.25  # weight of a guide's second and third best hits in its gro
 SECTIONS_SHOWN = 3  # hits shown beneath a guide's best one
 
 
-def group_hits(ranked: Sequence[tuple[float, int]], guide_of: Sequence[str]) -> list[tuple[float, list[int]]]:
-    """(group score, docnums best first) per guide, best group first."""
+def group_hits(
+    ranked: Sequence[tuple[float, int]], guide_of: Sequence[str]
+) -> list[tuple[float, list[tuple[float, int]]]]:
+    """(group score, its (score, docnum) best first) per guide, best group first."""
     groups: dict[str, list[tuple[float, int]]] = {}
     for score, d in ranked:
         groups.setdefault(guide_of[d], []).append((score, d))
     out = []
     for members in groups.values():
         score = members[0][0] + GROUP_SECOND * sum(s for s, _ in members[1:3])
-        out.append((score, [d for _, d in members[: 1 + SECTIONS_SHOWN]]))
+        out.append((score, members[: 1 + SECTIONS_SHOWN]))
     out.sort(key=lambda g: -g[0])
     return out
 

@@ -14,6 +14,7 @@ what it is given.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from api.content.model import Problem
 from api.language.data import Vocabulary
 
 MAX_KEY_WORDS = 4
+OFFER_MIN_CHARS = 5  # shorter keys ("nc", "gf") are not offered as completions
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -42,10 +44,13 @@ class Expansion:
 
 
 class Thesaurus:
-    def __init__(self, table: dict[tuple[str, ...], tuple[str, ...]]) -> None:
+    def __init__(self, table: dict[tuple[str, ...], tuple[str, ...]], offered: Sequence[str] = ()) -> None:
         self.table = table
         self.longest = max((len(k) for k in table), default=0)
         self.first_words = frozenset(k[0] for k in table)
+        # Readers' words that suggest may complete to ("situationship", "love bombing"): the keys of
+        # synonyms and expansions, not the abbreviations. Sorted, for prefix lookups.
+        self.offered = sorted(set(offered))
 
     @classmethod
     def from_vocabulary(cls, vocabulary: Vocabulary) -> Thesaurus:
@@ -68,15 +73,31 @@ class Thesaurus:
         for key, value in vocabulary.abbreviations:
             if key_of(key) and " ".join(key_of(key)) == key:  # not the symbol forms ("w/")
                 add(key, value)
-        return cls({k: tuple(v) for k, v in table.items()})
+        offered = [" ".join(key_of(m)) for g in vocabulary.synonyms for m in g]
+        offered += [k for k, _ in vocabulary.expansions]
+        return cls({k: tuple(v) for k, v in table.items()}, [o for o in offered if len(o) >= OFFER_MIN_CHARS])
 
     @classmethod
-    def from_data(cls, data: Sequence[Sequence[Sequence[str]]]) -> Thesaurus:
+    def from_data(cls, data: Mapping[str, Any]) -> Thesaurus:
         """From `to_data()` (the search index keeps it in its meta.json)."""
-        return cls({tuple(str(w) for w in k): tuple(str(v) for v in vs) for k, vs in data})
+        table = {tuple(str(w) for w in k): tuple(str(v) for v in vs) for k, vs in data.get("table", ())}
+        return cls(table, [str(o) for o in data.get("offered", ())])
 
-    def to_data(self) -> list[list[list[str]]]:
-        return [[list(k), list(v)] for k, v in sorted(self.table.items())]
+    def to_data(self) -> dict[str, Any]:
+        return {"table": [[list(k), list(v)] for k, v in sorted(self.table.items())], "offered": self.offered}
+
+    def completions(self, typed: str, limit: int) -> list[str]:
+        """Readers' words and phrases that start with what was typed (3+ characters), shortest first."""
+        if len(typed) < 3:
+            return []
+        start = bisect.bisect_left(self.offered, typed)
+        found = []
+        for o in self.offered[start:]:
+            if not o.startswith(typed):
+                break
+            if o != typed:
+                found.append(o)
+        return sorted(found, key=len)[:limit]
 
     def knows(self, word: str) -> bool:
         return (word,) in self.table or word in self.first_words

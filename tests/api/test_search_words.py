@@ -123,3 +123,9 @@ def test_search_and_suggest_etags_differ_by_query(search_client) -> None:
     a = search_client.get("/v1/search?q=closure").headers["ETag"]
     b = search_client.get("/v1/search?q=grief").headers["ETag"]
     assert a != b
+
+
+@pytest.mark.parametrize(("typed", "offered"), [("situations", "situationship"), ("love bo", "love bombing")])
+def test_suggest_completes_readers_words(search_client, typed: str, offered: str) -> None:
+    items = search_client.get("/v1/suggest", query_string={"q": typed}).get_json()["items"]
+    assert offered in [i["text"] for i in items]
