@@ -33,6 +33,7 @@ FUZZY_EXPANSIONS = 3
 FUZZY_WEIGHT = {1: 0.8, 2: 0.5}
 PREFIX_WEIGHT = 0.6
 EXPANSION_WEIGHT = 0.7  # a word the thesaurus adds (content/vocabulary.yaml), beside the reader's own
+IDIOM_WEIGHT = 0.3  # a word inside an idiom of the vocabulary file ("back to square one")
 RELAXED_DISTANCE = 2  # the fallback's typo tolerance, for words of 4+ letters
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
@@ -157,6 +158,7 @@ def build_query(
         phrases = []
     found = thesaurus.expand([w.replace("'", "").replace("’", "") for w in words]) if thesaurus else []
     expanded = {i for e in found for i in range(e.start, e.end)}
+    idiom = {i for e in found if e.idiom for i in range(e.start, e.end)}
     for i, word in enumerate(words):
         weighted: dict[str, float] = {}
         for s in stems(word):
@@ -187,6 +189,8 @@ def build_query(
                     weighted.setdefault(s, PREFIX_WEIGHT)
         if not weighted:
             continue  # a stop word: it only counts inside phrases
+        if i in idiom:  # "read" of "left on read": the phrase means something its words do not
+            weighted = {s: w * IDIOM_WEIGHT for s, w in weighted.items()}
         if own:
             plan.required[word] = own
         if i not in expanded:

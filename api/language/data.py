@@ -19,6 +19,7 @@ class Vocabulary:
     # Search, suggest and the pattern check (api/language/thesaurus.py); the danger normaliser ignores them.
     synonyms: tuple[tuple[str, ...], ...] = ()  # groups of words or phrases that mean the same, both ways
     expansions: tuple[tuple[str, str], ...] = ()  # a reader's word -> the words the guides use, one way
+    idioms: tuple[tuple[str, str], ...] = ()  # as expansions, for figures of speech ("back to square one")
 
 
 @dataclass(frozen=True)

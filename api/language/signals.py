@@ -488,13 +488,13 @@ def parse_vocabulary(data: Any, lines: Mapping[str, int], file: str, problems: l
         return Vocabulary()
     out: dict[str, Any] = {}
     for key in data:
-        if key not in ("abbreviations", "spellings", "words", "synonyms", "expansions"):
+        if key not in ("abbreviations", "spellings", "words", "synonyms", "expansions", "idioms"):
             problems.append(
                 Problem(
                     file,
                     lines.get(str(key)),
                     str(key),
-                    "unknown key (expected abbreviations, spellings, words, synonyms, expansions)",
+                    "unknown key (expected abbreviations, spellings, words, synonyms, expansions, idioms)",
                 )
             )
     for key in ("abbreviations", "spellings"):
@@ -519,8 +519,8 @@ def parse_vocabulary(data: Any, lines: Mapping[str, int], file: str, problems: l
         problems.append(Problem(file, lines.get("words"), "words", "must be a list of single words"))
         words = []
     out["words"] = tuple(sorted({w.strip().lower() for w in words}))
-    synonyms, expansions = parse_search_words(data, lines, file, problems)  # search's, not the recogniser's
-    return Vocabulary(out["abbreviations"], out["spellings"], out["words"], synonyms, expansions)
+    synonyms, expansions, idioms = parse_search_words(data, lines, file, problems)  # search's, not the recogniser's
+    return Vocabulary(out["abbreviations"], out["spellings"], out["words"], synonyms, expansions, idioms)
 
 
 _BY_DIGEST: dict[str, Recogniser] = {}

@@ -41,11 +41,15 @@ class Expansion:
     end: int
     phrase: str
     adds: tuple[str, ...]  # each a word or a phrase the guides use
+    idiom: bool = False  # a figure of speech: its own words do not mean what they say alone
 
 
 class Thesaurus:
-    def __init__(self, table: dict[tuple[str, ...], tuple[str, ...]], offered: Sequence[str] = ()) -> None:
+    def __init__(
+        self, table: dict[tuple[str, ...], tuple[str, ...]], offered: Sequence[str] = (), idioms: Sequence[str] = ()
+    ) -> None:
         self.table = table
+        self.idioms = frozenset(tuple(i.split()) for i in idioms)
         self.longest = max((len(k) for k in table), default=0)
         self.first_words = frozenset(k[0] for k in table)
         # Readers' words that suggest may complete to ("situationship", "love bombing"): the keys of
@@ -67,24 +71,29 @@ class Thesaurus:
             for a in group:
                 for b in group:
                     add(a, b)
-        for key, value in vocabulary.expansions:
+        for key, value in (*vocabulary.expansions, *vocabulary.idioms):
             for v in value.split(","):
                 add(key, v)
         for key, value in vocabulary.abbreviations:
             if key_of(key) and " ".join(key_of(key)) == key:  # not the symbol forms ("w/")
                 add(key, value)
         offered = [" ".join(key_of(m)) for g in vocabulary.synonyms for m in g]
-        offered += [k for k, _ in vocabulary.expansions]
-        return cls({k: tuple(v) for k, v in table.items()}, [o for o in offered if len(o) >= OFFER_MIN_CHARS])
+        offered += [k for k, _ in (*vocabulary.expansions, *vocabulary.idioms)]
+        offered = [o for o in offered if len(o) >= OFFER_MIN_CHARS]
+        return cls({k: tuple(v) for k, v in table.items()}, offered, [k for k, _ in vocabulary.idioms])
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Thesaurus:
         """From `to_data()` (the search index keeps it in its meta.json)."""
         table = {tuple(str(w) for w in k): tuple(str(v) for v in vs) for k, vs in data.get("table", ())}
-        return cls(table, [str(o) for o in data.get("offered", ())])
+        return cls(table, [str(o) for o in data.get("offered", ())], [str(i) for i in data.get("idioms", ())])
 
     def to_data(self) -> dict[str, Any]:
-        return {"table": [[list(k), list(v)] for k, v in sorted(self.table.items())], "offered": self.offered}
+        return {
+            "table": [[list(k), list(v)] for k, v in sorted(self.table.items())],
+            "offered": self.offered,
+            "idioms": sorted(" ".join(i) for i in self.idioms),
+        }
 
     def completions(self, typed: str, limit: int) -> list[str]:
         """Readers' words and phrases that start with what was typed (3+ characters), shortest first."""
@@ -113,7 +122,7 @@ class Thesaurus:
             for n in range(min(self.longest, MAX_KEY_WORDS, len(words) - i), 0, -1):
                 key = tuple(words[i : i + n])
                 if key in self.table:
-                    out.append(Expansion(i, i + n, " ".join(key), self.table[key]))
+                    out.append(Expansion(i, i + n, " ".join(key), self.table[key], key in self.idioms))
                     i += n
                     break
             else:
@@ -123,49 +132,60 @@ class Thesaurus:
 
 def parse_search_words(
     data: dict[str, Any], lines: Mapping[str, int], file: str, problems: list[Problem]
-) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, str], ...]]:
-    """The vocabulary file's `synonyms` (a list of groups of 2+ words or phrases) and `expansions`
-    (a mapping of a word or phrase to one or a list of words or phrases); every problem reported."""
+) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The vocabulary file's `synonyms` (a list of groups of 2+ words or phrases), `expansions` and
+    `idioms` (each a mapping of a word or phrase to one or a list of words or phrases); every
+    problem reported."""
     groups: list[tuple[str, ...]] = []
     raw_groups = data.get("synonyms") or []
     if not isinstance(raw_groups, list):
-        problems.append(
-            Problem(file, lines.get("synonyms"), "synonyms", "must be a list of groups, e.g. [nc, no contact]")
-        )
+        problems.append(Problem(file, lines.get("synonyms"), "synonyms", "must be a list of groups: [nc, no contact]"))
         raw_groups = []
     for i, group in enumerate(raw_groups):
         where = lines.get(f"synonyms.{i}", lines.get("synonyms"))
-        members = (
-            [" ".join(key_of(m)) for m in group]
-            if isinstance(group, list) and all(isinstance(m, str) for m in group)
-            else []
-        )
+        ok = isinstance(group, list) and all(isinstance(m, str) for m in group)
+        members = [" ".join(key_of(m)) for m in group] if ok else []
         if len([m for m in dict.fromkeys(members) if m]) < 2:
             problems.append(Problem(file, where, f"synonyms.{i}", "needs 2+ different words or phrases"))
             continue
         groups.append(tuple(dict.fromkeys(m for m in members if m)))
+    expansions = _parse_table(data, "expansions", lines, file, problems)
+    idioms = _parse_table(data, "idioms", lines, file, problems)
+    for key, _ in idioms:
+        if len(key.split()) < 2:
+            problems.append(
+                Problem(
+                    file,
+                    lines.get(f"idioms.{key}", lines.get("idioms")),
+                    f"idioms.{key}",
+                    "an idiom is a phrase of 2+ words",
+                )
+            )
+    return tuple(groups), expansions, tuple(i for i in idioms if len(i[0].split()) >= 2)
+
+
+def _parse_table(
+    data: dict[str, Any], part: str, lines: Mapping[str, int], file: str, problems: list[Problem]
+) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
-    table = data.get("expansions") or {}
+    table = data.get(part) or {}
     if not isinstance(table, dict):
-        problems.append(Problem(file, lines.get("expansions"), "expansions", "must map readers' words to the guides'"))
+        problems.append(Problem(file, lines.get(part), part, "must map readers' words to the guides'"))
         table = {}
     for written, meant in table.items():
-        where = lines.get(f"expansions.{written}", lines.get("expansions"))
+        where = lines.get(f"{part}.{written}", lines.get(part))
         values = meant if isinstance(meant, list) else [meant]
         key = " ".join(key_of(written)) if isinstance(written, str) else ""
         clean = [" ".join(key_of(v)) for v in values if isinstance(v, str)]
         if not key or len(key.split()) > MAX_KEY_WORDS or len(clean) != len(values) or not all(clean):
             problems.append(
                 Problem(
-                    file,
-                    where,
-                    f"expansions.{written}",
-                    f"maps a word or phrase (up to {MAX_KEY_WORDS} words) to words",
+                    file, where, f"{part}.{written}", f"maps a word or phrase (up to {MAX_KEY_WORDS} words) to words"
                 )
             )
             continue
         if key in clean:
-            problems.append(Problem(file, where, f"expansions.{written}", "expands to itself"))
+            problems.append(Problem(file, where, f"{part}.{written}", "expands to itself"))
             continue
         pairs.append((key, ",".join(clean)))
-    return tuple(groups), tuple(sorted(pairs))
+    return tuple(sorted(pairs))

@@ -39,13 +39,21 @@ from api.patterns.graph import GUIDE_EDGE_TYPES, Graph, graph_for
 from api.patterns.synonyms import SYNONYMS
 
 # -- weights (documented in the module docstring; tuned on the judged set as a whole) -----------
-FIELD_WEIGHTS: dict[str, float] = {"signal": 1.0, "title": 0.8, "tags": 0.7, "summary": 0.5, "text": 0.35}
+FIELD_WEIGHTS: dict[str, float] = {
+    "signal": 1.0,
+    "title": 0.8,
+    "tags": 0.7,
+    "summary": 0.5,
+    "text": 0.35,
+    "prose": 0.35,
+}
 SIGNAL_DECAY = (1.0, 0.5, 0.25)  # best signal counts fully, the next ones less: breadth without swamping
 TEXT_DECAY = (1.0, 0.5)
-FIELDS = ("signal", "title", "tags", "summary", "text")
+FIELDS = ("signal", "title", "tags", "summary", "text", "prose")
 # Per field: the weight of its best unit, second best, ... (field weight x decay).
 _DECAYS = tuple(tuple(FIELD_WEIGHTS[f] * d for d in (SIGNAL_DECAY if f == "signal" else TEXT_DECAY)) for f in FIELDS)
 DIRECT, SYNONYM, FUZZY, TICKED_TEXT = 1.0, 0.8, 0.6, 0.5  # query weight by where a stem came from
+IDIOM = 0.3  # a word inside a phrase the vocabulary reads as one: "back" of "back to square one"
 TICK_BOOST = 1.5  # per exactly ticked signal: the person said so themselves
 CONDITION_WEIGHT = 1.0  # next read: how well the link's condition fits, beside the target's score
 SIGNAL_MATCH_MIN = 0.5  # a signal is reported as matched from this unit score
@@ -197,7 +205,18 @@ class Analyzer:
                         q.add(s, SYNONYM, phrase)
         # The vocabulary file's synonyms and expansions (api/language/thesaurus.py), as search reads them.
         words = [w for w, _ in tokens_all(text)]
-        for e in self.thesaurus.expand(words):
+        found_phrases = self.thesaurus.expand(words)
+        idiom: set[str] = set()  # stems only from inside a phrase read as one ("back to square one")
+        for e in found_phrases:
+            if e.idiom:
+                idiom.update(stem(w) for w in words[e.start : e.end])
+        if idiom:
+            inside = {i for e in found_phrases if e.idiom for i in range(e.start, e.end)}
+            idiom -= {stem(w) for i, w in enumerate(words) if i not in inside}
+            for s in idiom & q.weights.keys():
+                if q.weights[s] == DIRECT:
+                    q.weights[s] = IDIOM
+        for e in found_phrases:
             for _, s in tokens(" ".join(e.adds)):
                 if s in self.idf:
                     q.add(s, SYNONYM, e.phrase)
@@ -364,6 +383,19 @@ class Analyzer:
         }
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _fit_sentences(g: Any) -> list[str]:
+    """The sentences of the paragraphs beside a guide's signals: the section that lists whom the
+    guide fits describes it in prose too ("every interaction resets your grief")."""
+    for s in g.sections:
+        if any(b.type == "signals" for b in s.blocks):
+            paras = [b.text for b in s.blocks if b.type == "paragraph"]
+            return [x for p in paras for x in _SENTENCE.split(p) if len(x.split()) >= 4]
+    return []
+
+
 def _words(q: Query, shared: Iterable[str]) -> list[str]:
     """The person's words behind these stems; a word inside a longer matched phrase is left out."""
     out: list[str] = []
@@ -418,6 +450,8 @@ def build_analyzer(corpus: Corpus) -> Analyzer:
             "tags": (unit("tags: " + tag_words, stems(tag_words)),),
             "summary": (unit(g.summary),),
             "text": tuple(dict.fromkeys(unit(x) for x in extra)),
+            # The prose beside the signals (the section that says whom the guide fits), a sentence a unit.
+            "prose": tuple(dict.fromkeys(unit(x) for x in _fit_sentences(g))),
         }
         entry = GuideEntry(g.slug, g.title, g.collection, g.safety_sensitive, units)
         a.guides.append(entry)

@@ -20,10 +20,17 @@ def _parse(text: str) -> tuple[object, list[Problem]]:
 def test_vocabulary_file_validation_names_each_problem() -> None:
     _, problems = _parse(
         "synonyms:\n  - [nc]\n  - [no contact, nc]\n  - 5\nexpansions:\n  ghosted: ghosted\n  ok: [fine, 3]\n"
-        "  a b c d e: [x]\n  fine: [good, well]\n"
+        "  a b c d e: [x]\n  fine: [good, well]\nidioms:\n  square: [reset]\n  square one: [reset]\n"
     )
     fields = sorted(p.field for p in problems)
-    assert fields == ["expansions.a b c d e", "expansions.ghosted", "expansions.ok", "synonyms.0", "synonyms.2"]
+    assert fields == [
+        "expansions.a b c d e",
+        "expansions.ghosted",
+        "expansions.ok",
+        "idioms.square",
+        "synonyms.0",
+        "synonyms.2",
+    ]
     assert all(p.line for p in problems)
 
 
@@ -36,6 +43,21 @@ def test_synonyms_go_both_ways_and_expansions_one_way() -> None:
     assert [(e.phrase, e.adds) for e in t.expand(["he", "left", "me", "on", "read"])] == []
     assert [(e.phrase, e.adds) for e in t.expand(["left", "on", "read"])] == [("left on read", ("reply", "waiting"))]
     assert t.expand(["reply"]) == []  # one way
+
+
+def test_an_idioms_own_words_count_for_little(search_client) -> None:
+    body = search_client.get("/v1/search", query_string={"q": "left on read", "group": "guide"}).get_json()
+    assert body["items"][0]["guide"] == "anxious-texting"  # not a guide about reading someone's messages
+    understood = body["query"]["understood"]
+    assert understood == [
+        {"text": "left on read", "found": True, "expanded": understood[0]["expanded"], "corrected": None}
+    ]
+
+
+def test_back_to_square_one_finds_the_no_contact_guide(client) -> None:
+    situation = "My ex keeps messaging me and every time I read them I'm back to square one"
+    results = client.post("/v1/pattern-check", json={"situation": situation}).get_json()["results"]
+    assert "no-contact-rule" in [r["slug"] for r in results[:3]]
 
 
 @pytest.mark.parametrize("q", ["ghosted", "gaslighting", "narcissist", "situationship", "breadcrumbing", "coparenting"])
