@@ -245,23 +245,23 @@ class Analyzer:
         return sorted(found)[:3]
 
     # -- scoring ------------------------------------------------------------------------------------
-    def unit_scores(self, q: Query) -> dict[int, float]:
+    def unit_scores(self, q: Query, min_idf: float = MIN_IDF) -> dict[int, float]:
         acc: dict[int, float] = {}
         for s, w in q.weights.items():
             weight = w * self.idf[s]
-            if self.idf[s] < MIN_IDF:
+            if self.idf[s] < min_idf:
                 continue  # in nearly every guide: tells nothing apart, and is the costliest to score
             for u in self.postings.get(s, ()):
                 acc[u] = acc.get(u, 0.0) + weight
         return {u: v / self.units[u].norm for u, v in acc.items()}
 
-    def guide_scores(self, q: Query, ticked: Sequence[str] = ()) -> dict[int, float]:
+    def guide_scores(self, q: Query, ticked: Sequence[str] = (), min_idf: float = MIN_IDF) -> dict[int, float]:
         """Every matching guide's score: per field, its best units weighted and decayed.
 
         Units are visited best first, so the n-th unit a guide meets in a field is its n-th best
         there; one flat pass, no per-guide lists (10,000 guides share few distinct units).
         """
-        per_unit = sorted(self.unit_scores(q).items(), key=lambda x: -x[1])
+        per_unit = sorted(self.unit_scores(q, min_idf).items(), key=lambda x: -x[1])
         scores: dict[int, float] = {}
         seen: dict[int, int] = {}  # guide * 8 + field -> units counted so far
         floor = per_unit[0][1] * UNIT_FLOOR if per_unit else 0.0
