@@ -259,9 +259,12 @@ def _links(hit: dict[str, Any]) -> dict[str, Any]:
 def search(args: dict[str, Any]) -> ResponseReturnValue:
     """Search guides, sections and scripts
 
-    Words in any order, typos forgiven (5+ letters), the last word completed as you type, "exact
-    phrases" in quotes. Filter by type, collection and tag; facet counts cover all hits. When the
-    words signal danger, `safety` comes first with support resources, whatever else is found.
+    Words in any order, in readers' own words (slang, synonyms and idioms from the vocabulary file;
+    `query.understood` says how each was read), typos forgiven (5+ letters), the last word completed
+    as you type, "exact phrases" in quotes. Filter by type, collection and tag; facet counts cover
+    all hits. `group=guide`: one hit per guide. A query that matches nothing falls back (`fallback`).
+    When the words signal danger, `safety` comes first with support resources and the safety
+    guides rank first, whatever else is found.
     """
     q = args["q"]
     region = reader_region(args.get("region"))
