@@ -7,9 +7,10 @@ lazily on its first search (after gunicorn forks).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, g, jsonify
+from flask import Response, current_app, g
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -19,12 +20,14 @@ from api.content.safety import notice_for
 from api.content.schemas import SLUG
 from api.current import release
 from api.errors import abort
+from api.http import ResponseCache, not_modified
 from api.observability import SEARCH_LATENCY
 from api.region import reader_region, region_field, vary
 from api.resources import QUERY, corpus
 from api.schemas import SafetyNoticeSchema, _d, _Query
+from api.search_hints import guide_boosts
 from search_index import IndexMissing, QueryTooLong, SearchEngine
-from search_index.engine import MAX_DEPTH
+from search_index.engine import MAX_DEPTH, did_you_mean
 from search_index.query import MAX_QUERY_CHARS
 from search_index.schema import DOC_TYPES
 
@@ -32,6 +35,7 @@ blp = Blueprint("search", __name__, url_prefix="/v1", description="Full-text sea
 
 SEARCH_CACHE_CONTROL = "private, max-age=60"
 MAX_SUGGEST_CHARS = 100
+SEARCH_RESPONSES = 1024  # search and suggest bodies kept per release and worker (in memory only)
 
 
 # -- arguments ------------------------------------------------------------------------------
@@ -56,6 +60,12 @@ class SearchArgsSchema(_Query):
         load_default=10, validate=validate.Range(min=1, max=50), metadata=_d("Hits per page, 1-50", 10)
     )
     region = region_field()
+    group = fields.String(
+        validate=validate.OneOf(["guide"]),
+        metadata=_d(
+            "`guide`: one hit per guide, its best sections beneath (`sections`); `total` counts guides", "guide"
+        ),
+    )
 
     @validates_schema
     def _depth(self, data: dict[str, Any], **_kw: object) -> None:
@@ -125,6 +135,24 @@ class HitSchema(Schema):
     )
 
 
+class GroupHitSchema(HitSchema):
+    sections = fields.List(
+        fields.Nested(HitSchema),
+        metadata=_d("With group=guide: the guide's next best hits (sections, scripts), best first"),
+    )
+
+
+class UnderstoodSchema(Schema):
+    text = fields.String(required=True, metadata=_d("A word or phrase as typed", "ghosted"))
+    found = fields.Boolean(required=True, metadata=_d("Whether the guides use it (in some form)"))
+    expanded = fields.List(
+        fields.String(), required=True, metadata=_d("What it was also searched as", ["no reply", "silence"])
+    )
+    corrected = fields.String(
+        required=True, allow_none=True, metadata=_d("The known word a typo was read as", "boundaries")
+    )
+
+
 class FacetValueSchema(Schema):
     value = fields.String(required=True, metadata=_d("Facet value", "section"))
     count = fields.Integer(required=True, metadata=_d("Hits with this value, over all pages", 12))
@@ -142,6 +170,11 @@ class QueryEchoSchema(Schema):
     words = fields.List(fields.String(), required=True, metadata=_d("Words searched"))
     phrases = fields.List(fields.String(), required=True, metadata=_d("Exact phrases required"))
     prefix = fields.String(required=True, allow_none=True, metadata=_d("The last word, completed as a prefix"))
+    understood = fields.List(
+        fields.Nested(UnderstoodSchema),
+        required=True,
+        metadata=_d("Each word or phrase searched: found as typed, expanded to (vocabulary), corrected to"),
+    )
 
 
 class SearchResultSchema(Schema):
@@ -157,11 +190,29 @@ class SearchResultSchema(Schema):
     page_size = fields.Integer(required=True, metadata=_d("Hits per page", 10))
     pages = fields.Integer(required=True, metadata=_d("Number of pages", 5))
     did_you_mean = fields.String(
-        required=True, allow_none=True, metadata=_d("A spelling that the index knows, when a word is unknown")
+        required=True,
+        allow_none=True,
+        metadata=_d(
+            "The query as typed with unknown words (neither in the guides nor ordinary English) corrected; "
+            "null when the top hit already has every word"
+        ),
+    )
+    fallback = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(["relaxed", "related"]),
+        metadata=_d(
+            "Null, or how a query that matched nothing was answered: `relaxed` (phrases as words, more typos "
+            "forgiven, words completed), then `related` (the guides the words fit best, by the pattern check)",
+            "related",
+        ),
     )
     facets = fields.Nested(FacetsSchema, required=True, metadata=_d("Counts over the whole result set"))
-    items = fields.List(fields.Nested(HitSchema), required=True, metadata=_d("Hits, best first"))
-    took_ms = fields.Float(required=True, metadata=_d("Time the search took in the server, milliseconds", 3.2))
+    items = fields.List(fields.Nested(GroupHitSchema), required=True, metadata=_d("Hits, best first"))
+    took_ms = fields.Float(
+        required=True,
+        metadata=_d("Time the search took in the server, milliseconds (of the first identical request)", 3.2),
+    )
     cached = fields.Boolean(required=True, metadata=_d("Served from the results cache of this index version"))
     index_version = fields.String(required=True, metadata=_d("Content version the index was built from"))
 
@@ -221,12 +272,22 @@ def _links(hit: dict[str, Any]) -> dict[str, Any]:
 def search(args: dict[str, Any]) -> ResponseReturnValue:
     """Search guides, sections and scripts
 
-    Words in any order, typos forgiven (5+ letters), the last word completed as you type, "exact
-    phrases" in quotes. Filter by type, collection and tag; facet counts cover all hits. When the
-    words signal danger, `safety` comes first with support resources, whatever else is found.
+    Words in any order, in readers' own words (slang, synonyms and idioms from the vocabulary file;
+    `query.understood` says how each was read), typos forgiven (5+ letters), the last word completed
+    as you type, "exact phrases" in quotes. Filter by type, collection and tag; facet counts cover
+    all hits. `group=guide`: one hit per guide. A query that matches nothing falls back (`fallback`).
+    When the words signal danger, `safety` comes first with support resources and the safety
+    guides rank first, whatever else is found.
     """
     q = args["q"]
-    safety = notice_for(q, corpus(), reader_region(args.get("region")))
+    region = reader_region(args.get("region"))
+    scope = g.get("scope")  # the partner key's collections
+    key = ("search", scope, region, tuple(sorted((k, str(v)) for k, v in args.items() if k != "region")))
+    return _conditional(key, lambda: _search_body(q, args, region, scope))
+
+
+def _search_body(q: str, args: dict[str, Any], region: str | None, scope: frozenset[str] | None) -> dict[str, Any]:
+    safety = notice_for(q, corpus(), region)
     try:
         found = engine().search(
             q,
@@ -235,24 +296,52 @@ def search(args: dict[str, Any]) -> ResponseReturnValue:
             tag=args.get("tag"),
             page=args["page"],
             page_size=args["page_size"],
-            collections=g.get("scope"),
-        )  # the partner key's collections
+            collections=scope,
+            group=args.get("group") == "guide",
+            boosts=guide_boosts(q, corpus(), safety),
+        )
     except QueryTooLong as exc:
         abort(422, str(exc), {"query": {"q": [str(exc)]}})
     except IndexMissing as exc:
         abort(503, f"Search is not available yet: {exc}")
     SEARCH_LATENCY.observe(found["took_ms"] / 1000)
-    body = {
+    if found.get("corrections"):  # the query as typed, only the corrected words replaced
+        found["did_you_mean"] = did_you_mean(q, found["corrections"])
+    items = []
+    for h in found["hits"]:
+        hit = _links(h)
+        if "sections" in h:
+            hit["sections"] = [_links(x) for x in h["sections"]]
+        items.append(hit)
+    return {
         "safety": safety,
         "query": {"q": q, **found["query"]},
-        **{k: found[k] for k in ("total", "page", "page_size", "pages", "did_you_mean", "facets")},
-        "items": [_links(h) for h in found["hits"]],
+        **{k: found[k] for k in ("total", "page", "page_size", "pages", "did_you_mean", "fallback", "facets")},
+        "items": items,
         **{k: found[k] for k in ("took_ms", "cached")},
         "index_version": release().scoped_id(g.get("scope")),  # as X-Content-Version (issue 19.12)
     }
-    # Returned as a Response, so the body is not dumped through the schema again (it documents it).
-    resp = jsonify(body)
-    resp.headers["Cache-Control"] = SEARCH_CACHE_CONTROL
+
+
+def _responses() -> ResponseCache:
+    """The release's cache of search and suggest bodies: its own, so that varied queries never push
+    the guides' responses out of theirs."""
+    local = release().local
+    found = local.get("search_responses")
+    if found is None:
+        found = local.setdefault("search_responses", ResponseCache(SEARCH_RESPONSES))
+    return found
+
+
+def _conditional(key: tuple, build: Callable[[], dict[str, Any]]) -> Response:
+    """200 or 304 with a strong ETag, the digest of the bytes: identical requests in a release get
+    identical bytes (the first answer's, kept in the release's response cache, in memory only), and
+    `private` so that what people type never sits in a shared cache."""
+    entry = _responses().get_or_build((corpus().version, *key), build, SEARCH_CACHE_CONTROL)
+    if not_modified(entry.etag, None):
+        resp = Response(status=304, headers=entry.headers)
+    else:
+        resp = Response(entry.body, mimetype="application/json", headers=entry.headers)
     return vary(resp)
 
 
@@ -263,13 +352,17 @@ def search(args: dict[str, Any]) -> ResponseReturnValue:
 def suggest(args: dict[str, Any]) -> ResponseReturnValue:
     """Complete what has been typed to guide titles and common terms, for an autocomplete box"""
     q = args["q"]
-    try:
-        scope = g.get("scope")  # the partner key's collections (None: all)
-        found = engine().suggest(
-            q, limit=args["limit"], collections=scope, guides=None if scope is None else corpus().guides
-        )
-    except IndexMissing as exc:
-        abort(503, f"Search is not available yet: {exc}")
-    resp = jsonify({"safety": notice_for(q, corpus(), reader_region(args.get("region"))), **found})
-    resp.headers["Cache-Control"] = SEARCH_CACHE_CONTROL
-    return vary(resp)
+    region = reader_region(args.get("region"))
+    scope = g.get("scope")  # the partner key's collections (None: all)
+    key = ("suggest", scope, region, q, args["limit"])
+
+    def build() -> dict[str, Any]:
+        try:
+            found = engine().suggest(
+                q, limit=args["limit"], collections=scope, guides=None if scope is None else corpus().guides
+            )
+        except IndexMissing as exc:
+            abort(503, f"Search is not available yet: {exc}")
+        return {"safety": notice_for(q, corpus(), region), **found}
+
+    return _conditional(key, build)

@@ -21,6 +21,7 @@ from whoosh import index
 
 from api.content import Corpus
 from api.content.files import write_atomic
+from api.language.thesaurus import Thesaurus
 from search_index.documents import corpus_documents
 from search_index.schema import DOC_TYPES, PAIR_FIELD, PHRASE_FIELD, SCHEMA
 
@@ -74,7 +75,9 @@ def _meta(ix: index.Index, corpus: Corpus) -> dict[str, Any]:
         types: list[int] = [0] * n
         collections: list[str] = [""] * n
         tags: list[list[str]] = [[] for _ in range(n)]
+        guides: list[str] = [""] * n
         for docnum, stored in reader.iter_docs():
+            guides[docnum] = stored["guide"]
             types[docnum] = DOC_TYPES.index(stored["type"])
             collections[docnum] = stored["collection"]
             tags[docnum] = [t for t in stored.get("tags", "").split(",") if t]
@@ -89,4 +92,7 @@ def _meta(ix: index.Index, corpus: Corpus) -> dict[str, Any]:
         "tags": tags,
         "vocab": vocab,
         "titles": titles,
+        "guides": guides,
+        # The vocabulary file's synonyms and expansions, as this release's search reads them.
+        "thesaurus": Thesaurus.from_vocabulary(corpus.language.vocabulary).to_data(),
     }

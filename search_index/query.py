@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
 
+from api.language.normalise import is_ordinary
+from api.language.thesaurus import Thesaurus
 from search_index.schema import EXACT_ANALYZER, PHRASE_BOOST, PHRASE_FIELD, STEM_ANALYZER, TEXT_FIELD
 
 MAX_QUERY_CHARS = 200  # longer input is refused (a 422 at the API), never truncated silently
@@ -35,6 +37,9 @@ MAX_FUZZY_TERMS = 6
 # Discounts for words the user did not type exactly.
 FUZZY_WEIGHT = {1: 0.8, 2: 0.5}
 PREFIX_WEIGHT = 0.6
+EXPANSION_WEIGHT = 0.7  # a word the thesaurus adds (content/vocabulary.yaml), beside the reader's own
+IDIOM_WEIGHT = 0.3  # a word inside an idiom of the vocabulary file ("back to square one")
+RELAXED_DISTANCE = 2  # the fallback's typo tolerance, for words of 4+ letters
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
 _SPACE = re.compile(r"\s+")
@@ -116,6 +121,8 @@ class Vocabulary(Protocol):
 
     def corrections(self, word: str, maxdist: int, limit: int) -> list[tuple[str, int]]: ...
 
+    def has_stem(self, stem: str) -> bool: ...
+
 
 @dataclass
 class Plan:
@@ -127,6 +134,9 @@ class Plan:
     weighted: dict[str, float] = field(default_factory=dict)  # stemmed term -> query weight (for scoring)
     phrases: list[wq.Phrase] = field(default_factory=list)  # required: documents must contain these
     exact: set[str] = field(default_factory=set)  # unstemmed words searched (for snippets)
+    # What was understood, per reader's word or phrase: found as typed, expanded to, corrected to.
+    understood: list[dict[str, Any]] = field(default_factory=list)
+    required: dict[str, frozenset[str]] = field(default_factory=dict)  # typed word -> its own stems
 
 
 def stems(word: str) -> list[str]:
@@ -137,60 +147,108 @@ def fuzzy_distance(word: str) -> int:
     return 0 if len(word) < FUZZY_MIN_LEN else (1 if len(word) <= 7 else 2)
 
 
-def build_query(parsed: ParsedQuery, vocab: Vocabulary) -> Plan:
+def build_query(
+    parsed: ParsedQuery, vocab: Vocabulary, thesaurus: Thesaurus | None = None, relaxed: bool = False
+) -> Plan:
     """Whoosh query: per word, the stemmed term in each weighted field, or-ed with its typo
-    corrections and (last word) completions; words or-ed with a coordination bonus; phrases required."""
+    corrections, (last word) completions and the thesaurus's expansions; words or-ed; phrases
+    required. `relaxed` (the fallback when nothing matched): phrases read as words, more typos
+    forgiven, every word completed."""
     plan = Plan(None)
     clauses: list[wq.Query] = []
+    words = list(parsed.words)
+    phrases = list(parsed.phrases)
+    if relaxed:
+        words += [w for p in phrases for w in p if w not in words]
+        phrases = []
+    found = thesaurus.expand([w.replace("'", "").replace("’", "") for w in words]) if thesaurus else []
+    expanded = {i for e in found for i in range(e.start, e.end)}
+    idiom = {i for e in found if e.idiom for i in range(e.start, e.end)}
     fuzzy_words = fuzzy_terms = 0
-    for word in parsed.words:
+    for i, word in enumerate(words):
         weighted: dict[str, float] = {}
         for s in stems(word):
             weighted[s] = 1.0
+        own = frozenset(weighted)
         exact = {word}
-        known = vocab.df(word) > 0
-        dist = fuzzy_distance(word)
+        known = (
+            vocab.df(word) > 0
+            or any(vocab.has_stem(s) for s in own)
+            or i in expanded
+            or (thesaurus is not None and thesaurus.knows(word))
+            or is_ordinary(word)
+        )
+        dist = fuzzy_distance(word) if not relaxed else (RELAXED_DISTANCE if len(word) >= 4 else 0)
+        corrected = None
         if not known and dist and fuzzy_words < MAX_FUZZY_WORDS and fuzzy_terms < MAX_FUZZY_TERMS:
             fuzzy_words += 1
-            found = vocab.corrections(word, dist, min(FUZZY_EXPANSIONS, MAX_FUZZY_TERMS - fuzzy_terms))
-            fuzzy_terms += len(found)
-            if found:
-                plan.corrections[word] = found[0][0]
-            for alt, d in found:
+            alts = vocab.corrections(word, dist, min(FUZZY_EXPANSIONS, MAX_FUZZY_TERMS - fuzzy_terms))
+            fuzzy_terms += len(alts)
+            if alts:
+                corrected = plan.corrections[word] = alts[0][0]
+            for alt, d in alts:
                 exact.add(alt)
                 for s in stems(alt):
-                    weighted.setdefault(s, FUZZY_WEIGHT[d])
-        if word == parsed.prefix:
+                    weighted.setdefault(s, FUZZY_WEIGHT.get(d, 0.4))
+        if word == parsed.prefix or (relaxed and len(word) >= MIN_PREFIX):
             for alt in vocab.completions(word, PREFIX_EXPANSIONS):
                 exact.add(alt)
                 for s in stems(alt):
                     weighted.setdefault(s, PREFIX_WEIGHT)
         if not weighted:
             continue  # a stop word: it only counts inside phrases
-        plan.terms.update(weighted)
-        plan.exact.update(exact)
-        for s, w in weighted.items():
-            plan.weighted[s] = max(w, plan.weighted.get(s, 0.0))
-        subs = [wq.Term(TEXT_FIELD, s, boost=w) for s, w in weighted.items()]
-        clauses.append(wq.Or(subs) if len(subs) > 1 else subs[0])
-    if not clauses and parsed.words and not parsed.phrases:
+        if i in idiom:  # "read" of "left on read": the phrase means something its words do not
+            weighted = {s: w * IDIOM_WEIGHT for s, w in weighted.items()}
+        if own:
+            plan.required[word] = own
+        if i not in expanded:
+            plan.understood.append(
+                {"text": word, "found": any(vocab.has_stem(s) for s in own), "expanded": [], "corrected": corrected}
+            )
+        _add(plan, clauses, weighted, exact)
+    for e in found:
+        weighted, exact = {}, set()
+        for phrase in e.adds:
+            for w in phrase.split():
+                exact.add(w)
+                for s in stems(w):
+                    weighted.setdefault(s, EXPANSION_WEIGHT)
+        typed = words[e.start : e.end]
+        own = frozenset(s for w in typed for s in stems(w))
+        plan.understood.append(
+            {
+                "text": " ".join(typed),
+                "found": any(vocab.has_stem(s) for s in own),
+                "expanded": list(e.adds),
+                "corrected": None,
+            }
+        )
+        if weighted:
+            _add(plan, clauses, weighted, exact)
+    if not clauses and words and not phrases:
         # Only stop words ("what if", "is it"): match them as typed, all of them.
-        clauses = [wq.And([wq.Term(PHRASE_FIELD, w) for w in parsed.words])]
-        plan.exact.update(parsed.words)
-    phrases = [wq.Phrase(PHRASE_FIELD, list(p), boost=PHRASE_BOOST) for p in parsed.phrases]
-    plan.phrases = phrases
-    for p in parsed.phrases:
-        plan.exact.update(p)
+        clauses = [wq.And([wq.Term(PHRASE_FIELD, w) for w in words])]
+        plan.exact.update(words)
+    plan.phrases = [wq.Phrase(PHRASE_FIELD, list(p), boost=PHRASE_BOOST) for p in phrases]
+    for p in phrases:  # scored by their words too; marked in snippets only as the whole phrase
         for word in p:
             for s in stems(word):
-                plan.terms.add(s)
                 plan.weighted.setdefault(s, 1.0)
     # No coordination bonus (Or's `scale`): BM25 sums already favour documents matching more words,
     # and the coord wrapper disables Whoosh's block-quality skipping (it cost ~40% of query time).
     optional = (wq.Or(clauses) if len(clauses) > 1 else clauses[0]) if clauses else None
-    if phrases:
-        required = wq.And(phrases) if len(phrases) > 1 else phrases[0]
+    if plan.phrases:
+        required = wq.And(plan.phrases) if len(plan.phrases) > 1 else plan.phrases[0]
         plan.query = wq.AndMaybe(required, optional) if optional is not None else required
     else:
         plan.query = optional
     return plan
+
+
+def _add(plan: Plan, clauses: list[wq.Query], weighted: dict[str, float], exact: set[str]) -> None:
+    plan.terms.update(weighted)
+    plan.exact.update(exact)
+    for s, w in weighted.items():
+        plan.weighted[s] = max(w, plan.weighted.get(s, 0.0))
+    subs = [wq.Term(TEXT_FIELD, s, boost=w) for s, w in weighted.items()]
+    clauses.append(wq.Or(subs) if len(subs) > 1 else subs[0])

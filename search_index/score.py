@@ -68,10 +68,16 @@ class ImpactCache:
 
 
 def top_k(
-    weighted: Iterable[tuple[ImpactCache, str, float]], k: int, allowed: int | None = None
+    weighted: Iterable[tuple[ImpactCache, str, float]],
+    k: int,
+    allowed: int | None = None,
+    factors: dict[int, float] | None = None,
 ) -> tuple[list[tuple[float, int]], int]:
     """The k best (score, docnum) for a sum of weighted terms (each from its own field's cache),
-    among the documents in `allowed` (a bitset; None: all), and how many documents scored > 0."""
+    among the documents in `allowed` (a bitset; None: all), and how many documents scored > 0.
+
+    `factors` multiply the scores of some documents (a guide the reader's situation fits, a safety
+    guide); one that no term scored starts from a sliver of the best score."""
     acc: dict[int, float] = {}
     get = acc.get
     for cache, text, weight in weighted:
@@ -82,6 +88,10 @@ def top_k(
         else:
             for d, s in zip(ids, scores, strict=True):
                 acc[d] = get(d, 0.0) + s * weight
+    if factors:
+        floor = max(acc.values(), default=1.0) * 0.05
+        for d, f in factors.items():
+            acc[d] = acc.get(d, floor) * f
     items: Iterable[tuple[int, float]] = acc.items()
     if allowed is not None:
         # One bit test per scored document, against the bitset's bytes (a big int shifted per test

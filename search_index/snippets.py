@@ -54,14 +54,41 @@ def _window(text: str, found: list[tuple[int, int, str]], width: int) -> tuple[i
     return start, end
 
 
-def snippet(text: str, words: frozenset[str], width: int = SNIPPET_CHARS, suffix: str | None = None) -> dict[str, Any]:
+@lru_cache(maxsize=256)
+def phrase_pattern(phrases: tuple[tuple[str, ...], ...]) -> re.Pattern[str] | None:
+    """A quoted phrase's words in order, with only spaces or punctuation between them."""
+    if not phrases:
+        return None
+    alts = "|".join(r"[^\w]+".join(re.escape(w) for w in p) for p in phrases)
+    return re.compile(rf"(?<![\w'’])(?:{alts})(?![\w])", re.IGNORECASE)
+
+
+def _found(text: str, words: frozenset[str], phrases: tuple[tuple[str, ...], ...]) -> list[tuple[int, int, str]]:
+    found = matches(text, words)
+    rx = phrase_pattern(phrases)
+    if rx is None:
+        return found
+    spans = [(m.start(), m.end(), m.group().lower()) for m in rx.finditer(text)]
+    # A word inside a marked phrase is not marked again.
+    found = [f for f in found if not any(s <= f[0] < e for s, e, _ in spans)] + spans
+    return sorted(found)
+
+
+def snippet(
+    text: str,
+    words: frozenset[str],
+    width: int = SNIPPET_CHARS,
+    suffix: str | None = None,
+    phrases: tuple[tuple[str, ...], ...] = (),
+) -> dict[str, Any]:
     """{"text", "highlights": [[start, end], ...], "html"}; offsets are code points into `text`.
 
     `words` are the surface forms to mark: what was typed, and every indexed word with the same stem.
+    `phrases` (quoted by the reader) are marked only where the whole phrase occurs.
     `suffix` (a script's safety condition) follows the window whole, whatever the window leaves out.
     """
     text = " ".join(text.split())
-    found = matches(text, words)
+    found = _found(text, words, phrases)
     start, end = _window(text, found, width)
     lead = ELLIPSIS if start > 0 else ""
     tail = ELLIPSIS if end < len(text) else ""
@@ -71,7 +98,7 @@ def snippet(text: str, words: frozenset[str], width: int = SNIPPET_CHARS, suffix
     if suffix and (after := " ".join(suffix.split())):
         shown = f"{shown} {after}" if shown else after
         shift = len(shown) - len(after)
-        spans += [(s + shift, e + shift) for s, e, _ in matches(after, words)]
+        spans += [(s + shift, e + shift) for s, e, _ in _found(after, words, phrases)]
     parts, pos = [], 0
     for s, e in spans:
         parts.append(html.escape(shown[pos:s]))

@@ -30,7 +30,7 @@ class Vocab:
 
     def surface(self, stems: set[str]) -> set[str]:
         """The words of the vocabulary that stem to one of `stems` (to mark them in snippets)."""
-        if self._by_stem is None:
+        if self._by_stem is None:  # built on first use, once per index
             by_stem: dict[str, list[str]] = defaultdict(list)
             for w in self._df:
                 by_stem[stem(w)].append(w)
@@ -39,6 +39,12 @@ class Vocab:
 
     def df(self, word: str) -> int:
         return self._df.get(word, 0)
+
+    def has_stem(self, s: str) -> bool:
+        """Whether some word of the index stems to `s` (its stemmed vocabulary)."""
+        self.surface(set())
+        assert self._by_stem is not None
+        return s in self._by_stem
 
     def completions(self, prefix: str, limit: int, min_len: int = 3) -> list[str]:
         """The most frequent words starting with `prefix` (itself included when it is a word)."""
@@ -86,6 +92,9 @@ class ScopedVocab:
 
     def completions(self, prefix: str, limit: int) -> list[str]:
         return self.vocab.completions(prefix, limit)
+
+    def has_stem(self, s: str) -> bool:
+        return self.vocab.has_stem(s)
 
     def corrections(self, word: str, maxdist: int, limit: int) -> list[tuple[str, int]]:
         found = self.vocab.corrections(word, maxdist, limit * self.CANDIDATES)

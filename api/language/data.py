@@ -16,6 +16,10 @@ class Vocabulary:
     abbreviations: tuple[tuple[str, str], ...] = ()  # "bf" -> "boyfriend", "w/" -> "with"
     spellings: tuple[tuple[str, str], ...] = ()  # UK -> US: "colour" -> "color"
     words: tuple[str, ...] = ()  # known words that no dictionary has ("airtag", "situationship")
+    # Search, suggest and the pattern check (api/language/thesaurus.py); the danger normaliser ignores them.
+    synonyms: tuple[tuple[str, ...], ...] = ()  # groups of words or phrases that mean the same, both ways
+    expansions: tuple[tuple[str, str], ...] = ()  # a reader's word -> the words the guides use, one way
+    idioms: tuple[tuple[str, str], ...] = ()  # as expansions, for figures of speech ("back to square one")
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from api.content.model import Problem
 from api.language.classifier import THRESHOLD, Classifier
 from api.language.data import KindSpec, Language, Pattern, Signals, Vocabulary
 from api.language.normalise import Normaliser, Token, english_counts, is_ordinary, stem, words_of
+from api.language.thesaurus import parse_search_words
 
 # The kinds of danger the API recognises, in the order notices list them. A kind's level and the
 # words that signal it come from the signals file; the list itself is the API's contract.
@@ -487,9 +488,14 @@ def parse_vocabulary(data: Any, lines: Mapping[str, int], file: str, problems: l
         return Vocabulary()
     out: dict[str, Any] = {}
     for key in data:
-        if key not in ("abbreviations", "spellings", "words"):
+        if key not in ("abbreviations", "spellings", "words", "synonyms", "expansions", "idioms"):
             problems.append(
-                Problem(file, lines.get(str(key)), str(key), "unknown key (expected abbreviations, spellings, words)")
+                Problem(
+                    file,
+                    lines.get(str(key)),
+                    str(key),
+                    "unknown key (expected abbreviations, spellings, words, synonyms, expansions, idioms)",
+                )
             )
     for key in ("abbreviations", "spellings"):
         table = data.get(key) or {}
@@ -513,7 +519,8 @@ def parse_vocabulary(data: Any, lines: Mapping[str, int], file: str, problems: l
         problems.append(Problem(file, lines.get("words"), "words", "must be a list of single words"))
         words = []
     out["words"] = tuple(sorted({w.strip().lower() for w in words}))
-    return Vocabulary(out["abbreviations"], out["spellings"], out["words"])
+    synonyms, expansions, idioms = parse_search_words(data, lines, file, problems)  # search's, not the recogniser's
+    return Vocabulary(out["abbreviations"], out["spellings"], out["words"], synonyms, expansions, idioms)
 
 
 _BY_DIGEST: dict[str, Recogniser] = {}

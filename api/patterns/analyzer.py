@@ -34,17 +34,26 @@ from api.content.safety import safety_notice
 from api.content.versioned import PerVersion
 from api.language.data import Language
 from api.language.signals import Found, recogniser_for
+from api.language.thesaurus import Thesaurus
 from api.patterns.graph import GUIDE_EDGE_TYPES, Graph, graph_for
 from api.patterns.synonyms import SYNONYMS
 
 # -- weights (documented in the module docstring; tuned on the judged set as a whole) -----------
-FIELD_WEIGHTS: dict[str, float] = {"signal": 1.0, "title": 0.8, "tags": 0.7, "summary": 0.5, "text": 0.35}
+FIELD_WEIGHTS: dict[str, float] = {
+    "signal": 1.0,
+    "title": 0.8,
+    "tags": 0.7,
+    "summary": 0.5,
+    "text": 0.35,
+    "prose": 0.35,
+}
 SIGNAL_DECAY = (1.0, 0.5, 0.25)  # best signal counts fully, the next ones less: breadth without swamping
 TEXT_DECAY = (1.0, 0.5)
-FIELDS = ("signal", "title", "tags", "summary", "text")
+FIELDS = ("signal", "title", "tags", "summary", "text", "prose")
 # Per field: the weight of its best unit, second best, ... (field weight x decay).
 _DECAYS = tuple(tuple(FIELD_WEIGHTS[f] * d for d in (SIGNAL_DECAY if f == "signal" else TEXT_DECAY)) for f in FIELDS)
 DIRECT, SYNONYM, FUZZY, TICKED_TEXT = 1.0, 0.8, 0.6, 0.5  # query weight by where a stem came from
+IDIOM = 0.3  # a word inside a phrase the vocabulary reads as one: "back" of "back to square one"
 TICK_BOOST = 1.5  # per exactly ticked signal: the person said so themselves
 CONDITION_WEIGHT = 1.0  # next read: how well the link's condition fits, beside the target's score
 SIGNAL_MATCH_MIN = 0.5  # a signal is reported as matched from this unit score
@@ -117,6 +126,11 @@ def tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def tokens_all(text: str) -> list[tuple[str, int]]:
+    """Every word of `text` (stop words included, apostrophes dropped, hyphens as spaces), for phrases."""
+    return [(w.replace("'", ""), i) for i, w in enumerate(_WORD.findall(normalise(text).replace("-", " ")))]
+
+
 def stems(text: str) -> frozenset[str]:
     return frozenset(s for _, s in tokens(text))
 
@@ -171,6 +185,7 @@ class Analyzer:
     signal_guides: dict[str, list[int]] = field(default_factory=dict)  # normalised signal text -> guides
     index: dict[str, int] = field(default_factory=dict)  # slug -> guide index
     conditions: dict[str, Unit] = field(default_factory=dict)  # edge id -> its condition
+    thesaurus: Thesaurus = field(default_factory=lambda: Thesaurus({}))
 
     # -- query -----------------------------------------------------------------------------------
     def query(self, situation: str, ticked: Sequence[str] = (), danger: Iterable[Found] = ()) -> Query:
@@ -188,6 +203,23 @@ class Analyzer:
                 for _, s in tokens(expansion):
                     if s in self.idf:
                         q.add(s, SYNONYM, phrase)
+        # The vocabulary file's synonyms and expansions (api/language/thesaurus.py), as search reads them.
+        words = [w for w, _ in tokens_all(text)]
+        found_phrases = self.thesaurus.expand(words)
+        idiom: set[str] = set()  # stems only from inside a phrase read as one ("back to square one")
+        for e in found_phrases:
+            if e.idiom:
+                idiom.update(stem(w) for w in words[e.start : e.end])
+        if idiom:
+            inside = {i for e in found_phrases if e.idiom for i in range(e.start, e.end)}
+            idiom -= {stem(w) for i, w in enumerate(words) if i not in inside}
+            for s in idiom & q.weights.keys():
+                if q.weights[s] == DIRECT:
+                    q.weights[s] = IDIOM
+        for e in found_phrases:
+            for _, s in tokens(" ".join(e.adds)):
+                if s in self.idf:
+                    q.add(s, SYNONYM, e.phrase)
         for found in danger:
             for _, s in tokens(DANGER_WORDS.get(found.kind, "")):
                 if s in self.idf:
@@ -213,23 +245,23 @@ class Analyzer:
         return sorted(found)[:3]
 
     # -- scoring ------------------------------------------------------------------------------------
-    def unit_scores(self, q: Query) -> dict[int, float]:
+    def unit_scores(self, q: Query, min_idf: float = MIN_IDF) -> dict[int, float]:
         acc: dict[int, float] = {}
         for s, w in q.weights.items():
             weight = w * self.idf[s]
-            if self.idf[s] < MIN_IDF:
+            if self.idf[s] < min_idf:
                 continue  # in nearly every guide: tells nothing apart, and is the costliest to score
             for u in self.postings.get(s, ()):
                 acc[u] = acc.get(u, 0.0) + weight
         return {u: v / self.units[u].norm for u, v in acc.items()}
 
-    def guide_scores(self, q: Query, ticked: Sequence[str] = ()) -> dict[int, float]:
+    def guide_scores(self, q: Query, ticked: Sequence[str] = (), min_idf: float = MIN_IDF) -> dict[int, float]:
         """Every matching guide's score: per field, its best units weighted and decayed.
 
         Units are visited best first, so the n-th unit a guide meets in a field is its n-th best
         there; one flat pass, no per-guide lists (10,000 guides share few distinct units).
         """
-        per_unit = sorted(self.unit_scores(q).items(), key=lambda x: -x[1])
+        per_unit = sorted(self.unit_scores(q, min_idf).items(), key=lambda x: -x[1])
         scores: dict[int, float] = {}
         seen: dict[int, int] = {}  # guide * 8 + field -> units counted so far
         floor = per_unit[0][1] * UNIT_FLOOR if per_unit else 0.0
@@ -351,6 +383,19 @@ class Analyzer:
         }
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _fit_sentences(g: Any) -> list[str]:
+    """The sentences of the paragraphs beside a guide's signals: the section that lists whom the
+    guide fits describes it in prose too ("every interaction resets your grief")."""
+    for s in g.sections:
+        if any(b.type == "signals" for b in s.blocks):
+            paras = [b.text for b in s.blocks if b.type == "paragraph"]
+            return [x for p in paras for x in _SENTENCE.split(p) if len(x.split()) >= 4]
+    return []
+
+
 def _words(q: Query, shared: Iterable[str]) -> list[str]:
     """The person's words behind these stems; a word inside a longer matched phrase is left out."""
     out: list[str] = []
@@ -379,6 +424,7 @@ def build_analyzer(corpus: Corpus) -> Analyzer:
     """Index one corpus: units, postings, idf and the spelling-correction table."""
     graph = graph_for(corpus)
     a = Analyzer(version=corpus.version, graph=graph, language=corpus.language)
+    a.thesaurus = Thesaurus.from_vocabulary(corpus.language.vocabulary)
     unit_ids: dict[str, int] = {}  # identical text (common in generated content) is scored once
 
     def unit(text: str, words: frozenset[str] | None = None) -> int:
@@ -404,6 +450,8 @@ def build_analyzer(corpus: Corpus) -> Analyzer:
             "tags": (unit("tags: " + tag_words, stems(tag_words)),),
             "summary": (unit(g.summary),),
             "text": tuple(dict.fromkeys(unit(x) for x in extra)),
+            # The prose beside the signals (the section that says whom the guide fits), a sentence a unit.
+            "prose": tuple(dict.fromkeys(unit(x) for x in _fit_sentences(g))),
         }
         entry = GuideEntry(g.slug, g.title, g.collection, g.safety_sensitive, units)
         a.guides.append(entry)

@@ -191,7 +191,9 @@
       const controller = (this.controller = new AbortController());
       const api = (this.dataset.api || "").replace(/\/+$/, "");
       const limit = Math.min(20, Math.max(1, parseInt(this.dataset.limit, 10) || 8));
+      // One result per guide (its best section linked), unless data-group="none".
       const params = new URLSearchParams({ q, page_size: String(limit) });
+      if (this.dataset.group !== "none") params.set("group", "guide");
       const region = this.region();
       if (region) params.set("region", region);
       const url = `${api}/v1/search?${params}`;

@@ -93,6 +93,7 @@ def _requests(corpus) -> list[tuple[str, str, str, dict[str, Any] | None]]:
         ("/v1/search", "/v1/search?q=no%20contact&page_size=50"),
         ("/v1/search", "/v1/search?q=he%20choked%20me&region=GB"),
         ("/v1/search", "/v1/search?q=boundries"),
+        ("/v1/search", "/v1/search?q=no%20contact&group=guide"),
         ("/v1/suggest", "/v1/suggest?q=bound"),
         ("/v1/suggest", "/v1/suggest?q=he%20follows%20me"),
         ("/v1/sync", "/v1/sync?page_size=100"),

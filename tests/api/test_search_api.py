@@ -139,6 +139,8 @@ def test_suggest(search_client) -> None:
 
 
 def test_cached_repeat(search_client) -> None:
-    search_client.get("/v1/search?q=hot+and+cold")
+    first = search_client.get("/v1/search?q=hot+and+cold").get_json()
     body = search_client.get("/v1/search?q=Hot+and+COLD").get_json()
-    assert body["cached"] is True and body["took_ms"] < 1.0
+    # The same search, typed differently: answered from the results cache (how fast is for bench/,
+    # not for a test on a shared machine).
+    assert body["cached"] is True and body["items"] == first["items"]

@@ -119,6 +119,9 @@ class _EveryWordIsNear:
     def df(self, word: str) -> int:
         return 0
 
+    def has_stem(self, stem: str) -> bool:
+        return False
+
     def completions(self, prefix: str, limit: int) -> list[str]:
         return []
 

@@ -1,0 +1,62 @@
+"""What search borrows from the pattern check: the guides a reader's words fit, as ranking factors.
+
+The pattern analyzer (api/patterns/analyzer.py) reads the query as a situation (synonyms of how
+people talk, the vocabulary file's expansions) and scores whole guides by their signals, title,
+tags and summary. Search multiplies the scores of those guides' hits: a guide whose point is the
+query beats a passing mention. When the safety notice is shown, the safety guides the caller may
+see come first. With no hit at all, the closest guides are the answer (`fallback: related`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from typing import Any
+
+from cachetools import LRUCache
+
+from api.content.model import Corpus
+from api.patterns.analyzer import analyzer_for
+
+FIT_GUIDES = 5  # the analyzer's best guides that get a factor
+FIT_WEIGHT = 1.0  # the best-fitting guide's hits score (1 + FIT_WEIGHT) times theirs
+SAFETY_FIRST = 1000.0  # the safety guides' factor when the notice is shown: first, in their own order
+FIT_MIN_IDF = 0.4  # words in about two thirds of the guides or more tell little apart: skipped (the costliest)
+FIT_CACHE = 4096  # guide fits kept per process (queries repeat: autocomplete, paging, shared links)
+SAFETY_MATCHED = 99.0  # a safety guide the situation does not fit: first among hits, never added
+
+
+def guide_boosts(q: str, corpus: Corpus, safety: dict[str, Any] | None) -> tuple[tuple[str, float], ...]:
+    """(guide slug, factor) for the guides the query fits best, and the safety guides first."""
+    fit = guide_fit(q, corpus)
+    top = fit[0][0] if fit else 1.0
+    out = {slug: 1.0 + FIT_WEIGHT * s / top for s, slug in fit}
+    best = fit
+    if safety is not None:
+        for g in safety.get("guides") or ():
+            if g["slug"] in out or not best:
+                out[g["slug"]] = SAFETY_FIRST * out.get(g["slug"], 1.0)
+            else:
+                out[g["slug"]] = SAFETY_MATCHED  # first, but only where its words match
+    return tuple(sorted(out.items()))
+
+
+_FITS: LRUCache[tuple[str, str], list[tuple[float, str]]] = LRUCache(FIT_CACHE)
+_FITS_LOCK = threading.Lock()
+
+
+def guide_fit(q: str, corpus: Corpus) -> list[tuple[float, str]]:
+    """The analyzer's best guides for the words, (score, slug) best first; cached per version.
+
+    The cache is in memory only, bounded, and keyed by the words: what people type is never written
+    anywhere (the results cache of the search index holds the same)."""
+    key = (corpus.version, " ".join(q.lower().split()))
+    with _FITS_LOCK:
+        found = _FITS.get(key)
+    if found is None:
+        a = analyzer_for(corpus)
+        scores = a.guide_scores(a.query(q), min_idf=FIT_MIN_IDF)
+        found = heapq.nlargest(FIT_GUIDES, ((s, a.guides[gi].slug) for gi, s in scores.items() if s > 0))
+        with _FITS_LOCK:
+            _FITS[key] = found
+    return found

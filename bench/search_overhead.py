@@ -1,0 +1,88 @@
+"""What issue 15 adds to a search's time, side by side on one index, interleaved query by query.
+
+    python -m bench.search_overhead [--size 1000]     # -> printed; copy into bench/results/search-judged.md
+
+On the synthetic corpus of bench/search_bench.py (built there; this reuses its newest index of the
+size) three ways per query, each warm, the fastest of 3 runs, interleaved so that a busy machine
+slows all three alike: *plain* (the vocabulary file's synonyms and expansions switched off, no
+guide fit), *vocabulary* (as the index is built now), and *endpoint* (vocabulary, then the pattern
+analyzer's guide fit and the search with those factors, as `GET /v1/search` runs it). Figures are
+p50 / p95 in ms per query kind, and the ratios to plain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from api import search_hints
+from api.content import load_corpus
+from api.language.thesaurus import Thesaurus
+from api.search_hints import guide_boosts
+from bench.machine import machine_summary
+from bench.search_bench import KINDS, OUT, make_queries, percentile
+from bench.synth import generate
+from search_index.build import build_index
+from search_index.engine import SearchEngine
+
+
+class NoCache(dict):
+    def __setitem__(self, key: object, value: object) -> None:
+        pass
+
+
+def best_of(fn, repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", type=int, default=1000)
+    n = ap.parse_args().size
+    found = sorted(OUT.glob(f"search-bench-{n}-*/ix"), key=lambda p: p.stat().st_mtime)
+    corpus_dir = OUT / f"corpus-{n // 1000}k"
+    if not found:  # the corpus and index of bench/search_bench.py, without its other timings
+        if not (corpus_dir / "guides").is_dir() or len(list((corpus_dir / "guides").iterdir())) != n:
+            generate(n, corpus_dir)
+        built = build_index(load_corpus(corpus_dir)[0], OUT / f"search-bench-{n}-overhead" / "ix")
+        found = [built]
+    ix: Path = found[-1]
+    corpus, _ = load_corpus(corpus_dir)
+    plain, vocab = SearchEngine(ix, cache_entries=0), SearchEngine(ix, cache_entries=0)
+    with plain.lease() as oi:
+        oi.thesaurus = Thesaurus({})  # the vocabulary's synonyms and expansions off
+        queries = make_queries(corpus, oi.vocab)
+    guide_boosts("x", corpus, None)  # the analyzer, built once
+    search_hints._FITS = NoCache()  # type: ignore[assignment]  # every run computes its fit: no cache hits timed
+    rows = []
+    for kind in KINDS:
+        qs = queries[kind]
+        for q, f in qs:  # warm every cache first
+            plain.search(q, **f), vocab.search(q, **f), vocab.search(q, boosts=guide_boosts(q, corpus, None), **f)
+        t: dict[str, list[float]] = {"plain": [], "vocabulary": [], "endpoint": []}
+        for q, f in qs:
+            t["plain"].append(best_of(lambda q=q, f=f: plain.search(q, **f)))
+            t["vocabulary"].append(best_of(lambda q=q, f=f: vocab.search(q, **f)))
+            t["endpoint"].append(best_of(lambda q=q, f=f: vocab.search(q, boosts=guide_boosts(q, corpus, None), **f)))
+        rows.append((kind, t))
+    print(f"Machine: {machine_summary()}\n")
+    print(f"{n:,} guides, {len(queries[KINDS[0]])} queries per kind, warm, fastest of 3, interleaved.\n")
+    print("| kind | plain p50 / p95 ms | vocabulary p50 / p95 ms | endpoint p50 / p95 ms | endpoint p95 ÷ plain p95 |")
+    print("|---|---|---|---|---|")
+    for kind, t in rows:
+        cells = [
+            f"{statistics.median(t[k]):.1f} / {percentile(t[k], 95):.1f}" for k in ("plain", "vocabulary", "endpoint")
+        ]
+        ratio = percentile(t["endpoint"], 95) / max(percentile(t["plain"], 95), 1e-6)
+        print(f"| {kind} | " + " | ".join(cells) + f" | {ratio:.2f}× |")
+
+
+if __name__ == "__main__":
+    main()
