@@ -14,6 +14,7 @@ the file is not a secret store and a leaked copy gives no access:
         collections: [breakup-recovery, boundaries]   # or all
         origins: [https://acme.example]
         limit: 600/minute           # per key, shared by every worker and replica (with Redis)
+        preview: true               # optional: reads the preview release (drafts included), never cached
 
 Without a file everything is open: anonymous, all collections, any origin, no limit.
 """
@@ -56,6 +57,7 @@ class Principal:
     origins: frozenset[str] = frozenset()  # browser origins; "*" for any
     limit: str | None = None  # e.g. "600/minute"; None: no limit
     region: str | None = None  # ISO 3166-1 alpha-2: the country its readers are in, for support services
+    preview: bool = False  # reads the preview release (drafts included): for an editor's or a site's preview
 
     @property
     def anonymous(self) -> bool:
@@ -122,6 +124,7 @@ class PartnerKeys:
                 origins=entry.get("origins", frozenset()),
                 limit=entry.get("limit"),
                 region=entry.get("region"),
+                preview=entry.get("preview", False),
             )
         return cls(anonymous, keys)
 
@@ -243,6 +246,7 @@ class KeySchema(_Section):
     origins = _Origins()
     limit = _Limit(allow_none=True)
     region = _region()
+    preview = _Bool()
 
 
 class KeysFileSchema(_Section):
