@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-FD, SECRET, LOG, MODE = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+SECRET, LOG, MODE = "", "", "ok"
 _seen = 0
 _lock = threading.Lock()
 
@@ -39,7 +39,7 @@ class Handler(BaseHTTPRequestHandler):
             verified, error = True, None
         except WebhookVerificationError as exc:
             body, verified, error = None, False, str(exc)
-        kind, *args = MODE.split(":")
+        kind, *args = MODE.split(":")  # (set from argv at start)
         status = 204 if verified else 401
         answered = str(status)
         if kind == "fail" and n <= int(args[0]):
@@ -81,8 +81,9 @@ class Server(ThreadingHTTPServer):
 
 
 if __name__ == "__main__":
+    SECRET, LOG, MODE = sys.argv[2], sys.argv[3], sys.argv[4]
     server = Server(("127.0.0.1", 0), Handler, bind_and_activate=False)
     server.socket.close()
-    server.socket = socket.socket(fileno=FD)
+    server.socket = socket.socket(fileno=int(sys.argv[1]))
     server.server_bind()
     server.serve_forever()
