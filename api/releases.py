@@ -10,6 +10,8 @@ command only read. The store (LP_RELEASE_STORE, a directory; a shared volume wor
     manifests/<seq>.json          every release's manifest, kept forever: the chain sync tokens stand on
     releases/<id>/                the bundle: corpus.pickle, index/ (Whoosh), manifest.json
     releases/<id>.<pid>.building  a publish in progress; debris when its publisher died, removed by the next
+    preview/                      the preview chain: a store of the same layout, every guide, drafts included
+    webhooks.sqlite3, webhooks.lock   the publish webhooks' queue and its one deliverer (api/webhooks/)
 
 A release id is `<seq>_<content digest>` (`00007_3f2a9c1d5e6f4a0b`): the sequence number orders the
 chain, the digest names the content (a rollback has an old digest under a new number). The
