@@ -196,3 +196,12 @@ def test_publish_at_needs_a_time_zone(content_dir) -> None:
     assert [(p.field, "time zone" in p.reason) for p in errors] == [("publish_at", True)]
     lines = (root / "guides" / f"{DRAFT}.md").read_text().splitlines()
     assert lines[errors[0].line - 1].startswith("publish_at:")
+
+
+def test_the_preview_token_command_makes_a_token_that_opens_the_draft(site) -> None:
+    runner = site.application.test_cli_runner()
+    made = runner.invoke(args=["content", "preview-token", DRAFT])
+    assert made.exit_code == 0, made.output
+    token = made.stdout.splitlines()[0]
+    assert site.get(f"/v1/guides/{DRAFT}", headers={"X-Preview-Token": token}).status_code == 200
+    assert runner.invoke(args=["content", "preview-token", "no-such-guide"]).exit_code == 1
