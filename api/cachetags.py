@@ -15,9 +15,12 @@ Preview responses carry none (they are never cached; api/preview.py removes them
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, Response, g, request
 
 ALL = "lp"
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LIST = "lp-list"
 
 
@@ -30,12 +33,15 @@ def collection_tag(slug: str) -> str:
 
 
 def tags_for(endpoint: str | None, view_args: dict[str, str], script_guide: str | None = None) -> list[str]:
-    """The tags of a response of this endpoint (Flask's endpoint name and URL arguments)."""
+    """The tags of a response of this endpoint (Flask's endpoint name and URL arguments). A slug
+    from the URL becomes a tag only when it is a slug (a header carries ASCII only; anything else
+    is a 404 that `lp` covers)."""
     blueprint, _, view = (endpoint or "").partition(".")
-    if blueprint == "guides" and "slug" in view_args:
-        return [ALL, guide_tag(view_args["slug"])]
-    if blueprint == "collections" and "slug" in view_args:
-        return [ALL, collection_tag(view_args["slug"])]
+    slug = view_args.get("slug", "")
+    if blueprint in ("guides", "collections") and "slug" in view_args:
+        if not _SLUG.fullmatch(slug):
+            return [ALL]
+        return [ALL, guide_tag(slug) if blueprint == "guides" else collection_tag(slug)]
     if blueprint == "scripts" and script_guide is not None:
         return [ALL, guide_tag(script_guide)]
     return [ALL, LIST]

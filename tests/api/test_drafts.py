@@ -205,3 +205,8 @@ def test_the_preview_token_command_makes_a_token_that_opens_the_draft(site) -> N
     token = made.stdout.splitlines()[0]
     assert site.get(f"/v1/guides/{DRAFT}", headers={"X-Preview-Token": token}).status_code == 200
     assert runner.invoke(args=["content", "preview-token", "no-such-guide"]).exit_code == 1
+
+
+def test_a_url_slug_that_is_no_slug_is_never_a_tag(site) -> None:
+    resp = _normal(site, "/v1/collections/%C3%816%1A%F0%9F%A6%86")
+    assert resp.status_code == 404 and resp.headers["Cache-Tag"] == "lp"
