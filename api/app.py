@@ -14,11 +14,25 @@ from typing import Any
 from flask import Flask, Response, g
 from flask_smorest import Api as _Api
 
-from api import collections, embed, errors, graph, guides, meta, observability, partners, scripts, search, sync
+from api import (
+    cachetags,
+    collections,
+    embed,
+    errors,
+    graph,
+    guides,
+    meta,
+    observability,
+    partners,
+    preview,
+    scripts,
+    search,
+    sync,
+)
 from api.config import configure
 from api.current import take_release
 from api.http import revalidate_early
-from api.releases import ReleaseStore, Served
+from api.releases import ReleaseStore, Served, preview_store
 from api.schemas import ErrorSchema
 from api.spec import spec_kwargs
 
@@ -50,6 +64,7 @@ class State:
     served: Served
     # name -> callable returning True when that part is ready (the search index adds one)
     readiness_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
+    preview: Served | None = None  # the preview release (drafts included), loaded on the first preview request
 
 
 def log_startup(app: Flask) -> None:
@@ -88,7 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     store = ReleaseStore(app.config["RELEASE_STORE"])
     served = Served(store)
     served.load()  # None: start anyway; content endpoints answer 503 until a release is published
-    app.extensions["lp"] = State(store, served)
+    app.extensions["lp"] = State(store, served, preview=Served(preview_store(store)))
 
     app.before_request(take_release)  # first: every later hook and the view see this one release
 
@@ -106,6 +121,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     observability.install(app)
     partners.install(app)  # keys, scope, CORS, rate limits: after request ids, before views
+    preview.install(app)  # after the partner gate (a preview key), before the early 304 (its release)
+    cachetags.install(app)
     app.before_request(revalidate_early)  # after the partner gate: the scope is part of the version
     if served.release is not None:
         observability.CONTENT_VERSION.labels(served.release.id).set(1)

@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app api.app content validate|rename|retire|publish|rollback`, `spec write`.
+"""Command-line tools: `flask --app api.app content validate|rename|retire|publish|rollback|preview-token`,
+`spec write`, and `webhooks run|log` (api/webhooks/cli.py).
 
 Only `content publish` and `content rollback` write to the release store (`rename` and `retire`
 change files under content/ only); every other command (and the app they run in) only reads.
@@ -108,8 +109,26 @@ def check_resources_command(path: str | None, days: int) -> None:
 
 
 @content_cli.command("publish")
-def publish_command() -> None:
+@click.option(
+    "--every",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep publishing every N seconds (scheduled guides go live at the first publish after their time).",
+)
+def publish_command(every: int | None) -> None:
     """Check the content; if valid, build a release (content + search index) and make it live."""
+    if every is None:
+        sys.exit(_publish_once())
+    click.echo(f"publishing every {every}s; stop with Ctrl-C or SIGTERM", err=True)
+    try:
+        while True:
+            _publish_once()
+            time.sleep(every)
+    except KeyboardInterrupt:
+        return
+
+
+def _publish_once() -> int:
     from api.releases import publish
 
     started = time.perf_counter()
@@ -122,14 +141,47 @@ def publish_command() -> None:
             if p.severity == "error":
                 click.echo(str(p), err=True)
         click.echo("content has errors; nothing was published (the last good release stays live)", err=True)
-        sys.exit(1)
+        return 1
     if not made:
         click.echo(f"release {manifest.id} already has this content; nothing to publish")
-        return
+        return 0
+    timed = f", {len(manifest.scheduled)} went live by their publish_at" if manifest.scheduled else ""
     click.echo(
-        f"published release {manifest.id} ({len(manifest.guides)} guides, {len(manifest.changed)} changed) "
+        f"published release {manifest.id} ({len(manifest.guides)} guides, {len(manifest.changed)} changed{timed}) "
         f"in {time.perf_counter() - started:.2f}s"
     )
+    _announce(manifest.seq - 1)
+    return 0
+
+
+def _announce(start: int) -> None:
+    """Queue the new release's webhook messages (the deliverer, `webhooks run`, sends them)."""
+    from api.webhooks.cli import enqueue_after_publish
+
+    enqueue_after_publish(start)
+
+
+@content_cli.command("preview-token")
+@click.argument("slug", required=False)
+def preview_token_command(slug: str | None) -> None:
+    """Print a preview token (send it as X-Preview-Token): every draft, or only guide SLUG's URLs."""
+    from api.preview import PreviewTokenInvalid, make_token
+    from api.releases import preview_store
+
+    cfg = current_app.config
+    if slug is not None:
+        rid = preview_store(_store()).current_id()
+        if rid is None or slug not in preview_store(_store()).open(rid).corpus.guides:
+            click.echo(f"there is no guide '{slug}' in the preview release (publish first?)", err=True)
+            sys.exit(1)
+    try:
+        token = make_token(cfg["SECRET_KEY"], slug)
+    except PreviewTokenInvalid as exc:
+        click.echo(f"{exc}; no token made", err=True)
+        sys.exit(1)
+    click.echo(token)
+    where = f"/v1/guides/{slug}" if slug else "every content URL"
+    click.echo(f"valid for {cfg['PREVIEW_TOKEN_MAX_AGE']}s on {where}; send it as X-Preview-Token", err=True)
 
 
 @content_cli.command("rollback")
@@ -144,6 +196,7 @@ def rollback_command(release: str) -> None:
         click.echo(f"{exc}; nothing was published", err=True)
         sys.exit(1)
     click.echo(f"published release {manifest.id} with the content of {manifest.rollback_of}")
+    _announce(manifest.seq - 1)
 
 
 def _store() -> ReleaseStore:
@@ -169,5 +222,8 @@ def spec_write_command(output: str) -> None:
 
 
 def register(app: Flask) -> None:
+    from api.webhooks.cli import webhooks_cli
+
     app.cli.add_command(content_cli)
     app.cli.add_command(spec_cli)
+    app.cli.add_command(webhooks_cli)

@@ -24,6 +24,11 @@ DEFAULTS: dict[str, Any] = {
     "PARTNER_KEYS_FILE": "",
     "RATELIMIT_STORAGE_URI": "memory://",
     "CORS_MAX_AGE": 600,
+    "PREVIEW_TOKEN_MAX_AGE": 3600,
+    "WEBHOOKS_FILE": "",
+    "WEBHOOK_RETRY_BASE_MS": 10000,
+    "WEBHOOK_RETRY_FOR": 86400,
+    "WEBHOOK_TIMEOUT": 10,
 }
 
 

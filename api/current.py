@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g
 
 from api.content import Corpus
-from api.releases import Release
+from api.releases import Release, ReleaseStore
 
 
 class ContentUnavailable(RuntimeError):
@@ -34,3 +34,8 @@ def corpus() -> Corpus:
     if found is None:
         found = g.lp_corpus = release().scoped(g.get("scope"))
     return found
+
+
+def store() -> ReleaseStore:
+    """The store of the request's release: the published chain, or the preview chain (api/preview.py)."""
+    return g.get("lp_store") or current_app.extensions["lp"].store

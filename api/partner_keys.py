@@ -15,6 +15,7 @@ the file is not a secret store and a leaked copy gives no access:
         origins: [https://acme.example]
         limit: 600/minute           # per key, shared by every worker and replica (with Redis)
         operator: true              # optional: /v1/ready shows this key the refused publish's errors
+        preview: true               # optional: reads the preview release (drafts included), never cached
 
 Without a file everything is open: anonymous, all collections, any origin, no limit.
 """
@@ -58,6 +59,7 @@ class Principal:
     limit: str | None = None  # e.g. "600/minute"; None: no limit
     region: str | None = None  # ISO 3166-1 alpha-2: the country its readers are in, for support services
     operator: bool = False  # may read the details of /v1/ready (file paths, every slug)
+    preview: bool = False  # reads the preview release (drafts included): for an editor's or a site's preview
 
     @property
     def anonymous(self) -> bool:
@@ -125,6 +127,7 @@ class PartnerKeys:
                 limit=entry.get("limit"),
                 region=entry.get("region"),
                 operator=entry.get("operator", False),
+                preview=entry.get("preview", False),
             )
         return cls(anonymous, keys)
 
@@ -247,6 +250,7 @@ class KeySchema(_Section):
     limit = _Limit(allow_none=True)
     region = _region()
     operator = _Bool()
+    preview = _Bool()
 
 
 class KeysFileSchema(_Section):

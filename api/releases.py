@@ -10,6 +10,8 @@ command only read. The store (LP_RELEASE_STORE, a directory; a shared volume wor
     manifests/<seq>.json          every release's manifest, kept forever: the chain sync tokens stand on
     releases/<id>/                the bundle: corpus.pickle, index/ (Whoosh), manifest.json
     releases/<id>.<pid>.building  a publish in progress; debris when its publisher died, removed by the next
+    preview/                      the preview chain: a store of the same layout, every guide, drafts included
+    webhooks.sqlite3, webhooks.lock   the publish webhooks' queue and its one deliverer (api/webhooks/)
 
 A release id is `<seq>_<content digest>` (`00007_3f2a9c1d5e6f4a0b`): the sequence number orders the
 chain, the digest names the content (a rollback has an old digest under a new number). The
@@ -48,6 +50,7 @@ from typing import Any
 from cachetools import LRUCache
 
 from api.content import ContentInvalid, Corpus, Guide, Problem, load_corpus
+from api.content.drafts import published
 from api.content.files import write_atomic
 from api.content.load import paused_gc
 from api.content.model import SERVED_FORMAT, final_slug
@@ -62,6 +65,7 @@ CHECK_INTERVAL = 1.0  # seconds between a worker's looks at the pointer
 CORPUS_FILE = "corpus.pickle"
 INDEX_DIR = "index"
 MANIFEST_FILE = "manifest.json"
+PREVIEW_DIR = "preview"  # the preview chain (drafts included): a store of its own inside this one
 
 
 class ReleaseMissing(RuntimeError):
@@ -90,6 +94,9 @@ class Manifest:
     changed: frozenset[str]  # slugs whose entry differs from the parent's (appeared or gone too)
     modified: dict[str, tuple[str, dt.datetime]]  # response key -> (dependency digest, last changed)
     rollback_of: str | None = None
+    # guides this release let in because their publish_at had passed (slug -> publish_at): the
+    # release records what became visible by time, the content files alone cannot say it
+    scheduled: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -105,6 +112,7 @@ class Manifest:
             "retired": dict(sorted(self.retired.items())),
             "changed": sorted(self.changed),
             "modified": {k: [d, _iso(t)] for k, (d, t) in sorted(self.modified.items())},
+            "scheduled": dict(sorted(self.scheduled.items())),
         }
 
     @classmethod
@@ -123,6 +131,7 @@ class Manifest:
             changed=frozenset(data["changed"]),
             modified={k: (d, _parse_iso(t)) for k, (d, t) in data["modified"].items()},
             rollback_of=data.get("rollback_of"),
+            scheduled=data.get("scheduled") or {},
         )
 
 
@@ -163,7 +172,13 @@ def response_keys(corpus: Corpus, guides: dict[str, Entry]) -> dict[str, str]:
 
 
 def make_manifest(
-    corpus: Corpus, seq: int, rid: str, parent: Manifest | None, content_version: str, rollback_of: str | None = None
+    corpus: Corpus,
+    seq: int,
+    rid: str,
+    parent: Manifest | None,
+    content_version: str,
+    rollback_of: str | None = None,
+    timed: dict[str, str] | None = None,
 ) -> Manifest:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     if parent is not None and now <= parent.created:
@@ -190,6 +205,7 @@ def make_manifest(
         changed=changed,
         modified=modified,
         rollback_of=rollback_of,
+        scheduled={s: t for s, t in (timed or {}).items() if s not in before},
     )
 
 
@@ -339,10 +355,13 @@ class ReleaseStore:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def commit(self, corpus: Corpus, keep: int = KEEP, rollback_of: str | None = None) -> tuple[Manifest, bool]:
+    def commit(
+        self, corpus: Corpus, keep: int = KEEP, rollback_of: str | None = None, timed: dict[str, str] | None = None
+    ) -> tuple[Manifest, bool]:
         """Make this (valid) corpus the live release; (its manifest, whether a new release was made).
 
-        Content equal to the live release's makes no new release, unless it is a rollback.
+        Content equal to the live release's makes no new release, unless it is a rollback. `timed`:
+        the guides a publish_at let in (api/content/drafts.py), recorded when they are new.
         """
         with self.locked():
             self._remove_debris()
@@ -364,7 +383,7 @@ class ReleaseStore:
                 lambda fh: pickle.dump((FORMAT, served), fh, protocol=pickle.HIGHEST_PROTOCOL),
             )
             build_index(served, building / INDEX_DIR)
-            manifest = make_manifest(served, seq, rid, base, corpus.version, rollback_of)
+            manifest = make_manifest(served, seq, rid, base, corpus.version, rollback_of, timed)
             data = json.dumps(manifest.to_json(), separators=(",", ":"))
             write_atomic(building / MANIFEST_FILE, data)
             os.rename(building, final)
@@ -408,23 +427,35 @@ def seq_of(rid: str) -> int:
 
 
 # -- publishing ---------------------------------------------------------------------------------
+def preview_store(store: ReleaseStore) -> ReleaseStore:
+    """The preview chain beside the published one: every guide, drafts included (its own store id,
+    so its sync tokens are refused by the published chain and the other way round)."""
+    return ReleaseStore(store.root / PREVIEW_DIR)
+
+
 def publish(
     content_dir: str | os.PathLike[str],
     store: ReleaseStore,
     cache_path: str | os.PathLike[str] | None = None,
     keep: int = KEEP,
+    now: dt.datetime | None = None,
 ) -> tuple[Manifest, bool]:
-    """Check the content folder and, when it has no errors, make it the live release.
+    """Check the content folder and, when it has no errors, make it the live release: the preview
+    release (every guide) first, then the published one (without the drafts at `now`, the clock
+    by default: a guide whose publish_at has passed is in).
 
     Raises ContentInvalid (and records the problems in the store's status) otherwise; nothing
     changes for readers then.
     """
-    corpus, problems = load_corpus(content_dir, cache_path)  # outside the lock: parsing is the slow part
+    now = now or dt.datetime.now(dt.UTC)
+    corpus, problems = load_corpus(content_dir, cache_path, now)  # outside the lock: parsing is the slow part
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         store.write_status(False, None, errors)
         raise ContentInvalid(problems)
-    return store.commit(corpus, keep)
+    preview_store(store).commit(corpus, keep)
+    visible, timed = published(corpus, now)
+    return store.commit(visible, keep, timed=timed)
 
 
 def rollback(store: ReleaseStore, release: str, keep: int = KEEP) -> Manifest:

@@ -33,6 +33,7 @@ from api import serialize, tokens
 from api.content import Corpus
 from api.content.scope import scope_id
 from api.current import corpus, release
+from api.current import store as current_store
 from api.errors import abort
 from api.http import cached_json, dumps
 from api.releases import Entry, Manifest, Release
@@ -196,7 +197,7 @@ def changes(r: Release, c: Corpus, lo: int, hi: int) -> list[Change]:
     """
     collections = g.get("scope")
     head = r.seq
-    store = current_app.extensions["lp"].store
+    store = current_store()  # the preview chain's for a preview request
 
     def visible(entry: Entry | None) -> bool:
         return entry is not None and (collections is None or entry.collection in collections)

@@ -6,6 +6,7 @@ every problem found; the store (api/store.py) refuses to publish a corpus with e
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import hashlib
 import os
@@ -17,6 +18,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from api.content.drafts import check_draft_links
 from api.content.files import write_atomic
 from api.content.model import SERVED_FORMAT, Collection, Corpus, Guide, Problem, Script, final_slug
 from api.content.parse import decode, parse_guide
@@ -33,7 +35,7 @@ VOCABULARY_FILE = "vocabulary.yaml"
 SIGNALS_FILE = "safety/signals.yaml"
 PHRASINGS_DIR = "safety/phrasings"
 RESOURCES_FILE = "safety/resources.yaml"
-CACHE_FORMAT = 4  # bump when what is computed at load changes (4: script conditions in text; new checks)
+CACHE_FORMAT = 5  # bump when what is computed at load changes (4: script conditions in text; 5: draft, publish_at)
 
 
 class ContentInvalid(Exception):
@@ -46,10 +48,16 @@ class ContentInvalid(Exception):
 
 
 def load_corpus(
-    content_dir: str | os.PathLike[str], cache_path: str | os.PathLike[str] | None = None
+    content_dir: str | os.PathLike[str],
+    cache_path: str | os.PathLike[str] | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[Corpus, list[Problem]]:
+    """Every guide, drafts included; `now` (default: the clock) decides which guides are drafts for
+    the check that no published guide links to one (api/content/drafts.py)."""
     with paused_gc():
-        return _load_corpus(content_dir, cache_path)
+        corpus, problems = _load_corpus(content_dir, cache_path)
+    problems.extend(check_draft_links(corpus.guides, now or dt.datetime.now(dt.UTC)))
+    return corpus, problems
 
 
 @contextmanager

@@ -153,6 +153,8 @@ class Guide:
     editorial_note: str | None = None
     safety_sensitive: bool = False
     safety_reviewed: bool = False
+    draft: bool = False  # only in the preview release
+    publish_at: dt.datetime | None = None  # in the published release from this time on (aware)
 
     @property
     def read_next(self) -> tuple[Link, ...]:

@@ -113,5 +113,7 @@ def parse_guide(raw: bytes, file: str, expected_slug: str | None = None) -> tupl
         editorial_note=meta["editorial_note"],
         safety_sensitive=meta["safety_sensitive"],
         safety_reviewed=meta["safety_reviewed"],
+        draft=meta["draft"],
+        publish_at=meta["publish_at"],
     )
     return guide, []

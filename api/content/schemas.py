@@ -30,6 +30,9 @@ class SourceSchema(_Strict):
     note = fields.String(load_default=None)
 
 
+_WHEN = "must be a date and time with a time zone, like 2026-12-24T09:00:00Z (UTC) or 2026-12-24T09:00:00+01:00"
+
+
 class FrontMatterSchema(_Strict):
     slug = fields.String(required=True, validate=SLUG)
     title = fields.String(required=True, validate=NONEMPTY)
@@ -46,6 +49,22 @@ class FrontMatterSchema(_Strict):
     safety_reviewed = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     sources = fields.List(fields.Nested(SourceSchema), load_default=list)
     related = fields.List(fields.String(validate=SLUG), load_default=list)
+    # Drafts (api/content/drafts.py): a draft, or a guide whose publish_at is still to come, is in the
+    # preview release only. publish_at needs a time zone, so that "9 o'clock" is never a guess.
+    draft = fields.Boolean(
+        load_default=False,
+        truthy={True},
+        falsy={False},
+        error_messages={"invalid": "must be true or false (not yes/no or a word)"},
+    )
+    publish_at = fields.AwareDateTime(
+        load_default=None,
+        format="iso",
+        error_messages={
+            "invalid": _WHEN,
+            "invalid_awareness": _WHEN,
+        },
+    )
 
 
 # A safety condition still to be written: TODO, TBD, FIXME, XXX, "…", "...", "?", "-", "n/a", and
