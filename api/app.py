@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, g
 from flask_smorest import Api as _Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import collections, embed, errors, graph, guides, meta, observability, partners, scripts, search, sync
 from api.config import configure
@@ -83,6 +84,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.config.update(config or {})
+    hops = int(app.config["PROXY_HOPS"])
+    if hops > 0:  # behind that many proxies (nginx: 1); gunicorn.conf.py trusts the same (forwarded_allow_ips)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     store = ReleaseStore(app.config["RELEASE_STORE"])
     served = Served(store)

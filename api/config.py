@@ -20,10 +20,13 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_STALE_WHILE_REVALIDATE": 86400,
     "RELEASE_STORE": str(ROOT / ".cache" / "releases"),
     "RELEASE_KEEP": 5,
+    "RELEASE_SHARED": 0,
+    "RELEASE_CACHE": str(ROOT / ".cache" / "release-cache"),
     "SECRET_KEY": "",
     "PARTNER_KEYS_FILE": "",
     "RATELIMIT_STORAGE_URI": "memory://",
     "CORS_MAX_AGE": 600,
+    "PROXY_HOPS": 0,
 }
 
 
