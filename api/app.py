@@ -19,6 +19,7 @@ from api import collections, embed, errors, graph, guides, meta, observability, 
 from api.config import configure
 from api.current import take_release
 from api.http import revalidate_early
+from api.release_store import Mirror, open_store
 from api.releases import ReleaseStore, Served
 from api.schemas import ErrorSchema
 
@@ -48,6 +49,7 @@ class State:
 
     store: ReleaseStore
     served: Served
+    mirror: Mirror | None = None  # the shared release store this machine copies from, if any
     # name -> callable returning True when that part is ready (the search index adds one)
     readiness_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
 
@@ -88,10 +90,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if hops > 0:  # behind that many proxies (nginx: 1); gunicorn.conf.py trusts the same (forwarded_allow_ips)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    store = ReleaseStore(app.config["RELEASE_STORE"])
-    served = Served(store)
+    store, mirror = open_store(app.config)  # with a shared store, this machine's copy of it
+    served = Served(store, fetch=mirror.pull if mirror is not None else None)
     served.load()  # None: start anyway; content endpoints answer 503 until a release is published
-    app.extensions["lp"] = State(store, served)
+    app.extensions["lp"] = State(store, served, mirror)
 
     app.before_request(take_release)  # first: every later hook and the view see this one release
 

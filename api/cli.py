@@ -6,10 +6,11 @@ change files under content/ only); every other command (and the app they run in)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from flask.cli import AppGroup
 
 from api.config import ROOT
 from api.content import ContentInvalid
-from api.releases import ReleaseStore
+from api.releases import ReleaseStore, seq_of
 
 content_cli = AppGroup("content", help="Check the guides under content/ and publish them as releases.")
 spec_cli = AppGroup("spec", help="The OpenAPI document.")
@@ -114,9 +115,10 @@ def publish_command() -> None:
 
     started = time.perf_counter()
     try:
-        manifest, made = publish(
-            current_app.config["CONTENT_DIR"], _store(), current_app.config["CONTENT_CACHE"], _keep()
-        )
+        with _publishing() as store:
+            manifest, made = publish(
+                current_app.config["CONTENT_DIR"], store, current_app.config["CONTENT_CACHE"], _keep()
+            )
     except ContentInvalid as exc:
         for p in exc.problems:
             if p.severity == "error":
@@ -139,15 +141,30 @@ def rollback_command(release: str) -> None:
     from api.releases import ReleaseMissing, rollback
 
     try:
-        manifest = rollback(_store(), release, _keep())
+        with _publishing(release) as store:
+            manifest = rollback(store, release, _keep())
     except ReleaseMissing as exc:
         click.echo(f"{exc}; nothing was published", err=True)
         sys.exit(1)
     click.echo(f"published release {manifest.id} with the content of {manifest.rollback_of}")
 
 
-def _store() -> ReleaseStore:
-    return ReleaseStore(current_app.config["RELEASE_STORE"])
+@contextlib.contextmanager
+def _publishing(rollback_to: str | None = None) -> Iterator[ReleaseStore]:
+    """The store to publish into: the configured directory, or this machine's copy of a shared
+    store (api/release_store.py), sent up when the publish is done."""
+    from api.release_store import open_store
+
+    store, mirror = open_store(current_app.config, role="publisher")
+    if mirror is None:
+        yield store
+        return
+    with mirror.publishing(_keep()) as local:
+        if rollback_to is not None:
+            target = local.manifest(int(rollback_to) if rollback_to.isdigit() else seq_of(rollback_to))
+            if target is not None:
+                mirror.ensure_bundle(target.id)
+        yield local
 
 
 def _keep() -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
@@ -43,6 +45,7 @@ def ready(_args: dict) -> ResponseReturnValue:
         "content_stale": refused,
         "problems": list(last.get("errors", []))[:50] if refused and last else [],
         "last_publish": last,
+        "release_store": _shared_store(state),
     }
     return body, 200 if body["ready"] else 503, {"Cache-Control": "no-store"}
 
@@ -60,3 +63,19 @@ def ready(_args: dict) -> ResponseReturnValue:
 def metrics() -> ResponseReturnValue:
     """Prometheus metrics, summed over all gunicorn workers"""
     return metrics_response()
+
+
+def _shared_store(state: Any) -> dict[str, Any] | None:
+    """With a shared release store: the release it names, and why this replica lags, if it does."""
+    mirror = state.mirror
+    if mirror is None:
+        return None
+    release = state.served.release
+    error = mirror.state.error or state.served.error
+    latest = mirror.state.latest
+    return {
+        "location": mirror.remote.location,
+        "latest": latest,
+        "current": release is not None and release.id == latest,
+        "error": error,
+    }
