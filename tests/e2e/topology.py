@@ -137,3 +137,61 @@ def _answers(proc: subprocess.Popen, base: str) -> bool:
 
 def address_of(base: str) -> str:
     return base.removeprefix("http://")
+
+
+@dataclass
+class Topology:
+    """nginx over gunicorn instances sharing a release store (a directory) and Redis."""
+
+    nginx: Nginx
+    instances: list[str]  # each instance's own base URL (for probes that bypass nginx)
+    logs: list[Path]
+    env: dict[str, str]  # a publisher's environment (its own RELEASE_CACHE)
+    redis_url: str
+
+    def master_pid(self, i: int) -> int:
+        found = re.findall(r"Listening at: \S+ \((\d+)\)", self.logs[i].read_text(errors="replace"))
+        return int(found[0])
+
+    def served(self, i: int) -> str | None:
+        with urllib.request.urlopen(self.instances[i] + "/v1/ready", timeout=5) as r:
+            import json
+
+            return json.loads(r.read())["content_version"]
+
+
+@contextlib.contextmanager
+def topology(
+    tmp: Path, content: Path, instances: int = 3, workers: int = 2, extra_env: dict[str, str] | None = None
+) -> Iterator[Topology]:
+    """Redis, `instances` gunicorn instances (LP_PROXY_HOPS=1, a shared release store in `tmp/store`,
+    each with a local copy of its own), and nginx over them. Publish into the store first."""
+    from tests.e2e.server import gunicorn
+    from tests.e2e.test_ratelimit_redis import redis_server
+
+    keys = tmp / "partner-keys.yaml"  # an anonymous limit, so that every request counts in Redis
+    keys.write_text('anonymous:\n  allowed: true\n  limit: "1000000/hour"\n', encoding="utf-8")
+    shared = {
+        "LP_PARTNER_KEYS_FILE": str(keys),
+        "LP_CONTENT_DIR": str(content),
+        "LP_CONTENT_CACHE": str(tmp / "content.pickle"),
+        "LP_RELEASE_STORE": str(tmp / "store"),
+        "LP_RELEASE_SHARED": "1",
+        "LP_SECRET_KEY": "topology-secret-key-000000000000",
+        **(extra_env or {}),
+    }
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(redis_server(tmp))
+        bases, logs = [], []
+        for i in range(instances):
+            log = tmp / f"instance-{i}.log"
+            env = {
+                **shared,
+                "LP_PROXY_HOPS": "1",
+                "LP_RELEASE_CACHE": str(tmp / f"cache-{i}"),
+                "LP_RATELIMIT_STORAGE_URI": url,
+            }
+            bases.append(stack.enter_context(gunicorn(workers=workers, env=env, log=log)))
+            logs.append(log)
+        proxy = stack.enter_context(nginx([address_of(b) for b in bases]))
+        yield Topology(proxy, bases, logs, {**shared, "LP_RELEASE_CACHE": str(tmp / "cache-publisher")}, url)
