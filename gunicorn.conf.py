@@ -24,6 +24,10 @@ preload_app = True
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# One setting for proxy trust, read by the app too (ProxyFix, api/app.py): with LP_PROXY_HOPS=0
+# (default) no X-Forwarded-* header is believed, from any address; with 1 or more (behind nginx),
+# the proxy's X-Forwarded-Proto is, and the instance must listen only where the proxy reaches it.
+forwarded_allow_ips = "*" if int(os.environ.get("LP_PROXY_HOPS", "0") or 0) > 0 else ""
 # The app writes one JSON access-log line per request (with its request id) to stderr.
 accesslog = None
 errorlog = "-"

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, g
 from flask_smorest import Api as _Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import (
     cachetags,
@@ -32,6 +33,7 @@ from api import (
 from api.config import configure
 from api.current import take_release
 from api.http import revalidate_early
+from api.release_store import Mirror, open_store
 from api.releases import ReleaseStore, Served, preview_store
 from api.schemas import ErrorSchema
 from api.spec import spec_kwargs
@@ -62,6 +64,7 @@ class State:
 
     store: ReleaseStore
     served: Served
+    mirror: Mirror | None = None  # the shared release store this machine copies from, if any
     # name -> callable returning True when that part is ready (the search index adds one)
     readiness_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
     preview: Served | None = None  # the preview release (drafts included), loaded on the first preview request
@@ -99,11 +102,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.config.update(config or {})
+    hops = int(app.config["PROXY_HOPS"])
+    if hops > 0:  # behind that many proxies (nginx: 1); gunicorn.conf.py trusts the same (forwarded_allow_ips)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    store = ReleaseStore(app.config["RELEASE_STORE"])
-    served = Served(store)
+    store, mirror = open_store(app.config)  # with a shared store, this machine's copy of it
+    served = Served(store, fetch=mirror.pull if mirror is not None else None)
     served.load()  # None: start anyway; content endpoints answer 503 until a release is published
-    app.extensions["lp"] = State(store, served, preview=Served(preview_store(store)))
+    app.extensions["lp"] = State(store, served, mirror, preview=Served(preview_store(store)))
 
     app.before_request(take_release)  # first: every later hook and the view see this one release
 

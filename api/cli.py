@@ -7,10 +7,11 @@ change files under content/ only); every other command (and the app they run in)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from flask.cli import AppGroup
 
 from api.config import ROOT
 from api.content import ContentInvalid
-from api.releases import ReleaseStore
+from api.releases import ReleaseStore, seq_of
 
 content_cli = AppGroup("content", help="Check the guides under content/ and publish them as releases.")
 spec_cli = AppGroup("spec", help="The OpenAPI document.")
@@ -133,9 +134,10 @@ def _publish_once() -> int:
 
     started = time.perf_counter()
     try:
-        manifest, made = publish(
-            current_app.config["CONTENT_DIR"], _store(), current_app.config["CONTENT_CACHE"], _keep()
-        )
+        with _publishing() as store:
+            manifest, made = publish(
+                current_app.config["CONTENT_DIR"], store, current_app.config["CONTENT_CACHE"], _keep()
+            )
     except ContentInvalid as exc:
         for p in exc.problems:
             if p.severity == "error":
@@ -170,8 +172,9 @@ def preview_token_command(slug: str | None) -> None:
 
     cfg = current_app.config
     if slug is not None:
-        rid = preview_store(_store()).current_id()
-        if rid is None or slug not in preview_store(_store()).open(rid).corpus.guides:
+        previews = preview_store(current_app.extensions["lp"].store)  # (with a shared store: this machine's copy)
+        rid = previews.current_id()
+        if rid is None or slug not in previews.open(rid).corpus.guides:
             click.echo(f"there is no guide '{slug}' in the preview release (publish first?)", err=True)
             sys.exit(1)
     try:
@@ -191,7 +194,8 @@ def rollback_command(release: str) -> None:
     from api.releases import ReleaseMissing, rollback
 
     try:
-        manifest = rollback(_store(), release, _keep())
+        with _publishing(release) as store:
+            manifest = rollback(store, release, _keep())
     except ReleaseMissing as exc:
         click.echo(f"{exc}; nothing was published", err=True)
         sys.exit(1)
@@ -199,8 +203,22 @@ def rollback_command(release: str) -> None:
     _announce(manifest.seq - 1)
 
 
-def _store() -> ReleaseStore:
-    return ReleaseStore(current_app.config["RELEASE_STORE"])
+@contextlib.contextmanager
+def _publishing(rollback_to: str | None = None) -> Iterator[ReleaseStore]:
+    """The store to publish into: the configured directory, or this machine's copy of a shared
+    store (api/release_store.py), sent up when the publish is done."""
+    from api.release_store import open_store
+
+    store, mirror = open_store(current_app.config, role="publisher")
+    if mirror is None:
+        yield store
+        return
+    with mirror.publishing(_keep()) as local:
+        if rollback_to is not None:
+            target = local.manifest(int(rollback_to) if rollback_to.isdigit() else seq_of(rollback_to))
+            if target is not None:
+                mirror.ensure_bundle(target.id)
+        yield local
 
 
 def _keep() -> int:

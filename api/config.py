@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_STALE_WHILE_REVALIDATE": 86400,
     "RELEASE_STORE": str(ROOT / ".cache" / "releases"),
     "RELEASE_KEEP": 5,
+    "RELEASE_SHARED": 0,
+    "RELEASE_CACHE": str(ROOT / ".cache" / "release-cache"),
     "SECRET_KEY": "",
     "PARTNER_KEYS_FILE": "",
     "RATELIMIT_STORAGE_URI": "memory://",
@@ -29,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_RETRY_BASE_MS": 10000,
     "WEBHOOK_RETRY_FOR": 86400,
     "WEBHOOK_TIMEOUT": 10,
+    "PROXY_HOPS": 0,
 }
 
 

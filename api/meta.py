@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import current_app
 from flask.typing import ResponseReturnValue
@@ -61,6 +62,7 @@ def ready(_args: dict) -> ResponseReturnValue:
         "problem_count": int(last.get("error_count", len(problems))) if refused and last else 0,
         "problems": problems[:50] if operator else [],
         "last_publish": last,
+        "release_store": _shared_store(state, operator),
     }
     return body, 200 if body["ready"] else 503, {"Cache-Control": "no-store"}
 
@@ -95,3 +97,22 @@ def _log_refusal(last: dict) -> None:
 def metrics() -> ResponseReturnValue:
     """Prometheus metrics, summed over all gunicorn workers"""
     return metrics_response()
+
+
+def _shared_store(state: Any, operator: bool) -> dict[str, Any] | None:
+    """With a shared release store: the release it names, and whether this replica lags. Where the
+    store is and the fetch error's text only an operator key sees (as a refused publish's errors)."""
+    mirror = state.mirror
+    if mirror is None:
+        return None
+    release = state.served.release
+    error = mirror.state.error or state.served.error
+    latest = mirror.state.latest
+    if error and not operator:
+        error = "the shared release store could not be read (the details: an operator key, or the log)"
+    return {
+        "location": mirror.remote.location if operator else None,
+        "latest": latest,
+        "current": release is not None and release.id == latest,
+        "error": error,
+    }

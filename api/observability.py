@@ -45,6 +45,11 @@ SEARCH_LATENCY = Histogram(
 CONTENT_VERSION = Gauge(
     "lp_content_info", "The content version a worker serves (value 1)", ["version"], multiprocess_mode="liveall"
 )
+RATELIMIT_FALLBACKS = Counter(
+    "lp_ratelimit_fallbacks_total",
+    "Switches of the rate limits to per-worker memory while their shared store (Redis) is unreachable, and back",
+    ["event"],
+)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 # Endpoints whose query is what a person typed (a search, an autocomplete prefix): the access log

@@ -32,6 +32,7 @@ import logging
 import math
 import sys
 import time
+from typing import Any
 
 import click
 from flask import Flask, Response, current_app, g, request
@@ -41,6 +42,7 @@ from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from limits import parse as parse_limit
 
 from api.errors import error_response
+from api.observability import RATELIMIT_FALLBACKS
 from api.partner_keys import MIN_KEY_CHARS, PartnerKeys, Principal, hash_key
 
 log = logging.getLogger(__name__)
@@ -277,18 +279,49 @@ def install(app: Flask) -> None:
         # per-request counting work at all.
         app.extensions["lp_limiter"] = None
         return
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
     limiter = Limiter(
         _bucket,
         application_limits=[ApplicationLimit(_limit_of_caller, exempt_when=_exempt)],
-        storage_uri=app.config.get("RATELIMIT_STORAGE_URI") or "memory://",
+        storage_uri=uri,
+        # Redis (shared limits): short timeouts, so a Redis that hangs costs a request a quarter of a
+        # second once, then the worker counts in its own memory until Redis answers again (checked
+        # with a growing pause); each switch is logged and counted (lp_ratelimit_fallbacks_total).
+        storage_options=dict(REDIS_TIMEOUTS) if uri.startswith(("redis://", "rediss://")) else {},
+        in_memory_fallback_enabled=True,
         strategy="fixed-window",
         key_prefix="lp",
         headers_enabled=False,  # ours, in _decorate: RateLimit-* with Reset in seconds, not a timestamp
         swallow_errors=True,  # a Redis outage lets requests through (logged) instead of failing them
     )
     limiter.init_app(app)
+    _count_fallbacks()
     app.extensions["lp_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _too_many)
+
+
+REDIS_TIMEOUTS: dict[str, Any] = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
+
+
+class _CountFallbacks(logging.Filter):
+    """Counts flask-limiter's switches to its in-memory fallback (and back), and logs them (its own
+    logger has no handler)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "falling back to in-memory" in message:
+            RATELIMIT_FALLBACKS.labels("fallback").inc()
+            log.warning("rate limits: the shared store is unreachable; counting in worker memory until it answers")
+        elif "storage recovered" in message:
+            RATELIMIT_FALLBACKS.labels("recovered").inc()
+            log.warning("rate limits: the shared store answers again")
+        return True
+
+
+def _count_fallbacks() -> None:
+    flask_limiter_log = logging.getLogger("flask-limiter")
+    if not any(isinstance(f, _CountFallbacks) for f in flask_limiter_log.filters):
+        flask_limiter_log.addFilter(_CountFallbacks())
 
 
 def _document(app: Flask) -> None:

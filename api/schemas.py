@@ -306,6 +306,21 @@ class PublishStatusSchema(Schema):
     error_count = fields.Integer(required=True, metadata=_d("How many errors in all", 0))
 
 
+class ReleaseStoreStatusSchema(Schema):
+    location = fields.String(
+        required=True,
+        allow_none=True,
+        metadata=_d("The shared release store (a directory or s3:// URL); null unless the key is an operator's"),
+    )
+    latest = fields.String(required=True, allow_none=True, metadata=_d("The release the shared store names as live"))
+    current = fields.Boolean(required=True, metadata=_d("Whether this replica serves that release"))
+    error = fields.String(
+        required=True,
+        allow_none=True,
+        metadata=_d("Why this replica could not fetch or open it (it keeps serving its last good release)"),
+    )
+
+
 class ReadySchema(Schema):
     ready = fields.Boolean(required=True, metadata=_d("Whether this instance should receive traffic", True))
     checks = fields.Dict(
@@ -334,6 +349,12 @@ class ReadySchema(Schema):
         required=True,
         allow_none=True,
         metadata=_d("Outcome of the last `flask content publish`, from any process; null if none yet"),
+    )
+    release_store = fields.Nested(
+        ReleaseStoreStatusSchema,
+        required=True,
+        allow_none=True,
+        metadata=_d("With a shared release store (several replicas): whether this one is on its release; else null"),
     )
 
 

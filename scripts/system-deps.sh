@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the tests start for real, installed when missing (needs root and apt-get):
-# wrk (benchmarks), redis-server (shared rate limits), Node.js + npm (the typed TypeScript client),
+# wrk (benchmarks), redis-server (shared rate limits), nginx (the proxy in front of several replicas), Node.js + npm (the typed TypeScript client),
 # Chromium (the search embed's browser tests; Playwright drives it by path).
 set -euo pipefail
-command -v apt-get >/dev/null || { echo "no apt-get: install wrk, redis-server, nodejs, npm, chromium yourself" >&2; exit 0; }
+command -v apt-get >/dev/null || { echo "no apt-get: install wrk, nginx, redis-server, nodejs, npm, chromium yourself" >&2; exit 0; }
 need=()
 command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v npm >/dev/null || need+=(nodejs npm)
 command -v redis-server >/dev/null || need+=(redis-server)
 [ -x /usr/bin/chromium ] || need+=(chromium)

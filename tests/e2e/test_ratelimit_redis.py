@@ -140,3 +140,38 @@ def test_two_gunicorn_instances_share_one_limit_through_redis(tmp_path: Path) ->
     assert sum(e["status"] == 429 for e in served) == 6
     assert len({e["pid"] for e in served}) >= 2  # requests reached more than one process
     assert KEY not in text and OTHER not in text  # keys never logged
+
+
+def test_a_paused_redis_falls_back_to_memory_logged_and_counted(tmp_path: Path) -> None:
+    """Redis stopped (SIGSTOP: connections hang, nothing is refused): requests go on within the
+    short timeouts, counted per worker in memory; the switch is logged and in /v1/metrics."""
+    import signal
+
+    keys = tmp_path / "keys.yaml"
+    keys.write_text(
+        yaml.safe_dump({"keys": [{"name": "k", "sha256": hash_key(KEY), "collections": "all", "limit": "1000/hour"}]}),
+        encoding="utf-8",
+    )
+    log = tmp_path / "g.log"
+    with redis_server(tmp_path) as url:
+        env = {
+            "LP_CONTENT_CACHE": str(tmp_path / "c.pickle"),
+            "LP_PARTNER_KEYS_FILE": str(keys),
+            "LP_RATELIMIT_STORAGE_URI": url,
+        }
+        with gunicorn(workers=1, env=env, log=log) as base:
+            assert _get(base + "/v1/collections", KEY)[0] == 200
+            pid = int(redis.Redis.from_url(url).info("server")["process_id"])
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                started = time.monotonic()
+                statuses = [_get(base + "/v1/collections", KEY)[0] for _ in range(10)]
+                elapsed = time.monotonic() - started
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            with urllib.request.urlopen(base + "/v1/metrics", timeout=10) as r:
+                metrics = r.read().decode()
+    assert statuses == [200] * 10
+    assert elapsed < 5, elapsed  # one short timeout, then memory: no request waits for Redis
+    assert 'lp_ratelimit_fallbacks_total{event="fallback"} 1.0' in metrics, metrics
+    assert "the shared store is unreachable" in log.read_text(encoding="utf-8")
