@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -240,7 +241,9 @@ def measure(port: int, label: str, make: Callable[[random.Random], Request], n: 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     ttfb = "first byte" in label
     first, status, size = timed(conn, make(rng), ttfb)
-    assert status == 200, (label, status)
+    if status != 200:  # (the export at 10,000 guides on this branch: gunicorn's 30 s timeout, a 500)
+        conn.close()
+        return {"first": first, "p50": first, "p99": first, "max": first, "bytes": size, "status": status}
     for _ in range(3):
         timed(conn, make(rng), ttfb)
     times = []
@@ -251,10 +254,10 @@ def measure(port: int, label: str, make: Callable[[random.Random], Request], n: 
     conn.close()
     times.sort()
     p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
-    return {"first": first, "p50": statistics.median(times), "p99": p99, "max": times[-1], "bytes": size}
+    return {"first": first, "p50": statistics.median(times), "p99": p99, "max": times[-1], "bytes": size, "status": 200}
 
 
-def crawl(port: int, corpus: Path) -> int:
+def crawl(port: int, corpus: Path) -> tuple[int, dict[int, int]]:
     """Every URL once with each key, plus two exports (one per key); returns the request count."""
     urls: list[tuple[str, str]] = []
     slugs = sorted(p.stem for p in (corpus / "guides").glob("*.md"))
@@ -268,25 +271,33 @@ def crawl(port: int, corpus: Path) -> int:
         urls += [(key, f"/v1/scripts?page={p}&page_size=100") for p in range(1, 3 * len(slugs) // 100 + 2)]
         urls += [(key, "/v1/collections")] + [(key, f"/v1/collections/collection-{c}") for c in range(20)]
         urls += [(key, f"/v1/guides/{s}") for s in slugs]
-        urls += [(key, f"/v1/scripts/{s}-s{j}") for s in slugs for j in range(3)]
-        urls += [(key, f"/v1/graph/guides/{s}") for s in slugs]
-    anchors = _anchors(corpus, slugs)
-    urls += [(FULL, f"/v1/guides/{s}/sections/{a}") for s, a in anchors]
+    # (one key from here: the narrow key's are 404s after the first 500 guides, answered alike)
+    urls += [(FULL, f"/v1/scripts/{s}-s{j}") for s in slugs for j in range(3)]
+    urls += [(FULL, f"/v1/graph/guides/{s}") for s in slugs]
+    # one section per guide (the last): 7 per guide would be 70,000 requests on a shared machine
+    urls += [(FULL, f"/v1/guides/{s}/sections/{a}") for s, a in dict(_anchors(corpus, slugs)).items()]
     urls += [(FULL, "/v1/export"), (NARROW, "/v1/export")]
+
+    statuses: Counter[int] = Counter()
 
     def run(chunk: list[tuple[str, str]]) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         for key, url in chunk:
-            conn.request("GET", url, headers={"X-API-Key": key})
-            resp = conn.getresponse()
-            resp.read()
-            assert resp.status in (200, 404), (url, resp.status)
+            try:
+                conn.request("GET", url, headers={"X-API-Key": key})
+                resp = conn.getresponse()
+                resp.read()
+                statuses[resp.status] += 1
+            except (OSError, http.client.HTTPException):
+                statuses[0] += 1  # dropped (a worker killed by its timeout)
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         conn.close()
 
     chunks = [urls[i::4] for i in range(4)]
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         list(pool.map(run, chunks))
-    return len(urls)
+    return len(urls), dict(statuses)
 
 
 def _anchors(corpus: Path, slugs: list[str]) -> list[tuple[str, str]]:
@@ -321,18 +332,19 @@ def main() -> None:
             rows.append((label, n, result))
             print(f"{label}: {json.dumps({k: round(v, 1) for k, v in result.items()})}", file=sys.stderr)
         started = time.perf_counter()
-        crawled = crawl(port, content)
+        crawled, statuses = crawl(port, content)
         crawl_s = time.perf_counter() - started
         mem = [(pid, *memory(pid)) for pid in workers_of(proc.pid)]
         master = memory(proc.pid)
-    write(Path(args.output), args, rows, crawled, crawl_s, mem, master)
+    write(Path(args.output), args, rows, (crawled, statuses), crawl_s, mem, master)
 
 
 def _largest(content: Path) -> str:
     return max((content / "guides").glob("*.md"), key=lambda p: p.stat().st_size).stem
 
 
-def write(out: Path, args: Any, rows: list, crawled: int, crawl_s: float, mem: list, master: tuple) -> None:
+def write(out: Path, args: Any, rows: list, crawl: tuple, crawl_s: float, mem: list, master: tuple) -> None:
+    crawled, statuses = crawl
     mib = 1024**2
     lines = [
         "# Worst single requests at scale (issue 19.11)",
@@ -350,16 +362,20 @@ def write(out: Path, args: Any, rows: list, crawled: int, crawl_s: float, mem: l
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for label, n, r in rows:
-        ok = "yes" if r["p99"] < TARGET_MS else "**no**"
+        ok = "yes" if r["p99"] < TARGET_MS and r["status"] == 200 else "**no**"
+        if r["status"] != 200:
+            ok += f" (status {r['status']} after {r['first'] / 1000:.1f} s; no warm requests)"
         lines.append(
             f"| {label} | {n} | {r['first']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} | "
             f"{r['bytes']:,} | {ok} |"
         )
     lines += [
         "",
-        f"Memory after a crawl of every URL ({crawled:,} requests in {crawl_s:.0f} s, 4 clients: every guide, "
-        "section, script, collection, list page, graph page and neighbourhood, with both keys) and two exports "
-        f"(one per key). Target: under {TARGET_RSS // mib} MiB per worker.",
+        f"Memory after a crawl ({crawled:,} requests in {crawl_s:.0f} s, 4 clients: every guide, list page, "
+        "graph page and collection with both keys; every script and neighbourhood and one section per guide "
+        "with the full key) and two exports "
+        f"(one per key). Answers by status: {statuses} (0: connection dropped). "
+        f"Target: under {TARGET_RSS // mib} MiB per worker.",
         "",
         "| process | RSS MiB | PSS MiB | RSS < target |",
         "|---|---:|---:|---|",
