@@ -17,7 +17,7 @@ from flask_smorest import Api as _Api
 from api import collections, embed, errors, graph, guides, meta, observability, partners, scripts, search, sync
 from api.config import configure
 from api.current import take_release
-from api.http import revalidate_early
+from api.http import compress_dynamic, revalidate_early
 from api.releases import ReleaseStore, Served
 from api.schemas import ErrorSchema
 
@@ -104,6 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     observability.install(app)
     partners.install(app)  # keys, scope, CORS, rate limits: after request ids, before views
+    app.after_request(compress_dynamic)  # registered last, so it runs first: the access log sees the bytes sent
     app.before_request(revalidate_early)  # after the partner gate: the scope is part of the version
     if served.release is not None:
         observability.CONTENT_VERSION.labels(served.release.id).set(1)

@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "PARTNER_KEYS_FILE": "",
     "RATELIMIT_STORAGE_URI": "memory://",
     "CORS_MAX_AGE": 600,
+    "RESPONSE_CACHE_MB": 128,
+    "EXPORT_DIR": str(ROOT / ".cache" / "exports"),
 }
 
 

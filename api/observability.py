@@ -45,6 +45,18 @@ SEARCH_LATENCY = Histogram(
 CONTENT_VERSION = Gauge(
     "lp_content_info", "The content version a worker serves (value 1)", ["version"], multiprocess_mode="liveall"
 )
+RESPONSE_CACHE = Counter(
+    "lp_response_cache_lookups_total",
+    "Response cache lookups (one per coding variant asked for), hit or miss",
+    ["result"],
+)
+CACHE_HITS = RESPONSE_CACHE.labels("hit")
+CACHE_MISSES = RESPONSE_CACHE.labels("miss")
+CACHE_BYTES = Gauge(
+    "lp_response_cache_bytes",
+    "Bytes held by the response caches of the releases the workers serve (bodies, every coding)",
+    multiprocess_mode="livesum",
+)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 # Endpoints whose query is what a person typed (a search, an autocomplete prefix): the access log
