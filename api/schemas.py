@@ -43,9 +43,13 @@ class ErrorSchema(Schema):
 class _Compact(Schema):
     """Leaves out empty optional parts, so blocks stay small for mobile clients."""
 
+    KEEP: tuple[str, ...] = ()  # optional only under render=: kept even when empty
+
     @post_dump
     def _drop_empty(self, data: dict, **_kw: object) -> dict:
-        return {k: v for k, v in data.items() if v not in (None, "", [], False) or self.fields[k].required}
+        return {
+            k: v for k, v in data.items() if v not in (None, "", [], False) or self.fields[k].required or k in self.KEEP
+        }
 
 
 class SpanSchema(_Compact):
@@ -57,15 +61,26 @@ class SpanSchema(_Compact):
 
 
 class BlockSchema(_Compact):
+    KEEP = ("html", "text")
     type = fields.String(
         required=True,
         metadata=_d("paragraph, heading, list, quote, code, rule, script, safety, signals or read_next", "paragraph"),
     )
-    html = fields.String(required=True, metadata=_d("Rendered HTML; all text is escaped, no raw HTML passes"))
-    text = fields.String(required=True, metadata=_d("Plain text"))
-    inlines = fields.List(fields.Nested(SpanSchema), metadata=_d("paragraph, heading: the inline spans"))
-    items = fields.List(fields.List(fields.Nested(lambda: BlockSchema())), metadata=_d("list: each item's blocks"))
-    children = fields.List(fields.Nested(lambda: BlockSchema()), metadata=_d("quote, safety, signals, read_next"))
+    html = fields.String(
+        metadata=_d("Rendered HTML; all text is escaped, no raw HTML passes (with render=html, the default)")
+    )
+    text = fields.String(metadata=_d("Plain text (with render=text, the default; a code block's also with json)"))
+    inlines = fields.List(
+        fields.Nested(SpanSchema), metadata=_d("paragraph, heading: the inline spans (with render=json, the default)")
+    )
+    items = fields.List(
+        fields.List(fields.Nested(lambda: BlockSchema())),
+        metadata=_d("list: each item's blocks (with render=json, the default)"),
+    )
+    children = fields.List(
+        fields.Nested(lambda: BlockSchema()),
+        metadata=_d("quote, safety, signals, read_next: inner blocks (with render=json, the default)"),
+    )
     ordered = fields.Boolean(metadata=_d("list: numbered or not"))
     level = fields.Integer(allow_none=True, metadata=_d("heading: 3-6"))
     script_id = fields.String(allow_none=True, metadata=_d("script: id of the script (see `scripts`)"))
@@ -103,7 +118,7 @@ class SectionSchema(Schema):
     anchor = fields.String(required=True, metadata=_d("Stable anchor", "when-no-contact-helps"))
     heading = fields.String(allow_none=True, metadata=_d("Heading; null for the introduction"))
     blocks = fields.List(fields.Nested(BlockSchema), required=True, metadata=_d("Ordered blocks"))
-    text = fields.String(required=True, metadata=_d("The section's plain text"))
+    text = fields.String(metadata=_d("The section's plain text (with render=text, the default)"))
 
 
 class CollectionRefSchema(Schema):
@@ -369,8 +384,29 @@ class GuideListArgsSchema(PageArgsSchema):
     )
 
 
+RENDERINGS = ("json", "html", "text")
+
+
+def render_param() -> DelimitedList:
+    """`render=json,html`: the forms of each block to send; default all three."""
+    return DelimitedList(
+        fields.String(validate=validate.OneOf(RENDERINGS, error="Unknown rendering {input!r}; allowed: {choices}.")),
+        validate=validate.Length(min=1, max=len(RENDERINGS)),
+        metadata=_d(
+            "Comma-separated renderings of the sections' blocks to send: json (the block tree with inline spans), "
+            "html, text (block and section plain text); default all three. Fetch only the form you draw.",
+            "json",
+        ),
+    )
+
+
 class GuideArgsSchema(_Query):
     fields_ = sparse_fields(GUIDE_FIELDS)
+    render = render_param()
+
+
+class SectionArgsSchema(_Query):
+    render = render_param()
 
 
 class ScriptListArgsSchema(PageArgsSchema):

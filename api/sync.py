@@ -23,8 +23,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Response, current_app, g
+from flask import current_app, g
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -34,10 +35,20 @@ from api.content import Corpus
 from api.content.scope import scope_id
 from api.current import corpus, release
 from api.errors import abort
-from api.http import cached_json, dumps
+from api.guides import guide_key
+from api.http import cache_control, cached_json, dumps, responses
 from api.releases import Entry, Manifest, Release
 from api.resources import QUERY
-from api.schemas import EmptyArgsSchema, ErrorSchema, GuideSchema, _Query
+from api.schemas import (
+    GUIDE_FIELDS,
+    RENDERINGS,
+    EmptyArgsSchema,
+    ErrorSchema,
+    GuideSchema,
+    _Query,
+    render_param,
+    sparse_fields,
+)
 from api.schemas import describe as _d
 
 log = logging.getLogger(__name__)
@@ -58,6 +69,8 @@ class SyncArgsSchema(_Query):
         validate=validate.Range(min=1, max=100),
         metadata=_d("Changes per page (upserted, deleted and renamed together), 1-100", 20),
     )
+    fields_ = sparse_fields(GUIDE_FIELDS)
+    render = render_param()
 
 
 class SyncDeletedSchema(Schema):
@@ -89,31 +102,6 @@ class SyncLinksSchema(Schema):
     next = fields.String(allow_none=True, metadata=_d("The next page of this sync; null on the last page"))
 
 
-class SyncPageSchema(Schema):
-    upserted = fields.List(
-        fields.Nested(GuideSchema),
-        required=True,
-        metadata=_d("New or changed guides, whole (the same JSON as GET /v1/guides/{slug}); store by slug"),
-    )
-    deleted = fields.List(fields.Nested(SyncDeletedSchema), required=True, metadata=_d("Guides to drop"))
-    renamed = fields.List(
-        fields.Nested(SyncRenamedSchema), required=True, metadata=_d("Guides whose slug changed: drop `from`")
-    )
-    collections = fields.List(
-        fields.Nested(SyncCollectionSchema),
-        allow_none=True,
-        metadata=_d("All collections (small), on the last page only; null on other pages"),
-    )
-    next_token = fields.String(
-        allow_none=True, metadata=_d("More pages follow: call again with token=next_token; null on the last page")
-    )
-    sync_token = fields.String(
-        allow_none=True,
-        metadata=_d("On the last page: keep it, and call with token=sync_token later for what changed since"),
-    )
-    links = fields.Nested(SyncLinksSchema, required=True, metadata=_d("next: the next page as a URL"))
-
-
 class ExportRetiredSchema(Schema):
     slug = fields.String(required=True, metadata=_d("Retired slug", "make-them-miss-you"))
     reason = fields.String(required=True, metadata=_d("Why it was retired"))
@@ -127,6 +115,39 @@ class ExportRedirectsSchema(Schema):
         metadata=_d("Old slug -> new slug", {"no-contact": "no-contact-rule"}),
     )
     retired = fields.List(fields.Nested(ExportRetiredSchema), required=True, metadata=_d("Retired slugs, with reasons"))
+
+
+class SyncPageSchema(Schema):
+    upserted = fields.List(
+        fields.Nested(GuideSchema),
+        required=True,
+        metadata=_d(
+            "New or changed guides (the same JSON as GET /v1/guides/{slug} with the same fields and render; "
+            "slug always); store by slug"
+        ),
+    )
+    deleted = fields.List(fields.Nested(SyncDeletedSchema), required=True, metadata=_d("Guides to drop"))
+    renamed = fields.List(
+        fields.Nested(SyncRenamedSchema), required=True, metadata=_d("Guides whose slug changed: drop `from`")
+    )
+    collections = fields.List(
+        fields.Nested(SyncCollectionSchema),
+        allow_none=True,
+        metadata=_d("All collections (small), on the last page only; null on other pages"),
+    )
+    redirects = fields.Nested(
+        ExportRedirectsSchema,
+        allow_none=True,
+        metadata=_d("Renamed and retired slugs, on the last page of a first sync (no token); null otherwise"),
+    )
+    next_token = fields.String(
+        allow_none=True, metadata=_d("More pages follow: call again with token=next_token; null on the last page")
+    )
+    sync_token = fields.String(
+        allow_none=True,
+        metadata=_d("On the last page: keep it, and call with token=sync_token later for what changed since"),
+    )
+    links = fields.Nested(SyncLinksSchema, required=True, metadata=_d("next: the next page as a URL"))
 
 
 class ExportSchema(Schema):
@@ -182,7 +203,14 @@ class Change:
     to: str | None = None
 
 
-def changes(r: Release, c: Corpus, lo: int, hi: int) -> list[Change]:
+def changes(
+    r: Release,
+    c: Corpus,
+    lo: int,
+    hi: int,
+    names: tuple[str, ...] | None = None,
+    render: tuple[str, ...] | None = None,
+) -> list[Change]:
     """What an app holding release `lo` (uncertain about slugs changed in lo..hi) needs, by slug.
 
     One change per slug: the difference between then and now, not the history in between.
@@ -241,6 +269,36 @@ def _collections(c: Corpus) -> list[dict[str, Any]]:
     ]
 
 
+def _view(args: dict[str, Any]) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, str | None]:
+    """(fields, render, the view's name in a token). `slug` is always among the fields: an app
+    stores guides by it. The default view has no name (tokens from before render= stay valid)."""
+    names = args.get("fields_")
+    if names:
+        names = ("slug", *dict.fromkeys(n for n in names if n != "slug"))
+    render = serialize.renderings(args.get("render"))
+    if names is None and render is None:
+        return None, None, None
+    return names, render, f"{','.join(render or RENDERINGS)};{','.join(names or ())}"
+
+
+def _redirects(c: Corpus) -> dict[str, Any]:
+    return {
+        "renamed": dict(sorted(c.renamed.items())),
+        "retired": [{"slug": s, "reason": why} for s, why in sorted(c.retired.items())],
+    }
+
+
+def _guide_json(c: Corpus, slug: str, names: tuple[str, ...] | None, render: tuple[str, ...] | None) -> bytes:
+    """A guide's JSON from the response cache: the very entry GET /v1/guides/{slug} serves."""
+    entry = responses().get_or_build(
+        (c.version, *guide_key(slug, names, render)),
+        lambda: serialize.guide_view(c.guides[slug], c, names, render),
+        cache_control(),
+        release().modified(f"guide:{slug}"),
+    )
+    return entry.body
+
+
 @blp.route("/sync")
 @blp.arguments(SyncArgsSchema(), **QUERY)
 @blp.response(200, SyncPageSchema)
@@ -249,43 +307,55 @@ def _collections(c: Corpus) -> list[dict[str, Any]]:
 def sync(args: dict[str, Any]) -> ResponseReturnValue:
     """Sync guides for offline use
 
-    Without a token: every guide (paged: follow next_token), then a sync_token on the last page.
-    With token=sync_token: only what changed since (upserted, deleted, renamed), and a new
-    sync_token. Tokens survive content rebuilds and server restarts; a 400 or 410 means start
-    again without a token.
+    Without a token: every guide (paged: follow next_token), then a sync_token and the redirects
+    on the last page. With token=sync_token: only what changed since (upserted, deleted, renamed),
+    and a new sync_token. Keep `fields` and `render` the same for a token's whole life. Tokens
+    survive content rebuilds and server restarts; a 400 or 410 means start again without a token.
     """
     c = corpus()
     r = release()
     head = r.seq
     size = args["page_size"]
+    names, render, view = _view(args)
     base: dict[str, Any] = {"j": r.store_id, "s": _scope(), "lo": 0, "hi": 0}
+    if view is not None:
+        base["v"] = view
     plo = phi = head
     after = ""
     if args.get("token"):
         p = decode_token(r, args["token"])
+        if p.get("v") != view:
+            abort(410, f"The sync token was issued for other fields or render parameters. {RESYNC}")
         base.update(lo=p["lo"], hi=p["hi"])
         if "a" in p:  # a page cursor: the pages so far came from versions plo..phi
             if not isinstance(p["a"], str) or "plo" not in p or "phi" not in p:
                 abort(400, f"The sync token is not valid. {RESYNC}")
             after, plo, phi = p["a"], min(p["plo"], head), max(p["phi"], head)
-    todo = [ch for ch in changes(r, c, base["lo"], base["hi"]) if ch.slug > after]
-    page, more = todo[:size], len(todo) > size
-    body: dict[str, Any] = {
-        "upserted": [serialize.guide(c.guides[ch.slug], c) for ch in page if ch.kind == "upsert"],
-        "deleted": [{"slug": ch.slug, "reason": ch.reason} for ch in page if ch.kind == "delete"],
-        "renamed": [{"from": ch.slug, "to": ch.to} for ch in page if ch.kind == "rename"],
-        "collections": None if more else _collections(c),
-        "next_token": None,
-        "sync_token": None,
-        "links": {"next": None},
-    }
-    if more:
-        cursor = encode_token({**base, "plo": plo, "phi": phi, "a": page[-1].slug})
-        body["next_token"] = cursor
-        body["links"]["next"] = f"/v1/sync?token={cursor}&page_size={size}"
-    else:
-        body["sync_token"] = encode_token({**base, "lo": plo, "hi": phi})
-    return Response(dumps(body), mimetype="application/json", headers={"Cache-Control": "no-store"})
+
+    def build() -> bytes:
+        todo = [ch for ch in changes(r, c, base["lo"], base["hi"], names, render) if ch.slug > after]
+        page, more = todo[:size], len(todo) > size
+        upserted = b",".join(_guide_json(c, ch.slug, names, render) for ch in page if ch.kind == "upsert")
+        rest: dict[str, Any] = {
+            "deleted": [{"slug": ch.slug, "reason": ch.reason} for ch in page if ch.kind == "delete"],
+            "renamed": [{"from": ch.slug, "to": ch.to} for ch in page if ch.kind == "rename"],
+            "collections": None if more else _collections(c),
+            "redirects": _redirects(c) if base["lo"] == 0 and not more else None,
+            "next_token": None,
+            "sync_token": None,
+            "links": {"next": None},
+        }
+        if more:
+            cursor = encode_token({**base, "plo": plo, "phi": phi, "a": page[-1].slug})
+            rest["next_token"] = cursor
+            query = urlencode({k: ",".join(v) for k, v in (("fields", names), ("render", render)) if v}, safe=",")
+            rest["links"]["next"] = f"/v1/sync?token={cursor}&page_size={size}" + (f"&{query}" if query else "")
+        else:
+            rest["sync_token"] = encode_token({**base, "lo": plo, "hi": phi})
+        return b'{"upserted":[' + upserted + b"]," + dumps(rest)[1:]
+
+    key = ("sync", args.get("token") or "", size, names, render)
+    return cached_json(key, build, cache_control_="no-store", etag=False)
 
 
 @blp.route("/export")
@@ -306,10 +376,7 @@ def export(_args: dict) -> ResponseReturnValue:
             "version": c.version,
             "guides": [serialize.guide(c.guides[s], c) for s in sorted(c.guides)],
             "collections": _collections(c),
-            "redirects": {
-                "renamed": dict(sorted(c.renamed.items())),
-                "retired": [{"slug": s, "reason": r} for s, r in sorted(c.retired.items())],
-            },
+            "redirects": _redirects(c),
             "sync_token": token,
         }
 
