@@ -41,17 +41,27 @@ def negotiate(accept_encoding: str | None) -> str | None:
     No header: identity (RFC 9110 allows any coding then, but a client that says nothing may not
     decode). A coding named with q=0 is refused even when `*` would allow it.
     """
-    if not accept_encoding:
-        return None
-    rated: dict[str, float] = {}
-    for value, quality in parse_accept_header(accept_encoding):
-        rated.setdefault(value.lower(), quality)
     best, best_q = None, 0.0
     for coding in CODINGS:
-        q = rated.get(coding, rated.get("*", 0.0))
+        q = _quality(accept_encoding, coding)
         if q > best_q:
             best, best_q = coding, q
     return best
+
+
+@functools.lru_cache(maxsize=256)
+def accepts(accept_encoding: str | None, coding: str) -> bool:
+    """Whether this Accept-Encoding takes `coding` (the export, kept gzipped only, asks this)."""
+    return _quality(accept_encoding, coding) > 0
+
+
+def _quality(accept_encoding: str | None, coding: str) -> float:
+    if not accept_encoding:
+        return 0.0
+    rated: dict[str, float] = {}
+    for value, quality in parse_accept_header(accept_encoding):
+        rated.setdefault(value.lower(), quality)
+    return rated.get(coding, rated.get("*", 0.0))
 
 
 def variant_etag(etag: str, coding: str | None) -> str:

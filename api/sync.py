@@ -20,23 +20,27 @@ app holds. Sequence number 0 means "nothing held".
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app, g
+from flask import Response, current_app, g, request, send_file
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from werkzeug.http import http_date
 
-from api import serialize, tokens
+from api import encoding, serialize, tokens
+from api import export as export_file
 from api.content import Corpus
 from api.content.scope import scope_id
 from api.current import corpus, release
 from api.errors import abort
 from api.guides import guide_key
-from api.http import cache_control, cached_json, dumps, responses
+from api.http import JSON, cache_control, cached_json, dumps, not_modified, responses
 from api.releases import Entry, Manifest, Release
 from api.resources import QUERY
 from api.schemas import (
@@ -365,19 +369,36 @@ def export(_args: dict) -> ResponseReturnValue:
     """Export the whole corpus as one bundle
 
     Every guide (whole), the collections and the redirects, with a sync_token to continue with
-    GET /v1/sync. Strong ETag: send If-None-Match to get 304 when nothing changed.
+    GET /v1/sync. Sent gzipped (Content-Encoding: gzip) to every client that takes gzip. Strong
+    ETag: send If-None-Match to get 304 when nothing changed.
     """
     c = corpus()
     r = release()
     token = encode_token({"j": r.store_id, "s": _scope(), "lo": r.seq, "hi": r.seq})
+    # The token depends on the secret and the store: a file written under another is not this one.
+    name = f"{c.version}-{hashlib.sha256(token.encode()).hexdigest()[:12]}"
+    files: dict[str, export_file.ExportFile] = r.local.setdefault("exports", {})
+    found = files.get(name)
+    if found is None or not found.path.exists():
 
-    def build() -> dict[str, Any]:
-        return {
-            "version": c.version,
-            "guides": [serialize.guide(c.guides[s], c) for s in sorted(c.guides)],
-            "collections": _collections(c),
-            "redirects": _redirects(c),
-            "sync_token": token,
-        }
+        def build(path: Path) -> None:
+            guides = (serialize.guide(c.guides[s], c) for s in sorted(c.guides))
+            tail = {"collections": _collections(c), "redirects": _redirects(c), "sync_token": token}
+            export_file.write(path, {"version": c.version}, guides, tail)
 
-    return cached_json(("export",), build, "corpus")
+        folder = Path(current_app.config["EXPORT_DIR"])
+        found = files[name] = export_file.ensure(folder, name, build, keep_from_seq=r.seq - 1)
+    gz = encoding.accepts(request.headers.get("Accept-Encoding"), "gzip")
+    etag = found.etag if gz else f"{found.etag}-id"  # the inflated JSON is another representation
+    modified = r.modified("corpus")
+    headers = {"ETag": f'"{etag}"', "Cache-Control": cache_control(), "Vary": "Accept-Encoding"}
+    if modified is not None:
+        headers["Last-Modified"] = http_date(modified)
+    if not_modified(etag, modified):
+        return Response(status=304, headers=headers)
+    if not gz:
+        return Response(export_file.inflate(found.path), mimetype=JSON, headers=headers)
+    resp = send_file(found.path, mimetype=JSON, conditional=False, etag=False)
+    resp.headers.update(headers)
+    resp.headers["Content-Encoding"] = "gzip"
+    return resp

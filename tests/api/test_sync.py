@@ -96,6 +96,8 @@ class Server:
             kw.setdefault("headers", {})["X-API-Key"] = self.key
         r = self.client.get(url, **kw)
         assert r.status_code == status, (url, r.status_code, r.get_data(as_text=True)[:500])
+        r.get_data()
+        r.close()  # (a file sent with send_file, the export, stays open until then)
         return r
 
 
