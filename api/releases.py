@@ -52,6 +52,7 @@ from api.content.files import write_atomic
 from api.content.load import paused_gc
 from api.content.model import SERVED_FORMAT
 from api.content.scope import restrict
+from api.views import guide_deps
 from search_index import SearchEngine, build_index
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,8 @@ class Manifest:
     changed: frozenset[str]  # slugs whose entry differs from the parent's (appeared or gone too)
     modified: dict[str, tuple[str, dt.datetime]]  # response key -> (dependency digest, last changed)
     rollback_of: str | None = None
+    # slug -> what its JSON depends on, per field (api/views.py); empty in manifests made before
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -105,6 +108,7 @@ class Manifest:
             "retired": dict(sorted(self.retired.items())),
             "changed": sorted(self.changed),
             "modified": {k: [d, _iso(t)] for k, (d, t) in sorted(self.modified.items())},
+            "views": dict(sorted(self.views.items())),
         }
 
     @classmethod
@@ -123,6 +127,7 @@ class Manifest:
             changed=frozenset(data["changed"]),
             modified={k: (d, _parse_iso(t)) for k, (d, t) in data["modified"].items()},
             rollback_of=data.get("rollback_of"),
+            views=data.get("views", {}),
         )
 
 
@@ -174,6 +179,12 @@ def make_manifest(
     before = parent.guides if parent is not None else {}
     changed = frozenset(s for s in guides.keys() | before.keys() if guides.get(s) != before.get(s))
     old = parent.modified if parent is not None else {}
+    # A guide whose fingerprint is unchanged has the same dependencies: only changed ones are serialized.
+    kept = parent.views if parent is not None else {}
+    views = {
+        slug: kept[slug] if slug in kept and before.get(slug) == e else guide_deps(corpus.guides[slug], corpus)
+        for slug, e in guides.items()
+    }
     modified = {}
     for key, digest in response_keys(corpus, guides).items():
         prior = old.get(key)
@@ -190,6 +201,7 @@ def make_manifest(
         changed=changed,
         modified=modified,
         rollback_of=rollback_of,
+        views=views,
     )
 
 

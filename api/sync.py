@@ -54,6 +54,7 @@ from api.schemas import (
     sparse_fields,
 )
 from api.schemas import describe as _d
+from api.views import view_digest
 
 log = logging.getLogger(__name__)
 
@@ -246,11 +247,21 @@ def changes(
             span.extend(m for m in map(store.manifest, range(lo, hi + 1)) if m is not None)
         return any(visible(m.guides.get(slug)) for m in span)
 
+    def seen_changed(slug: str, before: Entry | None) -> bool:
+        """Whether the guide's JSON, as this scope, fields and render see it, differs from then.
+        A manifest made before views were kept: whether anything it depends on changed."""
+        was, now_deps = then.views.get(slug), now.views.get(slug)
+        if was is None or now_deps is None:
+            return before != now.guides.get(slug)
+        return view_digest(was, then.guides, collections, names, render) != view_digest(
+            now_deps, now.guides, collections, names, render
+        )
+
     out = []
     for slug in sorted(store.touched(min(lo, head), max(hi, head)) | uncertain):
         before = then.guides.get(slug)
         if slug in c.guides:
-            if slug in uncertain or not visible(before) or before != now.guides.get(slug):
+            if slug in uncertain or not visible(before) or seen_changed(slug, before):
                 out.append(Change(slug, "upsert"))
         elif held(slug, before):
             target = c.live_slug(slug)  # restricted: a rename is kept only when its final target is visible

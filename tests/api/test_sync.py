@@ -101,10 +101,10 @@ class Server:
         return r
 
 
-def sync_all(server: Server, token: str | None = None, page_size: int = 5) -> tuple[list[dict], str]:
+def sync_all(server: Server, token: str | None = None, page_size: int = 5, query: str = "") -> tuple[list[dict], str]:
     """Follow next_token to the last page; the pages, and the sync_token at the end."""
     pages = []
-    url = f"/v1/sync?page_size={page_size}" + (f"&token={token}" if token else "")
+    url = f"/v1/sync?page_size={page_size}" + (f"&token={token}" if token else "") + query
     while True:
         body = server.get(url).get_json()
         pages.append(body)
