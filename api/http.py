@@ -251,13 +251,13 @@ def compress_dynamic(resp: Response) -> Response:
     Accept-Encoding`), carry a validator of their identity bytes (an ETag), or stream (a file) are
     left as they are.
     """
-    if (
-        resp.direct_passthrough
-        or resp.status_code in (204, 304)
-        or resp.mimetype not in COMPRESSIBLE
-        or "Content-Encoding" in resp.headers
+    if (  # cheapest first: this runs on every response
+        resp.status_code in (204, 304)
+        or resp.direct_passthrough
         or "ETag" in resp.headers
+        or "Content-Encoding" in resp.headers
         or "accept-encoding" in resp.headers.get("Vary", "").lower()
+        or resp.mimetype not in COMPRESSIBLE
     ):
         return resp
     body = resp.get_data()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -53,6 +54,9 @@ def generate(n: int, out: Path, seed: int = 7) -> Path:
     ]
     (out / "collections.yaml").write_text(yaml.safe_dump(cols, sort_keys=False))
     (out / "redirects.yaml").write_text("renamed: {}\nretired: []\n")
+    # The language and safety files are the real ones: the loader needs them, and they are not guides.
+    shutil.copy(ROOT / "content" / "vocabulary.yaml", out / "vocabulary.yaml")
+    shutil.copytree(ROOT / "content" / "safety", out / "safety", dirs_exist_ok=True)
     for i in range(n):
         slug = f"guide-{i:05d}"
         title = " ".join(rng.sample(words, 4)).capitalize()
