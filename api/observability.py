@@ -67,7 +67,7 @@ FREE_TEXT_PATHS = frozenset({"/v1/search", "/v1/suggest"})
 STRUCTURED_PARAMS = frozenset(
     {
         "page", "page_size", "region", "sort", "collection", "tag", "type", "types", "fields", "limit", "depth",
-        "direction", "send", "safe_to_send", "guide", "from", "to", "updated_since",
+        "direction", "send", "safe_to_send", "guide", "from", "to", "updated_since", "render",
     }
 )  # fmt: skip
 # Parameters named in the log with their value [redacted]: a secret, or a person's own words.
