@@ -32,7 +32,7 @@ from api import (
 )
 from api.config import configure
 from api.current import take_release
-from api.http import revalidate_early
+from api.http import compress_dynamic, revalidate_early
 from api.release_store import Mirror, open_store
 from api.releases import ReleaseStore, Served, preview_store
 from api.schemas import ErrorSchema
@@ -129,6 +129,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     partners.install(app)  # keys, scope, CORS, rate limits: after request ids, before views
     preview.install(app)  # after the partner gate (a preview key), before the early 304 (its release)
     cachetags.install(app)
+    app.after_request(compress_dynamic)  # registered after the hooks above, so it runs before them: the preview's
+    # Cache-Control has the last word, and the access log sees the bytes sent
     app.before_request(revalidate_early)  # after the partner gate: the scope is part of the version
     if served.release is not None:
         observability.CONTENT_VERSION.labels(served.release.id).set(1)

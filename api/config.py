@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_RETRY_FOR": 86400,
     "WEBHOOK_TIMEOUT": 10,
     "PROXY_HOPS": 0,
+    "RESPONSE_CACHE_MB": 128,
+    "EXPORT_DIR": str(ROOT / ".cache" / "exports"),
 }
 
 

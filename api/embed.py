@@ -17,7 +17,8 @@ from flask import Response
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 
-from api.http import cache_control, not_modified
+from api import encoding
+from api.http import cache_control, coding, not_modified
 from api.resources import QUERY
 from api.schemas import EmptyArgsSchema
 
@@ -28,9 +29,13 @@ MIMETYPE = "text/javascript"
 
 
 @functools.cache
-def _script() -> tuple[bytes, str]:
+def _script(coding: str | None = None) -> tuple[bytes, str]:
+    """The script in a coding, with its strong ETag: compressed once per worker and coding."""
     body = SCRIPT.read_bytes()
-    return body, hashlib.sha256(body).hexdigest()[:32]
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    if coding is None:
+        return body, etag
+    return encoding.encode(body, coding), encoding.variant_etag(etag, coding)
 
 
 @blp.route("/embed/lp-search.js")
@@ -54,14 +59,18 @@ def _script() -> tuple[bytes, str]:
 )
 def lp_search_js(_args: dict) -> ResponseReturnValue:
     """The partner search embed script (no key needed; it calls /v1/search with the partner's key)"""
-    body, etag = _script()
+    chosen = coding()
+    body, etag = _script(chosen)
     headers = {
         "ETag": f'"{etag}"',
+        "Vary": "Accept-Encoding",
         "Cache-Control": cache_control(),
         # Any page may load it, also with crossorigin/integrity (SRI) or under COEP.
         "Access-Control-Allow-Origin": "*",
         "Cross-Origin-Resource-Policy": "cross-origin",
     }
+    if chosen is not None:
+        headers["Content-Encoding"] = chosen
     if not_modified(etag, None):
         return Response(status=304, headers=headers)
     return Response(body, mimetype=MIMETYPE, headers=headers)

@@ -13,7 +13,6 @@ from api.errors import abort
 from api.http import JSON, SPARSE_JSON, cached_json
 from api.resources import QUERY, corpus, paged, resolve_guide
 from api.schemas import (
-    EmptyArgsSchema,
     ErrorSchema,
     GuideArgsSchema,
     GuideListArgsSchema,
@@ -21,7 +20,9 @@ from api.schemas import (
     GuidePageSparseSchema,
     GuideSchema,
     GuideSparseSchema,
+    SectionArgsSchema,
     SectionSchema,
+    SectionSparseSchema,
 )
 from api.spec import sparse_response
 
@@ -35,6 +36,11 @@ def _field_names(args: dict[str, Any]) -> tuple[str, ...] | None:
     """The sparse fieldset asked for, without repeats, in the order asked."""
     names = args.pop("fields_", None)
     return tuple(dict.fromkeys(names)) if names else None
+
+
+def guide_key(slug: str, names: tuple[str, ...] | None, render: tuple[str, ...] | None) -> tuple:
+    """The response cache's key of a guide's JSON (sync's upserted share these entries)."""
+    return ("guide", slug, names, render)
 
 
 def _sort_key(sort: str):
@@ -97,36 +103,51 @@ class GuideBySlug(MethodView):
         g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}")
         c = corpus()
         names = _field_names(args)
+        render = serialize.renderings(args.get("render"))
         return cached_json(
-            ("guide", slug, names),
-            lambda: serialize.pick(serialize.guide(g, c), names),
+            guide_key(g.slug, names, render),
+            lambda: serialize.guide_view(g, c, names, render),
             f"guide:{g.slug}",
-            mimetype=SPARSE_JSON if names else JSON,
+            mimetype=SPARSE_JSON if names or render else JSON,
         )
 
 
 @blp.route("/<slug>/sections")
 class GuideSections(MethodView):
-    @blp.arguments(EmptyArgsSchema(), **QUERY)
+    @blp.arguments(SectionArgsSchema(), **QUERY)
     @blp.response(200, SectionSchema(many=True))
+    @sparse_response(blp, SectionSparseSchema(many=True), "The sections")
     @blp.alt_response(308, **_REDIRECT)
     @blp.alt_response(410, **_GONE)
-    def get(self, _args: dict, slug: str) -> ResponseReturnValue:
+    def get(self, args: dict, slug: str) -> ResponseReturnValue:
         """List a guide's sections, in order"""
         g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}/sections")
-        return cached_json(("sections", slug), lambda: [serialize.section(s) for s in g.sections], f"guide:{g.slug}")
+        render = serialize.renderings(args.get("render"))
+        return cached_json(
+            ("sections", slug, render),
+            lambda: [serialize.render_section(serialize.section(s), render) for s in g.sections],
+            f"guide:{g.slug}",
+            mimetype=SPARSE_JSON if render else JSON,
+        )
 
 
 @blp.route("/<slug>/sections/<anchor>")
 class GuideSection(MethodView):
-    @blp.arguments(EmptyArgsSchema(), **QUERY)
+    @blp.arguments(SectionArgsSchema(), **QUERY)
     @blp.response(200, SectionSchema)
+    @sparse_response(blp, SectionSparseSchema, "The section")
     @blp.alt_response(308, **_REDIRECT)
     @blp.alt_response(410, **_GONE)
-    def get(self, _args: dict, slug: str, anchor: str) -> ResponseReturnValue:
+    def get(self, args: dict, slug: str, anchor: str) -> ResponseReturnValue:
         """Get one section of a guide by its anchor"""
         g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}/sections/{anchor}")
         s = g.section(anchor)
         if s is None:
             abort(404, f"No section '{anchor}' in guide '{slug}'.")
-        return cached_json(("section", slug, anchor), lambda: serialize.section(s), f"guide:{g.slug}")
+        render = serialize.renderings(args.get("render"))
+        return cached_json(
+            ("section", slug, anchor, render),
+            lambda: serialize.render_section(serialize.section(s), render),
+            f"guide:{g.slug}",
+            mimetype=SPARSE_JSON if render else JSON,
+        )

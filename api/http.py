@@ -20,35 +20,57 @@ from cachetools import LRUCache
 from flask import Response, current_app, request
 from werkzeug.http import http_date, is_resource_modified
 
+from api import encoding
 from api.current import corpus, release
+from api.media import JSON, SPARSE_JSON
+from api.observability import CACHE_BYTES, CACHE_HITS, CACHE_MISSES
 
-MAX_ENTRIES = 4096
-JSON = "application/json"
-# A sparse fieldset (`fields=`): JSON with only the fields asked for. Its own media type, so that the
-# spec can describe it with its own schema (every field optional) beside the whole one (api/spec.py).
-SPARSE_JSON = "application/vnd.lovepatterns.sparse+json"
+MAX_URLS = 4096  # validators remembered by URL (small: no bodies)
 
 
 class Entry(NamedTuple):
     body: bytes
-    etag: str  # unquoted
+    etag: str  # unquoted; a coding's variant has the coding's suffix
     modified: dt.datetime | None
-    headers: tuple[tuple[str, str], ...]  # ETag, Cache-Control, Last-Modified and derived headers
+    headers: tuple[tuple[str, str], ...]  # ETag, Cache-Control, Last-Modified, Vary, Content-Encoding, ...
+
+
+class Validators(NamedTuple):
+    """What a revalidation needs: never the body."""
+
+    etag: str
+    modified: dt.datetime | None
+    headers: tuple[tuple[str, str], ...]
+
+
+def _size(entry: Entry) -> int:
+    return len(entry.body) + 256  # the body, and a rough allowance for the entry itself
 
 
 class ResponseCache:
-    """Serialized bodies and their headers, keyed by (corpus version, key); bounded, least recently
-    used out. Everything a hit needs is computed once, at build time. One per release (it is
-    dropped with it), keyed by the scoped corpus version inside it."""
+    """Serialized bodies, one entry per (corpus version, key, coding), bounded by their bytes and
+    least recently used out. One per release (dropped with it), keyed by the scoped corpus version
+    inside it.
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self.max_entries = max_entries
-        self._entries: LRUCache[tuple, Entry] = LRUCache(max_entries)
-        # (version, path with query) -> entry, so a revalidation can be answered before any parsing
-        self.by_url: LRUCache[tuple[str, str], Entry] = LRUCache(max_entries)
+    Each coding's variant is made once, from the identity body, the first time a client asks for
+    it; a hit serves stored bytes and does no work. Everything a hit needs (headers included) is
+    computed at build time.
+    """
 
-    def remember_url(self, version: str, url: str, entry: Entry) -> None:
-        self.by_url[(version, url)] = entry
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: LRUCache[tuple, Entry] = LRUCache(max_bytes, getsizeof=_size)
+        # (version, path with query, coding) -> validators, so a revalidation is answered before any parsing
+        self.by_url: LRUCache[tuple[str, str, str | None], Validators] = LRUCache(MAX_URLS)
+
+    @property
+    def size(self) -> int:
+        return int(self._entries.currsize)
+
+    def _store(self, key: tuple, entry: Entry) -> None:
+        if _size(entry) <= self.max_bytes:  # one larger than the whole cache is served, not kept
+            self._entries[key] = entry
+        CACHE_BYTES.set(self._entries.currsize)
 
     def get_or_build(
         self,
@@ -57,24 +79,41 @@ class ResponseCache:
         cache_control: str,
         last_modified: dt.datetime | None = None,
         url: Callable[[], tuple[str, str]] | None = None,
+        coding: str | None = None,
+        etag: bool = True,
     ) -> Entry:
-        """`build()` returns the body's data, or (data, headers) for headers derived from it."""
-        found = self._entries.get(key)
+        """`build()` returns the body's data, or (data, headers) for headers derived from it.
+        With `etag` False the entry has none (a response that must not be revalidated)."""
+        found = self._entries.get((*key, coding))
         if found is not None:
+            CACHE_HITS.inc()
             return found
-        data = build()
-        data, extra = data if isinstance(data, tuple) else (data, {})
-        body = dumps(data)
-        etag = hashlib.sha256(body).hexdigest()[:32]
-        headers = [("ETag", f'"{etag}"'), ("Cache-Control", cache_control)]
-        modified = last_modified
-        if modified is not None:
-            headers.append(("Last-Modified", http_date(modified)))
-        headers.extend(extra.items())
-        entry = Entry(body, etag, modified, tuple(headers))
-        self._entries[key] = entry
-        if url is not None:
-            self.remember_url(*url(), entry)  # on a miss only: hits stay a single lookup
+        CACHE_MISSES.inc()
+        identity = self._entries.get((*key, None)) if coding is not None else None
+        if identity is None:
+            data = build()
+            data, extra = data if isinstance(data, tuple) else (data, {})
+            body = data if isinstance(data, bytes) else dumps(data)
+            digest = hashlib.sha256(body).hexdigest()[:32]
+            headers = [("ETag", f'"{digest}"')] if etag else []
+            headers.append(("Cache-Control", cache_control))
+            if last_modified is not None:
+                headers.append(("Last-Modified", http_date(last_modified)))
+            if len(body) >= encoding.MIN_SIZE:
+                headers.append(("Vary", "Accept-Encoding"))
+            headers.extend(extra.items())
+            identity = Entry(body, digest, last_modified, tuple(headers))
+            self._store((*key, None), identity)
+        entry = identity
+        if coding is not None and len(identity.body) >= encoding.MIN_SIZE:
+            tag = encoding.variant_etag(identity.etag, coding)
+            headers = [(k, f'"{tag}"' if k == "ETag" else v) for k, v in identity.headers]
+            headers.append(("Content-Encoding", coding))
+            entry = Entry(encoding.encode(identity.body, coding), tag, identity.modified, tuple(headers))
+            self._store((*key, coding), entry)
+        if url is not None and etag:
+            version, path = url()
+            self.by_url[(version, path, coding)] = Validators(entry.etag, entry.modified, entry.headers)
         return entry
 
 
@@ -91,13 +130,26 @@ def responses() -> ResponseCache:
     """The response cache of the request's release."""
     local = release().local
     found = local.get("responses")
-    if found is None:
-        found = local.setdefault("responses", ResponseCache())  # (two threads: one cache wins)
+    if found is None:  # (two threads: one cache wins)
+        found = local.setdefault("responses", ResponseCache(current_app.config["RESPONSE_CACHE_MB"] * 1024 * 1024))
     return found
 
 
-def cached_json(key: tuple, build: Callable[[], Any], modified: str | None = None, mimetype: str = JSON) -> Response:
-    """A 200 (or 304) for the body `build()` returns, cached for this release.
+def coding() -> str | None:
+    """The content coding this request's Accept-Encoding asks for (None: the body as it is)."""
+    return encoding.negotiate(request.headers.get("Accept-Encoding"))
+
+
+def cached_json(
+    key: tuple,
+    build: Callable[[], Any],
+    modified: str | None = None,
+    cache_control_: str | None = None,
+    etag: bool = True,
+    mimetype: str = JSON,
+) -> Response:
+    """A 200 (or 304) for the body `build()` returns, cached for this release, in the coding the
+    client asks for.
 
     `modified` names the manifest's response key (`guide:<slug>`, `corpus`, ...) whose time is
     the Last-Modified. The hot path: one dict lookup, a header comparison and a Response around
@@ -106,19 +158,25 @@ def cached_json(key: tuple, build: Callable[[], Any], modified: str | None = Non
     version = corpus().version
     last_modified = release().modified(modified) if modified else None
     entry = responses().get_or_build(
-        (version, *key), build, cache_control(), last_modified, url=lambda: (version, request.full_path)
+        (version, *key),
+        build,
+        cache_control_ or cache_control(),
+        last_modified,
+        url=lambda: (version, request.full_path),
+        coding=coding(),
+        etag=etag,
     )
-    if not_modified(entry.etag, entry.modified):
+    if etag and not_modified(entry.etag, entry.modified):
         return Response(status=304, headers=entry.headers)
     return Response(entry.body, mimetype=mimetype, headers=entry.headers)
 
 
 def revalidate_early() -> Response | None:
     """A before_request hook: a conditional GET for a URL already answered in this release (and
-    partner scope) gets its 304 here, without parsing arguments or running the view.
+    partner scope) and coding gets its 304 here, without parsing arguments or running the view.
 
-    Same version, scope and path with query give the same bytes, so the same ETag; anything not
-    seen yet goes the normal way.
+    Same version, scope, path with query and coding give the same bytes, so the same ETag;
+    anything not seen yet goes the normal way.
     """
     if request.method != "GET" or not (
         request.headers.get("If-None-Match") or request.headers.get("If-Modified-Since")
@@ -128,9 +186,9 @@ def revalidate_early() -> Response | None:
         version = corpus().version
     except Exception:  # no content yet: the view answers with the error shape
         return None
-    entry = responses().by_url.get((version, request.full_path))
-    if entry is not None and not_modified(entry.etag, entry.modified):
-        return Response(status=304, headers=entry.headers)
+    found = responses().by_url.get((version, request.full_path, coding()))
+    if found is not None and not_modified(found.etag, found.modified):
+        return Response(status=304, headers=found.headers)
     return None
 
 
@@ -181,3 +239,34 @@ def _q(value: Any) -> str:
     if isinstance(value, tuple | list):
         return ",".join(value)
     return str(value)
+
+
+COMPRESSIBLE = frozenset({JSON, SPARSE_JSON, "text/javascript"})
+
+
+def compress_dynamic(resp: Response) -> Response:
+    """An after_request hook: a JSON or JavaScript response made for this request alone (a search,
+    the pattern check, the spec) above MIN_SIZE goes in the coding the client asks for.
+
+    Responses that negotiated their coding already (the cached ones: they carry `Vary:
+    Accept-Encoding`), carry a validator of their identity bytes (an ETag), or stream (a file) are
+    left as they are.
+    """
+    if (  # cheapest first: this runs on every response
+        resp.status_code in (204, 304)
+        or resp.direct_passthrough
+        or "ETag" in resp.headers
+        or "Content-Encoding" in resp.headers
+        or "accept-encoding" in resp.headers.get("Vary", "").lower()
+        or resp.mimetype not in COMPRESSIBLE
+    ):
+        return resp
+    body = resp.get_data()
+    if len(body) < encoding.MIN_SIZE:
+        return resp
+    resp.headers["Vary"] = encoding.merge_vary(resp.headers.get("Vary"))
+    chosen = coding()
+    if chosen is not None:
+        resp.set_data(encoding.encode(body, chosen, cached=False))
+        resp.headers["Content-Encoding"] = chosen
+    return resp

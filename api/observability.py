@@ -50,6 +50,18 @@ RATELIMIT_FALLBACKS = Counter(
     "Switches of the rate limits to per-worker memory while their shared store (Redis) is unreachable, and back",
     ["event"],
 )
+RESPONSE_CACHE = Counter(
+    "lp_response_cache_lookups_total",
+    "Response cache lookups (one per coding variant asked for), hit or miss",
+    ["result"],
+)
+CACHE_HITS = RESPONSE_CACHE.labels("hit")
+CACHE_MISSES = RESPONSE_CACHE.labels("miss")
+CACHE_BYTES = Gauge(
+    "lp_response_cache_bytes",
+    "Bytes held by the response caches of the releases the workers serve (bodies, every coding)",
+    multiprocess_mode="livesum",
+)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 # Endpoints whose query is what a person typed (a search, an autocomplete prefix): the access log
@@ -60,7 +72,7 @@ FREE_TEXT_PATHS = frozenset({"/v1/search", "/v1/suggest"})
 STRUCTURED_PARAMS = frozenset(
     {
         "page", "page_size", "region", "sort", "collection", "tag", "type", "types", "fields", "limit", "depth",
-        "direction", "send", "safe_to_send", "guide", "from", "to", "updated_since", "group",
+        "direction", "send", "safe_to_send", "guide", "from", "to", "updated_since", "group", "render",
     }
 )  # fmt: skip
 # Parameters named in the log with their value [redacted]: a secret, or a person's own words.

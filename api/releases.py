@@ -55,6 +55,7 @@ from api.content.files import write_atomic
 from api.content.load import paused_gc
 from api.content.model import SERVED_FORMAT, final_slug
 from api.content.scope import restrict, scope_id
+from api.views import guide_deps
 from search_index import SearchEngine, build_index
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,8 @@ class Manifest:
     # guides this release let in because their publish_at had passed (slug -> publish_at): the
     # release records what became visible by time, the content files alone cannot say it
     scheduled: dict[str, str] = field(default_factory=dict)
+    # slug -> what its JSON depends on, per field (api/views.py); empty in manifests made before
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,6 +116,7 @@ class Manifest:
             "changed": sorted(self.changed),
             "modified": {k: [d, _iso(t)] for k, (d, t) in sorted(self.modified.items())},
             "scheduled": dict(sorted(self.scheduled.items())),
+            "views": dict(sorted(self.views.items())),
         }
 
     @classmethod
@@ -132,6 +136,7 @@ class Manifest:
             modified={k: (d, _parse_iso(t)) for k, (d, t) in data["modified"].items()},
             rollback_of=data.get("rollback_of"),
             scheduled=data.get("scheduled") or {},
+            views=data.get("views", {}),
         )
 
 
@@ -189,6 +194,12 @@ def make_manifest(
     before = parent.guides if parent is not None else {}
     changed = frozenset(s for s in guides.keys() | before.keys() if guides.get(s) != before.get(s))
     old = parent.modified if parent is not None else {}
+    # A guide whose fingerprint is unchanged has the same dependencies: only changed ones are serialized.
+    kept = parent.views if parent is not None else {}
+    views = {
+        slug: kept[slug] if slug in kept and before.get(slug) == e else guide_deps(corpus.guides[slug], corpus)
+        for slug, e in guides.items()
+    }
     modified = {}
     for key, digest in response_keys(corpus, guides).items():
         prior = old.get(key)
@@ -206,6 +217,7 @@ def make_manifest(
         modified=modified,
         rollback_of=rollback_of,
         scheduled={s: t for s, t in (timed or {}).items() if s not in before},
+        views=views,
     )
 
 

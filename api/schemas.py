@@ -82,7 +82,7 @@ class SectionSchema(Schema):
     anchor = fields.String(required=True, metadata=_d("Stable anchor", "when-no-contact-helps"))
     heading = fields.String(required=True, allow_none=True, metadata=_d("Heading; null for the introduction"))
     blocks = fields.List(fields.Nested(BlockSchema), required=True, metadata=_d("Ordered blocks"))
-    text = fields.String(required=True, metadata=_d("The section's plain text"))
+    text = fields.String(required=True, metadata=_d("The section's plain text (with render=text, the default)"))
 
 
 class CollectionRefSchema(Schema):
@@ -422,8 +422,29 @@ class GuideListArgsSchema(PageArgsSchema):
     )
 
 
+RENDERINGS = ("json", "html", "text")
+
+
+def render_param() -> DelimitedList:
+    """`render=json,html`: the forms of each block to send; default all three."""
+    return DelimitedList(
+        fields.String(validate=validate.OneOf(RENDERINGS, error="Unknown rendering {input!r}; allowed: {choices}.")),
+        validate=validate.Length(min=1, max=len(RENDERINGS)),
+        metadata=_d(
+            "Comma-separated renderings of the sections' blocks to send: json (the block tree with inline spans), "
+            "html, text (block and section plain text); default all three. Fetch only the form you draw.",
+            "json",
+        ),
+    )
+
+
 class GuideArgsSchema(_Query):
     fields_ = sparse_fields(GUIDE_FIELDS)
+    render = render_param()
+
+
+class SectionArgsSchema(_Query):
+    render = render_param()
 
 
 class ScriptListArgsSchema(PageArgsSchema):

@@ -20,7 +20,7 @@ from api.content.safety import notice_for
 from api.content.schemas import SLUG
 from api.current import release
 from api.errors import abort
-from api.http import ResponseCache, not_modified
+from api.http import JSON, ResponseCache, coding, not_modified
 from api.observability import SEARCH_LATENCY
 from api.region import reader_region, region_field, vary
 from api.resources import QUERY, corpus
@@ -35,7 +35,7 @@ blp = Blueprint("search", __name__, url_prefix="/v1", description="Full-text sea
 
 SEARCH_CACHE_CONTROL = "private, max-age=60"
 MAX_SUGGEST_CHARS = 100
-SEARCH_RESPONSES = 1024  # search and suggest bodies kept per release and worker (in memory only)
+SEARCH_RESPONSES = 16 * 1024 * 1024  # bytes of search and suggest bodies kept per release and worker (in memory only)
 
 
 # -- arguments ------------------------------------------------------------------------------
@@ -337,11 +337,11 @@ def _conditional(key: tuple, build: Callable[[], dict[str, Any]]) -> Response:
     """200 or 304 with a strong ETag, the digest of the bytes: identical requests in a release get
     identical bytes (the first answer's, kept in the release's response cache, in memory only), and
     `private` so that what people type never sits in a shared cache."""
-    entry = _responses().get_or_build((corpus().version, *key), build, SEARCH_CACHE_CONTROL)
+    entry = _responses().get_or_build((corpus().version, *key), build, SEARCH_CACHE_CONTROL, coding=coding())
     if not_modified(entry.etag, None):
         resp = Response(status=304, headers=entry.headers)
     else:
-        resp = Response(entry.body, mimetype="application/json", headers=entry.headers)
+        resp = Response(entry.body, mimetype=JSON, headers=entry.headers)
     return vary(resp)
 
 

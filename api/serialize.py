@@ -6,6 +6,7 @@ from typing import Any
 
 from api.content import Collection, Corpus, Guide, Script, Section
 from api.schemas import (
+    RENDERINGS,
     CollectionDetailSchema,
     CollectionSchema,
     GuideSchema,
@@ -97,3 +98,54 @@ def collection(c: Collection, detail: bool, corpus: Corpus) -> dict[str, Any]:
 def pick(data: dict[str, Any], names: tuple[str, ...] | None) -> dict[str, Any]:
     """Sparse fieldset: only the fields asked for, in the order asked."""
     return data if names is None else {n: data[n] for n in names if n in data}
+
+
+def renderings(asked: list[str] | tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """`render=` as a canonical tuple (fixed order, no repeats); None for all three (the default)."""
+    if not asked:
+        return None
+    chosen = tuple(r for r in RENDERINGS if r in asked)
+    return None if chosen == RENDERINGS else chosen
+
+
+def render_block(b: dict[str, Any], render: tuple[str, ...]) -> dict[str, Any]:
+    """A dumped block in the renderings asked for.
+
+    json: the block tree (`items`, `children`) with `inlines` (a code block keeps its `text`: it
+    has no other form); html: `html`; text: `text`. Without json a block is flat: its `html` or
+    `text` holds its children. `type`, `level`, `ordered` and `script_id` always stay.
+    """
+    json_ = "json" in render
+    out: dict[str, Any] = {}
+    for k, v in b.items():
+        if k == "html":
+            keep = "html" in render
+        elif k == "text":
+            keep = "text" in render or (json_ and b["type"] == "code")
+        elif k == "items":
+            keep, v = json_, [[render_block(x, render) for x in item] for item in v]
+        elif k == "children":
+            keep, v = json_, [render_block(x, render) for x in v]
+        elif k == "inlines":
+            keep = json_
+        else:
+            keep = True
+        if keep:
+            out[k] = v
+    return out
+
+
+def render_section(s: dict[str, Any], render: tuple[str, ...] | None) -> dict[str, Any]:
+    if render is None:
+        return s
+    out = {k: v for k, v in s.items() if k != "text" or "text" in render}
+    out["blocks"] = [render_block(b, render) for b in s["blocks"]]
+    return out
+
+
+def guide_view(g: Guide, corpus: Corpus, names: tuple[str, ...] | None, render: tuple[str, ...] | None) -> dict:
+    """A whole guide as GET /v1/guides/{slug} serves it: `fields=` and `render=` applied."""
+    data = pick(guide(g, corpus), names)
+    if render is not None and "sections" in data:
+        data["sections"] = [render_section(s, render) for s in data["sections"]]
+    return data

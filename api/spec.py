@@ -19,7 +19,7 @@ from typing import Any
 from apispec_oneofschema import MarshmallowPlugin
 from marshmallow import Schema, fields
 
-from api.http import SPARSE_JSON
+from api.media import SPARSE_JSON
 
 
 def spec_kwargs() -> dict[str, Any]:
@@ -45,14 +45,14 @@ def sparse(
 
 
 def sparse_response(blp: Any, schema: type[Schema] | Schema, what: str) -> Any:
-    """Documents the 200 a `fields=` request gets: `what`, with only the fields asked for, as SPARSE_JSON."""
+    """Documents the 200 a `fields=` or `render=` request gets: `what`, with only the parts asked for (SPARSE_JSON)."""
     return blp.alt_response(
         200,
         schema=schema,
         content_type=SPARSE_JSON,
         success=True,
         description=(
-            f"{what}. Whole as application/json; with `fields=`, only the fields asked for, "
-            f"in the order asked, as {SPARSE_JSON} (every field optional)"
+            f"{what}. Whole as application/json; with `fields=` (only the fields asked for, in the order "
+            f"asked) or `render=` (only the renderings asked for), as {SPARSE_JSON} (every field optional)"
         ),
     )

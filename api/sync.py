@@ -20,129 +20,43 @@ app holds. Sequence number 0 means "nothing held".
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Response, current_app, g
+from flask import Response, current_app, g, request, send_file
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from werkzeug.http import http_date
 
-from api import serialize, tokens
+from api import encoding, serialize, tokens
+from api import export as export_file
 from api.content import Corpus
 from api.content.scope import scope_id
 from api.current import corpus, release
 from api.current import store as current_store
 from api.errors import abort
-from api.http import cached_json, dumps
+from api.guides import guide_key
+from api.http import JSON, SPARSE_JSON, cache_control, cached_json, dumps, not_modified, responses
 from api.releases import Entry, Manifest, Release
 from api.resources import QUERY
-from api.schemas import EmptyArgsSchema, ErrorSchema, GuideSchema, _Query
-from api.schemas import describe as _d
+from api.schemas import (
+    RENDERINGS,
+    EmptyArgsSchema,
+    ErrorSchema,
+)
+from api.spec import sparse_response
+from api.sync_schemas import ExportSchema, SyncArgsSchema, SyncPageSchema, SyncPageSparseSchema
+from api.views import view_digest
 
 log = logging.getLogger(__name__)
 
 blp = Blueprint("sync", __name__, url_prefix="/v1", description="Offline sync for the mobile apps.")
 
 RESYNC = "Sync again from scratch: GET /v1/sync without a token."
-
-
-# -- schemas --------------------------------------------------------------------------------
-class SyncArgsSchema(_Query):
-    token = fields.String(
-        validate=validate.Length(min=1, max=2000),
-        metadata=_d("A sync_token (changes since then) or a next_token (the next page); none for a first sync"),
-    )
-    page_size = fields.Integer(
-        load_default=20,
-        validate=validate.Range(min=1, max=100),
-        metadata=_d("Changes per page (upserted, deleted and renamed together), 1-100", 20),
-    )
-
-
-class SyncDeletedSchema(Schema):
-    slug = fields.String(required=True, metadata=_d("The slug to drop", "make-them-miss-you"))
-    reason = fields.String(
-        required=True,
-        allow_none=True,
-        metadata=_d("Why, when the guide was retired; null when it is simply gone (or out of your key's scope)"),
-    )
-
-
-class SyncRenamedSchema(Schema):
-    from_ = fields.String(required=True, data_key="from", metadata=_d("The old slug: drop it", "no-contact"))
-    to = fields.String(
-        required=True,
-        metadata=_d(
-            "The new slug, which old links should open; its guide is in upserted when it changed", "no-contact-rule"
-        ),
-    )
-
-
-class SyncCollectionSchema(Schema):
-    slug = fields.String(required=True, metadata=_d("Collection slug", "breakup-recovery"))
-    title = fields.String(required=True, metadata=_d("Title", "Breakup recovery"))
-    description = fields.String(required=True, metadata=_d("What it gathers"))
-    guides = fields.List(fields.String(), required=True, metadata=_d("Slugs of its guides, in reading order"))
-
-
-class SyncLinksSchema(Schema):
-    next = fields.String(
-        required=True, allow_none=True, metadata=_d("The next page of this sync; null on the last page")
-    )
-
-
-class SyncPageSchema(Schema):
-    upserted = fields.List(
-        fields.Nested(GuideSchema),
-        required=True,
-        metadata=_d("New or changed guides, whole (the same JSON as GET /v1/guides/{slug}); store by slug"),
-    )
-    deleted = fields.List(fields.Nested(SyncDeletedSchema), required=True, metadata=_d("Guides to drop"))
-    renamed = fields.List(
-        fields.Nested(SyncRenamedSchema), required=True, metadata=_d("Guides whose slug changed: drop `from`")
-    )
-    collections = fields.List(
-        fields.Nested(SyncCollectionSchema),
-        required=True,
-        allow_none=True,
-        metadata=_d("All collections (small), on the last page only; null on other pages"),
-    )
-    next_token = fields.String(
-        required=True,
-        allow_none=True,
-        metadata=_d("More pages follow: call again with token=next_token; null on the last page"),
-    )
-    sync_token = fields.String(
-        required=True,
-        allow_none=True,
-        metadata=_d("On the last page: keep it, and call with token=sync_token later for what changed since"),
-    )
-    links = fields.Nested(SyncLinksSchema, required=True, metadata=_d("next: the next page as a URL"))
-
-
-class ExportRetiredSchema(Schema):
-    slug = fields.String(required=True, metadata=_d("Retired slug", "make-them-miss-you"))
-    reason = fields.String(required=True, metadata=_d("Why it was retired"))
-
-
-class ExportRedirectsSchema(Schema):
-    renamed = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
-        required=True,
-        metadata=_d("Old slug -> new slug", {"no-contact": "no-contact-rule"}),
-    )
-    retired = fields.List(fields.Nested(ExportRetiredSchema), required=True, metadata=_d("Retired slugs, with reasons"))
-
-
-class ExportSchema(Schema):
-    version = fields.String(required=True, metadata=_d("The content version of this bundle"))
-    guides = fields.List(fields.Nested(GuideSchema), required=True, metadata=_d("Every guide, whole, by slug"))
-    collections = fields.List(fields.Nested(SyncCollectionSchema), required=True, metadata=_d("Every collection"))
-    redirects = fields.Nested(ExportRedirectsSchema, required=True, metadata=_d("Renamed and retired slugs"))
-    sync_token = fields.String(required=True, metadata=_d("Continue with GET /v1/sync?token=… for later changes"))
 
 
 # -- tokens ---------------------------------------------------------------------------------
@@ -190,7 +104,14 @@ class Change:
     to: str | None = None
 
 
-def changes(r: Release, c: Corpus, lo: int, hi: int) -> list[Change]:
+def changes(
+    r: Release,
+    c: Corpus,
+    lo: int,
+    hi: int,
+    names: tuple[str, ...] | None = None,
+    render: tuple[str, ...] | None = None,
+) -> list[Change]:
     """What an app holding release `lo` (uncertain about slugs changed in lo..hi) needs, by slug.
 
     One change per slug: the difference between then and now, not the history in between.
@@ -222,11 +143,21 @@ def changes(r: Release, c: Corpus, lo: int, hi: int) -> list[Change]:
             span.extend(m for m in map(store.manifest, range(lo, hi + 1)) if m is not None)
         return any(visible(m.guides.get(slug)) for m in span)
 
+    def seen_changed(slug: str, before: Entry | None) -> bool:
+        """Whether the guide's JSON, as this scope, fields and render see it, differs from then.
+        A manifest made before views were kept: whether anything it depends on changed."""
+        was, now_deps = then.views.get(slug), now.views.get(slug)
+        if was is None or now_deps is None:
+            return before != now.guides.get(slug)
+        return view_digest(was, then.guides, collections, names, render) != view_digest(
+            now_deps, now.guides, collections, names, render
+        )
+
     out = []
     for slug in sorted(store.touched(min(lo, head), max(hi, head)) | uncertain):
         before = then.guides.get(slug)
         if slug in c.guides:
-            if slug in uncertain or not visible(before) or before != now.guides.get(slug):
+            if slug in uncertain or not visible(before) or seen_changed(slug, before):
                 out.append(Change(slug, "upsert"))
         elif held(slug, before):
             target = c.live_slug(slug)  # restricted: a rename is kept only when its final target is visible
@@ -249,51 +180,95 @@ def _collections(c: Corpus) -> list[dict[str, Any]]:
     ]
 
 
+def _view(args: dict[str, Any]) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, str | None]:
+    """(fields, render, the view's name in a token). `slug` is always among the fields: an app
+    stores guides by it. The default view has no name (tokens from before render= stay valid)."""
+    names = args.get("fields_")
+    if names:
+        names = ("slug", *dict.fromkeys(n for n in names if n != "slug"))
+    render = serialize.renderings(args.get("render"))
+    if names is None and render is None:
+        return None, None, None
+    return names, render, f"{','.join(render or RENDERINGS)};{','.join(names or ())}"
+
+
+def _redirects(c: Corpus) -> dict[str, Any]:
+    return {
+        "renamed": dict(sorted(c.renamed.items())),
+        "retired": [{"slug": s, "reason": why} for s, why in sorted(c.retired.items())],
+    }
+
+
+def _guide_json(c: Corpus, slug: str, names: tuple[str, ...] | None, render: tuple[str, ...] | None) -> bytes:
+    """A guide's JSON from the response cache: the very entry GET /v1/guides/{slug} serves."""
+    entry = responses().get_or_build(
+        (c.version, *guide_key(slug, names, render)),
+        lambda: serialize.guide_view(c.guides[slug], c, names, render),
+        cache_control(),
+        release().modified(f"guide:{slug}"),
+    )
+    return entry.body
+
+
 @blp.route("/sync")
 @blp.arguments(SyncArgsSchema(), **QUERY)
 @blp.response(200, SyncPageSchema)
+@sparse_response(blp, SyncPageSparseSchema, "A page of changes")
 @blp.alt_response(400, schema=ErrorSchema, description="The token is not valid: sync again without one")
 @blp.alt_response(410, schema=ErrorSchema, description="The token has expired: sync again without one")
 def sync(args: dict[str, Any]) -> ResponseReturnValue:
     """Sync guides for offline use
 
-    Without a token: every guide (paged: follow next_token), then a sync_token on the last page.
-    With token=sync_token: only what changed since (upserted, deleted, renamed), and a new
-    sync_token. Tokens survive content rebuilds and server restarts; a 400 or 410 means start
-    again without a token.
+    Without a token: every guide (paged: follow next_token), then a sync_token and the redirects
+    on the last page. With token=sync_token: only what changed since (upserted, deleted, renamed),
+    and a new sync_token. Keep `fields` and `render` the same for a token's whole life. Tokens
+    survive content rebuilds and server restarts; a 400 or 410 means start again without a token.
     """
     c = corpus()
     r = release()
     head = r.seq
     size = args["page_size"]
+    names, render, view = _view(args)
     base: dict[str, Any] = {"j": r.store_id, "s": _scope(), "lo": 0, "hi": 0}
+    if view is not None:
+        base["v"] = view
     plo = phi = head
     after = ""
     if args.get("token"):
         p = decode_token(r, args["token"])
+        if p.get("v") != view:
+            abort(410, f"The sync token was issued for other fields or render parameters. {RESYNC}")
         base.update(lo=p["lo"], hi=p["hi"])
         if "a" in p:  # a page cursor: the pages so far came from versions plo..phi
             if not isinstance(p["a"], str) or "plo" not in p or "phi" not in p:
                 abort(400, f"The sync token is not valid. {RESYNC}")
             after, plo, phi = p["a"], min(p["plo"], head), max(p["phi"], head)
-    todo = [ch for ch in changes(r, c, base["lo"], base["hi"]) if ch.slug > after]
-    page, more = todo[:size], len(todo) > size
-    body: dict[str, Any] = {
-        "upserted": [serialize.guide(c.guides[ch.slug], c) for ch in page if ch.kind == "upsert"],
-        "deleted": [{"slug": ch.slug, "reason": ch.reason} for ch in page if ch.kind == "delete"],
-        "renamed": [{"from": ch.slug, "to": ch.to} for ch in page if ch.kind == "rename"],
-        "collections": None if more else _collections(c),
-        "next_token": None,
-        "sync_token": None,
-        "links": {"next": None},
-    }
-    if more:
-        cursor = encode_token({**base, "plo": plo, "phi": phi, "a": page[-1].slug})
-        body["next_token"] = cursor
-        body["links"]["next"] = f"/v1/sync?token={cursor}&page_size={size}"
-    else:
-        body["sync_token"] = encode_token({**base, "lo": plo, "hi": phi})
-    return Response(dumps(body), mimetype="application/json", headers={"Cache-Control": "no-store"})
+
+    def build() -> bytes:
+        todo = [ch for ch in changes(r, c, base["lo"], base["hi"], names, render) if ch.slug > after]
+        page, more = todo[:size], len(todo) > size
+        upserted = b",".join(_guide_json(c, ch.slug, names, render) for ch in page if ch.kind == "upsert")
+        rest: dict[str, Any] = {
+            "deleted": [{"slug": ch.slug, "reason": ch.reason} for ch in page if ch.kind == "delete"],
+            "renamed": [{"from": ch.slug, "to": ch.to} for ch in page if ch.kind == "rename"],
+            "collections": None if more else _collections(c),
+            "redirects": _redirects(c) if base["lo"] == 0 and not more else None,
+            "next_token": None,
+            "sync_token": None,
+            "links": {"next": None},
+        }
+        if more:
+            cursor = encode_token({**base, "plo": plo, "phi": phi, "a": page[-1].slug})
+            rest["next_token"] = cursor
+            query = urlencode({k: ",".join(v) for k, v in (("fields", names), ("render", render)) if v}, safe=",")
+            rest["links"]["next"] = f"/v1/sync?token={cursor}&page_size={size}" + (f"&{query}" if query else "")
+        else:
+            rest["sync_token"] = encode_token({**base, "lo": plo, "hi": phi})
+        return b'{"upserted":[' + upserted + b"]," + dumps(rest)[1:]
+
+    key = ("sync", args.get("token") or "", size, names, render)
+    sparse = names is not None or render is not None
+    return cached_json(key, build, cache_control_="no-store", etag=False, mimetype=SPARSE_JSON if sparse else JSON)
 
 
 @blp.route("/export")
@@ -303,22 +278,36 @@ def export(_args: dict) -> ResponseReturnValue:
     """Export the whole corpus as one bundle
 
     Every guide (whole), the collections and the redirects, with a sync_token to continue with
-    GET /v1/sync. Strong ETag: send If-None-Match to get 304 when nothing changed.
+    GET /v1/sync. Sent gzipped (Content-Encoding: gzip) to every client that takes gzip. Strong
+    ETag: send If-None-Match to get 304 when nothing changed.
     """
     c = corpus()
     r = release()
     token = encode_token({"j": r.store_id, "s": _scope(), "lo": r.seq, "hi": r.seq})
+    # The token depends on the secret and the store: a file written under another is not this one.
+    name = f"{c.version}-{hashlib.sha256(token.encode()).hexdigest()[:12]}"
+    files: dict[str, export_file.ExportFile] = r.local.setdefault("exports", {})
+    found = files.get(name)
+    if found is None or not found.path.exists():
 
-    def build() -> dict[str, Any]:
-        return {
-            "version": c.version,
-            "guides": [serialize.guide(c.guides[s], c) for s in sorted(c.guides)],
-            "collections": _collections(c),
-            "redirects": {
-                "renamed": dict(sorted(c.renamed.items())),
-                "retired": [{"slug": s, "reason": r} for s, r in sorted(c.retired.items())],
-            },
-            "sync_token": token,
-        }
+        def build(path: Path) -> None:
+            guides = (serialize.guide(c.guides[s], c) for s in sorted(c.guides))
+            tail = {"collections": _collections(c), "redirects": _redirects(c), "sync_token": token}
+            export_file.write(path, {"version": c.version}, guides, tail)
 
-    return cached_json(("export",), build, "corpus")
+        folder = Path(current_app.config["EXPORT_DIR"])
+        found = files[name] = export_file.ensure(folder, name, build, keep_from_seq=r.seq - 1)
+    gz = encoding.accepts(request.headers.get("Accept-Encoding"), "gzip")
+    etag = found.etag if gz else f"{found.etag}-id"  # the inflated JSON is another representation
+    modified = r.modified("corpus")
+    headers = {"ETag": f'"{etag}"', "Cache-Control": cache_control(), "Vary": "Accept-Encoding"}
+    if modified is not None:
+        headers["Last-Modified"] = http_date(modified)
+    if not_modified(etag, modified):
+        return Response(status=304, headers=headers)
+    if not gz:
+        return Response(export_file.inflate(found.path), mimetype=JSON, headers=headers)
+    resp = send_file(found.path, mimetype=JSON, conditional=False, etag=False)
+    resp.headers.update(headers)
+    resp.headers["Content-Encoding"] = "gzip"
+    return resp

@@ -54,7 +54,7 @@ def generate(n: int, out: Path, seed: int = 7) -> Path:
     ]
     (out / "collections.yaml").write_text(yaml.safe_dump(cols, sort_keys=False))
     (out / "redirects.yaml").write_text("renamed: {}\nretired: []\n")
-    # The real language files (the vocabulary, the danger signals and phrasings): search runs with them on.
+    # The language and safety files are the real ones: the loader needs them, and they are not guides.
     shutil.copy(ROOT / "content" / "vocabulary.yaml", out / "vocabulary.yaml")
     shutil.copytree(ROOT / "content" / "safety", out / "safety", dirs_exist_ok=True)
     for i in range(n):

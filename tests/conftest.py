@@ -29,8 +29,9 @@ def _release_store(tmp_path_factory: pytest.TempPathFactory):
 
     store = tmp_path_factory.mktemp("releases")
     publish(CONTENT, ReleaseStore(store))
-    saved = {k: os.environ.get(k) for k in ("LP_RELEASE_STORE", "LP_SECRET_KEY")}
-    os.environ.update(LP_RELEASE_STORE=str(store), LP_SECRET_KEY=SECRET)
+    saved = {k: os.environ.get(k) for k in ("LP_RELEASE_STORE", "LP_SECRET_KEY", "LP_EXPORT_DIR")}
+    exports = tmp_path_factory.mktemp("exports")
+    os.environ.update(LP_RELEASE_STORE=str(store), LP_SECRET_KEY=SECRET, LP_EXPORT_DIR=str(exports))
     yield store
     for k, v in saved.items():
         if v is None:

@@ -96,13 +96,15 @@ class Server:
             kw.setdefault("headers", {})["X-API-Key"] = self.key
         r = self.client.get(url, **kw)
         assert r.status_code == status, (url, r.status_code, r.get_data(as_text=True)[:500])
+        r.get_data()
+        r.close()  # (a file sent with send_file, the export, stays open until then)
         return r
 
 
-def sync_all(server: Server, token: str | None = None, page_size: int = 5) -> tuple[list[dict], str]:
+def sync_all(server: Server, token: str | None = None, page_size: int = 5, query: str = "") -> tuple[list[dict], str]:
     """Follow next_token to the last page; the pages, and the sync_token at the end."""
     pages = []
-    url = f"/v1/sync?page_size={page_size}" + (f"&token={token}" if token else "")
+    url = f"/v1/sync?page_size={page_size}" + (f"&token={token}" if token else "") + query
     while True:
         body = server.get(url).get_json()
         pages.append(body)

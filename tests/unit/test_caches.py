@@ -9,8 +9,8 @@ from api.http import ResponseCache
 from search_index import score
 
 
-def test_response_cache_keeps_the_recently_used(app) -> None:
-    cache = ResponseCache(max_entries=2)
+def test_response_cache_keeps_the_recently_used_within_its_bytes(app) -> None:
+    cache = ResponseCache(max_bytes=2 * (9 + 256) + 100)  # two entries of a 9-byte body fit, not three
     built: list[str] = []
 
     def get(key: str):
@@ -23,7 +23,9 @@ def test_response_cache_keeps_the_recently_used(app) -> None:
     get("a")
     get("b")
     assert built == ["a", "b", "c", "b"]
-    assert len(cache.by_url) == 2 and ("v", "b") in cache.by_url and ("v", "a") not in cache.by_url
+    assert cache.size == 2 * (9 + 256) <= cache.max_bytes
+    # validators are kept by URL without their bodies (a revalidation needs no body)
+    assert ("v", "b", None) in cache.by_url and not hasattr(cache.by_url[("v", "b", None)], "body")
 
 
 def test_per_version_keeps_the_few_latest_versions(corpus) -> None:
