@@ -12,7 +12,6 @@ when a new one is written.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gzip
 import hashlib
 import json
@@ -21,6 +20,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from api.content.files import file_lock
 
 SUFFIX = ".json.gz"
 CHUNK = 256 * 1024
@@ -58,12 +59,8 @@ def digest(path: Path) -> str:
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    with open(path.with_name(path.name + ".lock"), "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with file_lock(path.with_name(path.name + ".lock")):
+        yield
 
 
 def ensure(folder: Path, name: str, build: Callable[[Path], None], keep_from_seq: int) -> ExportFile:

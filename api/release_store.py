@@ -24,7 +24,6 @@ credentials through its usual chain; the tests run it against moto's server).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import io
 import logging
@@ -37,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from api.content.files import write_atomic
+from api.content.files import file_lock, write_atomic
 from api.releases import MANIFEST_FILE, ReleaseStore, seq_of
 
 log = logging.getLogger(__name__)
@@ -94,13 +93,8 @@ class DirBackend:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Publishers queue on an flock in the shared directory (as on one machine)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / "lock", "a+b") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with file_lock(self.root / "lock"):
+            yield
 
 
 class S3Backend:
@@ -218,17 +212,8 @@ class Mirror:
 
     @contextlib.contextmanager
     def _fetching(self, wait: bool) -> Iterator[bool]:
-        self.local.root.mkdir(parents=True, exist_ok=True)
-        with open(self.local.root / "fetch.lock", "a+b") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with file_lock(self.local.root / "fetch.lock", wait) as held:
+            yield held
 
     def _pull_meta(self) -> None:
         """store.json, status.json, and every manifest this copy lacks (they never change)."""

@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import logging
@@ -51,7 +50,7 @@ from cachetools import LRUCache
 
 from api.content import ContentInvalid, Corpus, Guide, Problem, load_corpus
 from api.content.drafts import published
-from api.content.files import write_atomic
+from api.content.files import file_lock, write_atomic
 from api.content.load import paused_gc
 from api.content.model import SERVED_FORMAT, final_slug
 from api.content.scope import restrict, scope_id
@@ -359,13 +358,8 @@ class ReleaseStore:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """The store-wide publish lock: publishers queue here (flock, released if the holder dies)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / "lock", "a+b") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with file_lock(self.root / "lock"):
+            yield
 
     def commit(
         self, corpus: Corpus, keep: int = KEEP, rollback_of: str | None = None, timed: dict[str, str] | None = None
