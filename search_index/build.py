@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,23 @@ META = "meta.json"
 WRITER_LIMIT_MB = 256
 
 
-def build_index(corpus: Corpus, directory: str | Path, documents: Iterable[dict[str, Any]] | None = None) -> Path:
-    """Index the corpus into `directory` (new, or empty), complete with its meta.json; return it."""
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def build_index(
+    corpus: Corpus,
+    directory: str | Path,
+    documents: Iterable[dict[str, Any]] | None = None,
+    *,
+    previous: str | Path | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Index the corpus into `directory` (new, or empty), complete with its meta.json; return it.
+
+    `previous`: the index of the release this one follows, whose segments an incremental build may
+    reuse (issue 21; today every build is full). `progress`: called now and then while indexing.
+    """
+    del previous, progress  # interface for the incremental build (issue 21)
     final = Path(directory)
     if final.is_dir() and not any(final.iterdir()):
         final.rmdir()
