@@ -109,7 +109,29 @@ def _mark(resp: Response) -> Response:
     return resp
 
 
+def _document(app: Flask) -> None:
+    """The token in the OpenAPI document: the PreviewToken security scheme, optional beside the key
+    (api/spec.py documents the 401 it can get on every operation behind the partner gate)."""
+    spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec
+    spec.components.security_scheme(
+        "PreviewToken",
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": TOKEN_HEADER,
+            "description": "A short-lived signed preview token (`flask --app api.app content preview-token "
+            "[SLUG]`): the request reads the preview release, drafts included, through the same endpoints; "
+            "its answers are `Cache-Control: private, no-store` with `X-Preview: true`. A token made for a "
+            "guide opens that guide's URLs only. Expired, not valid, or sent to another URL: 401. Valid "
+            "before any preview release exists: 503.",
+        },
+    )
+    either = [r for r in spec.options.get("security", [{}]) if r]  # the key's alternatives (partners.py)
+    spec.options["security"] = [*either, *({**r, "PreviewToken": []} for r in either), {"PreviewToken": []}, {}]
+
+
 def install(app: Flask) -> None:
     """Call after partners.install (the caller is known) and before the early-304 hook."""
     app.before_request(_wanted)
     app.after_request(_mark)
+    _document(app)

@@ -8,6 +8,10 @@
   described by a schema in which every field is optional (`sparse`; its sections and blocks too,
   but a block's `type`, so a view that leaves parts of blocks out is described as well). The spec
   stays true for both, and a client typed for `application/json` gets the whole shape.
+- **Who may call.** Every operation behind the partner gate (all but the public probes, metrics,
+  the spec and the embed script) documents its 401 (NOT_AUTHORIZED, the error shape): an API key
+  missing where one is required, empty or unknown, or a preview token (`X-Preview-Token`, the
+  PreviewToken security scheme: api/preview.py) expired, tampered with or made for another guide.
 """
 
 from __future__ import annotations
@@ -16,15 +20,47 @@ import copy
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from apispec import APISpec, BasePlugin
 from apispec_oneofschema import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from api.media import SPARSE_JSON
+from api.partners import PUBLIC_ENDPOINTS
+
+UNAUTHORIZED = "NOT_AUTHORIZED"  # (flask-smorest keeps "UNAUTHORIZED", a generic one)
 
 
 def spec_kwargs() -> dict[str, Any]:
-    """For flask-smorest's Api: the marshmallow plugin that also reads oneOf schemas."""
-    return {"marshmallow_plugin": MarshmallowPlugin()}
+    """For flask-smorest's Api: the marshmallow plugin that also reads oneOf schemas, and the 401s."""
+    return {"marshmallow_plugin": MarshmallowPlugin(), "extra_plugins": [Unauthorized()]}
+
+
+class Unauthorized(BasePlugin):
+    """A 401 in the error shape on every operation that a caller's credentials can refuse."""
+
+    def init_spec(self, spec: APISpec) -> None:
+        super().init_spec(spec)
+        spec.components.response(
+            UNAUTHORIZED,
+            {
+                "description": (
+                    "Unauthorized: an API key missing where one is required, empty or unknown (with "
+                    "WWW-Authenticate), or an X-Preview-Token that has expired, is not valid (tampered "
+                    "with, or signed with another key) or was made for another guide's URLs"
+                ),
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        )
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
+        rule = kwargs.get("rule")
+        if rule is None:
+            return
+        for operation in (operations or {}).values():
+            if rule.endpoint in PUBLIC_ENDPOINTS:  # no gate, no preview: a key is only looked at by /v1/ready
+                operation.setdefault("security", [{"ApiKey": []}, {}])
+            else:
+                operation.setdefault("responses", {}).setdefault("401", UNAUTHORIZED)
 
 
 def sparse(

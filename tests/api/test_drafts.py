@@ -210,3 +210,29 @@ def test_the_preview_token_command_makes_a_token_that_opens_the_draft(site) -> N
 def test_a_url_slug_that_is_no_slug_is_never_a_tag(site) -> None:
     resp = _normal(site, "/v1/collections/%C3%816%1A%F0%9F%A6%86")
     assert resp.status_code == 404 and resp.headers["Cache-Tag"] == "lp"
+
+
+def test_the_spec_documents_the_preview_token_and_its_401_on_every_gated_operation() -> None:
+    from api.partners import PUBLIC_ENDPOINTS
+
+    app = create_app({"TESTING": True})
+    spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    assert spec["components"]["securitySchemes"]["PreviewToken"] == {
+        **spec["components"]["securitySchemes"]["PreviewToken"],
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Preview-Token",
+    }
+    assert {"PreviewToken": []} in spec["security"] and {} in spec["security"]  # optional, alone or with a key
+    error = spec["components"]["responses"]["NOT_AUTHORIZED"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/Error"}
+    public = {str(r.rule) for r in app.url_map.iter_rules() if r.endpoint in PUBLIC_ENDPOINTS}  # (no parameters)
+    assert "/v1/health" in public and "/v1/guides/{slug}" in spec["paths"]
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            if method == "parameters":
+                continue
+            if path in public:
+                assert "PreviewToken" not in json.dumps(op.get("security")), path  # no gate: the token is not read
+            else:
+                assert op["responses"]["401"] == {"$ref": "#/components/responses/NOT_AUTHORIZED"}, (method, path)

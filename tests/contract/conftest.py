@@ -54,6 +54,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         f"failures: {len(STATS.failed)}  time: {STATS.seconds:.1f}s"
     )
     tr.write_line("statuses: " + ", ".join(f"{s}: {n}" for s, n in sorted(STATS.statuses.items())))
+    tr.write_line("with X-Preview-Token: " + ", ".join(f"{s}: {n}" for s, n in sorted(STATS.preview.items())))
     for label, n in sorted(STATS.cases.items()):
         mark = "FAILED" if label in STATS.failed else "ok"
         tr.write_line(f"  {mark:6} {n:5} cases  {label}")

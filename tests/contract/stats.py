@@ -16,6 +16,7 @@ class ContractStats:
 
     cases: Counter[str] = field(default_factory=Counter)  # operation label -> requests sent
     statuses: Counter[int] = field(default_factory=Counter)
+    preview: Counter[int] = field(default_factory=Counter)  # statuses of the cases sent with a preview token
     failed: set[str] = field(default_factory=set)  # operation labels with a failing check
     operations: int = 0
     seconds: float = 0.0

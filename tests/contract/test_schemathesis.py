@@ -8,10 +8,13 @@ over the operations in openapi/openapi.json: a new endpoint is tested as soon as
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
+from unittest import mock
 
+import itsdangerous
 import pytest
 import requests
 import schemathesis
@@ -26,6 +29,8 @@ from schemathesis.checks import (
 )
 
 from api.content import load_corpus
+from api.preview import TOKEN_HEADER, make_token
+from tests.conftest import SECRET
 from tests.contract.stats import STATS
 from tests.e2e.server import ROOT
 
@@ -91,6 +96,41 @@ def flatmap_query(ctx, query):
     return st.fixed_dictionaries({k: _maybe_real(v, REAL.get(k, [])) for k, v in query.items()})
 
 
+def _preview_tokens() -> list[str]:
+    """Preview tokens as callers send them: valid for every draft, valid for one real guide (its
+    URLs only), made two hours ago (expired), tampered with, signed with another key, junk. The
+    live server signs with tests/conftest.py's SECRET (LP_SECRET_KEY of the session)."""
+    every = make_token(SECRET)
+    real = time.time
+    with mock.patch.object(itsdangerous.timed.time, "time", lambda: real() - 2 * 3600):
+        expired = make_token(SECRET)
+    tampered = every[:-3] + ("AAA" if not every.endswith("AAA") else "BBB")
+    forged = make_token("another-secret-key-000000000000")
+    one_guide = [make_token(SECRET, slug) for slug in sorted(_corpus.guides)[:3]]
+    return [every, every, *one_guide, expired, tampered, forged, "x"]
+
+
+PREVIEW_TOKENS = _preview_tokens()
+_GLOBAL_SECURITY = json.loads(SPEC.read_text(encoding="utf-8")).get("security", [])
+
+
+@schema.hook
+def flatmap_case(ctx, case):
+    """Half of the cases of an operation whose security takes a preview token send one: the spec
+    says where (the PreviewToken scheme), so every such operation's 200s and 401s under preview are
+    checked against it as well."""
+    security = case.operation.definition.raw.get("security", _GLOBAL_SECURITY)
+    if not any("PreviewToken" in requirement for requirement in security):
+        return st.just(case)
+
+    def with_token(token: str | None) -> schemathesis.Case:
+        if token is not None:
+            case.headers = {**(case.headers or {}), TOKEN_HEADER: token}
+        return case
+
+    return st.one_of(st.just(None), st.sampled_from(PREVIEW_TOKENS)).map(with_token)
+
+
 @pytest.fixture(scope="module")
 def session(live_server: str):
     STATS.operations = sum(1 for _ in schema.get_all_operations())
@@ -117,3 +157,13 @@ def test_api_conforms_to_spec(case: schemathesis.Case, live_server: str, session
     finally:
         STATS.cases[label] += 1
     STATS.statuses[response.status_code] += 1
+    if TOKEN_HEADER in (case.headers or {}):
+        STATS.preview[response.status_code] += 1
+
+
+def test_preview_tokens_were_exercised() -> None:
+    """The run above sent preview tokens and got both kinds of answer: read (2xx/3xx) and refused (401)."""
+    if not STATS.cases:
+        pytest.skip("the contract cases did not run in this session")
+    assert any(status < 400 for status in STATS.preview), STATS.preview
+    assert STATS.preview[401] > 0, STATS.preview
