@@ -109,7 +109,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     store, mirror = open_store(app.config)  # with a shared store, this machine's copy of it
     served = Served(store, fetch=mirror.pull if mirror is not None else None)
     served.load()  # None: start anyway; content endpoints answer 503 until a release is published
-    app.extensions["lp"] = State(store, served, mirror, preview=Served(preview_store(store)))
+    preview_fetch = mirror.pull_preview if mirror is not None else None  # (the preview chain of a shared store)
+    app.extensions["lp"] = State(store, served, mirror, preview=Served(preview_store(store), fetch=preview_fetch))
 
     app.before_request(take_release)  # first: every later hook and the view see this one release
 

@@ -168,13 +168,11 @@ def _announce(start: int) -> None:
 def preview_token_command(slug: str | None) -> None:
     """Print a preview token (send it as X-Preview-Token): every draft, or only guide SLUG's URLs."""
     from api.preview import PreviewTokenInvalid, make_token
-    from api.releases import preview_store
 
     cfg = current_app.config
     if slug is not None:
-        previews = preview_store(current_app.extensions["lp"].store)  # (with a shared store: this machine's copy)
-        rid = previews.current_id()
-        if rid is None or slug not in previews.open(rid).corpus.guides:
+        preview = current_app.extensions["lp"].preview.load()  # (with a shared store: fetched from it)
+        if preview is None or slug not in preview.corpus.guides:
             click.echo(f"there is no guide '{slug}' in the preview release (publish first?)", err=True)
             sys.exit(1)
     try:

@@ -10,12 +10,18 @@ the store holds every release as one file with its checksum, and each replica ke
     manifests/<seq>.json    every manifest, kept forever (sync tokens stand on them)
     bundles/<id>.tar        a release's bundle (corpus, search index, manifest)
     bundles/<id>.sha256     its SHA-256, written before the pointer moves
+    preview/                the preview chain (drafts included), the same layout under that prefix
 
 A replica that sees the pointer move downloads the new bundle, checks its SHA-256, unpacks it,
 then moves its local pointer; each worker then opens the release and swaps it in whole
 (api/releases.py, Served). A replica that cannot fetch keeps serving the release it has and says
 why on /v1/ready. A publisher works on a local copy too, then uploads bundle, checksum and
 manifest, and moves the shared pointer last: a replica never sees a pointer to a half-written release.
+
+The preview chain (api/releases.py, `preview_store`: `preview/` inside the store, a store of the
+same layout with its own id) is mirrored the same way by a second Mirror over the `preview/` prefix:
+a publisher sends it up before the published chain, and a replica fetches it when a preview request
+asks (api/preview.py), so its preview keys and tokens read the same drafts as the publisher's.
 
 S3 goes through boto3 (the reference SDK: any S3-compatible endpoint through AWS_ENDPOINT_URL,
 credentials through its usual chain; the tests run it against moto's server).
@@ -37,7 +43,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from api.content.files import file_lock, write_atomic
-from api.releases import MANIFEST_FILE, ReleaseStore, seq_of
+from api.releases import MANIFEST_FILE, PREVIEW_DIR, ReleaseStore, preview_store, seq_of
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +148,35 @@ class S3Backend:
         return contextlib.nullcontext()
 
 
+class Prefixed:
+    """The part of a shared store under a key prefix (the preview chain), as a store of its own."""
+
+    def __init__(self, inner: Backend, prefix: str) -> None:
+        self.inner, self.prefix = inner, prefix
+        self.location = f"{inner.location.rstrip('/')}/{prefix.rstrip('/')}"
+
+    def get(self, key: str) -> bytes | None:
+        return self.inner.get(self.prefix + key)
+
+    def put(self, key: str, data: bytes) -> None:
+        self.inner.put(self.prefix + key, data)
+
+    def download(self, key: str, dest: Path) -> None:
+        self.inner.download(self.prefix + key, dest)
+
+    def upload(self, key: str, src: Path) -> None:
+        self.inner.upload(self.prefix + key, src)
+
+    def list(self, prefix: str) -> list[str]:
+        return [key.removeprefix(self.prefix) for key in self.inner.list(self.prefix + prefix)]
+
+    def delete(self, key: str) -> None:
+        self.inner.delete(self.prefix + key)
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()  # the whole store's publisher holds the store's lock
+
+
 def backend(config: Any) -> Backend | None:
     """The shared store the configuration names; None for a store on this machine only."""
     where = str(config["RELEASE_STORE"])
@@ -173,9 +208,17 @@ class FetchState:
 class Mirror:
     """This machine's copy of a shared store: `pull()` brings the live release down, checked."""
 
-    def __init__(self, remote: Backend, local: ReleaseStore, keep: int = LOCAL_KEEP) -> None:
+    def __init__(self, remote: Backend, local: ReleaseStore, keep: int = LOCAL_KEEP, chains: bool = True) -> None:
         self.remote, self.local, self.keep = remote, local, keep
         self.state = FetchState()
+        # The preview chain, mirrored alike (`chains`: this is the whole store, not a part of it).
+        self.preview = (
+            Mirror(Prefixed(remote, PREVIEW_DIR + "/"), preview_store(local), keep, chains=False) if chains else None
+        )
+
+    def pull_preview(self, wait: bool = False) -> bool:
+        """`pull()` for the preview chain (a replica's preview requests)."""
+        return self.preview.pull(wait) if self.preview is not None else False
 
     def pull(self, wait: bool = False) -> bool:
         """Fetch the shared store's live release when this copy lacks it; whether one was fetched.
@@ -258,21 +301,32 @@ class Mirror:
         """Publish through the local copy: bring the chain down, let the caller publish into it,
         then send up what it made (bundle, checksum, manifest), and the pointer last."""
         with self.remote.lock():
-            self._pull_meta()
-            raw = self.remote.get("current")
-            before = raw.decode().strip() if raw else None
-            if before is not None:
-                write_atomic(self.local.pointer, before + "\n")  # the base the next release builds on
+            chains = [self] if self.preview is None else [self.preview, self]  # the preview goes up first
+            before = [chain._base() for chain in chains]
             try:
                 yield self.local
             finally:
-                after = self.local.current_id()
-                if after is not None and after != before and (self.local.bundles / after).is_dir():
-                    self._push(after)
-                    self._prune_remote(keep, after)
+                for chain, was in zip(chains, before, strict=True):
+                    chain._send(was, keep)
                 status = self.local.status_path
                 if status.is_file():
                     self.remote.put("status.json", status.read_bytes())
+
+    def _base(self) -> str | None:
+        """The chain as the shared store has it, brought down: the base the next release builds on."""
+        self._pull_meta()
+        raw = self.remote.get("current")
+        before = raw.decode().strip() if raw else None
+        if before is not None:
+            write_atomic(self.local.pointer, before + "\n")
+        return before
+
+    def _send(self, before: str | None, keep: int) -> None:
+        """Send up the release the publish made in this chain, if it made one."""
+        after = self.local.current_id()
+        if after is not None and after != before and (self.local.bundles / after).is_dir():
+            self._push(after)
+            self._prune_remote(keep, after)
 
     def ensure_bundle(self, rid: str) -> None:
         """A rollback needs the old release's bundle on this machine."""

@@ -82,6 +82,11 @@ def exercise(tmp: Path, content: Path, store: str) -> None:
     status = ready(replica)
     assert status["ready"] and status["release_store"]["current"] and status["release_store"]["error"] is None
     assert not (tmp / "cache-replica" / "replica" / "releases" / first).is_symlink()  # a copy of its own
+    # the preview chain went up with it and comes down on the replica: the same chain (one id)
+    previews = [app.extensions["lp"].preview for app in (publisher, replica)]
+    assert all(p.load() is not None for p in previews)
+    assert previews[0].store.store_id() == previews[1].store.store_id() is not None
+    assert (tmp / "cache-replica" / "replica" / "preview" / "current").is_file()
 
     set_revision(content, 2)
     second = publish(publisher)
@@ -110,8 +115,9 @@ def test_a_shared_directory(tmp_path: Path, content: Path) -> None:
     store = tmp_path / "shared"
     exercise(tmp_path, content, str(store))
     assert sorted(p.name for p in store.iterdir()) == [
-        "bundles", "current", "lock", "manifests", "status.json", "store.json"
+        "bundles", "current", "lock", "manifests", "preview", "status.json", "store.json"
     ]  # fmt: skip
+    assert sorted(p.name for p in (store / "preview").iterdir()) == ["bundles", "current", "manifests", "store.json"]
 
     def flip_a_byte(rid: str) -> None:
         tar = store / "bundles" / f"{rid}.tar"
