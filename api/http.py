@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from cachetools import LRUCache
 from flask import Response, current_app, request
-from werkzeug.http import http_date, is_resource_modified
+from werkzeug.http import http_date, is_entity_header, is_resource_modified
 
 from api import encoding
 from api.current import corpus, release
@@ -33,6 +33,11 @@ class Entry(NamedTuple):
     etag: str  # unquoted; a coding's variant has the coding's suffix
     modified: dt.datetime | None
     headers: tuple[tuple[str, str], ...]  # ETag, Cache-Control, Last-Modified, Vary, Content-Encoding, ...
+    headers_304: tuple[tuple[str, str], ...]  # a 304's: the same without the entity headers
+
+    @classmethod
+    def make(cls, body: bytes, etag: str, modified: dt.datetime | None, headers: list[tuple[str, str]]) -> Entry:
+        return cls(body, etag, modified, tuple(headers), not_modified_headers(headers))
 
 
 class Validators(NamedTuple):
@@ -40,7 +45,14 @@ class Validators(NamedTuple):
 
     etag: str
     modified: dt.datetime | None
-    headers: tuple[tuple[str, str], ...]
+    headers: tuple[tuple[str, str], ...]  # the 304's
+    quoted: str  # the ETag as a client that kept it sends it back: one string comparison answers most
+
+
+def not_modified_headers(headers: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """A 304's headers: a 200's but the entity headers (Content-Encoding, Last-Modified, ...), which
+    Werkzeug would otherwise take out of every 304 again (the variants' 304s had one more to take)."""
+    return tuple((k, v) for k, v in headers if not is_entity_header(k) or k.lower() in ("expires", "content-location"))
 
 
 def _size(entry: Entry) -> int:
@@ -102,18 +114,20 @@ class ResponseCache:
             if len(body) >= encoding.MIN_SIZE:
                 headers.append(("Vary", "Accept-Encoding"))
             headers.extend(extra.items())
-            identity = Entry(body, digest, last_modified, tuple(headers))
+            identity = Entry.make(body, digest, last_modified, headers)
             self._store((*key, None), identity)
         entry = identity
         if coding is not None and len(identity.body) >= encoding.MIN_SIZE:
             tag = encoding.variant_etag(identity.etag, coding)
             headers = [(k, f'"{tag}"' if k == "ETag" else v) for k, v in identity.headers]
             headers.append(("Content-Encoding", coding))
-            entry = Entry(encoding.encode(identity.body, coding), tag, identity.modified, tuple(headers))
+            entry = Entry.make(encoding.encode(identity.body, coding), tag, identity.modified, headers)
             self._store((*key, coding), entry)
         if url is not None and etag:
             version, path = url()
-            self.by_url[(version, path, coding)] = Validators(entry.etag, entry.modified, entry.headers)
+            self.by_url[(version, path, coding)] = Validators(
+                entry.etag, entry.modified, entry.headers_304, f'"{entry.etag}"'
+            )
         return entry
 
 
@@ -167,7 +181,7 @@ def cached_json(
         etag=etag,
     )
     if etag and not_modified(entry.etag, entry.modified):
-        return Response(status=304, headers=entry.headers)
+        return Response(status=304, headers=entry.headers_304)
     return Response(entry.body, mimetype=mimetype, headers=entry.headers)
 
 
@@ -176,18 +190,19 @@ def revalidate_early() -> Response | None:
     partner scope) and coding gets its 304 here, without parsing arguments or running the view.
 
     Same version, scope, path with query and coding give the same bytes, so the same ETag;
-    anything not seen yet goes the normal way.
+    anything not seen yet goes the normal way. The usual case, a client sending back the one ETag
+    it kept, is one string comparison; lists, weak tags and dates go through Werkzeug.
     """
-    if request.method != "GET" or not (
-        request.headers.get("If-None-Match") or request.headers.get("If-Modified-Since")
-    ):
+    environ = request.environ
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if environ["REQUEST_METHOD"] != "GET" or not (if_none_match or environ.get("HTTP_IF_MODIFIED_SINCE")):
         return None
     try:
         version = corpus().version
     except Exception:  # no content yet: the view answers with the error shape
         return None
     found = responses().by_url.get((version, request.full_path, coding()))
-    if found is not None and not_modified(found.etag, found.modified):
+    if found is not None and (if_none_match == found.quoted or not_modified(found.etag, found.modified)):
         return Response(status=304, headers=found.headers)
     return None
 

@@ -61,6 +61,28 @@ def test_each_coding_has_its_own_etag_and_304(client, url, coding) -> None:
     assert client.get(url, headers={"Accept-Encoding": other, "If-None-Match": etag}).status_code == 200
 
 
+def test_every_variants_304_has_the_same_headers_but_its_etag(app, client) -> None:
+    """A 304 is made from headers stored without the entity ones (Content-Encoding, Last-Modified), so a
+    variant's 304 is no more work than the identity one's; the early path and the view's agree."""
+    url = "/v1/guides/no-contact-rule"
+    seen = {}
+    for coding in (None, "gzip", "br"):
+        accept = {"Accept-Encoding": coding} if coding else {}
+        etag = client.get(url, headers=accept).headers["ETag"]
+        for if_none_match in (etag, f'"x", {etag}', f"W/{etag}"):  # the one kept, a list, weak
+            app.extensions["lp"].served.release.local.clear()  # the view's 304 (nothing remembered) ...
+            first = client.get(url, headers={**accept, "If-None-Match": if_none_match})
+            early = client.get(url, headers={**accept, "If-None-Match": if_none_match})  # ... then the early one
+            for r in (first, early):
+                assert r.status_code == 304 and r.headers["ETag"] == etag and r.data == b""
+                assert "Content-Encoding" not in r.headers and "Last-Modified" not in r.headers
+            assert [k for k, _ in first.headers if k != "X-Request-ID"] == [
+                k for k, _ in early.headers if k != "X-Request-ID"
+            ]
+        seen[coding] = sorted(k for k, _ in early.headers)
+    assert seen[None] == seen["gzip"] == seen["br"]
+
+
 def test_a_cache_hit_does_no_compression(app, client, monkeypatch) -> None:
     calls = []
     real = api.encoding.encode
