@@ -133,9 +133,14 @@ def main() -> None:
         for _name, path, kind in CASES:
             wrk(base + path, 2, a.connections, *_options(kind, etags, lua))  # warm-up
         # Interleaved rounds, median of each: a burst of noise on the machine hits every endpoint alike.
-        for _ in range(a.rounds):
-            for name, path, kind in CASES:
+        # Each round starts one case later, so that no case always runs in the same place (after the
+        # same neighbours, with the same sockets of theirs still in TIME_WAIT).
+        load_before = os.getloadavg()
+        for round_ in range(a.rounds):
+            shift = round_ % len(CASES)
+            for name, path, kind in CASES[shift:] + CASES[:shift]:
                 runs[name].append(wrk(base + path, a.duration, a.connections, *_options(kind, etags, lua)))
+        load_after = os.getloadavg()
         for name, path, _ in CASES:
             rs = runs[name]
             rows.append(
@@ -159,7 +164,9 @@ def main() -> None:
         f"{a.connections} --workers {a.workers}` on {dt.date.today().isoformat()}, against gunicorn with "
         f"`gunicorn.conf.py` ({a.workers} workers) on loopback, the bundled content, wrk with 2 threads and "
         f"{a.connections} connections. Endpoints run in {a.rounds} interleaved rounds of {a.duration} s after a "
-        "2 s warm-up each; figures are the median round. wrk and gunicorn share the machine's 2 cores.",
+        "2 s warm-up each (each round starting one endpoint later); figures are the median round. wrk and "
+        f"gunicorn share the machine's 2 cores. Load average (1 min) {load_before[0]:.1f} before the rounds, "
+        f"{load_after[0]:.1f} after.",
         "",
         "| endpoint | path | requests/s | ratio to trivial | p50 ms | p99 ms | requests | non-2xx/3xx |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
