@@ -28,6 +28,7 @@ from search_index import whoosh3_internals
 from search_index.schema import PAIR_FIELD, PHRASE_FIELD
 
 CHUNK_DOCS = 12_000  # documents per segment of a full build (memory: ~150 MB of pooled postings)
+PARALLEL_MIN_DOCS = 2_000  # fewer documents: one segment, one process
 WRITER_LIMIT_MB = 256
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -150,12 +151,12 @@ def _write_chunk(ix_dir: str, i: int) -> Any:
 
 
 def chunks_of(
-    docs: Sequence[dict[str, Any]], size: int = CHUNK_DOCS, workers: int = 2
+    docs: Sequence[dict[str, Any]], size: int | None = None, workers: int = 2
 ) -> list[Sequence[dict[str, Any]]]:
     """Consecutive chunks of about equal size, never splitting one guide's documents, at least
     one per worker when there is enough to share."""
-    n = max(1, -(-len(docs) // size))
-    if len(docs) >= 2_000:
+    n = max(1, -(-len(docs) // (size or CHUNK_DOCS)))
+    if len(docs) >= PARALLEL_MIN_DOCS:
         n = -(-n // workers) * workers
     target = -(-len(docs) // n)
     out, start = [], 0
