@@ -98,6 +98,8 @@ def update(
     old_segments = {s.segid: s for s in ix._segments()}
     new_docs = [d for d in docs if d["guide"] in plan.added]
     vocab, stats = dict(meta["vocab"]), json.loads(json.dumps(meta["stats"]))
+    if progress:
+        progress("index", 0, len(new_docs))
     writer = FastSegmentWriter(ix)
     try:
         gone = [d for d, g in enumerate(meta["guides"]) if g in plan.removed]
