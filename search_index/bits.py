@@ -34,19 +34,43 @@ def to_ids(bits: int) -> list[int]:
 
 
 def postings(reader: Any, field: str, text: str, weights: bool = False) -> tuple[list[int], list[float]]:
-    """All docnums of a term (and their weights when asked), read a block at a time.
+    """All live docnums of a term (and their weights when asked), segment by segment.
+
+    Deleted documents (an incrementally built index keeps them until their segment merges) are
+    left out, so callers never see them.
+    """
+    leaves = reader.leaf_readers()
+    if len(leaves) == 1 and leaves[0][1] == 0:
+        return _leaf_postings(leaves[0][0], field, text, weights)
+    ids: list[int] = []
+    ws: list[float] = []
+    for leaf, base in leaves:
+        lids, lws = _leaf_postings(leaf, field, text, weights)
+        ids.extend(d + base for d in lids) if base else ids.extend(lids)
+        ws.extend(lws)
+    return ids, ws
+
+
+def _leaf_postings(reader: Any, field: str, text: str, weights: bool) -> tuple[list[int], list[float]]:
+    """One segment's postings, read a block at a time.
 
     Whoosh's generic `all_ids()` makes several Python calls per posting; whoosh3's leaf matcher
     is read a block at a time instead (whoosh3_internals; a test compares it with Whoosh's own
-    matcher), and any other matcher through the public matcher API.
+    matcher), and any other matcher through the public matcher API. A segment with deletions
+    wraps its matcher in a filter: the block reader reads the one inside and drops the deleted.
     """
     try:
         m = reader.postings(field, text)
     except TermNotFound:
         return [], []
-    fast = whoosh3_internals.block_postings(m, weights)
+    deleted = getattr(reader, "deleted_docs_set", None)
+    inner = getattr(m, "child", None) if deleted else m
+    fast = whoosh3_internals.block_postings(inner, weights) if inner is not None else None
     if fast is not None:
-        return fast
+        if not deleted:
+            return fast
+        keep = [i for i, d in enumerate(fast[0]) if d not in deleted]
+        return [fast[0][i] for i in keep], ([fast[1][i] for i in keep] if weights else [])
     ids: list[int] = []
     ws: list[float] = []
     while m.is_active():
@@ -65,15 +89,21 @@ def field_lengths(reader: Any, field: str, size: int) -> list[int]:
     """Every document's length in a field (Whoosh's one-byte approximation), in docnum order.
 
     Whoosh reads one length per call (a few Python calls each: 0.3 s for 90,000 documents). A
-    whoosh3 segment keeps them as one byte per document in a fixed-width column, so the column's
-    bytes are read at once (whoosh3_internals) and decoded with a 256-entry table; any other
-    reader (several segments, another codec) takes the per-document path. A test compares both.
+    whoosh3 segment keeps them as one byte per document in a fixed-width column, so each segment's
+    column bytes are read at once (whoosh3_internals) and decoded with a 256-entry table; any other
+    reader (another codec) takes the per-document path. A test compares both.
     """
-    data = whoosh3_internals.length_bytes(reader, field, size)
-    if data is None:
-        return [reader.doc_field_length(d, field, 0) or 0 for d in range(size)]
     table = [byte_to_length(b) if b else 0 for b in range(256)]
-    return [table[b] for b in data] + [0] * (size - len(data))
+    out: list[int] = []
+    for leaf, base in reader.leaf_readers():
+        n = leaf.doc_count_all()
+        data = whoosh3_internals.length_bytes(leaf, field, n)
+        out.extend([0] * (base - len(out)))
+        if data is None:
+            out.extend(leaf.doc_field_length(d, field, 0) or 0 for d in range(n))
+        else:
+            out.extend([table[b] for b in data] + [0] * (n - len(data)))
+    return out[:size] + [0] * (size - len(out))
 
 
 class BitsetCache:

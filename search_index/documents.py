@@ -18,6 +18,24 @@ def section_text(section: Section, guide: Guide) -> str:
     return "\n".join(guide.without_conditions(b.text) for b in section.blocks if b.type != "read_next")
 
 
+def index_texts(kind: str, title: str, summary: str, headings: str, body: str) -> tuple[str, str]:
+    """A document's scored text and its exact text, from what the document stores: an incremental
+    build re-reads a replaced document's words from its stored fields (search_index/stats.py)."""
+    if kind == "guide":
+        return (
+            weighted_text(title=title, headings=headings, summary=summary, body=body),
+            "\n".join([title, summary, headings, body]),
+        )
+    return weighted_text(title=title, body=body), f"{title}\n{body}"
+
+
+def _document(common: dict[str, Any], kind: str, key: str, **fields: Any) -> dict[str, Any]:
+    doc = {**common, "id": f"{kind}:{key}", "type": kind, "anchor": None, "script": None, "summary": ""}
+    doc.update(fields)
+    doc["text"], doc["exact"] = index_texts(kind, doc["title"], doc["summary"], doc.get("headings", ""), doc["body"])
+    return doc
+
+
 def guide_documents(guide: Guide) -> Iterator[dict[str, Any]]:
     """The guide itself, its sections (deep links) and its scripts."""
     common = {
@@ -32,53 +50,32 @@ def guide_documents(guide: Guide) -> Iterator[dict[str, Any]]:
     # link and are not scored twice (half the postings a query has to score).
     intro = next((section_text(s, guide) for s in guide.sections if s.heading is None), "")
     body = "\n".join([intro, *guide.signals])
-    yield {
-        **common,
-        "id": f"guide:{guide.slug}",
-        "type": "guide",
-        "anchor": None,
-        "script": None,
-        "title": guide.title,
-        "summary": guide.summary,
-        "body": body,
-        "text": weighted_text(title=guide.title, headings="\n".join(headings), summary=guide.summary, body=body),
-        "exact": "\n".join([guide.title, guide.summary, *headings, body]),
-    }
+    yield _document(
+        common, "guide", guide.slug, title=guide.title, summary=guide.summary, headings="\n".join(headings), body=body
+    )
     for s in guide.sections:
         # The introduction is the guide's own lead (the guide hit covers it); boilerplate is skipped.
         text = section_text(s, guide)
         if s.heading is None or s.anchor in SKIP_SECTIONS or not text.strip():
             continue
-        yield {
-            **common,
-            "id": f"section:{guide.slug}#{s.anchor}",
-            "type": "section",
-            "anchor": s.anchor,
-            "script": None,
-            "title": s.heading,
-            "summary": "",
-            "body": text,
-            "text": weighted_text(title=s.heading, body=text),
-            "exact": f"{s.heading}\n{text}",
-        }
+        yield _document(common, "section", f"{guide.slug}#{s.anchor}", anchor=s.anchor, title=s.heading, body=text)
+    yield from _script_documents(guide, common)
+
+
+def _script_documents(guide: Guide, common: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for x in guide.scripts:
-        title = x.situation + (f": {x.trigger}" if x.trigger else "")
-        body = " ".join(p for p in (x.instruction, x.response) if p)
-        yield {
-            **common,
-            "id": f"script:{x.id}",
-            "type": "script",
-            "anchor": x.section,
-            "script": x.id,
-            "title": title,
-            "summary": "",
-            "body": body,
-            "exact": f"{title}\n{body}",
-            "text": weighted_text(title=title, body=body),
-            "tags": ",".join(dict.fromkeys([*guide.tags, *x.tags])),
-            "send": x.send,
-            "safety": x.safety,  # stored, not scored: every snippet of the script ends with it
-        }
+        yield _document(
+            common,
+            "script",
+            x.id,
+            anchor=x.section,
+            script=x.id,
+            title=x.situation + (f": {x.trigger}" if x.trigger else ""),
+            body=" ".join(p for p in (x.instruction, x.response) if p),
+            tags=",".join(dict.fromkeys([*guide.tags, *x.tags])),
+            send=x.send,
+            safety=x.safety,  # stored, not scored: every snippet of the script ends with it
+        )
 
 
 def corpus_documents(corpus: Corpus) -> Iterator[dict[str, Any]]:

@@ -20,8 +20,8 @@ from typing import Any
 
 from cachetools import LRUCache
 
-from search_index.build import META
 from search_index.group import GROUP_DEPTH, factors_for, group_hits
+from search_index.meta import META
 from search_index.open_index import CACHE_ENTRIES, OpenIndex
 from search_index.query import MIN_PREFIX, ParsedQuery, Plan, Vocabulary, build_query, parse_query
 from search_index.schema import PHRASE_BOOST, TEXT_FIELD, pairs_of
@@ -291,7 +291,7 @@ class SearchEngine:
         # Scored documents outside the matches: those without a required phrase or all the words, or
         # filtered out. Without phrases or filters every scored document is a match.
         restrict = bool(plan.phrases) or not plan.weighted or filtered
-        return top_k(terms, k, matched if restrict else None, factors)[0]
+        return top_k(terms, k, matched if restrict else None, factors, oi.rank)[0]
 
     # -- suggest -----------------------------------------------------------------------------
     def suggest(

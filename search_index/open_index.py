@@ -20,7 +20,7 @@ from whoosh import index
 
 from api.language.thesaurus import Thesaurus
 from search_index.bits import BitsetCache, from_ids
-from search_index.build import META
+from search_index.meta import META
 from search_index.query import words_of
 from search_index.schema import DOC_TYPES, PAIR_FIELD, PHRASE_FIELD, TEXT_FIELD
 from search_index.score import ImpactCache, bm25_norms
@@ -55,6 +55,7 @@ class OpenIndex:
     word_impacts: ImpactCache | None = None  # words as typed, for queries of stop words only
     pair_impacts: ImpactCache | None = None  # word pairs, for quoted phrases
     facet_bits: dict[str, dict[str, int]] = field(default_factory=dict)
+    rank: list[int] | None = None  # docnum -> place in a full build's order (None: the docnum itself)
     _closer: weakref.finalize = field(init=False, repr=False)
 
     @classmethod
@@ -76,23 +77,33 @@ class OpenIndex:
             titles_by_length=sorted(titles, key=lambda t: len(t[1])),  # (stable: index order within a length)
             guide_of=[sys.intern(g) for g in meta.get("guides", ())],
             thesaurus=Thesaurus.from_data(meta.get("thesaurus") or {}),
+            rank=meta.get("rank"),
         )
         for d, g in enumerate(oi.guide_of):
-            docs = oi.docs_of.setdefault(g, [])
-            docs.insert(0, d) if oi.types[d] == "guide" else docs.append(d)
+            if g:  # ("": a deleted document of an incrementally built index)
+                docs = oi.docs_of.setdefault(g, [])
+                docs.insert(0, d) if oi.types[d] == "guide" else docs.append(d)
         n = len(oi.types)
-        oi.impacts = ImpactCache(searcher, TEXT_FIELD, bm25_norms(searcher, TEXT_FIELD, n))
-        exact_norms = bm25_norms(searcher, PHRASE_FIELD, n)
-        oi.word_impacts = ImpactCache(searcher, PHRASE_FIELD, exact_norms)
+        # BM25's statistics over the live documents (search_index/meta.py); older indexes: Whoosh's.
+        stats = meta.get("stats") or {}
+        live, lengths = stats.get("docs"), stats.get("lengths", {})
+
+        def avg(f: str) -> float | None:
+            return lengths[f] / live if live and f in lengths else None
+
+        oi.impacts = ImpactCache(searcher, TEXT_FIELD, bm25_norms(searcher, TEXT_FIELD, n, avg(TEXT_FIELD)), live)
+        exact_norms = bm25_norms(searcher, PHRASE_FIELD, n, avg(PHRASE_FIELD))
+        oi.word_impacts = ImpactCache(searcher, PHRASE_FIELD, exact_norms, live)
         scored = {TEXT_FIELD: oi.impacts.ids}
         if PAIR_FIELD in searcher.schema:  # an index built before the pair field: phrases scored by their words
-            oi.pair_impacts = ImpactCache(searcher, PAIR_FIELD, exact_norms)
+            oi.pair_impacts = ImpactCache(searcher, PAIR_FIELD, exact_norms, live)
             scored[PAIR_FIELD] = oi.pair_impacts.ids
         oi.bits = BitsetCache(searcher, n, scored=scored)
         # whoosh3 opens the stored-fields column on first use; open it now, so that every file this
         # index reads is open before its directory can be pruned by later builds.
-        if n:
-            searcher.reader().stored_fields(0)
+        for leaf, _ in searcher.reader().leaf_readers():
+            if leaf.doc_count_all():
+                leaf.stored_fields(0)
         # One bitset per facet value: a facet count is then `bin(matched & value_bits).count`.
         for name, values in (("type", oi.types), ("collection", oi.collections), ("tag", oi.tags)):
             ids: dict[str, list[int]] = {}

@@ -16,6 +16,7 @@ import heapq
 from array import array
 from collections.abc import Iterable
 from contextlib import suppress
+from math import log
 from operator import itemgetter
 from typing import Any
 
@@ -28,9 +29,11 @@ K1 = 1.2
 CACHE_POSTINGS = 2_000_000  # impacts kept per open index (12 bytes each), least recently used out
 
 
-def bm25_norms(searcher: Any, field: str, size: int) -> list[float]:
-    """BM25's per-document part for one field: `K1 * ((1 - B) + B * fl / avgfl)` for length fl."""
-    avgfl = searcher.avg_field_length(field) or 1.0
+def bm25_norms(searcher: Any, field: str, size: int, avgfl: float | None = None) -> list[float]:
+    """BM25's per-document part for one field: `K1 * ((1 - B) + B * fl / avgfl)` for length fl.
+
+    `avgfl`: the live documents' average (an incremental index's meta.json); else Whoosh's."""
+    avgfl = avgfl or searcher.avg_field_length(field) or 1.0
     return [K1 * ((1 - B) + B * fl / avgfl) for fl in field_lengths(searcher.reader(), field, size)]
 
 
@@ -40,11 +43,13 @@ class ImpactCache:
     BM25 is Whoosh's `bm25()` with its per-document part precomputed (`norms`, see `bm25_norms`):
     the impact of frequency tf in document d is `idf * tf * (K1 + 1) / (tf + norms[d])` (a test checks
     it equals Whoosh's scorer). The word-pair field has no lengths of its own: it is given the
-    unstemmed field's norms.
+    unstemmed field's norms. `doc_count`: the live documents; with it, idf is Whoosh's formula over
+    the live postings (Whoosh's own counts deleted documents until their segment merges).
     """
 
-    def __init__(self, searcher: Any, field: str, norms: list[float]) -> None:
+    def __init__(self, searcher: Any, field: str, norms: list[float], doc_count: int | None = None) -> None:
         self.searcher = searcher
+        self.doc_count = doc_count
         self.reader = searcher.reader()
         self.field = field
         self.norms = norms
@@ -59,7 +64,8 @@ class ImpactCache:
         found = self._terms.get(text)
         if found is None:
             ids, weights = postings(self.reader, self.field, text, weights=True)
-            top, norms = self.searcher.idf(self.field, text) * (K1 + 1), self.norms
+            idf = self.searcher.idf(self.field, text) if self.doc_count is None else _idf(self.doc_count, len(ids))
+            top, norms = idf * (K1 + 1), self.norms
             scores = array("d", [top * w / (w + norms[d]) for d, w in zip(ids, weights, strict=True)])
             found = (array("i", ids), scores)
             with suppress(ValueError):  # a term with more postings than the whole budget is not kept
@@ -67,17 +73,24 @@ class ImpactCache:
         return found
 
 
+def _idf(doc_count: int, df: int) -> float:
+    """Whoosh's idf (whoosh.scoring.WeightingModel.idf), from live counts."""
+    return log(doc_count / (df + 1)) + 1
+
+
 def top_k(
     weighted: Iterable[tuple[ImpactCache, str, float]],
     k: int,
     allowed: int | None = None,
     factors: dict[int, float] | None = None,
+    rank: list[int] | None = None,
 ) -> tuple[list[tuple[float, int]], int]:
     """The k best (score, docnum) for a sum of weighted terms (each from its own field's cache),
     among the documents in `allowed` (a bitset; None: all), and how many documents scored > 0.
 
     `factors` multiply the scores of some documents (a guide the reader's situation fits, a safety
-    guide); one that no term scored starts from a sliver of the best score."""
+    guide); one that no term scored starts from a sliver of the best score. Equal scores are
+    ordered by `rank` (a document's place in a full build; None: its docnum)."""
     acc: dict[int, float] = {}
     get = acc.get
     for cache, text, weight in weighted:
@@ -100,4 +113,10 @@ def top_k(
         last = len(mask) << 3
         items = [(d, s) for d, s in items if d < last and mask[d >> 3] >> (d & 7) & 1]
     best = heapq.nlargest(k, items, key=itemgetter(1))
+    if best:
+        # Ties, the last place's included, in a stable order.
+        kth = best[-1][1]
+        order = rank.__getitem__ if rank is not None else int
+        tied = [(d, s) for d, s in items if s >= kth] if len(best) == k else best
+        best = sorted(tied, key=lambda it: (-it[1], order(it[0])))[:k]
     return [(s, d) for d, s in best], len(acc)

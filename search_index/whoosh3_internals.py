@@ -42,11 +42,15 @@ def length_bytes(reader: Any, field: str, size: int) -> bytes | None:
     """The one-byte length codes of `field` for the first documents of a one-segment whoosh3
     reader (decode with whoosh.util.numeric.byte_to_length); None for any other reader, or when
     the codec's internals are not there."""
+    return perdoc_length_bytes(getattr(reader, "_perdoc", None), field, size)
+
+
+def perdoc_length_bytes(perdoc: Any, field: str, size: int) -> bytes | None:
+    """The same, from a segment's per-document reader (W3PerDocReader)."""
     try:
         from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
     except ImportError:
         return None
-    perdoc = getattr(reader, "_perdoc", None)
     cached = getattr(perdoc, "_cached_reader", None)
     if cached is None or size != getattr(perdoc, "_doccount", -1):
         return None
@@ -55,3 +59,53 @@ def length_bytes(reader: Any, field: str, size: int) -> bytes | None:
         return None
     count = min(column._count, size)
     return bytes(column._dbfile.get(column._basepos, count)) if count else b""
+
+
+_POSTWRITER_INTERNALS = ("_ids", "_weights", "_values", "_minlength", "_maxlength", "_maxweight", "_blocklimit")
+
+
+def _can_write_blocks(fieldwriter: Any) -> bool:
+    try:
+        from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter
+    except ImportError:
+        return False
+    if type(fieldwriter) is not W3FieldWriter or not hasattr(fieldwriter, "_postwriter"):
+        return False
+    probe = W3PostingsWriter(None, blocklimit=128)
+    probe._new_block()
+    return all(hasattr(probe, a) for a in (*_POSTWRITER_INTERNALS, "_write_block", "finish_postings"))
+
+
+def write_postings(fieldwriter: Any, schema: Any, terms: Any, lengths: Any) -> bool:
+    """Write sorted (fieldname, btext, ids, weights, values) terms a block at a time, as whoosh3's
+    W3PostingsWriter.add_posting would one posting at a time (the same block boundaries, block
+    statistics and bytes). False, having written nothing, when the internals are not there."""
+    if not _can_write_blocks(fieldwriter):
+        return False
+    from array import array
+
+    lastfn = None
+    length_of: Any = None
+    for fieldname, btext, ids, weights, values in terms:
+        if fieldname != lastfn:
+            if lastfn is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            length_of, lastfn = lengths.doc_field_length_reader(fieldname), fieldname
+        fieldwriter.start_term(btext)
+        pw = fieldwriter._postwriter
+        limit, n = pw._blocklimit, len(ids)
+        for start in range(0, n, limit):
+            end = min(n, start + limit)
+            pw._ids = ids[start:end]
+            pw._weights = array("f", weights[start:end])
+            pw._values = [v for v in values[start:end] if v]
+            ls = [x for x in map(length_of, pw._ids) if x]
+            pw._minlength, pw._maxlength = (min(ls), max(ls)) if ls else (None, 0)
+            pw._maxweight = max(0, max(weights[start:end]))
+            if end < n:
+                pw._write_block()
+        fieldwriter.finish_term()
+    if lastfn is not None:
+        fieldwriter.finish_field()
+    return True
