@@ -8,10 +8,13 @@ import os
 
 from api.content import ContentInvalid, load_corpus
 from api.content.drafts import published
+from api.content.load import Progress
+from api.releases.bundle import Build, read_pack
 from api.releases.manifest import Manifest
 from api.releases.release import ReleaseMissing, seq_of
 from api.releases.store import KEEP, ReleaseStore
 
+PARSE_WORKERS = min(2, os.cpu_count() or 1)  # processes parsing a full build (most changed files)
 PREVIEW_DIR = "preview"  # the preview chain (drafts included): a store of its own inside this one
 
 
@@ -28,23 +31,46 @@ def publish(
     cache_path: str | os.PathLike[str] | None = None,
     keep: int = KEEP,
     now: dt.datetime | None = None,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[Manifest, bool]:
     """Check the content folder and, when it has no errors, make it the live release: the preview
-    release (every guide) first, then the published one (without the drafts at `now`, the clock
-    by default: a guide whose publish_at has passed is in).
+    release (every guide) and the published one (without the drafts at `now`, the clock by
+    default: a guide whose publish_at has passed is in).
+
+    Incremental: only files whose digest the live preview release does not know are parsed (its
+    snapshot is the parse cache; `cache_path`, the parse cache file, serves before the first
+    release), and each bundle is built from its chain's live one (api/releases/bundle.py). With no
+    drafts the two releases have the same content: the preview's bundle hard-links the published
+    one's. `full`: parse and index everything, as on a fresh store.
 
     Raises ContentInvalid (and records the problems in the store's status) otherwise; nothing
     changes for readers then.
     """
     now = now or dt.datetime.now(dt.UTC)
-    corpus, problems = load_corpus(content_dir, cache_path, now)  # outside the lock: parsing is the slow part
+    previews = preview_store(store)
+    live = None if full else previews.live_bundle()
+    pack = read_pack(live) if live is not None else None
+    corpus, problems = load_corpus(  # outside the lock: parsing is the slow part
+        content_dir,
+        None if full or pack is not None else cache_path,
+        now,
+        cache=pack,
+        progress=progress,
+        workers=PARSE_WORKERS,
+    )
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         store.write_status(False, None, errors)
         raise ContentInvalid(problems)
-    preview_store(store).commit(corpus, keep)
     visible, timed = published(corpus, now)
-    return store.commit(visible, keep, timed=timed)
+    if visible is corpus:  # nothing is a draft: the preview release is the published one
+        manifest, made = store.commit(visible, keep, timed=timed, build=Build(full=full, progress=progress))
+        previews.commit(corpus, keep, build=Build(full=full, twin=store.bundles / manifest.id, pack=pack))
+        return manifest, made
+    previews.commit(corpus, keep, build=Build(full=full, progress=progress, pack=pack))
+    return store.commit(visible, keep, timed=timed, build=Build(full=full, progress=progress))
 
 
 def rollback(store: ReleaseStore, release: str, keep: int = KEEP) -> Manifest:
