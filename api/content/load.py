@@ -55,6 +55,10 @@ class GuideCache(Protocol):
 
     def cached(self, rel: str, path: str, digest: str) -> Guide | None: ...
 
+    def danger_found(self, g: Guide, language: str) -> list[Problem] | None:
+        """The danger-word warnings of this guide file with these language files (their digest), or None."""
+        ...
+
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PARALLEL_MIN = 64  # files to parse before a second process is worth its start
@@ -133,6 +137,9 @@ class _FileCache:
         found = self.data.get(rel)
         return found[1] if found is not None and found[0] == digest else None
 
+    def danger_found(self, g: Guide, language: str) -> list[Problem] | None:
+        return None
+
 
 def _load_corpus(
     content_dir: str | os.PathLike[str],
@@ -144,7 +151,8 @@ def _load_corpus(
     read = _Reader(Path(content_dir))
     problems, label = read.problems, read.label
     old = _read_cache(cache_path) if cache is None else None
-    guides, failed, new_cache = _read_guides(read, cache or _FileCache(old or {}), progress, workers)
+    cache = cache or _FileCache(old or {})
+    guides, failed, new_cache = _read_guides(read, cache, progress, workers)
     collections = _load_collections(read(COLLECTIONS_FILE), f"{label}/{COLLECTIONS_FILE}", problems)
     renamed, retired = _load_redirects(read(REDIRECTS_FILE), f"{label}/{REDIRECTS_FILE}", problems)
     phrasings = _load_phrasings(read.root, read, label, problems)
@@ -159,7 +167,7 @@ def _load_corpus(
         else:
             by_slug[g.slug] = g
     problems.extend(check_links(by_slug, failed, collections, renamed, retired, f"{label}/{REDIRECTS_FILE}"))
-    problems.extend(check_danger_words(by_slug.values(), language))
+    problems.extend(check_danger_words(by_slug.values(), language, lambda g: cache.danger_found(g, language.digest)))
 
     for c in list(collections.values()):
         members = sorted(
@@ -223,8 +231,8 @@ def _parse_all(
     """Parse these files, in `workers` processes when there are many; results in the same order."""
     out: list[tuple[Guide | None, list[Problem]]] = []
     if workers > 1 and len(todo) >= PARALLEL_MIN:
-        # spawn, not fork: a publisher may have threads (a lock held in one would be copied held)
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # fork (spawn would run the caller's main module again); publishers run no other threads
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             for result in pool.map(_parse_one, todo, chunksize=16):
                 out.append(result)
                 if progress is not None and len(out) % 16 == 0:

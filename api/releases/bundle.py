@@ -26,7 +26,7 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.content import Corpus
+from api.content import Corpus, Problem
 from api.content.files import write_atomic
 from api.content.load import paused_gc
 from api.releases.manifest import FORMAT, Manifest
@@ -49,6 +49,7 @@ class Build:
     twin: Path | None = None
     progress: Progress | None = None
     pack: Pack | None = None
+    problems: list[Problem] | None = None  # the loader's: their danger-word warnings are kept in the pack
     fresh: int = -1
 
     def write(self, served: Corpus, content_version: str, building: Path, live: Path | None) -> None:
@@ -57,7 +58,7 @@ class Build:
         previous = None if self.full or live is None else live
         pack = self.pack if self.pack is not None or previous is None else read_pack(previous)
         unversioned = dataclasses.replace(served, version=content_version)
-        self.fresh = write_pack(building / PACK_FILE, unversioned, FORMAT, pack)
+        self.fresh = write_pack(building / PACK_FILE, unversioned, FORMAT, pack, self.problems)
         build_index(
             served,
             building / INDEX_DIR,

@@ -66,10 +66,11 @@ def publish(
         raise ContentInvalid(problems)
     visible, timed = published(corpus, now)
     if visible is corpus:  # nothing is a draft: the preview release is the published one
-        manifest, made = store.commit(visible, keep, timed=timed, build=Build(full=full, progress=progress))
+        build = Build(full=full, progress=progress, problems=problems)
+        manifest, made = store.commit(visible, keep, timed=timed, build=build)
         previews.commit(corpus, keep, build=Build(full=full, twin=store.bundles / manifest.id, pack=pack))
         return manifest, made
-    previews.commit(corpus, keep, build=Build(full=full, progress=progress, pack=pack))
+    previews.commit(corpus, keep, build=Build(full=full, progress=progress, pack=pack, problems=problems))
     return store.commit(visible, keep, timed=timed, build=Build(full=full, progress=progress))
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from api.content import Corpus, Guide
+from api.content import Corpus, Guide, Problem
 from api.content.files import write_atomic
 from api.content.load import CACHE_FORMAT
 
@@ -89,6 +89,14 @@ class Pack:
         slot = self._by_path.get(path)
         return self.guide(slot) if slot is not None and slot.source == digest else None
 
+    def danger_found(self, g: Guide, language: str) -> list[Problem] | None:
+        """The danger-word warnings found for this guide file with these language files, or None."""
+        danger = self.header.get("danger") or {}
+        if not language or danger.get("language") != language:
+            return None
+        entry = danger["found"].get(g.path)
+        return list(entry[1]) if entry is not None and entry[0] == g.digest else None
+
     def reusable(self, slug: str, g: Guide) -> Slot | None:
         """The slot whose blob is this guide: parsed from the same file at the same path."""
         if self.header.get("parse_format") != CACHE_FORMAT:
@@ -99,9 +107,12 @@ class Pack:
         return slot if slot is not None and slot.slug == slug and slot.source == g.digest else None
 
 
-def write_pack(path: Path, corpus: Corpus, fmt: int, previous: Pack | None = None) -> int:
-    """Write the corpus as a pack; reuse the previous pack's blobs for guides whose objects are
-    unchanged (same source digest and same key). Returns how many guides were pickled anew."""
+def write_pack(
+    path: Path, corpus: Corpus, fmt: int, previous: Pack | None = None, problems: list[Problem] | None = None
+) -> int:
+    """Write the corpus as a pack; reuse the previous pack's blobs for guides parsed from the same
+    file at the same path. `problems`: the loader's, whose danger-word warnings are kept per guide
+    (for the next publish's check). Returns how many guides were pickled anew."""
     blobs: list[bytes] = []
     slots: list[tuple[str, str, str, str, int, int]] = []
     fresh, offset = 0, 0
@@ -127,6 +138,7 @@ def write_pack(path: Path, corpus: Corpus, fmt: int, previous: Pack | None = Non
             "language": corpus.language,
             "support": corpus.support,
             "guides": slots,
+            "danger": _danger(corpus, problems) if problems is not None else None,
         },
         protocol=PROTOCOL,
     )
@@ -138,6 +150,15 @@ def write_pack(path: Path, corpus: Corpus, fmt: int, previous: Pack | None = Non
 
     write_atomic(path, write)
     return fresh
+
+
+def _danger(corpus: Corpus, problems: list[Problem]) -> dict[str, Any]:
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        if p.field == "safety_sensitive":
+            by_file.setdefault(p.file, []).append(p)
+    found = {g.path: (g.digest, by_file.get(g.path, [])) for g in corpus.guides.values()}
+    return {"language": corpus.language.digest, "found": found}
 
 
 def link_or_copy(src: Path, dst: Path) -> None:
