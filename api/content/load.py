@@ -193,8 +193,11 @@ def _read_guides(
     if not folder.is_dir():
         read.problems.append(Problem(f"{read.label}/{GUIDES_DIR}", None, "file", "the guides folder is missing"))
     paths = sorted(folder.glob("*.md")) if folder.is_dir() else []
-    found: list[tuple[str, str, Guide | None, bytes | None]] = []  # rel, digest, cached guide, bytes to parse
+    # rel, digest, cached guide, bytes to parse, where its problems go (problems stay in file order)
+    found: list[tuple[str, str, Guide | None, bytes | None, int]] = []
     for i, path in enumerate(paths):
+        if progress is not None and (i % 100 == 99 or i == len(paths) - 1):
+            progress("files read", i + 1, len(paths))
         rel = f"{GUIDES_DIR}/{path.name}"
         raw = read(rel)
         if raw is None:
@@ -202,21 +205,22 @@ def _read_guides(
             continue
         digest = read.digests[-1][1]
         guide = cache.cached(rel, f"{read.label}/{rel}", digest)
-        found.append((rel, digest, guide, None if guide is not None else raw))
-        if progress is not None and (i % 100 == 99 or i == len(paths) - 1):
-            progress("files read", i + 1, len(paths))
-    todo = [(raw, f"{read.label}/{rel}", Path(rel).stem) for rel, _, g, raw in found if raw is not None]
+        found.append((rel, digest, guide, None if guide is not None else raw, len(read.problems)))
+    todo = [(raw, f"{read.label}/{rel}", Path(rel).stem) for rel, _, _, raw, _ in found if raw is not None]
     parsed = iter(_parse_all(todo, progress, workers))
     guides: list[Guide] = []
     new_cache: dict[str, tuple[str, Guide]] = {}
-    for rel, digest, cached, raw in found:
+    inserts: list[tuple[int, list[Problem]]] = []
+    for rel, digest, cached, raw, mark in found:
         guide, file_problems = (cached, []) if raw is None else next(parsed)
-        read.problems.extend(file_problems)
+        inserts.append((mark, file_problems))
         if guide is None:
             failed.add(Path(rel).stem)
         else:
             guides.append(guide)
             new_cache[rel] = (digest, guide)
+    for mark, file_problems in reversed(inserts):
+        read.problems[mark:mark] = file_problems
     return guides, failed, new_cache
 
 
