@@ -116,34 +116,44 @@ def check_resources_command(path: str | None, days: int) -> None:
     default=None,
     help="Keep publishing every N seconds (scheduled guides go live at the first publish after their time).",
 )
-def publish_command(every: int | None) -> None:
+@click.option("--full", is_flag=True, help="Parse and index everything, not only what changed since the live release.")
+def publish_command(every: int | None, full: bool) -> None:
     """Check the content; if valid, build a release (content + search index) and make it live."""
     if every is None:
-        sys.exit(_publish_once())
+        sys.exit(_publish_once(full))
     click.echo(f"publishing every {every}s; stop with Ctrl-C or SIGTERM", err=True)
     try:
         while True:
-            _publish_once()
+            _publish_once(full)
             time.sleep(every)
     except KeyboardInterrupt:
         return
 
 
-def _publish_once() -> int:
+def _publish_once(full: bool = False) -> int:
     from api.releases import publish
+    from api.releases.progress import Reporter
 
     started = time.perf_counter()
+    progress = Reporter()  # a live line on a terminal, plain lines (stderr) otherwise
     try:
         with _publishing() as store:
             manifest, made = publish(
-                current_app.config["CONTENT_DIR"], store, current_app.config["CONTENT_CACHE"], _keep()
+                current_app.config["CONTENT_DIR"],
+                store,
+                current_app.config["CONTENT_CACHE"],
+                _keep(),
+                full=full,
+                progress=progress,
             )
     except ContentInvalid as exc:
+        progress.close()
         for p in exc.problems:
             if p.severity == "error":
                 click.echo(str(p), err=True)
         click.echo("content has errors; nothing was published (the last good release stays live)", err=True)
         return 1
+    progress.close()
     if not made:
         click.echo(f"release {manifest.id} already has this content; nothing to publish")
         return 0

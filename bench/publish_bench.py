@@ -1,82 +1,238 @@
-"""Publish time with the preview release (issue 18) against a publish of the published release alone.
+"""Publish times at N synthetic guides: main's path before issue 21 against the incremental publish.
 
-    nice .venv/bin/python -m bench.publish_bench [N]     # N synthetic guides (default 1000) and the real content
+    nice .venv/bin/python -m bench.publish_bench [N] [--workers 2]     # N synthetic guides (default 1000)
 
-Both in one run, side by side, each over a fresh store with a warm parse cache (the usual publish):
-`publish()` builds the preview and the published release; "published only" is what a publish did
-before drafts (load, then one commit). Results: bench/results/publish.md.
+One run, both paths side by side, each on its own copy of the content and its own store:
+
+- "before": main's path before issue 21: the warm parse-cache file, then the preview release and the
+  published release each written and indexed in full (`Build(full=True)`: no snapshot reuse, no
+  index handed over, no hard links), as `publish()` did;
+- "after": `publish()` as it is now: the live preview release's snapshot as the parse cache, the
+  bundles built from the live ones, the preview hard-linking the published bundle when no guide is
+  a draft.
+
+The content moves through the same versions for both: the synthetic corpus (first publish), one
+guide edited, then 50 guides edited + 5 renamed + 5 retired (with `content rename`/`retire`, so
+every link stays valid), then a full build of it (parsing included: no parse cache, `--full`).
+Each publish runs in a child process of its own, which reports its time and its peak RSS
+(resource.getrusage). For the one-guide edit, gunicorn (2 workers, gunicorn.conf.py) serves the
+store and the time until every worker answers with the new release is measured too (requests from
+8 threads; the JSON access log says which worker answered which request).
+Results: bench/results/publish.md.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import json
+import os
+import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from api.config import ROOT
-from api.content import load_corpus
-from api.content.drafts import published
-from api.releases import ReleaseStore, publish
 from bench.machine import machine_summary
-from bench.synth import generate
+from bench.publish_serve import until_every_worker_serves
+
+RESULTS = ROOT / "bench" / "results" / "publish.md"
 
 
-def _time(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
+# -- the child: one publish, timed ---------------------------------------------------------------
+def child(mode: str, content: Path, store: Path, cache: Path) -> dict[str, Any]:
+    from api.content import load_corpus
+    from api.content.drafts import published
+    from api.releases import Build, ReleaseStore, preview_store, publish
 
-
-def measure(content: Path, work: Path) -> tuple[float, float]:
-    cache = work / "parse.pickle"
-    load_corpus(content, cache)  # warm the parse cache
     now = dt.datetime.now(dt.UTC)
-
-    def published_only() -> None:
+    s = ReleaseStore(store)
+    t0 = time.perf_counter()
+    if mode == "before":  # main's publish before issue 21
         corpus, _ = load_corpus(content, cache, now)
+        preview_store(s).commit(corpus, build=Build(full=True))
         visible, timed = published(corpus, now)
-        ReleaseStore(work / "a").commit(visible, timed=timed)
+        manifest, _ = s.commit(visible, timed=timed, build=Build(full=True))
+    elif mode == "before-full":  # the same without a parse cache
+        corpus, _ = load_corpus(content, None, now)
+        preview_store(s).commit(corpus, build=Build(full=True))
+        visible, timed = published(corpus, now)
+        manifest, _ = s.commit(visible, timed=timed, build=Build(full=True))
+    else:
+        manifest, _ = publish(content, s, cache, now=now, full=mode == "after-full")
+    seconds = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {"seconds": seconds, "peak_rss": rss, "release": manifest.id, "changed": len(manifest.changed)}
 
-    alone = _time(published_only)
-    both = _time(lambda: publish(content, ReleaseStore(work / "b"), cache, now=now))
-    return alone, both
+
+def run_child(mode: str, content: Path, store: Path, cache: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.publish_bench", "--child", mode, str(content), str(store), str(cache)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+# -- the content versions ------------------------------------------------------------------------
+def versions(n: int, work: Path) -> list[Path]:
+    """v1: the synthetic corpus; v2: one guide edited; v3: 50 more edited, 5 renamed, 5 retired."""
+    import api.content.rename as rename
+    from api.content import load_corpus
+    from bench.synth import generate
+
+    # rename and retire check the whole content before and after: with a parse cache here (setup only)
+    rename.load_corpus = lambda root: load_corpus(root, work / "setup-cache.pickle")  # type: ignore[assignment]
+
+    v1 = generate(n, work / "v1")
+    v2 = work / "v2"
+    shutil.copytree(v1, v2)
+    _edit(v2, 1)
+    v3 = work / "v3"
+    shutil.copytree(v2, v3)
+    for i in range(2, 52):
+        _edit(v3, i * (n // 60))
+    for i in range(5):
+        rename.rename_guide(v3, f"guide-{n - 1 - i:05d}", f"renamed-{i}")
+        rename.retire_guide(v3, f"guide-{n - 11 - i:05d}", "Folded into another guide.")
+    return [v1, v2, v3]
+
+
+def _edit(root: Path, i: int) -> None:
+    path = root / "guides" / f"guide-{i:05d}.md"
+    path.write_text(path.read_text().replace('summary: "', 'summary: "Edited. ', 1))
+
+
+def use(version: Path, content: Path) -> None:
+    shutil.rmtree(content, ignore_errors=True)
+    shutil.copytree(version, content)
+
+
+def measure(path: str, vs: list[Path], work: Path, workers: int) -> dict[str, Any]:
+    content, store, cache = work / f"{path}-content", work / f"{path}-store", work / f"{path}.pickle"
+    full_mode = "before-full" if path == "before" else "after-full"
+    row: dict[str, Any] = {}
+    use(vs[0], content)
+    row["first"] = run_child(path, content, store, cache)
+    use(vs[1], content)
+    row["one"] = until_every_worker_serves(
+        content, store, workers, lambda: run_child(path, content, store, cache), "/v1/guides/guide-00001"
+    )
+    use(vs[2], content)
+    row["sixty"] = run_child(path, content, store, cache)
+    _edit(content, 3)  # something to publish, so that the full build makes a release
+    row["full"] = run_child(full_mode, content, store, cache)
+    if path == "after":
+        row["load"] = worker_load(store)
+    return row
+
+
+def worker_load(store: Path) -> dict[str, float]:
+    """Seconds a worker takes to read the live release's corpus: from the pack (now), and from one
+    pickle of the whole corpus (main's corpus.pickle); median of 5 each, in this process."""
+    import gc
+    import pickle
+    import statistics
+
+    from api.content.load import paused_gc
+    from api.releases import ReleaseStore
+    from api.releases.bundle import read_corpus
+
+    s = ReleaseStore(store)
+    rid = s.current_id()
+    assert rid is not None
+    manifest = s.manifest(int(rid.split("_")[0]))
+    assert manifest is not None
+    bundle = s.bundles / rid
+    corpus = read_corpus(bundle, manifest)
+    one = store.parent / "corpus.pickle"
+    one.write_bytes(pickle.dumps((1, corpus), protocol=pickle.HIGHEST_PROTOCOL))
+
+    def best(fn: Any) -> float:
+        times = []
+        for _ in range(5):  # the garbage of each load collected inside its own time, as a worker pays it
+            gc.collect()
+            t0 = time.perf_counter()
+            fn()
+            gc.collect()
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+
+    def old() -> None:
+        with open(one, "rb") as fh, paused_gc():
+            pickle.load(fh)
+
+    return {"before": best(old), "after": best(lambda: read_corpus(bundle, manifest))}
+
+
+def report(n: int, rows: dict[str, dict[str, Any]], workers: int) -> str:
+    def cell(r: dict[str, Any], key: str = "seconds") -> str:
+        return f"{r[key]:.2f} s"
+
+    def mib(r: dict[str, Any]) -> str:
+        return f"{r['peak_rss'] / 2**20:.0f} MiB"
+
+    b, a = rows["before"], rows["after"]
+    lines = [
+        f"# Publish at {n:,} synthetic guides: before and after issue 21 (release side)",
+        "",
+        f"`nice .venv/bin/python -m bench.publish_bench {n}`, {dt.date.today().isoformat()}. One run, both paths "
+        "side by side, each publish in a child process of its own (time inside it; peak RSS by "
+        f"getrusage). gunicorn with {workers} workers serves the store during the one-guide edit.",
+        "",
+        "| measure | before (main) | after | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, key, field in (
+        ("first publish (nothing to reuse)", "first", "seconds"),
+        ("one guide edited: until the release is ready", "one", "seconds"),
+        ("one guide edited: until every worker serves it", "one", "served"),
+        ("50 edited + 5 renamed + 5 retired: until ready", "sixty", "seconds"),
+        ("full build, parsing included (`--full`)", "full", "seconds"),
+    ):
+        lines.append(
+            f"| {label} | {cell(b[key], field)} | {cell(a[key], field)} | {b[key][field] / a[key][field]:.2f}x |"
+        )
+    for label, key in (
+        ("peak RSS, one guide edited", "one"),
+        ("peak RSS, 60 changes", "sixty"),
+        ("peak RSS, full build", "full"),
+    ):
+        lines.append(f"| {label} | {mib(b[key])} | {mib(a[key])} | |")
+    load = a["load"]
+    lines.append(
+        f"| a worker reads the corpus (one pickle before, the pack after; median of 5) | {load['before']:.3f} s "
+        f"| {load['after']:.3f} s | {load['before'] / load['after']:.2f}x |"
+    )
+    lines += ["", "Machine:", "", "```", machine_summary(), "```", ""]
+    return "\n".join(lines)
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    rows = []
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        mode, content, store, cache = sys.argv[2:6]
+        print(json.dumps(child(mode, Path(content), Path(store), Path(cache))))
+        return
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", type=int, nargs="?", default=1000)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        synth = generate(n, work / "synth")
-        shutil.copy(ROOT / "content" / "vocabulary.yaml", synth)  # the language files the generator leaves out
-        shutil.copytree(ROOT / "content" / "safety", synth / "safety")
-        for label, content in (("real content", ROOT / "content"), (f"{n} synthetic guides", synth)):
-            shutil.rmtree(work / "a", ignore_errors=True)
-            shutil.rmtree(work / "b", ignore_errors=True)
-            alone, both = measure(content, work)
-            rows.append(f"| {label} | {alone:.2f} s | {both:.2f} s | {both / alone:.2f}x |")
-    out = "\n".join(
-        [
-            "# Publish with the preview release",
-            "",
-            "| content | published release only | published + preview (`publish`) | ratio |",
-            "|---|---|---|---|",
-            *rows,
-            "",
-            "Machine:",
-            "",
-            "```",
-            machine_summary(),
-            "```",
-            "",
-        ]
-    )
-    (ROOT / "bench" / "results" / "publish.md").write_text(out)
+        vs = versions(args.n, work)
+        rows = {path: measure(path, vs, work, args.workers) for path in ("before", "after")}
+    out = report(args.n, rows, args.workers)
+    RESULTS.write_text(out)
     print(out)
+    print(json.dumps(rows, indent=1), file=sys.stderr)
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
     main()

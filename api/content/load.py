@@ -9,24 +9,27 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import multiprocessing
 import os
 import pickle
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from marshmallow import ValidationError
 
+from api.content.checks import check_danger_words, check_links
 from api.content.drafts import check_draft_links
 from api.content.files import write_atomic
-from api.content.model import SERVED_FORMAT, Collection, Corpus, Guide, Problem, Script, final_slug
+from api.content.model import SERVED_FORMAT, Collection, Corpus, Guide, Problem
 from api.content.parse import decode, parse_guide
 from api.content.schemas import CollectionSchema, RedirectsSchema, flatten_errors
 from api.content.support import Support, parse_support
 from api.content.yamlutil import YamlError, load_yaml
 from api.language.data import Language
-from api.language.signals import KINDS, check_signals, parse_phrasings, parse_signals, parse_vocabulary, recogniser_for
+from api.language.signals import KINDS, check_signals, parse_phrasings, parse_signals, parse_vocabulary
 
 GUIDES_DIR = "guides"
 COLLECTIONS_FILE = "collections.yaml"
@@ -47,15 +50,38 @@ class ContentInvalid(Exception):
         super().__init__(f"{len(errors)} content error(s); first: {errors[0] if errors else '-'}")
 
 
+class GuideCache(Protocol):
+    """A parse cache: the guide parsed from the file `rel` (labelled `path`) with this digest, or None."""
+
+    def cached(self, rel: str, path: str, digest: str) -> Guide | None: ...
+
+    def danger_found(self, g: Guide, language: str) -> list[Problem] | None:
+        """The danger-word warnings of this guide file with these language files (their digest), or None."""
+        ...
+
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+PARALLEL_MIN = 64  # files to parse before a second process is worth its start
+
+
 def load_corpus(
     content_dir: str | os.PathLike[str],
     cache_path: str | os.PathLike[str] | None = None,
     now: dt.datetime | None = None,
+    *,
+    cache: GuideCache | None = None,
+    progress: Progress | None = None,
+    workers: int = 1,
 ) -> tuple[Corpus, list[Problem]]:
     """Every guide, drafts included; `now` (default: the clock) decides which guides are drafts for
-    the check that no published guide links to one (api/content/drafts.py)."""
+    the check that no published guide links to one (api/content/drafts.py).
+
+    The parse cache is `cache` when given (a publisher reads the live release's snapshot), else the
+    file at `cache_path` (read, and written when it changed). `progress("parse", done, total)` is
+    called as files are read; `workers` > 1 parses in that many processes when many files changed.
+    """
     with paused_gc():
-        corpus, problems = _load_corpus(content_dir, cache_path)
+        corpus, problems = _load_corpus(content_dir, cache_path, cache, progress, workers)
     problems.extend(check_draft_links(corpus.guides, now or dt.datetime.now(dt.UTC)))
     return corpus, problems
 
@@ -73,20 +99,19 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _load_corpus(
-    content_dir: str | os.PathLike[str], cache_path: str | os.PathLike[str] | None
-) -> tuple[Corpus, list[Problem]]:
-    root = Path(content_dir)
-    label = root.name or str(root)
-    problems: list[Problem] = []
-    digests: list[tuple[str, str]] = []
-    unreadable: set[str] = set()
+class _Reader:
+    """Reads content files, noting each one's digest; a folder, a link or a file that cannot be read
+    in its place is a problem (reported once), never a crash: publishing then refuses and the last
+    good release stays live."""
 
-    def read(rel: str) -> bytes | None:
-        """The file's bytes; None when it is missing. A folder, a link or a file that cannot be read
-        in its place is a problem (reported once here), never a crash: publishing then refuses and
-        the last good release stays live."""
-        path = root / rel
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.label = root.name or str(root)
+        self.problems: list[Problem] = []
+        self.digests: list[tuple[str, str]] = []
+
+    def __call__(self, rel: str) -> bytes | None:
+        path = self.root / rel
         reason = _not_a_plain_file(path)
         if reason is None:
             try:
@@ -96,42 +121,41 @@ def _load_corpus(
             except OSError as exc:
                 reason = f"cannot be read ({exc.strerror or exc}); check the file's permissions"
         if reason is not None:
-            problems.append(Problem(f"{label}/{rel}", None, "file", reason))
-            unreadable.add(rel)
+            self.problems.append(Problem(f"{self.label}/{rel}", None, "file", reason))
             return None
-        digests.append((rel, hashlib.sha256(raw).hexdigest()))
+        self.digests.append((rel, hashlib.sha256(raw).hexdigest()))
         return raw
 
-    cache = _read_cache(cache_path)
-    new_cache: dict[str, tuple[str, Guide]] = {}
-    guides: list[Guide] = []
-    failed_slugs: set[str] = set()
-    guide_dir = root / GUIDES_DIR
-    if not guide_dir.is_dir():
-        problems.append(Problem(f"{label}/{GUIDES_DIR}", None, "file", "the guides folder is missing"))
-    for path in sorted(guide_dir.glob("*.md")) if guide_dir.is_dir() else []:
-        rel = f"{GUIDES_DIR}/{path.name}"
-        raw = read(rel)
-        if raw is None:
-            failed_slugs.add(path.stem)
-            continue
-        digest = digests[-1][1]
-        cached = cache.get(rel)
-        if cached and cached[0] == digest:
-            guide: Guide | None = cached[1]
-            file_problems: list[Problem] = []
-        else:
-            guide, file_problems = parse_guide(raw, f"{label}/{rel}", expected_slug=path.stem)
-        problems.extend(file_problems)
-        if guide is None:
-            failed_slugs.add(path.stem)
-        else:
-            guides.append(guide)
-            new_cache[rel] = (digest, guide)
 
+class _FileCache:
+    """The parse cache kept in one file (content validate, and a publish with no release yet)."""
+
+    def __init__(self, data: dict[str, tuple[str, Guide]]) -> None:
+        self.data = data
+
+    def cached(self, rel: str, path: str, digest: str) -> Guide | None:
+        found = self.data.get(rel)
+        return found[1] if found is not None and found[0] == digest else None
+
+    def danger_found(self, g: Guide, language: str) -> list[Problem] | None:
+        return None
+
+
+def _load_corpus(
+    content_dir: str | os.PathLike[str],
+    cache_path: str | os.PathLike[str] | None,
+    cache: GuideCache | None,
+    progress: Progress | None,
+    workers: int,
+) -> tuple[Corpus, list[Problem]]:
+    read = _Reader(Path(content_dir))
+    problems, label = read.problems, read.label
+    old = _read_cache(cache_path) if cache is None else None
+    cache = cache or _FileCache(old or {})
+    guides, failed, new_cache = _read_guides(read, cache, progress, workers)
     collections = _load_collections(read(COLLECTIONS_FILE), f"{label}/{COLLECTIONS_FILE}", problems)
     renamed, retired = _load_redirects(read(REDIRECTS_FILE), f"{label}/{REDIRECTS_FILE}", problems)
-    phrasings = _load_phrasings(root, read, label, problems)
+    phrasings = _load_phrasings(read.root, read, label, problems)
     language = _load_language(read(VOCABULARY_FILE), read(SIGNALS_FILE), phrasings, label, problems)
     data, lines = _load_yaml_file(read(RESOURCES_FILE), f"{label}/{RESOURCES_FILE}", problems)
     support = parse_support(data, lines, f"{label}/{RESOURCES_FILE}", problems, list(KINDS)) if data else Support()
@@ -142,8 +166,8 @@ def _load_corpus(
             problems.append(Problem(g.path, 2, "slug", f"duplicate slug '{g.slug}' (also in {by_slug[g.slug].path})"))
         else:
             by_slug[g.slug] = g
-    problems.extend(_check_links(by_slug, failed_slugs, collections, renamed, retired, label))
-    problems.extend(_check_danger_words(by_slug.values(), language))
+    problems.extend(check_links(by_slug, failed, collections, renamed, retired, f"{label}/{REDIRECTS_FILE}"))
+    problems.extend(check_danger_words(by_slug.values(), language, lambda g: cache.danger_found(g, language.digest)))
 
     for c in list(collections.values()):
         members = sorted(
@@ -151,12 +175,80 @@ def _load_corpus(
             key=lambda g: (g.order is None, g.order or 0, g.title),
         )
         collections[c.slug] = Collection(c.slug, c.title, c.description, tuple(g.slug for g in members))
-    version = hashlib.sha256(repr((SERVED_FORMAT, sorted(digests))).encode()).hexdigest()[:16]
+    version = hashlib.sha256(repr((SERVED_FORMAT, sorted(read.digests))).encode()).hexdigest()[:16]
     scripts = {s.id: s for g in by_slug.values() for s in g.scripts}
     corpus = Corpus(by_slug, collections, renamed, retired, version, scripts, language, support)
-    if new_cache.keys() != cache.keys() or any(new_cache[k][0] != cache[k][0] for k in new_cache):
+    if old is not None and (new_cache.keys() != old.keys() or any(new_cache[k][0] != old[k][0] for k in new_cache)):
         _write_cache(cache_path, new_cache)
     return corpus, problems
+
+
+def _read_guides(
+    read: _Reader, cache: GuideCache, progress: Progress | None, workers: int
+) -> tuple[list[Guide], set[str], dict[str, tuple[str, Guide]]]:
+    """The guides that parsed (in file-name order), the slugs of those that did not, and the new
+    parse cache; only files whose digest the cache does not know are parsed."""
+    failed: set[str] = set()
+    folder = read.root / GUIDES_DIR
+    if not folder.is_dir():
+        read.problems.append(Problem(f"{read.label}/{GUIDES_DIR}", None, "file", "the guides folder is missing"))
+    paths = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    # rel, digest, cached guide, bytes to parse, where its problems go (problems stay in file order)
+    found: list[tuple[str, str, Guide | None, bytes | None, int]] = []
+    for i, path in enumerate(paths):
+        if progress is not None and (i % 100 == 99 or i == len(paths) - 1):
+            progress("files read", i + 1, len(paths))
+        rel = f"{GUIDES_DIR}/{path.name}"
+        raw = read(rel)
+        if raw is None:
+            failed.add(path.stem)
+            continue
+        digest = read.digests[-1][1]
+        guide = cache.cached(rel, f"{read.label}/{rel}", digest)
+        found.append((rel, digest, guide, None if guide is not None else raw, len(read.problems)))
+    todo = [(raw, f"{read.label}/{rel}", Path(rel).stem) for rel, _, _, raw, _ in found if raw is not None]
+    parsed = iter(_parse_all(todo, progress, workers))
+    guides: list[Guide] = []
+    new_cache: dict[str, tuple[str, Guide]] = {}
+    inserts: list[tuple[int, list[Problem]]] = []
+    for rel, digest, cached, raw, mark in found:
+        guide, file_problems = (cached, []) if raw is None else next(parsed)
+        inserts.append((mark, file_problems))
+        if guide is None:
+            failed.add(Path(rel).stem)
+        else:
+            guides.append(guide)
+            new_cache[rel] = (digest, guide)
+    for mark, file_problems in reversed(inserts):
+        read.problems[mark:mark] = file_problems
+    return guides, failed, new_cache
+
+
+def _parse_one(job: tuple[bytes, str, str]) -> tuple[Guide | None, list[Problem]]:
+    raw, path, slug = job
+    return parse_guide(raw, path, expected_slug=slug)
+
+
+def _parse_all(
+    todo: list[tuple[bytes, str, str]], progress: Progress | None, workers: int
+) -> list[tuple[Guide | None, list[Problem]]]:
+    """Parse these files, in `workers` processes when there are many; results in the same order."""
+    out: list[tuple[Guide | None, list[Problem]]] = []
+    if workers > 1 and len(todo) >= PARALLEL_MIN:
+        # fork (spawn would run the caller's main module again); publishers run no other threads
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for result in pool.map(_parse_one, todo, chunksize=16):
+                out.append(result)
+                if progress is not None and len(out) % 16 == 0:
+                    progress("parse", len(out), len(todo))
+    else:
+        for job in todo:
+            out.append(_parse_one(job))
+            if progress is not None and len(out) % 16 == 0:
+                progress("parse", len(out), len(todo))
+    if progress is not None and todo:
+        progress("parse", len(out), len(todo))
+    return out
 
 
 def _load_yaml_file(
@@ -219,38 +311,6 @@ def _load_language(
     return Language(vocab, parsed, pairs, digest)
 
 
-def _check_danger_words(guides: Iterable[Guide], language: Language) -> list[Problem]:
-    """A guide that speaks of danger but is not marked safety_sensitive: a warning, unless reviewed."""
-    if not language.signals.kinds:
-        return []
-    recognise = recogniser_for(language).recognise
-    problems = []
-    for g in guides:
-        if g.safety_sensitive or g.safety_reviewed:
-            continue
-        for section in g.sections:
-            said = {
-                f.kind: text[f.start : f.end]
-                for block in section.blocks
-                for text in [g.without_conditions(block.text)]  # the conditions speak of fear on purpose
-                for f in recognise(text, classify=False)
-            }
-            if said:
-                words = "; ".join(f"{kind} ('{text}')" for kind, text in said.items())
-                problems.append(
-                    Problem(
-                        g.path,
-                        section.line,
-                        "safety_sensitive",
-                        f"section '{section.anchor}' speaks of danger: {words}. Mark the guide "
-                        "safety_sensitive: true, or safety_reviewed: true once an editor has looked",
-                        "warning",
-                    )
-                )
-                break
-    return problems
-
-
 def _load_collections(raw: bytes | None, file: str, problems: list[Problem]) -> dict[str, Collection]:
     data, lines = _load_yaml_file(raw, file, problems)
     if data is None:
@@ -286,89 +346,6 @@ def _load_redirects(raw: bytes | None, file: str, problems: list[Problem]) -> tu
             problems.append(Problem(file, lines.get(name.split(".")[0]), name, reason))
         return {}, {}
     return dict(r["renamed"]), {x["slug"]: x["reason"] for x in r["retired"]}
-
-
-def _check_links(
-    guides: dict[str, Guide],
-    failed: set[str],
-    collections: dict[str, Collection],
-    renamed: dict[str, str],
-    retired: dict[str, str],
-    label: str,
-) -> list[Problem]:
-    problems: list[Problem] = []
-    redirects_file = f"{label}/{REDIRECTS_FILE}"
-    first_script: dict[str, tuple[Guide, Script]] = {}
-    linked: set[str] = set()
-    for g in guides.values():
-        if collections and g.collection not in collections:
-            problems.append(
-                Problem(
-                    g.path,
-                    None,
-                    "collection",
-                    f"unknown collection '{g.collection}' (known: {', '.join(sorted(collections))})",
-                )
-            )
-        for s in g.scripts:
-            if s.id not in first_script:
-                first_script[s.id] = (g, s)
-                continue
-            other, o = first_script[s.id]
-            # Blamed on the guide updated last (the one an editor most likely just changed), naming the other.
-            blamed, kept = (
-                ((g, s), (other, o)) if (g.updated, g.path) >= (other.updated, other.path) else ((other, o), (g, s))
-            )
-            where = f"{kept[0].path}:{kept[1].line}" if kept[1].line else kept[0].path
-            problems.append(
-                Problem(
-                    blamed[0].path,
-                    blamed[1].line,
-                    f"script[{s.id}].id",
-                    f"duplicate script id '{s.id}': also used in {where}; give one of them a new id",
-                )
-            )
-        for link in g.links:
-            field = link.kind.replace("_", "-") if link.kind != "inline" else "link"
-            if link.target in guides:
-                if link.target != g.slug:
-                    linked.add(link.target)
-            elif link.target in failed:
-                continue  # that file's own problems are reported already
-            elif link.target in renamed:
-                problems.append(
-                    Problem(
-                        g.path,
-                        link.line,
-                        field,
-                        f"link to renamed guide '{link.target}'; link to '{final_slug(link.target, renamed)}' instead",
-                    )
-                )
-            elif link.target in retired:
-                problems.append(Problem(g.path, link.line, field, f"link to retired guide '{link.target}'"))
-            else:
-                problems.append(
-                    Problem(g.path, link.line, field, f"link to a guide that does not exist: '{link.target}'")
-                )
-    for old, new in renamed.items():
-        if old in guides:
-            problems.append(Problem(redirects_file, None, f"renamed.{old}", f"'{old}' is renamed but is still a guide"))
-        target = final_slug(old, renamed)
-        if target is None:
-            problems.append(Problem(redirects_file, None, f"renamed.{old}", f"redirect loop starting at '{old}'"))
-        elif target not in guides and target not in failed:
-            problems.append(
-                Problem(redirects_file, None, f"renamed.{old}", f"redirect to a guide that does not exist: '{new}'")
-            )
-    for slug in retired:
-        if slug in guides:
-            problems.append(
-                Problem(redirects_file, None, f"retired.{slug}", f"'{slug}' is retired but is still a guide")
-            )
-    for slug, g in guides.items():
-        if slug not in linked:
-            problems.append(Problem(g.path, None, "links", "orphan guide: no other guide links to it", "warning"))
-    return problems
 
 
 def _not_a_plain_file(path: Path) -> str | None:

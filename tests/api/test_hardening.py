@@ -100,7 +100,7 @@ def test_a_scopes_version_changes_with_its_own_content_only(content_dir, tmp_pat
     import api.releases
     from api.app import create_app
 
-    monkeypatch.setattr(api.releases, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(api.releases.served, "CHECK_INTERVAL", 0.0)
     root = content_dir()
     store = tmp_path / "store"
     client = publish_app(root, store, PARTNER_KEYS_FILE=str(_keys(tmp_path / "keys.yaml"))).test_client()

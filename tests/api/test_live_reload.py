@@ -12,7 +12,7 @@ from tests.conftest import OPERATOR_KEY, operator_keys_file, publish_app
 @pytest.fixture()
 def live(content_dir, tmp_path, monkeypatch):
     """A serving app and, separately, the process an editor runs `flask content publish` in."""
-    monkeypatch.setattr(api.releases, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(api.releases.served, "CHECK_INTERVAL", 0.0)
     root = content_dir()
     server = publish_app(root, tmp_path / "store", PARTNER_KEYS_FILE=str(operator_keys_file(tmp_path / "keys.yaml")))
     editor = create_app({"TESTING": True, "CONTENT_DIR": str(root), "RELEASE_STORE": str(tmp_path / "store")})

@@ -83,7 +83,7 @@ def test_commands_other_than_publish_leave_the_store_and_the_served_release_alon
 
 # -- one release per response -------------------------------------------------------------------
 def test_every_response_names_one_release_and_search_answers_from_it(content_dir, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(api.releases, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(api.releases.served, "CHECK_INTERVAL", 0.0)
     root = content_dir()
     store = tmp_path / "store"
     client = publish_app(root, store).test_client()
@@ -104,7 +104,7 @@ def test_every_response_names_one_release_and_search_answers_from_it(content_dir
 def two_servers(content_dir, tmp_path, monkeypatch):
     """Two checkouts (their own content folders and parse caches), one store and one secret, as
     two replicas behind a load balancer; and the editor's checkout, which publishes."""
-    monkeypatch.setattr(api.releases, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(api.releases.served, "CHECK_INTERVAL", 0.0)
     editor = content_dir({"guides/sync-x.md": guide_md("sync-x", "breakup-recovery")})
     store = tmp_path / "store"
     publish(editor, ReleaseStore(store))
@@ -173,7 +173,7 @@ def test_a_token_from_a_release_not_loaded_here_yet_is_503_with_retry_after(two_
 
 # -- validators ---------------------------------------------------------------------------------
 def test_a_changed_body_moves_last_modified_and_if_modified_since_gets_200(content_dir, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(api.releases, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(api.releases.served, "CHECK_INTERVAL", 0.0)
     root = content_dir()
     store = tmp_path / "store"
     client = publish_app(root, store).test_client()
@@ -197,14 +197,15 @@ KILL_HALFWAY = textwrap.dedent(
     """
     import os, signal, sys
     import api.releases as r
+    import api.releases.bundle as b
 
-    real = r.build_index
+    real = b.build_index
 
-    def build_then_die(corpus, directory, documents=None):
-        real(corpus, directory, documents)
+    def build_then_die(corpus, directory, documents=None, **kw):
+        real(corpus, directory, documents, **kw)
         os.kill(os.getpid(), signal.SIGKILL)  # killed with the bundle half written, pointer not moved
 
-    r.build_index = build_then_die
+    b.build_index = build_then_die
     r.publish(sys.argv[1], r.ReleaseStore(sys.argv[2]))
     """
 )
@@ -257,7 +258,7 @@ def test_two_publishes_at_once_both_succeed_one_after_the_other(content_dir, tmp
 
 
 def test_rollback_publishes_the_old_content_as_a_new_release(content_dir, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(api.releases, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(api.releases.served, "CHECK_INTERVAL", 0.0)
     root = content_dir()
     store = tmp_path / "store"
     app = publish_app(root, store)

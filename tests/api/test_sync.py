@@ -313,7 +313,7 @@ def test_a_hidden_guide_changing_during_a_scoped_paged_sync_is_never_deleted(con
 
 def test_a_live_publish_is_synced_without_a_restart(content_dir, tmp_path, monkeypatch) -> None:
     """`flask content publish` in another process; the serving worker swaps the release in."""
-    monkeypatch.setattr(api.releases, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(api.releases.served, "CHECK_INTERVAL", 0.0)
     server = Server(content_dir(EXTRA), tmp_path)
     _, token = sync_all(server)
     editor = create_app({"TESTING": True, "CONTENT_DIR": str(server.root), "RELEASE_STORE": str(server.store)})

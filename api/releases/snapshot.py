@@ -1,0 +1,169 @@
+"""The corpus snapshot of a release, stored per guide and content-addressed: `corpus.pack`.
+
+No Flask here. One file per bundle (a bundle stays self-contained: a shared store ships it as one
+tar). The file is a small header (the collections, redirects, language and support files, and per
+guide its slug, source digest, the key of its pickled bytes and where they lie) followed by the
+pickled guides, one blob each, keyed by the SHA-256 of their bytes:
+
+    b"LPPACK1\\n" | header length (8 bytes, big-endian) | header (pickle) | blob | blob | ...
+
+Writing the next release pickles only the guides whose objects are new and copies the bytes of the
+others from the previous pack (no unpickling, no pickling). A worker reads the whole file once and
+unpickles each blob: one read, as with one pickle of the corpus. A publisher reads the previous
+pack as its parse cache: a guide whose source digest is unchanged is taken from it, not parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from api.content import Corpus, Guide, Problem
+from api.content.files import write_atomic
+from api.content.load import CACHE_FORMAT
+
+MAGIC = b"LPPACK1\n"
+PACK_FILE = "corpus.pack"
+PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
+@dataclass(frozen=True)
+class Slot:
+    slug: str
+    source: str  # the guide's source digest (Guide.digest): what the parse cache is keyed on
+    path: str  # the guide's path as parsed (Guide.path; its problems name it)
+    key: str  # SHA-256 of the blob: the guide as pickled
+    offset: int
+    length: int
+
+
+class Pack:
+    """A pack as read from disk: its header, and its bytes (read once, sliced per guide)."""
+
+    def __init__(self, path: Path) -> None:
+        data = path.read_bytes()
+        if not data.startswith(MAGIC):
+            raise ValueError(f"{path} is not a corpus pack")
+        size = int.from_bytes(data[len(MAGIC) : len(MAGIC) + 8], "big")
+        start = len(MAGIC) + 8
+        self.header: dict[str, Any] = pickle.loads(data[start : start + size])  # our own artifact
+        self._body = memoryview(data)[start + size :]
+        self.slots = [Slot(*s) for s in self.header["guides"]]
+        self._by_path: dict[str, Slot] | None = None
+
+    def blob(self, slot: Slot) -> bytes:
+        return bytes(self._body[slot.offset : slot.offset + slot.length])
+
+    def guide(self, slot: Slot) -> Guide:
+        found: Guide = pickle.loads(self._body[slot.offset : slot.offset + slot.length])
+        return found
+
+    def corpus(self) -> Corpus:
+        """The whole corpus (as it was written: its version is the content version)."""
+        h = self.header
+        guides = {s.slug: self.guide(s) for s in self.slots}
+        by_id = {sc.id: sc for g in guides.values() for sc in g.scripts}
+        return Corpus(
+            guides,
+            h["collections"],
+            h["renamed"],
+            h["retired"],
+            h["version"],
+            {sid: by_id[sid] for sid in h["scripts"]},
+            h["language"],
+            h["support"],
+        )
+
+    def cached(self, rel: str, path: str, digest: str) -> Guide | None:
+        """The parse cache a publisher reads (api/content/load.py): the guide parsed from a file with
+        this digest at this path, when this pack holds it and was parsed by this parser."""
+        if self.header.get("parse_format") != CACHE_FORMAT:
+            return None
+        if self._by_path is None:
+            self._by_path = {s.path: s for s in self.slots}
+        slot = self._by_path.get(path)
+        return self.guide(slot) if slot is not None and slot.source == digest else None
+
+    def danger_found(self, g: Guide, language: str) -> list[Problem] | None:
+        """The danger-word warnings found for this guide file with these language files, or None."""
+        danger = self.header.get("danger") or {}
+        if not language or danger.get("language") != language:
+            return None
+        entry = danger["found"].get(g.path)
+        return list(entry[1]) if entry is not None and entry[0] == g.digest else None
+
+    def reusable(self, slug: str, g: Guide) -> Slot | None:
+        """The slot whose blob is this guide: parsed from the same file at the same path."""
+        if self.header.get("parse_format") != CACHE_FORMAT:
+            return None
+        if self._by_path is None:
+            self._by_path = {s.path: s for s in self.slots}
+        slot = self._by_path.get(g.path)
+        return slot if slot is not None and slot.slug == slug and slot.source == g.digest else None
+
+
+def write_pack(
+    path: Path, corpus: Corpus, fmt: int, previous: Pack | None = None, problems: list[Problem] | None = None
+) -> int:
+    """Write the corpus as a pack; reuse the previous pack's blobs for guides parsed from the same
+    file at the same path. `problems`: the loader's, whose danger-word warnings are kept per guide
+    (for the next publish's check). Returns how many guides were pickled anew."""
+    blobs: list[bytes] = []
+    slots: list[tuple[str, str, str, str, int, int]] = []
+    fresh, offset = 0, 0
+    for slug, g in corpus.guides.items():
+        old = previous.reusable(slug, g) if previous is not None else None
+        if old is not None and previous is not None:
+            blob, key = previous.blob(old), old.key
+        else:
+            blob = pickle.dumps(g, protocol=PROTOCOL)
+            key, fresh = hashlib.sha256(blob).hexdigest()[:32], fresh + 1
+        slots.append((slug, g.digest, g.path, key, offset, len(blob)))
+        blobs.append(blob)
+        offset += len(blob)
+    header = pickle.dumps(
+        {
+            "format": fmt,
+            "parse_format": CACHE_FORMAT,
+            "version": corpus.version,
+            "collections": corpus.collections,
+            "renamed": corpus.renamed,
+            "retired": corpus.retired,
+            "scripts": list(corpus.scripts),
+            "language": corpus.language,
+            "support": corpus.support,
+            "guides": slots,
+            "danger": _danger(corpus, problems) if problems is not None else None,
+        },
+        protocol=PROTOCOL,
+    )
+
+    def write(fh: Any) -> None:
+        fh.write(MAGIC + len(header).to_bytes(8, "big") + header)
+        for blob in blobs:
+            fh.write(blob)
+
+    write_atomic(path, write)
+    return fresh
+
+
+def _danger(corpus: Corpus, problems: list[Problem]) -> dict[str, Any]:
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        if p.field == "safety_sensitive":
+            by_file.setdefault(p.file, []).append(p)
+    found = {g.path: (g.digest, by_file.get(g.path, [])) for g in corpus.guides.values()}
+    return {"language": corpus.language.digest, "found": found}
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    """A hard link (the bundles are immutable), or a copy where the file system has none."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
