@@ -164,7 +164,8 @@ def changes(
             if target is not None:
                 out.append(Change(slug, "rename", to=target))
             else:
-                out.append(Change(slug, "delete", reason=c.retired.get(slug)))
+                # the app held it, so it may know why it went, whichever collection the file names
+                out.append(Change(slug, "delete", reason=r.corpus.retired.get(slug)))
     return out
 
 
