@@ -299,8 +299,9 @@ def export_of(r: Release, c: Corpus, scope: str) -> export_file.ExportFile:
 
 @blp.before_app_request
 def _prebuild_exports() -> None:
-    """Once per release and process, right after it goes live here: write its exports (everyone's
-    and each partner key's) in the background, so that no reader waits for one being built."""
+    """Once per release and process, right after it goes live here, in the background: open its
+    search index and write its exports (everyone's and each partner key's), so that no reader
+    waits for either (at 10,000 guides: 0.7 s and 18 s on a quiet machine)."""
     r = g.get("lp_release")
     if r is None or not current_app.config["EXPORT_PREBUILD"]:
         return
@@ -316,6 +317,10 @@ def _prebuild(app: Flask, r: Release, scopes: list[frozenset[str] | None]) -> No
     with contextlib.suppress(OSError, AttributeError):  # Linux: lower this thread's priority only
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
     started = time.perf_counter()
+    try:  # the search index, opened now rather than by this process's first search or suggest
+        r.search.info()
+    except Exception:  # (answered then: /v1/ready says so)
+        log.warning("could not open the search index of release %s", r.id)
     with app.app_context():
         for collections in scopes:
             try:

@@ -106,6 +106,7 @@ def test_a_live_release_has_its_exports_written_before_anyone_asks(content_dir, 
     while len(list(folder.glob("*.json.gz"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(list(folder.glob("*.json.gz"))) == 2  # everyone's, and the ACME key's scope
+    assert partner.app.extensions["lp"].served.release.search._open is not None  # and its index is open
     writes = []
     real = api.export.write
     monkeypatch.setattr(api.export, "write", lambda path, *a: writes.append(path) or real(path, *a))
