@@ -21,6 +21,7 @@ app holds. Sequence number 0 means "nothing held".
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import logging
 import os
@@ -328,6 +329,10 @@ def _prebuild(app: Flask, r: Release, scopes: list[frozenset[str] | None]) -> No
             except Exception:  # never the worker's end: a reader's request builds it then
                 log.exception("could not write the export of release %s", r.id)
                 return
+    # What this process built for the release (the open index above all) leaves the cyclic GC's
+    # reach, as the master's loaded content does (gunicorn.conf.py): a full collection in a warm
+    # worker at 10,000 guides took 0.5 s, a pause that would land on some reader's request.
+    gc.freeze()
     log.info("exports of release %s ready (%d scopes, %.1f s)", r.id, len(scopes), time.perf_counter() - started)
 
 

@@ -3,6 +3,7 @@ with a strong ETag per representation and 304s; files of old releases go."""
 
 from __future__ import annotations
 
+import gc
 import gzip
 import os
 import time
@@ -101,12 +102,17 @@ def test_a_live_release_has_its_exports_written_before_anyone_asks(content_dir, 
     partner = Server(root, tmp_path, key=ACME_KEY)
     folder = tmp_path / "exports-early"
     partner.app.config["EXPORT_DIR"] = str(folder)
+    frozen = gc.get_freeze_count()
     partner.get("/v1/collections")  # any request: the worker takes the release in
     deadline = time.monotonic() + 60
     while len(list(folder.glob("*.json.gz"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(list(folder.glob("*.json.gz"))) == 2  # everyone's, and the ACME key's scope
     assert partner.app.extensions["lp"].served.release.search._open is not None  # and its index is open
+    deadline = time.monotonic() + 30
+    while gc.get_freeze_count() <= frozen and time.monotonic() < deadline:  # then out of the GC's reach
+        time.sleep(0.1)
+    assert gc.get_freeze_count() > frozen
     writes = []
     real = api.export.write
     monkeypatch.setattr(api.export, "write", lambda path, *a: writes.append(path) or real(path, *a))
