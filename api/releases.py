@@ -258,8 +258,8 @@ class Release:
     def scoped_id(self, collections: frozenset[str] | None) -> str:
         """The version a partner scope sees (its X-Content-Version): from the manifest entries of
         its own guides and collections, the redirects to them and retirements from them, and what
-        every scope is served (the language and support files), so that a change only to hidden content does
-        not change it (issue 19.12). `<scope>_<digest>`; the release id when unscoped."""
+        every scope is served (the language and support files), so that a change only to hidden
+        content does not change it (issue 19.12). `<scope>_<digest>`; the release id when unscoped."""
         if collections is None:
             return self.id
         key = f"scoped_id:{scope_id(collections)}"

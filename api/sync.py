@@ -323,7 +323,7 @@ def _prebuild(app: Flask, r: Release, scopes: list[frozenset[str] | None]) -> No
     except Exception:  # (answered then: /v1/ready says so)
         log.warning("could not open the search index of release %s", r.id)
     with app.app_context():
-        for collections in scopes:
+        for collections in scopes if app.config["SECRET_KEY"] else []:  # (no secret: no export, a 503)
             try:
                 export_of(r, r.scoped(collections), "*" if collections is None else scope_id(collections))
             except Exception:  # never the worker's end: a reader's request builds it then
