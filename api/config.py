@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "PROXY_HOPS": 0,
     "RESPONSE_CACHE_MB": 128,
     "EXPORT_DIR": str(ROOT / ".cache" / "exports"),
+    "EXPORT_PREBUILD": 1,
 }
 
 

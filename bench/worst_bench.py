@@ -128,6 +128,7 @@ def cases(n: int, corpus: Path) -> dict[str, Callable[[random.Random], Request]]
         "POST /v1/pattern-check (4,000 characters)": situation,
         "GET /v1/sync (100 per page)": get("/v1/sync?page_size=100"),
         "GET /v1/export (time to first byte)": get("/v1/export"),
+        "GET /v1/export (gzip, time to first byte)": get("/v1/export", {**full, "Accept-Encoding": "gzip"}),
         "GET /v1/export (narrow key, time to first byte)": get("/v1/export", narrow),
         "GET /v1/ready": get("/v1/ready"),
         "GET /v1/openapi.json": get("/v1/openapi.json"),
@@ -165,7 +166,7 @@ def keys_file(work: Path) -> Path:
 
 
 @contextlib.contextmanager
-def serve(store: Path, keys: Path, workers: int) -> Iterator[tuple[subprocess.Popen, int]]:
+def serve(store: Path, keys: Path, workers: int, log: Path) -> Iterator[tuple[subprocess.Popen, int]]:
     from tests.e2e.server import GUNICORN, ROOT, port_of, served_socket, stop
 
     with served_socket() as (sock, bind):
@@ -182,7 +183,7 @@ def serve(store: Path, keys: Path, workers: int) -> Iterator[tuple[subprocess.Po
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=log.open("wb"),
             pass_fds=(sock.fileno(),),
         )
         port = port_of(sock)
@@ -199,6 +200,23 @@ def serve(store: Path, keys: Path, workers: int) -> Iterator[tuple[subprocess.Po
         yield proc, port
     finally:
         stop(proc, timeout=30)
+
+
+def wait_for_exports(store: Path, scopes: int = 2, limit: float = 600) -> float | None:
+    """Seconds until the live release's exports (everyone's and the narrow key's) are written in
+    the background after the server started (None: not within `limit`). Measuring starts then:
+    the build competes for the CPU with whatever runs beside it."""
+    from api.config import DEFAULTS
+    from api.releases import ReleaseStore
+
+    rid = ReleaseStore(store).current_id()
+    folder = Path(os.environ.get("LP_EXPORT_DIR", DEFAULTS["EXPORT_DIR"]))
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if len(list(folder.glob(f"{rid}*.json.gz"))) >= scopes:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    return None
 
 
 def workers_of(master: int) -> list[int]:
@@ -223,38 +241,85 @@ def memory(pid: int) -> tuple[int, int]:
 
 
 # -- timing ---------------------------------------------------------------------------------------
-def timed(conn: http.client.HTTPConnection, req: Request, first_byte: bool) -> tuple[float, int, int]:
-    """Milliseconds to the whole answer (or to its first byte), its status and its size."""
+_ids = iter(range(10**9))
+
+
+def timed(conn: http.client.HTTPConnection, req: Request, first_byte: bool) -> tuple[float, int, int, str]:
+    """Milliseconds to the whole answer (or to its first byte), its status, its size and its request id."""
     method, path, headers, body = req
+    rid = f"wb-{os.getpid()}-{next(_ids)}"
     started = time.perf_counter()
-    conn.request(method, path, body=body, headers=headers)
+    conn.request(method, path, body=body, headers={**headers, "X-Request-ID": rid})
     resp = conn.getresponse()
     head = resp.read(1)
     ttfb = time.perf_counter() - started
     rest = resp.read()
     took = ttfb if first_byte else time.perf_counter() - started
-    return took * 1000, resp.status, len(head) + len(rest)
+    return took * 1000, resp.status, len(head) + len(rest), rid
 
 
-def measure(port: int, label: str, make: Callable[[random.Random], Request], n: int) -> dict[str, Any]:
+class Workers:
+    """Which worker served a request, from gunicorn's access log (read as it grows)."""
+
+    def __init__(self, log: Path, count: int) -> None:
+        self.log, self.count, self.offset, self.pid_of = log, count, 0, {}
+
+    def read(self) -> None:
+        with self.log.open("rb") as fh:
+            fh.seek(self.offset)
+            data = fh.read()
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        for line in data[:end].splitlines():
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                entry = json.loads(line)
+                if str(entry["request_id"]).startswith("wb-"):
+                    self.pid_of[entry["request_id"]] = entry["pid"]
+
+    def of(self, rid: str) -> int | None:
+        if rid not in self.pid_of:
+            time.sleep(0.05)  # (the line is written as the answer goes out)
+            self.read()
+        return self.pid_of.get(rid)
+
+
+def measure(port: int, label: str, make: Callable[[random.Random], Request], n: int, w: Workers) -> dict[str, Any]:
+    """The first request (cold), then warm-up until every worker has served this endpoint (its first
+    on each worker is cold too: caches are per process), then `n` timed warm requests."""
     rng = random.Random(label)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     ttfb = "first byte" in label
-    first, status, size = timed(conn, make(rng), ttfb)
+    first, status, size, rid = timed(conn, make(rng), ttfb)
     if status != 200:  # (the export at 10,000 guides on this branch: gunicorn's 30 s timeout, a 500)
         conn.close()
         return {"first": first, "p50": first, "p99": first, "max": first, "bytes": size, "status": status}
-    for _ in range(3):
-        timed(conn, make(rng), ttfb)
-    times = []
+    pid = w.of(rid)
+    firsts = {pid: first}  # worker -> its first request's time
+    for _ in range(60):
+        if len(firsts) >= w.count:
+            break
+        took, _s, _b, rid = timed(conn, make(rng), ttfb)
+        firsts.setdefault(w.of(rid), took)
+    times, worst = [], (0.0, "")
     for _ in range(n):
-        took, status, size = timed(conn, make(rng), ttfb)
+        took, status, size, rid = timed(conn, make(rng), ttfb)
         assert status == 200, (label, status)
         times.append(took)
+        worst = max(worst, (took, rid))
     conn.close()
     times.sort()
     p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
-    return {"first": first, "p50": statistics.median(times), "p99": p99, "max": times[-1], "bytes": size, "status": 200}
+    others = [v for k, v in firsts.items() if k not in (pid, None)]
+    return {
+        "first": first,
+        "cold_other": max(others, default=None),
+        "p50": statistics.median(times),
+        "p99": p99,
+        "max": times[-1],
+        "max_pid": w.of(worst[1]),
+        "bytes": size,
+        "status": 200,
+    }
 
 
 def crawl(port: int, corpus: Path) -> tuple[int, dict[int, int]]:
@@ -325,18 +390,23 @@ def main() -> None:
     content, store = prepare(args.guides, work)
     made = cases(args.guides, content)
     rows = []
-    with serve(store, keys_file(work), args.workers) as (proc, port):
+    log = work / "gunicorn.log"
+    with serve(store, keys_file(work), args.workers, log) as (proc, port):
+        workers = Workers(log, args.workers)
+        prebuilt = wait_for_exports(store)
         for label, make in made.items():
             n = args.requests if "export" not in label else max(20, args.requests // 10)
-            result = measure(port, label, make, n)
+            result = measure(port, label, make, n, workers)
             rows.append((label, n, result))
-            print(f"{label}: {json.dumps({k: round(v, 1) for k, v in result.items()})}", file=sys.stderr)
+            print(f"{label}: {json.dumps(result)}", file=sys.stderr)
         started = time.perf_counter()
         crawled, statuses = crawl(port, content)
         crawl_s = time.perf_counter() - started
         mem = [(pid, *memory(pid)) for pid in workers_of(proc.pid)]
         master = memory(proc.pid)
+    args.prebuilt = "(not within 600 s)" if prebuilt is None else f"{prebuilt:.1f} s"
     write(Path(args.output), args, rows, (crawled, statuses), crawl_s, mem, master)
+    print(f"exports written in the background {prebuilt} s after the server answered", file=sys.stderr)
 
 
 def _largest(content: Path) -> str:
@@ -354,19 +424,28 @@ def write(out: Path, args: Any, rows: list, crawl: tuple, crawl_s: float, mem: l
         f"{args.workers} workers on loopback, one client, one request at a time over a keep-alive connection. "
         "'first' is the request's first time in the process (cold caches); p50/p99 are over the warm requests "
         "that follow, each with a different query where the server caches answers (another misspelling, "
-        "letter or filter). The export is timed to its first byte; it is written once per (release, scope) as a "
-        "gzip file on its first request (issue 20), so its 'first' includes that build.",
+        "letter or filter). Warm-up continues until every worker has served the endpoint once: a first "
+        "request on each worker is cold (caches are per process), shown as 'first on the other worker'. "
+        "The export is timed to its first byte (http.client sends `Accept-Encoding: identity`: the gzip "
+        "file inflated as it streams; the gzip row is what apps get); it is written as a gzip file per "
+        "(release, scope) in the background once a worker takes the release in, or on its first request "
+        "if that comes sooner.",
         f"Target: p99 under {TARGET_MS} ms.",
         "",
-        "| endpoint (worst request) | warm requests | first ms | p50 ms | p99 ms | max ms | bytes | p99 < target |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        f"The exports (everyone's and the narrow key's) were written in the background {args.prebuilt} after "
+        "the server first answered; measuring started then.",
+        "",
+        "| endpoint (worst request) | warm requests | first ms | first on the other worker ms | p50 ms | p99 ms "
+        "| max ms | bytes | p99 < target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for label, n, r in rows:
         ok = "yes" if r["p99"] < TARGET_MS and r["status"] == 200 else "**no**"
         if r["status"] != 200:
             ok += f" (status {r['status']} after {r['first'] / 1000:.1f} s; no warm requests)"
+        other = "" if r.get("cold_other") is None else f"{r['cold_other']:.1f}"
         lines.append(
-            f"| {label} | {n} | {r['first']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} | "
+            f"| {label} | {n} | {r['first']:.1f} | {other} | {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} | "
             f"{r['bytes']:,} | {ok} |"
         )
     lines += [

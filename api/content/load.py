@@ -154,7 +154,7 @@ def _load_corpus(
     cache = cache or _FileCache(old or {})
     guides, failed, new_cache = _read_guides(read, cache, progress, workers)
     collections = _load_collections(read(COLLECTIONS_FILE), f"{label}/{COLLECTIONS_FILE}", problems)
-    renamed, retired = _load_redirects(read(REDIRECTS_FILE), f"{label}/{REDIRECTS_FILE}", problems)
+    renamed, retired, retired_from = _load_redirects(read(REDIRECTS_FILE), f"{label}/{REDIRECTS_FILE}", problems)
     phrasings = _load_phrasings(read.root, read, label, problems)
     language = _load_language(read(VOCABULARY_FILE), read(SIGNALS_FILE), phrasings, label, problems)
     data, lines = _load_yaml_file(read(RESOURCES_FILE), f"{label}/{RESOURCES_FILE}", problems)
@@ -177,7 +177,7 @@ def _load_corpus(
         collections[c.slug] = Collection(c.slug, c.title, c.description, tuple(g.slug for g in members))
     version = hashlib.sha256(repr((SERVED_FORMAT, sorted(read.digests))).encode()).hexdigest()[:16]
     scripts = {s.id: s for g in by_slug.values() for s in g.scripts}
-    corpus = Corpus(by_slug, collections, renamed, retired, version, scripts, language, support)
+    corpus = Corpus(by_slug, collections, renamed, retired, version, scripts, language, support, retired_from)
     if old is not None and (new_cache.keys() != old.keys() or any(new_cache[k][0] != old[k][0] for k in new_cache)):
         _write_cache(cache_path, new_cache)
     return corpus, problems
@@ -333,19 +333,19 @@ def _load_collections(raw: bytes | None, file: str, problems: list[Problem]) -> 
     return out
 
 
-def _load_redirects(raw: bytes | None, file: str, problems: list[Problem]) -> tuple[dict[str, str], dict[str, str]]:
-    if raw is None:
-        return {}, {}  # optional file
-    data, lines = _load_yaml_file(raw, file, problems)
+def _load_redirects(raw: bytes | None, file: str, problems: list[Problem]) -> tuple[dict[str, str], ...]:
+    """(renamed, retired: slug -> reason, retired_from: slug -> collection, where the file says)."""
+    data, lines = _load_yaml_file(raw, file, problems) if raw is not None else (None, {})  # optional file
     if data is None:
-        return {}, {}
+        return {}, {}, {}
     try:
         r = RedirectsSchema().load(data if isinstance(data, dict) else {"renamed": data})
     except ValidationError as err:
         for name, reason in flatten_errors(err.messages):
             problems.append(Problem(file, lines.get(name.split(".")[0]), name, reason))
-        return {}, {}
-    return dict(r["renamed"]), {x["slug"]: x["reason"] for x in r["retired"]}
+        return {}, {}, {}
+    gone = [(x["slug"], x["reason"], x["collection"]) for x in r["retired"]]
+    return dict(r["renamed"]), {s: why for s, why, _ in gone}, {s: c for s, _, c in gone if c}
 
 
 def _not_a_plain_file(path: Path) -> str | None:

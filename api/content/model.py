@@ -210,6 +210,13 @@ class Corpus:
     scripts: dict[str, Script] = field(default_factory=dict)
     language: Language = field(default_factory=Language)  # the vocabulary and danger signals files
     support: Support = field(default_factory=Support)  # support services: never scoped
+    # retired slug -> the collection its guide was in, where redirects.yaml says (`collection:`):
+    # a partner key limited to some collections is told of a retirement only when it is in one of them
+    retired_from: dict[str, str] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict) -> None:
+        # A release pickled before `retired_from` existed: its redirects.yaml could not name collections.
+        self.__dict__.update({"retired_from": {}, **state})
 
     def live_slug(self, slug: str) -> str | None:
         """The slug a guide is served under now, following renames; None when there is no such guide."""

@@ -92,7 +92,8 @@ def retire_guide(content_dir: str | os.PathLike[str], slug: str, reason: str) ->
             )
     old_names = sorted(k for k, v in corpus.renamed.items() if v == slug)
     renamed = {k: v for k, v in corpus.renamed.items() if v != slug}
-    retired = _retired_list(corpus) + [{"slug": s, "reason": reason.strip()} for s in [slug, *old_names]]
+    gone = {"reason": reason.strip(), "collection": corpus.guides[slug].collection}
+    retired = _retired_list(corpus) + [{"slug": s, **gone} for s in [slug, *old_names]]
     texts[REDIRECTS_FILE] = _redirects_text(root, renamed, retired)
     notes[REDIRECTS_FILE] = f"'{slug}' is retired" + (
         f" (and its old names {', '.join(old_names)})" if old_names else ""
@@ -191,7 +192,13 @@ def _related_span(text: str) -> tuple[str, str, str]:
 
 
 def _retired_list(corpus: Corpus) -> list[dict[str, str]]:
-    return [{"slug": s, "reason": r} for s, r in corpus.retired.items()]
+    out = [{"slug": s, "reason": r} for s, r in corpus.retired.items()]
+    return [{**x, "collection": corpus.retired_from[x["slug"]]} if x["slug"] in corpus.retired_from else x for x in out]
+
+
+def _retired_item(x: dict[str, str]) -> str:
+    collection = f"    collection: {x['collection']}\n" if x.get("collection") else ""
+    return f"  - slug: {x['slug']}\n    reason: {_yaml_str(x['reason'])}\n{collection}"
 
 
 def _redirects_text(root: Path, renamed: dict[str, str], retired: list[dict[str, str]]) -> str:
@@ -240,9 +247,7 @@ def _edit_redirects(text: str, renamed: dict[str, str], retired: list[dict[str, 
         return None
     i, j = t
     comments = [row for row in rows[i + 1 : j] if row.strip().startswith("#")]
-    items = []
-    for x in retired:
-        items.append(f"  - slug: {x['slug']}\n    reason: {_yaml_str(x['reason'])}\n")
+    items = [_retired_item(x) for x in retired]
     rows[i:j] = ["retired:\n" if retired else "retired: []\n", *comments, *items]
     return "".join(rows)
 
@@ -266,7 +271,7 @@ def _fresh_redirects(renamed: dict[str, str], retired: list[dict[str, str]]) -> 
     out = ["# Renamed guides: an old slug answers with a redirect to the new one.\n"]
     out.append("renamed:\n" if renamed else "renamed: {}\n")
     out += [f"  {k}: {v}\n" for k, v in renamed.items()]
-    out.append("# Retired guides: the slug answers 410 Gone with the reason.\n")
+    out.append("# Retired guides: the slug answers 410 Gone with the reason (to the keys of its collection).\n")
     out.append("retired:\n" if retired else "retired: []\n")
-    out += [f"  - slug: {x['slug']}\n    reason: {_yaml_str(x['reason'])}\n" for x in retired]
+    out += [_retired_item(x) for x in retired]
     return "".join(out)

@@ -111,6 +111,7 @@ class CollectionSchema(_Strict):
 class RetiredSchema(_Strict):
     slug = fields.String(required=True, validate=SLUG)
     reason = fields.String(required=True, validate=NONEMPTY)
+    collection = fields.String(validate=SLUG, load_default=None)  # the guide's, for partner scopes
 
 
 class RedirectsSchema(_Strict):

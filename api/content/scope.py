@@ -79,9 +79,12 @@ def restrict(corpus: Corpus, collections: frozenset[str]) -> Corpus:
         guides=guides,
         collections={slug: c for slug, c in corpus.collections.items() if slug in collections},
         renamed={old: new for old, new in corpus.renamed.items() if final_slug(old, corpus.renamed) in guides},
-        retired=dict(corpus.retired),
+        # a retirement is told only to the scopes of the guide's collection (404 for the others, as if
+        # it had never been): its slug and reason are a hidden guide's words
+        retired={slug: why for slug, why in corpus.retired.items() if corpus.retired_from.get(slug) in collections},
         version=f"{corpus.version}-{scope_id(collections)}",
         scripts={sid: s for sid, s in corpus.scripts.items() if s.guide in guides},
         language=corpus.language,
         support=corpus.support,  # support services are not scoped content
+        retired_from={slug: c for slug, c in corpus.retired_from.items() if c in collections},
     )

@@ -59,8 +59,8 @@ class Release:
 
     def scoped_id(self, collections: frozenset[str] | None) -> str:
         """The version a partner scope sees (its X-Content-Version): from the manifest entries of
-        its own guides and collections, the redirects to them, and what every scope is served (the
-        retirements, the language and support files), so that a change only to hidden content does
+        its own guides and collections, the redirects to them and retirements from them, and what
+        every scope is served (the language and support files), so that a change only to hidden content does
         not change it (issue 19.12). `<scope>_<digest>`; the release id when unscoped."""
         if collections is None:
             return self.id
@@ -73,7 +73,7 @@ class Release:
                 sorted((s, m.guides[s].digest) for s in mine),
                 sorted((k, d) for k, (d, _) in m.modified.items() if k.partition(":")[::2] in _cols(collections)),
                 sorted((old, new) for old, new in m.renamed.items() if final_slug(old, m.renamed) in mine),
-                sorted(m.retired.items()),
+                sorted((s, why) for s, why in m.retired.items() if c.retired_from.get(s) in collections),
                 c.language.digest,
                 dataclasses.asdict(c.support),
                 SERVED_FORMAT,

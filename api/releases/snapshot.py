@@ -77,6 +77,7 @@ class Pack:
             {sid: by_id[sid] for sid in h["scripts"]},
             h["language"],
             h["support"],
+            h.get("retired_from", {}),  # packs written before retirements named their collection
         )
 
     def cached(self, rel: str, path: str, digest: str) -> Guide | None:
@@ -134,6 +135,7 @@ def write_pack(
             "collections": corpus.collections,
             "renamed": corpus.renamed,
             "retired": corpus.retired,
+            "retired_from": corpus.retired_from,
             "scripts": list(corpus.scripts),
             "language": corpus.language,
             "support": corpus.support,

@@ -3,8 +3,10 @@ with a strong ETag per representation and 304s; files of old releases go."""
 
 from __future__ import annotations
 
+import gc
 import gzip
 import os
+import time
 
 import api.export
 from api.app import create_app
@@ -28,8 +30,13 @@ class Closing:
 def test_the_export_is_one_gzip_file_served_as_it_is(app, client, monkeypatch) -> None:
     writes = []
     real = api.export.write
-    monkeypatch.setattr(api.export, "write", lambda path, *a: writes.append(path) or real(path, *a))
-    fresh = create_app({"TESTING": True, "EXPORT_DIR": str(app.config["EXPORT_DIR"]) + "-own"})
+    own = str(app.config["EXPORT_DIR"]) + "-own"  # (other apps' background builds may write elsewhere meanwhile)
+    monkeypatch.setattr(
+        api.export,
+        "write",
+        lambda path, *a: (writes.append(path) if str(path.parent) == own else None) or real(path, *a),
+    )
+    fresh = create_app({"TESTING": True, "EXPORT_DIR": own})
     client = Closing(fresh.test_client())
     r = client.get("/v1/export", headers={"Accept-Encoding": "gzip, br"})
     assert r.status_code == 200 and r.headers["Content-Encoding"] == "gzip"  # gzip even when br is offered
@@ -76,3 +83,41 @@ def test_one_file_per_scope_and_old_releases_files_go(content_dir, tmp_path) -> 
     seqs = sorted({int(p.name.split("_")[0]) for p in folder.glob("*.json.gz")})
     assert seqs == [3, 4]  # the live release and the one before (a worker may still serve it)
     assert PARTNER_KEYS.exists()
+
+
+def test_the_inflated_export_streams_without_being_read_whole_first(app) -> None:
+    """The access log counted a streamed body's bytes by reading it all into memory: the export for
+    a client without gzip (240 MB at 10,000 guides) sat in the worker before its first byte went."""
+    client = app.test_client()
+    r = client.get("/v1/export", headers={"Accept-Encoding": "identity"}, buffered=False)
+    assert r.status_code == 200 and r.is_streamed and "Content-Length" not in r.headers
+    assert r.get_json()["guides"]
+    r.close()
+
+
+def test_a_live_release_has_its_exports_written_before_anyone_asks(content_dir, tmp_path, monkeypatch) -> None:
+    """Everyone's export and each partner key's are written in the background once a worker takes
+    the release in; the first reader of one is served the file, nothing is built for it."""
+    root = content_dir(EXTRA)
+    partner = Server(root, tmp_path, key=ACME_KEY)
+    folder = tmp_path / "exports-early"
+    partner.app.config["EXPORT_DIR"] = str(folder)
+    frozen = gc.get_freeze_count()
+    partner.get("/v1/collections")  # any request: the worker takes the release in
+    deadline = time.monotonic() + 60
+    while len(list(folder.glob("*.json.gz"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(list(folder.glob("*.json.gz"))) == 2  # everyone's, and the ACME key's scope
+    assert partner.app.extensions["lp"].served.release.search._open is not None  # and its index is open
+    deadline = time.monotonic() + 30
+    while gc.get_freeze_count() <= frozen and time.monotonic() < deadline:  # then out of the GC's reach
+        time.sleep(0.1)
+    assert gc.get_freeze_count() > frozen
+    writes = []
+    real = api.export.write
+    monkeypatch.setattr(api.export, "write", lambda path, *a: writes.append(path) or real(path, *a))
+    whole = partner.get("/v1/export").get_json()
+    assert [p for p in writes if p.parent == folder] == [] and {x["collection"]["slug"] for x in whole["guides"]} == {
+        "breakup-recovery",
+        "boundaries",
+    }

@@ -18,6 +18,7 @@ from itsdangerous import URLSafeSerializer
 import api.releases
 from api.app import create_app
 from api.config import ROOT
+from api.content.rename import retire_guide
 from api.releases import ReleaseStore, publish
 from tests.conftest import SECRET
 
@@ -434,3 +435,40 @@ def test_export_is_the_whole_corpus_with_etag_and_304(server) -> None:
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     delta = merged(sync_all(server, bundle["sync_token"])[0])
     assert len(delta["upserted"]) == 4 and len(delta["deleted"]) == 2 and len(delta["renamed"]) == 1
+
+
+def _redirects_seen(server: Server) -> tuple[dict, dict]:
+    """The redirects of the export and of the first sync's last page."""
+    export = server.get("/v1/export").get_json()["redirects"]
+    pages, _token = sync_all(server, page_size=100)
+    return export, pages[-1]["redirects"]
+
+
+def test_a_scoped_key_is_told_only_of_redirects_and_retirements_in_its_collections(content_dir, tmp_path) -> None:
+    """Under a scope, the export, the first sync and the guide URLs name no retired or renamed slug
+    of a guide outside the key's collections (a retirement names its guide's collection)."""
+    root = content_dir(EXTRA)
+    partner = Server(root, tmp_path, key=ACME_KEY)  # breakup-recovery and boundaries
+    version = partner.get("/v1/guides").headers["X-Content-Version"]
+    retire_guide(root, "sync-c", "Gone from attachment patterns.")  # not the key's
+    assert partner.restart().get("/v1/guides").headers["X-Content-Version"] == version
+    retire_guide(root, "sync-b", "Gone from boundaries.")  # the key's
+    redirects = (root / "redirects.yaml").read_text()
+    assert "sync-c\n    reason: Gone from attachment patterns.\n    collection: attachment-patterns\n" in redirects
+    renames = "renamed:\n  old-hot-cold: hot-and-cold-relationships\n  old-sync-e: sync-e\n"
+    legacy = "  - slug: written-before-collections\n    reason: No collection.\n"
+    (root / "redirects.yaml").write_text(redirects.replace("renamed:\n", renames) + legacy)
+    partner.restart()
+    for seen in _redirects_seen(partner):
+        assert [x["slug"] for x in seen["retired"]] == ["make-them-miss-you", "sync-b"]
+        assert "old-hot-cold" not in seen["renamed"] and seen["renamed"]["old-sync-e"] == "sync-e"
+    for slug in ("sync-c", "written-before-collections", "old-hot-cold"):
+        for path in (f"/v1/guides/{slug}", f"/v1/graph/guides/{slug}", f"/v1/guides/{slug}/sections"):
+            r = partner.get(path, status=404)
+            assert slug not in r.headers.get("Location", "") and "retired" not in r.get_json()["detail"]
+    assert "Gone from boundaries." in partner.get("/v1/guides/sync-b", status=410).get_json()["detail"]
+    everyone = Server(root, tmp_path, publish=False)
+    for seen in _redirects_seen(everyone):
+        assert {"sync-b", "sync-c", "written-before-collections"} <= {x["slug"] for x in seen["retired"]}
+        assert seen["renamed"]["old-hot-cold"] == "hot-and-cold-relationships"
+    assert "Gone from attachment" in everyone.get("/v1/guides/sync-c", status=410).get_json()["detail"]

@@ -88,7 +88,9 @@ def _hidden(corpus: Corpus) -> list[str]:
     titles = [g.title for g in hidden if g.title not in prose]
     names = [g.slug for g in hidden] + titles + [s.id for g in hidden for s in g.scripts]
     names += [slug for slug in corpus.collections if slug != SCOPE]
-    return names
+    # retirements from other collections: their slugs and reasons
+    gone = [slug for slug in corpus.retired if corpus.retired_from.get(slug) != SCOPE]
+    return names + gone + [corpus.retired[slug] for slug in gone]
 
 
 def test_a_narrow_key_learns_nothing_of_other_collections_anywhere(served, corpus: Corpus) -> None:
@@ -124,6 +126,13 @@ def test_a_narrow_key_learns_nothing_of_other_collections_anywhere(served, corpu
     status, _h, body = call(base + "/v1/pattern-check", key, situation.encode())
     assert status == 200
     bodies.append(("/v1/pattern-check", body.decode()))
+    # the redirects of the export and the first sync: only renames into, and retirements from, its collection
+    for url, text in bodies:
+        if url in ("/v1/export", "/v1/sync?page_size=100"):
+            redirects = json.loads(text)["redirects"]
+            assert all(corpus.guides[new].collection == SCOPE for new in redirects["renamed"].values()), url
+            assert all(corpus.retired_from.get(x["slug"]) == SCOPE for x in redirects["retired"]), url
+            assert "no-contact" not in redirects["renamed"] and "how-to-set-boundaries-without-guilt" in str(redirects)
     for name in _hidden(corpus):
         pattern = re.compile(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])")
         for url, text in bodies:
@@ -140,6 +149,7 @@ def test_a_narrow_key_learns_nothing_of_other_collections_anywhere(served, corpu
         f"/v1/graph/guides/{hidden.slug}",
         f"/v1/graph/path?from={VISIBLE}&to={hidden.slug}",
         "/v1/guides/no-contact",  # renamed to the hidden guide: not a redirect that names it
+        "/v1/guides/make-them-miss-you",  # retired from another collection: not a 410 with its reason
         *never,
     ]:
         status, headers, body = call(base + url, key)

@@ -205,7 +205,9 @@ def test_topology_under_load(tmp_path: Path) -> None:
         editor.run("retire", DELETED, "--reason", "x")
         redirects = content / "redirects.yaml"
         text = redirects.read_text()
-        redirects.write_text(re.sub(rf"  - slug: {DELETED}\n    reason: \"?x\"?\n", "", text))
+        redirects.write_text(
+            re.sub(rf"  - slug: {DELETED}\n    reason: \"?x\"?\n(    collection: [a-z0-9-]+\n)?", "", text)
+        )
         rid2 = editor.publish()
         revs[rid2] = 2
         events["live ones on release 2 (s)"] = wait_all_on(topo, rid2, [0, 1])
