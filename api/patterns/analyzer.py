@@ -59,7 +59,8 @@ TEXT_DECAY = (1.0, 0.5)
 FIELDS = ("signal", "title", "tags", "summary", "text", "prose")
 # Per field: the weight of its best unit, second best, ... (field weight x decay).
 _DECAYS = tuple(tuple(FIELD_WEIGHTS[f] * d for d in (SIGNAL_DECAY if f == "signal" else TEXT_DECAY)) for f in FIELDS)
-DIRECT, SYNONYM, FUZZY, TICKED_TEXT = 1.0, 0.8, 0.6, 0.5  # query weight by where a stem came from
+DIRECT, SYNONYM, FUZZY, TICKED_TEXT = 1.0, 1.0, 0.6, 0.5  # query weight by where a stem came from
+# A synonym (how people talk -> the guides' words) weighs as much as a rare word of the reader's own.
 IDIOM = 0.3  # a word inside a phrase the vocabulary reads as one: "back" of "back to square one"
 TICK_BOOST = 1.5  # per exactly ticked signal: the person said so themselves
 CONDITION_WEIGHT = 1.0  # next read: how well the link's condition fits, beside the target's score
