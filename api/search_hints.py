@@ -16,7 +16,7 @@ from typing import Any
 from cachetools import LRUCache
 
 from api.content.model import Corpus
-from api.patterns.analyzer import analyzer_for
+from api.patterns.build import analyzer_for
 
 FIT_GUIDES = 5  # the analyzer's best guides that get a factor
 FIT_WEIGHT = 1.0  # the best-fitting guide's hits score (1 + FIT_WEIGHT) times theirs

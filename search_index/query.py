@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -147,6 +148,14 @@ def fuzzy_distance(word: str) -> int:
     return 0 if len(word) < FUZZY_MIN_LEN else (1 if len(word) <= 7 else 2)
 
 
+@dataclass
+class _Budget:
+    """The typo corrections one query may still try (MAX_FUZZY_WORDS, MAX_FUZZY_TERMS)."""
+
+    words: int = MAX_FUZZY_WORDS
+    terms: int = MAX_FUZZY_TERMS
+
+
 def build_query(
     parsed: ParsedQuery, vocab: Vocabulary, thesaurus: Thesaurus | None = None, relaxed: bool = False
 ) -> Plan:
@@ -164,41 +173,15 @@ def build_query(
     found = thesaurus.expand([w.replace("'", "").replace("’", "") for w in words]) if thesaurus else []
     expanded = {i for e in found for i in range(e.start, e.end)}
     idiom = {i for e in found if e.idiom for i in range(e.start, e.end)}
-    fuzzy_words = fuzzy_terms = 0
+    budget = _Budget()
     for i, word in enumerate(words):
-        weighted: dict[str, float] = {}
-        for s in stems(word):
-            weighted[s] = 1.0
-        own = frozenset(weighted)
-        exact = {word}
-        known = (
-            vocab.df(word) > 0
-            or any(vocab.has_stem(s) for s in own)
-            or i in expanded
-            or (thesaurus is not None and thesaurus.knows(word))
-            or is_ordinary(word)
-        )
-        dist = fuzzy_distance(word) if not relaxed else (RELAXED_DISTANCE if len(word) >= 4 else 0)
-        corrected = None
-        if not known and dist and fuzzy_words < MAX_FUZZY_WORDS and fuzzy_terms < MAX_FUZZY_TERMS:
-            fuzzy_words += 1
-            alts = vocab.corrections(word, dist, min(FUZZY_EXPANSIONS, MAX_FUZZY_TERMS - fuzzy_terms))
-            fuzzy_terms += len(alts)
-            if alts:
-                corrected = plan.corrections[word] = alts[0][0]
-            for alt, d in alts:
-                exact.add(alt)
-                for s in stems(alt):
-                    weighted.setdefault(s, FUZZY_WEIGHT.get(d, 0.4))
-        if word == parsed.prefix or (relaxed and len(word) >= MIN_PREFIX):
-            for alt in vocab.completions(word, PREFIX_EXPANSIONS):
-                exact.add(alt)
-                for s in stems(alt):
-                    weighted.setdefault(s, PREFIX_WEIGHT)
+        known = i in expanded or (thesaurus is not None and thesaurus.knows(word))
+        weighted, exact, corrected = _word_terms(plan, word, vocab, known, relaxed, word == parsed.prefix, budget)
         if not weighted:
             continue  # a stop word: it only counts inside phrases
         if i in idiom:  # "read" of "left on read": the phrase means something its words do not
             weighted = {s: w * IDIOM_WEIGHT for s, w in weighted.items()}
+        own = frozenset(stems(word))
         if own:
             plan.required[word] = own
         if i not in expanded:
@@ -207,24 +190,67 @@ def build_query(
             )
         _add(plan, clauses, weighted, exact)
     for e in found:
-        weighted, exact = {}, set()
-        for phrase in e.adds:
-            for w in phrase.split():
-                exact.add(w)
-                for s in stems(w):
-                    weighted.setdefault(s, EXPANSION_WEIGHT)
-        typed = words[e.start : e.end]
-        own = frozenset(s for w in typed for s in stems(w))
-        plan.understood.append(
-            {
-                "text": " ".join(typed),
-                "found": any(vocab.has_stem(s) for s in own),
-                "expanded": list(e.adds),
-                "corrected": None,
-            }
-        )
-        if weighted:
-            _add(plan, clauses, weighted, exact)
+        _add_expansion(plan, clauses, e.adds, words[e.start : e.end], vocab)
+    _finish(plan, clauses, words, phrases)
+    return plan
+
+
+def _word_terms(
+    plan: Plan, word: str, vocab: Vocabulary, known: bool, relaxed: bool, prefix: bool, budget: _Budget
+) -> tuple[dict[str, float], set[str], str | None]:
+    """One typed word's stemmed terms with their weights, the unstemmed words searched, and its
+    correction (if any): typo corrections only for words that are neither in the index, the
+    thesaurus (`known`), nor ordinary English; completions for the word being typed."""
+    weighted = dict.fromkeys(stems(word), 1.0)
+    own = frozenset(weighted)
+    exact = {word}
+    known = known or vocab.df(word) > 0 or any(vocab.has_stem(s) for s in own) or is_ordinary(word)
+    dist = fuzzy_distance(word) if not relaxed else (RELAXED_DISTANCE if len(word) >= 4 else 0)
+    corrected = None
+    if not known and dist and budget.words > 0 and budget.terms > 0:
+        budget.words -= 1
+        alts = vocab.corrections(word, dist, min(FUZZY_EXPANSIONS, budget.terms))
+        budget.terms -= len(alts)
+        if alts:
+            corrected = plan.corrections[word] = alts[0][0]
+        for alt, d in alts:
+            exact.add(alt)
+            for s in stems(alt):
+                weighted.setdefault(s, FUZZY_WEIGHT.get(d, 0.4))
+    if prefix or (relaxed and len(word) >= MIN_PREFIX):
+        for alt in vocab.completions(word, PREFIX_EXPANSIONS):
+            exact.add(alt)
+            for s in stems(alt):
+                weighted.setdefault(s, PREFIX_WEIGHT)
+    return weighted, exact, corrected
+
+
+def _add_expansion(
+    plan: Plan, clauses: list[wq.Query], adds: Sequence[str], typed: list[str], vocab: Vocabulary
+) -> None:
+    """The guides' words a reader's word or phrase expands to (the vocabulary file), one clause."""
+    weighted: dict[str, float] = {}
+    exact: set[str] = set()
+    for phrase in adds:
+        for w in phrase.split():
+            exact.add(w)
+            for s in stems(w):
+                weighted.setdefault(s, EXPANSION_WEIGHT)
+    own = frozenset(s for w in typed for s in stems(w))
+    plan.understood.append(
+        {
+            "text": " ".join(typed),
+            "found": any(vocab.has_stem(s) for s in own),
+            "expanded": list(adds),
+            "corrected": None,
+        }
+    )
+    if weighted:
+        _add(plan, clauses, weighted, exact)
+
+
+def _finish(plan: Plan, clauses: list[wq.Query], words: list[str], phrases: list[tuple[str, ...]]) -> None:
+    """The whole query: the words' clauses or-ed, the quoted phrases required."""
     if not clauses and words and not phrases:
         # Only stop words ("what if", "is it"): match them as typed, all of them.
         clauses = [wq.And([wq.Term(PHRASE_FIELD, w) for w in words])]
@@ -242,7 +268,6 @@ def build_query(
         plan.query = wq.AndMaybe(required, optional) if optional is not None else required
     else:
         plan.query = optional
-    return plan
 
 
 def _add(plan: Plan, clauses: list[wq.Query], weighted: dict[str, float], exact: set[str]) -> None:

@@ -1,11 +1,13 @@
 """The pattern check: a person's own words matched to guides, deterministically and explainably.
 
-Method, per content version (precomputed once, see `analyzer_for`):
+Method, per content version (precomputed once: `analyzer_for` in api/patterns/build.py):
 - every guide's signals, title, tags, summary and other short text (headings, script triggers,
   read-next conditions) are tokenised, stop words dropped and the rest Porter-stemmed;
 - each stem gets an inverse document frequency over guides, so words every guide uses count little.
 
 Per situation:
+- a person's own words weigh by how rare they are in everyday English (api/patterns/text.py
+  `plainness`): "though", "three", "time" say less about a situation than "guilty" or "loop";
 - the text is matched against a synonyms table of how people actually talk ("left me on read",
   "can't stop thinking") that adds the guides' words, and danger kinds add their words too;
 - unknown stems are corrected by one edit to a stem the guides use ("replyed", "jelous");
@@ -19,24 +21,29 @@ Every result carries the signals matched and the person's words that matched the
 from __future__ import annotations
 
 import heapq
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import OSA
-from whoosh.lang.porter import stem as _porter
 
 from api.content.model import Corpus
 from api.content.safety import safety_notice
-from api.content.versioned import PerVersion
 from api.language.data import Language
 from api.language.signals import Found, recogniser_for
 from api.language.thesaurus import Thesaurus
-from api.patterns.graph import GUIDE_EDGE_TYPES, Graph, graph_for
+from api.patterns.graph import GUIDE_EDGE_TYPES, Graph
 from api.patterns.synonyms import SYNONYMS
+from api.patterns.text import (
+    deletions,
+    normalise,
+    plainness,
+    signal_key,
+    stem,
+    tokens,
+    tokens_all,
+)
 
 # -- weights (documented in the module docstring; tuned on the judged set as a whole) -----------
 FIELD_WEIGHTS: dict[str, float] = {
@@ -52,7 +59,8 @@ TEXT_DECAY = (1.0, 0.5)
 FIELDS = ("signal", "title", "tags", "summary", "text", "prose")
 # Per field: the weight of its best unit, second best, ... (field weight x decay).
 _DECAYS = tuple(tuple(FIELD_WEIGHTS[f] * d for d in (SIGNAL_DECAY if f == "signal" else TEXT_DECAY)) for f in FIELDS)
-DIRECT, SYNONYM, FUZZY, TICKED_TEXT = 1.0, 0.8, 0.6, 0.5  # query weight by where a stem came from
+DIRECT, SYNONYM, FUZZY, TICKED_TEXT = 1.0, 1.0, 0.6, 0.5  # query weight by where a stem came from
+# A synonym (how people talk -> the guides' words) weighs as much as a rare word of the reader's own.
 IDIOM = 0.3  # a word inside a phrase the vocabulary reads as one: "back" of "back to square one"
 TICK_BOOST = 1.5  # per exactly ticked signal: the person said so themselves
 CONDITION_WEIGHT = 1.0  # next read: how well the link's condition fits, beside the target's score
@@ -77,62 +85,7 @@ DANGER_WORDS: dict[str, str] = {
     "child_at_risk": "children afraid",
 }
 
-STOP_WORDS = frozenset(
-    """
-a about above after again all almost also am an and any are as at be because been before being below between
-both but by can could did do does doing don done down during each even ever every few for from further get gets
-got had has have having he her here hers herself him himself his how i i'm im i've ive i'd id i'll ill if in into is
-it it's its itself just lol like literally me more most much my myself no nor not now of off on once only or other
-our ours ourselves out over own really same she should so some such than that that's the their theirs them
-themselves then there these they this those through to too u ur under until up us very was we were what when where
-which while who whom why will with would you your yours yourself yourselves yeah ok okay idk tbh omg kinda sorta
-gonna wanna one thing things something someone anything way still make made
-""".split()
-)
-# Note: "no", "not", "still" stay stop words for matching; phrases that need them live in the synonyms.
-
-_BRITISH = re.compile(r"(?<=\w{4})is(e|ed|es|ing|ation|ations)$")  # apologise -> apologize, before stemming
-_MODIFIERS = frozenset({"no", "low", "hot", "co", "self"})
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 _SYNONYMS = tuple((re.compile(rx), expansion) for rx, expansion in SYNONYMS)
-_TAG_SPLIT = re.compile(r"[-_]")
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """Porter stem, with British and American spellings folded together (apologise/apologize)."""
-    return _porter(_BRITISH.sub(r"iz\1", word.replace("'", "")))
-
-
-def normalise(text: str) -> str:
-    return text.translate(_QUOTES).casefold()
-
-
-def tokens(text: str) -> list[tuple[str, str]]:
-    """(word, stem) for each content word of `text`, in order.
-
-    "no contact", "low-contact", "hot and cold": a modifier and its word also make one compound
-    term, because "no contact" means something neither "no" nor "contact" does.
-    """
-    out = []
-    words = _WORD.findall(normalise(text).replace("-", " "))
-    for i, w in enumerate(words):
-        if w in _MODIFIERS and i + 1 < len(words) and words[i + 1] not in STOP_WORDS:
-            out.append((f"{w} {words[i + 1]}", f"{w}_{stem(words[i + 1])}"))
-        if w in STOP_WORDS or len(w) < 2 or w.isdigit():
-            continue
-        out.append((w, stem(w)))
-    return out
-
-
-def tokens_all(text: str) -> list[tuple[str, int]]:
-    """Every word of `text` (stop words included, apostrophes dropped, hyphens as spaces), for phrases."""
-    return [(w.replace("'", ""), i) for i, w in enumerate(_WORD.findall(normalise(text).replace("-", " ")))]
-
-
-def stems(text: str) -> frozenset[str]:
-    return frozenset(s for _, s in tokens(text))
 
 
 @dataclass(slots=True)
@@ -193,7 +146,7 @@ class Analyzer:
         text = normalise(situation)
         for w, s in tokens(text):
             if s in self.idf:
-                q.add(s, DIRECT, w)
+                q.add(s, DIRECT * plainness(w), w)
             else:
                 for fixed in self._correct(s):
                     q.add(fixed, FUZZY, w)
@@ -214,8 +167,7 @@ class Analyzer:
             inside = {i for e in found_phrases if e.idiom for i in range(e.start, e.end)}
             idiom -= {stem(w) for i, w in enumerate(words) if i not in inside}
             for s in idiom & q.weights.keys():
-                if q.weights[s] == DIRECT:
-                    q.weights[s] = IDIOM
+                q.weights[s] = min(q.weights[s], IDIOM)
         for e in found_phrases:
             for _, s in tokens(" ".join(e.adds)):
                 if s in self.idf:
@@ -240,7 +192,7 @@ class Analyzer:
         if len(s) < 5:
             return []
         found: set[str] = set()
-        for variant in (s, *_deletions(s)):
+        for variant in (s, *deletions(s)):
             found.update(c for c in self.deletes.get(variant, ()) if OSA.distance(s, c, score_cutoff=1) <= 1)
         return sorted(found)[:3]
 
@@ -276,20 +228,20 @@ class Analyzer:
                     seen[key] = n + 1
                     scores[gi] = get_score(gi, 0.0) + decay[n] * score
         for t in ticked:
-            for gi in self.signal_guides.get(_key(t), ()):
+            for gi in self.signal_guides.get(signal_key(t), ()):
                 scores[gi] = scores.get(gi, 0.0) + TICK_BOOST
         return scores
 
     def explain(self, gi: int, q: Query, ticked: Sequence[str]) -> dict[str, Any]:
         """The matched signals of one guide, and the person's words behind each match."""
         g = self.guides[gi]
-        ticked_keys = {_key(t) for t in ticked}
+        ticked_keys = {signal_key(t) for t in ticked}
         signals = []
         for u in g.units["signal"]:
             unit = self.units[u]
             shared = [s for s in q.weights if s in unit.stems]
             score = sum(q.weights[s] * self.idf[s] for s in shared) / unit.norm
-            is_ticked = _key(unit.text) in ticked_keys
+            is_ticked = signal_key(unit.text) in ticked_keys
             if score >= SIGNAL_MATCH_MIN or is_ticked:
                 signals.append((score, unit.text, _words(q, shared), is_ticked))
         signals.sort(key=lambda x: (-x[3], -x[0]))
@@ -383,19 +335,6 @@ class Analyzer:
         }
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-
-
-def _fit_sentences(g: Any) -> list[str]:
-    """The sentences of the paragraphs beside a guide's signals: the section that lists whom the
-    guide fits describes it in prose too ("every interaction resets your grief")."""
-    for s in g.sections:
-        if any(b.type == "signals" for b in s.blocks):
-            paras = [b.text for b in s.blocks if b.type == "paragraph"]
-            return [x for p in paras for x in _SENTENCE.split(p) if len(x.split()) >= 4]
-    return []
-
-
 def _words(q: Query, shared: Iterable[str]) -> list[str]:
     """The person's words behind these stems; a word inside a longer matched phrase is left out."""
     out: list[str] = []
@@ -404,93 +343,3 @@ def _words(q: Query, shared: Iterable[str]) -> list[str]:
             if w not in out:
                 out.append(w)
     return [w for w in out if not any(w != o and w in o for o in out)]
-
-
-def _key(text: str) -> str:
-    return " ".join(normalise(text).split()).rstrip(".")
-
-
-def _deletions(s: str) -> list[str]:
-    # The first letter is kept: typos rarely start a word, and "scare" must not become "care".
-    return [s[:i] + s[i + 1 :] for i in range(1, len(s))]
-
-
-def _norm(n: int) -> float:
-    # Longer units share more words by chance; sqrt keeps a long match worth more than a short one.
-    return math.sqrt(max(n, 3))
-
-
-def build_analyzer(corpus: Corpus) -> Analyzer:
-    """Index one corpus: units, postings, idf and the spelling-correction table."""
-    graph = graph_for(corpus)
-    a = Analyzer(version=corpus.version, graph=graph, language=corpus.language)
-    a.thesaurus = Thesaurus.from_vocabulary(corpus.language.vocabulary)
-    unit_ids: dict[str, int] = {}  # identical text (common in generated content) is scored once
-
-    def unit(text: str, words: frozenset[str] | None = None) -> int:
-        if text in unit_ids:
-            return unit_ids[text]
-        st = words if words is not None else stems(text)
-        uid = unit_ids[text] = len(a.units)
-        a.units.append(Unit(text, st, _norm(len(st))))
-        a.occurrences.append([])
-        for s in st:
-            a.postings.setdefault(s, []).append(uid)
-        return uid
-
-    df: dict[str, int] = {}
-    for gi, g in enumerate(sorted(corpus.guides.values(), key=lambda x: x.slug)):
-        tag_words = " ".join(_TAG_SPLIT.sub(" ", t) for t in g.tags)
-        extra = [s.heading for s in g.sections if s.heading]
-        extra += [x for sc in g.scripts for x in (sc.situation, sc.trigger) if x]
-        extra += [link.condition for link in g.links if link.condition]
-        units = {
-            "signal": tuple(unit(s) for s in g.signals),
-            "title": (unit(g.title),),
-            "tags": (unit("tags: " + tag_words, stems(tag_words)),),
-            "summary": (unit(g.summary),),
-            "text": tuple(dict.fromkeys(unit(x) for x in extra)),
-            # The prose beside the signals (the section that says whom the guide fits), a sentence a unit.
-            "prose": tuple(dict.fromkeys(unit(x) for x in _fit_sentences(g))),
-        }
-        entry = GuideEntry(g.slug, g.title, g.collection, g.safety_sensitive, units)
-        a.guides.append(entry)
-        a.index[g.slug] = gi
-        seen: set[str] = set()
-        for fname, ids in units.items():
-            for u in ids:
-                fi = FIELDS.index(fname)
-                a.occurrences[u].append((gi * 8 + fi, gi, fi))
-                seen.update(a.units[u].stems)
-        for s in seen:
-            df[s] = df.get(s, 0) + 1
-        for s in g.signals:
-            a.signal_guides.setdefault(_key(s), []).append(gi)
-    n = max(len(a.guides), 1)
-    a.idf = {s: math.log(1 + (n - d + 0.5) / (d + 0.5)) for s, d in df.items()}
-    for s in a.idf:
-        if len(s) >= 4:
-            for v in (s, *_deletions(s)):
-                a.deletes.setdefault(v, []).append(s)
-    for e in graph.edges:
-        if e.condition:
-            st = stems(e.condition)
-            a.conditions[e.id] = Unit(e.condition, st, _norm(len(st)))
-    return a
-
-
-# -- one analyzer per content version ---------------------------------------------------------------
-analyzer_for = PerVersion(build_analyzer)
-"""The analyzer of a corpus, built on first use and then shared."""
-
-
-def pattern_check(
-    corpus: Corpus,
-    situation: str,
-    signals: Sequence[str] = (),
-    guide: str | None = None,
-    limit: int = 5,
-    region: str | None = None,
-) -> dict[str, Any]:
-    """Match a situation to guides (see the module docstring); `safety` is set when it signals danger."""
-    return analyzer_for(corpus).check(situation, signals, guide, limit, corpus, region)

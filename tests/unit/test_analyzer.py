@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from api.content import Corpus
-from api.patterns.analyzer import analyzer_for, pattern_check, stem, tokens
+from api.patterns.build import analyzer_for, pattern_check
+from api.patterns.text import stem, tokens
 
 # A judged set: situations written the way people write them (lower case, typos, run-on, no
 # punctuation), never copied from a guide's signals, each with the guide that should come first.

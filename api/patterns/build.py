@@ -1,0 +1,111 @@
+"""The pattern analyzer's index of one content version, built once and shared (see analyzer.py).
+
+Every guide's signals, title, tags, summary, other short text (headings, script triggers, read-next
+conditions) and the prose beside its signals become units; each stem gets an idf over guides and
+the spelling-correction table its one-deletion variants.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from api.content.model import Corpus
+from api.content.versioned import PerVersion
+from api.language.thesaurus import Thesaurus
+from api.patterns.analyzer import FIELDS, Analyzer, GuideEntry, Unit
+from api.patterns.graph import graph_for
+from api.patterns.text import deletions, signal_key, stems, unit_norm
+
+_TAG_SPLIT = re.compile(r"[-_]")
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _fit_sentences(g: Any) -> list[str]:
+    """The sentences of the paragraphs beside a guide's signals: the section that lists whom the
+    guide fits describes it in prose too ("every interaction resets your grief")."""
+    for s in g.sections:
+        if any(b.type == "signals" for b in s.blocks):
+            paras = [b.text for b in s.blocks if b.type == "paragraph"]
+            return [x for p in paras for x in _SENTENCE.split(p) if len(x.split()) >= 4]
+    return []
+
+
+def build_analyzer(corpus: Corpus) -> Analyzer:
+    """Index one corpus: units, postings, idf and the spelling-correction table."""
+    graph = graph_for(corpus)
+    a = Analyzer(version=corpus.version, graph=graph, language=corpus.language)
+    a.thesaurus = Thesaurus.from_vocabulary(corpus.language.vocabulary)
+    unit_ids: dict[str, int] = {}  # identical text (common in generated content) is scored once
+
+    def unit(text: str, words: frozenset[str] | None = None) -> int:
+        if text in unit_ids:
+            return unit_ids[text]
+        st = words if words is not None else stems(text)
+        uid = unit_ids[text] = len(a.units)
+        a.units.append(Unit(text, st, unit_norm(len(st))))
+        a.occurrences.append([])
+        for s in st:
+            a.postings.setdefault(s, []).append(uid)
+        return uid
+
+    df: dict[str, int] = {}
+    for gi, g in enumerate(sorted(corpus.guides.values(), key=lambda x: x.slug)):
+        tag_words = " ".join(_TAG_SPLIT.sub(" ", t) for t in g.tags)
+        extra = [s.heading for s in g.sections if s.heading]
+        extra += [x for sc in g.scripts for x in (sc.situation, sc.trigger) if x]
+        extra += [link.condition for link in g.links if link.condition]
+        units = {
+            "signal": tuple(unit(s) for s in g.signals),
+            "title": (unit(g.title),),
+            "tags": (unit("tags: " + tag_words, stems(tag_words)),),
+            "summary": (unit(g.summary),),
+            "text": tuple(dict.fromkeys(unit(x) for x in extra)),
+            # The prose beside the signals (the section that says whom the guide fits), a sentence a unit.
+            "prose": tuple(dict.fromkeys(unit(x) for x in _fit_sentences(g))),
+        }
+        entry = GuideEntry(g.slug, g.title, g.collection, g.safety_sensitive, units)
+        a.guides.append(entry)
+        a.index[g.slug] = gi
+        seen: set[str] = set()
+        for fname, ids in units.items():
+            for u in ids:
+                fi = FIELDS.index(fname)
+                a.occurrences[u].append((gi * 8 + fi, gi, fi))
+                seen.update(a.units[u].stems)
+        for s in seen:
+            df[s] = df.get(s, 0) + 1
+        for s in g.signals:
+            a.signal_guides.setdefault(signal_key(s), []).append(gi)
+    n = max(len(a.guides), 1)
+    a.idf = {s: math.log(1 + (n - d + 0.5) / (d + 0.5)) for s, d in df.items()}
+    for s in a.idf:
+        if len(s) >= 4:
+            for v in (s, *deletions(s)):
+                a.deletes.setdefault(v, []).append(s)
+    for e in graph.edges:
+        if e.condition:
+            st = stems(e.condition)
+            a.conditions[e.id] = Unit(e.condition, st, unit_norm(len(st)))
+    return a
+
+
+# -- one analyzer per content version ---------------------------------------------------------------
+analyzer_for = PerVersion(build_analyzer)
+"""The analyzer of a corpus, built on first use and then shared."""
+
+
+def pattern_check(
+    corpus: Corpus,
+    situation: str,
+    signals: Sequence[str] = (),
+    guide: str | None = None,
+    limit: int = 5,
+    region: str | None = None,
+) -> dict[str, Any]:
+    """Match a situation to guides (see api/patterns/analyzer.py); `safety` is set when it signals danger."""
+    return analyzer_for(corpus).check(situation, signals, guide, limit, corpus, region)
