@@ -14,6 +14,8 @@ from api.config import ROOT
 from api.content import Corpus, load_corpus
 from api.releases import ReleaseStore, publish
 
+pytest_plugins = ["tests.synthetic"]  # the synthetic corpus and its fixtures (syn_app, syn_client, ...)
+
 CONTENT = ROOT / "content"
 FIXTURES = Path(__file__).parent / "fixtures"
 
