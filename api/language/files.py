@@ -27,12 +27,27 @@ def parse_signals(data: Any, lines: Mapping[str, int], file: str, problems: list
             problems.append(
                 Problem(file, lines.get(str(key)), str(key), "unknown key (expected 'kinds', 'sets' or 'unless')")
             )
+    sets = _parse_sets(data.get("sets") or {}, lines, file, problems)
+    raw_kinds = data.get("kinds")
+    if not isinstance(raw_kinds, dict):
+        problems.append(Problem(file, lines.get("kinds", 1), "kinds", "must map each kind of danger to its patterns"))
+        raw_kinds = {}
+    kinds = [k for kind, spec in raw_kinds.items() if (k := _parse_kind(kind, spec, lines, file, problems))]
+    order = list(KINDS)
+    kinds.sort(key=lambda k: order.index(k.id))
+    excuses = _patterns(data.get("unless"), "unless", lines, None, file, problems)
+    return Signals(tuple(kinds), tuple(sets), excuses)
+
+
+def _parse_sets(
+    raw: Any, lines: Mapping[str, int], file: str, problems: list[Problem]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """`sets:`: each name (lower-case letters, digits and _) with its non-empty list of words."""
     sets: list[tuple[str, tuple[str, ...]]] = []
-    raw_sets = data.get("sets") or {}
-    if not isinstance(raw_sets, dict):
+    if not isinstance(raw, dict):
         problems.append(Problem(file, lines.get("sets"), "sets", "must map a name to a list of words"))
-        raw_sets = {}
-    for name, words in raw_sets.items():
+        return sets
+    for name, words in raw.items():
         where = lines.get(f"sets.{name}")
         if not isinstance(name, str) or not re.match(r"^[a-z][a-z0-9_]*$", name):
             problems.append(Problem(file, where, f"sets.{name}", "a set name is lower-case letters, digits and _"))
@@ -40,72 +55,51 @@ def parse_signals(data: Any, lines: Mapping[str, int], file: str, problems: list
             problems.append(Problem(file, where, f"sets.{name}", "must be a non-empty list of words"))
         else:
             sets.append((name, tuple(w.strip().lower() for w in words)))
-    kinds: list[KindSpec] = []
-    raw_kinds = data.get("kinds")
-    if not isinstance(raw_kinds, dict):
-        problems.append(Problem(file, lines.get("kinds", 1), "kinds", "must map each kind of danger to its patterns"))
-        raw_kinds = {}
-    for kind, spec in raw_kinds.items():
-        where = lines.get(f"kinds.{kind}")
-        if kind not in KINDS:
-            problems.append(Problem(file, where, f"kinds.{kind}", f"unknown kind (known: {', '.join(KINDS)})"))
-            continue
-        if not isinstance(spec, dict):
-            problems.append(Problem(file, where, f"kinds.{kind}", "must have level, label and patterns"))
-            continue
-        for key in spec:
-            if key not in ("level", "label", "patterns", "unless", "examples"):
-                problems.append(
-                    Problem(
-                        file,
-                        lines.get(f"kinds.{kind}.{key}", where),
-                        f"kinds.{kind}.{key}",
-                        "unknown key (expected level, label, patterns, unless, examples)",
-                    )
-                )
-        level = spec.get("level")
-        if level not in LEVELS:
-            problems.append(
-                Problem(
-                    file,
-                    lines.get(f"kinds.{kind}.level", where),
-                    f"kinds.{kind}.level",
-                    f"must be one of: {', '.join(LEVELS)}",
-                )
-            )
-            continue
-        label = spec.get("label")
-        if not isinstance(label, str) or not label.strip():
-            problems.append(Problem(file, where, f"kinds.{kind}.label", "a short label for readers is required"))
-            continue
-        lists = {}
-        for key in ("patterns", "unless", "examples"):
-            items = spec.get(key) or []
-            path = f"kinds.{kind}.{key}"
-            if not isinstance(items, list) or not all(isinstance(x, str) and x.strip() for x in items):
-                problems.append(Problem(file, lines.get(path, where), path, "must be a list of non-empty strings"))
-                items = []
-            lists[key] = tuple(
-                Pattern(" ".join(x.lower().split()), lines.get(f"{path}.{n}")) for n, x in enumerate(items)
-            )
-        if not lists["patterns"]:
-            problems.append(
-                Problem(
-                    file,
-                    where,
-                    f"kinds.{kind}.patterns",
-                    "a kind needs at least one pattern, or its danger goes unrecognised",
-                )
-            )
-        kinds.append(KindSpec(kind, level, label.strip(), lists["patterns"], lists["unless"], lists["examples"]))
-    order = list(KINDS)
-    kinds.sort(key=lambda k: order.index(k.id))
-    unless = data.get("unless") or []
-    if not isinstance(unless, list) or not all(isinstance(x, str) and x.strip() for x in unless):
-        problems.append(Problem(file, lines.get("unless"), "unless", "must be a list of non-empty strings"))
-        unless = []
-    excuses = tuple(Pattern(" ".join(x.lower().split()), lines.get(f"unless.{n}")) for n, x in enumerate(unless))
-    return Signals(tuple(kinds), tuple(sets), excuses)
+    return sets
+
+
+def _parse_kind(kind: Any, spec: Any, lines: Mapping[str, int], file: str, problems: list[Problem]) -> KindSpec | None:
+    """One kind of danger: a known kind, its level, its label, its patterns, excuses and examples."""
+    where = lines.get(f"kinds.{kind}")
+    if kind not in KINDS:
+        problems.append(Problem(file, where, f"kinds.{kind}", f"unknown kind (known: {', '.join(KINDS)})"))
+        return None
+    if not isinstance(spec, dict):
+        problems.append(Problem(file, where, f"kinds.{kind}", "must have level, label and patterns"))
+        return None
+    for key in spec:
+        if key not in ("level", "label", "patterns", "unless", "examples"):
+            field = f"kinds.{kind}.{key}"
+            reason = "unknown key (expected level, label, patterns, unless, examples)"
+            problems.append(Problem(file, lines.get(field, where), field, reason))
+    level = spec.get("level")
+    if level not in LEVELS:
+        field = f"kinds.{kind}.level"
+        problems.append(Problem(file, lines.get(field, where), field, f"must be one of: {', '.join(LEVELS)}"))
+        return None
+    label = spec.get("label")
+    if not isinstance(label, str) or not label.strip():
+        problems.append(Problem(file, where, f"kinds.{kind}.label", "a short label for readers is required"))
+        return None
+    lists = {key: _patterns(spec.get(key), f"kinds.{kind}.{key}", lines, where, file, problems) for key in _LISTS}
+    if not lists["patterns"]:
+        reason = "a kind needs at least one pattern, or its danger goes unrecognised"
+        problems.append(Problem(file, where, f"kinds.{kind}.patterns", reason))
+    return KindSpec(kind, level, label.strip(), lists["patterns"], lists["unless"], lists["examples"])
+
+
+_LISTS = ("patterns", "unless", "examples")
+
+
+def _patterns(
+    items: Any, path: str, lines: Mapping[str, int], where: int | None, file: str, problems: list[Problem]
+) -> tuple[Pattern, ...]:
+    """A list of patterns (or examples) in lower case with single spaces, each with its line."""
+    items = items or []
+    if not isinstance(items, list) or not all(isinstance(x, str) and x.strip() for x in items):
+        problems.append(Problem(file, lines.get(path, where), path, "must be a list of non-empty strings"))
+        return ()
+    return tuple(Pattern(" ".join(x.lower().split()), lines.get(f"{path}.{n}")) for n, x in enumerate(items))
 
 
 def check_signals(
