@@ -46,12 +46,12 @@ class InlineWalk:
                 spans.append(Span(c.type[:-5], children=tuple(inner)))
                 continue
             if c.type == "link_open":
-                span, k = self._link(children, k)
-                spans.append(span)
+                link, k = self._link(children, k)
+                spans.append(link)
                 continue
-            span = self._leaf(c)
-            if span is not None:
-                spans.append(span)
+            leaf = self._leaf(c)
+            if leaf is not None:
+                spans.append(leaf)
             k += 1
         return spans, k
 
