@@ -25,6 +25,7 @@ from api import (
     meta,
     observability,
     partners,
+    pattern_check,  # noqa: F401  (its view joins graph.blp when imported, before registration)
     preview,
     scripts,
     search,
