@@ -21,7 +21,7 @@ from api.http import cached_json
 from api.patterns import EDGE_TYPES, GUIDE_EDGE_TYPES, analyzer_for, graph_for
 from api.patterns.graph import MAX_DEPTH
 from api.resources import QUERY, corpus, resolve_guide
-from api.schemas import ErrorSchema, _Query
+from api.schemas import ErrorSchema, QueryArgsSchema
 from api.schemas import describe as _d
 
 blp = Blueprint(
@@ -143,7 +143,7 @@ def _types(default: tuple[str, ...], allowed: tuple[str, ...]) -> DelimitedList:
 GRAPH_PAGE_SIZE = 1000  # guides per page of the whole graph: 10,000 guides made one 14.6 MB answer
 
 
-class GraphArgsSchema(_Query):
+class GraphArgsSchema(QueryArgsSchema):
     collection = fields.String(
         validate=SLUG,
         metadata=_d("Only this collection's guides, its node and the edges among them", "breakup-recovery"),
@@ -159,7 +159,7 @@ class GraphArgsSchema(_Query):
     )
 
 
-class NeighbourhoodArgsSchema(_Query):
+class NeighbourhoodArgsSchema(QueryArgsSchema):
     depth = fields.Integer(
         load_default=1,
         validate=validate.Range(min=1, max=MAX_DEPTH),
@@ -173,7 +173,7 @@ class NeighbourhoodArgsSchema(_Query):
     types = _types(EDGE_TYPES, EDGE_TYPES)
 
 
-class PathArgsSchema(_Query):
+class PathArgsSchema(QueryArgsSchema):
     start = fields.String(
         data_key="from", required=True, validate=SLUG, metadata=_d("Slug of the guide to start from", "no-contact-rule")
     )

@@ -368,7 +368,9 @@ class HealthSchema(Schema):
 
 
 # -- query arguments ------------------------------------------------------------------------------
-class _Query(Schema):
+class QueryArgsSchema(Schema):
+    """The base of every query-argument schema: unknown or repeated parameters are a 422."""
+
     class Meta:
         unknown = RAISE  # an unknown parameter is a 422 that names it, not silently ignored
 
@@ -387,7 +389,7 @@ class _Query(Schema):
         return data
 
 
-class PageArgsSchema(_Query):
+class PageArgsSchema(QueryArgsSchema):
     page = fields.Integer(
         load_default=1, validate=validate.Range(min=1, max=100000), metadata=_d("Page number, from 1", 1)
     )
@@ -438,12 +440,12 @@ def render_param() -> DelimitedList:
     )
 
 
-class GuideArgsSchema(_Query):
+class GuideArgsSchema(QueryArgsSchema):
     fields_ = sparse_fields(GUIDE_FIELDS)
     render = render_param()
 
 
-class SectionArgsSchema(_Query):
+class SectionArgsSchema(QueryArgsSchema):
     render = render_param()
 
 
@@ -463,5 +465,8 @@ class ScriptListArgsSchema(PageArgsSchema):
     )
 
 
-class EmptyArgsSchema(_Query):
+class EmptyArgsSchema(QueryArgsSchema):
     pass
+
+
+_Query = QueryArgsSchema  # the old private name, for api/search.py until its branch (issue 15) is merged
