@@ -158,7 +158,7 @@ def _publish_once() -> int:
 
 def _announce(start: int) -> None:
     """Queue the new release's webhook messages (the deliverer, `webhooks run`, sends them)."""
-    from api.webhooks.cli import enqueue_after_publish
+    from api.cli.webhooks import enqueue_after_publish
 
     enqueue_after_publish(start)
 
@@ -240,7 +240,7 @@ def spec_write_command(output: str) -> None:
 
 
 def register(app: Flask) -> None:
-    from api.webhooks.cli import webhooks_cli
+    from api.cli.webhooks import webhooks_cli
 
     app.cli.add_command(content_cli)
     app.cli.add_command(spec_cli)
