@@ -30,20 +30,17 @@ from __future__ import annotations
 
 import logging
 import math
-import sys
 import time
 from typing import Any
 
-import click
 from flask import Flask, Response, current_app, g, request
-from flask.cli import AppGroup
 from flask.typing import ResponseReturnValue
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from limits import parse as parse_limit
 
 from api.errors import error_response
 from api.observability import RATELIMIT_FALLBACKS
-from api.partner_keys import MIN_KEY_CHARS, PartnerKeys, Principal, hash_key
+from api.partner_keys import PartnerKeys, Principal
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +269,6 @@ def install(app: Flask) -> None:
 
     app.before_request(_gate)  # before the limiter's own hook, so it knows the caller
     app.after_request(_decorate)  # registered before the limiter's: after hooks run in reverse
-    app.cli.add_command(keys_cli)
     _document(app)
     if not registry.keys and not any(p.limit for p in registry.principals()):
         # No keys to guess and nobody has a limit (e.g. no keys file): no limiter, so no
@@ -340,17 +336,3 @@ def _document(app: Flask) -> None:
         },
     )
     spec.options["security"] = [{"ApiKey": []}, {}]  # a key, or none (anonymous tier)
-
-
-keys_cli = AppGroup("keys", help="Partner API keys.")
-
-
-@keys_cli.command("hash")
-@click.argument("key")
-def hash_command(key: str) -> None:
-    """Print the SHA-256 of KEY for the keys file ("-" reads the key from standard input)."""
-    if key == "-":
-        key = sys.stdin.readline().strip()
-    if len(key) < MIN_KEY_CHARS:
-        click.echo(f"warning: a key shorter than {MIN_KEY_CHARS} characters is easy to guess", err=True)
-    click.echo(hash_key(key))
