@@ -7,24 +7,57 @@ from typing import Any
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from api import serialize
+from api.content.schemas import SLUG
 from api.errors import abort
 from api.http import JSON, SPARSE_JSON, cached_json
 from api.resources import QUERY, corpus, paged, resolve_guide
 from api.schemas import (
+    GUIDE_FIELDS,
+    GUIDE_SUMMARY_FIELDS,
     ErrorSchema,
-    GuideArgsSchema,
-    GuideListArgsSchema,
     GuidePageSchema,
     GuidePageSparseSchema,
     GuideSchema,
     GuideSparseSchema,
-    SectionArgsSchema,
+    PageArgsSchema,
+    QueryArgsSchema,
     SectionSchema,
     SectionSparseSchema,
+    render_param,
+    sparse_fields,
 )
+from api.schemas import describe as _d
 from api.spec import sparse_response
+
+
+# -- query arguments --------------------------------------------------------------------------------
+class GuideListArgsSchema(PageArgsSchema):
+    fields_ = sparse_fields(GUIDE_SUMMARY_FIELDS)
+    collection = fields.String(validate=SLUG, metadata=_d("Only guides in this collection", "breakup-recovery"))
+    tag = fields.String(validate=SLUG, metadata=_d("Only guides with this tag", "no-contact"))
+    signal = fields.String(
+        validate=validate.Length(min=2, max=100),
+        metadata=_d("Only guides with a pattern-check signal containing these words (case-insensitive)", "hot-cold"),
+    )
+    updated_since = fields.Date(metadata=_d("Only guides updated on or after this date", "2026-01-01"))
+    sort = fields.String(
+        load_default="-updated",
+        validate=validate.OneOf(["updated", "-updated", "title", "-title"]),
+        metadata=_d("Order: updated or title; a leading '-' reverses", "-updated"),
+    )
+
+
+class GuideArgsSchema(QueryArgsSchema):
+    fields_ = sparse_fields(GUIDE_FIELDS)
+    render = render_param()
+
+
+class SectionArgsSchema(QueryArgsSchema):
+    render = render_param()
+
 
 blp = Blueprint("guides", __name__, url_prefix="/v1/guides", description="Guides, whole or by section.")
 
