@@ -23,6 +23,7 @@ from api.patterns.graph import MAX_DEPTH
 from api.resources import QUERY, corpus, resolve_guide
 from api.schemas import ErrorSchema, QueryArgsSchema
 from api.schemas import describe as _d
+from api.urls import graph_neighbourhood_url
 
 blp = Blueprint(
     "graph",
@@ -221,7 +222,7 @@ class Neighbourhood(MethodView):
         them with their type and reason, and their collections.
         """
         c = corpus()
-        resolve_guide(slug, moved=lambda new: f"/v1/graph/guides/{new}")
+        resolve_guide(slug, moved=graph_neighbourhood_url)
         types = tuple(args["types"]) if args.get("types") else None
         key = ("graph-n", slug, args["depth"], args["direction"], types)
         return cached_json(key, lambda: graph_for(c).neighbourhood(slug, args["depth"], args["direction"], types))

@@ -31,6 +31,7 @@ from api.schemas import (
 )
 from api.schemas import describe as _d
 from api.spec import sparse_response
+from api.urls import guide_url, section_url, sections_url
 
 
 # -- query arguments --------------------------------------------------------------------------------
@@ -133,7 +134,7 @@ class GuideBySlug(MethodView):
         Metadata, sections with ordered blocks (JSON, HTML and plain text), scripts, sources,
         safety notes, and links to other guides resolved to slug and title.
         """
-        g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}")
+        g = resolve_guide(slug, moved=guide_url)
         c = corpus()
         names = _field_names(args)
         render = serialize.renderings(args.get("render"))
@@ -154,7 +155,7 @@ class GuideSections(MethodView):
     @blp.alt_response(410, **_GONE)
     def get(self, args: dict, slug: str) -> ResponseReturnValue:
         """List a guide's sections, in order"""
-        g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}/sections")
+        g = resolve_guide(slug, moved=sections_url)
         render = serialize.renderings(args.get("render"))
         return cached_json(
             ("sections", slug, render),
@@ -173,7 +174,7 @@ class GuideSection(MethodView):
     @blp.alt_response(410, **_GONE)
     def get(self, args: dict, slug: str, anchor: str) -> ResponseReturnValue:
         """Get one section of a guide by its anchor"""
-        g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}/sections/{anchor}")
+        g = resolve_guide(slug, moved=lambda new: section_url(new, anchor))
         s = g.section(anchor)
         if s is None:
             abort(404, f"No section '{anchor}' in guide '{slug}'.")

@@ -18,6 +18,7 @@ from flask.cli import AppGroup
 
 from api.content import ContentInvalid
 from api.releases import ReleaseStore, seq_of
+from api.urls import guide_url
 
 content_cli = AppGroup("content", help="Check the guides under content/ and publish them as releases.")
 
@@ -176,7 +177,7 @@ def preview_token_command(slug: str | None) -> None:
         click.echo(f"{exc}; no token made", err=True)
         sys.exit(1)
     click.echo(token)
-    where = f"/v1/guides/{slug}" if slug else "every content URL"
+    where = guide_url(slug) if slug else "every content URL"
     click.echo(f"valid for {cfg['PREVIEW_TOKEN_MAX_AGE']}s on {where}; send it as X-Preview-Token", err=True)
 
 

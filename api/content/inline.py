@@ -13,9 +13,9 @@ from collections.abc import Callable
 from markdown_it.token import Token
 
 from api.content.model import Span
+from api.urls import page_href
 
 GUIDE_SCHEME = "guide:"
-GUIDE_HREF = "/guides/{slug}"  # where a guide link points in rendered HTML
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*(?=\s|$)")
 
 
@@ -77,7 +77,7 @@ class InlineWalk:
         slug = href[len(GUIDE_SCHEME) :] if href.startswith(GUIDE_SCHEME) else None
         if slug is not None:
             self.links.append((slug, self.text[start:end], start, end))
-        target = href if slug is None else GUIDE_HREF.format(slug=slug)
+        target = href if slug is None else page_href(slug)
         return Span("link", href=target, guide=slug, children=tuple(inner)), k
 
 

@@ -17,10 +17,11 @@ from markdown_it.token import Token
 from marshmallow import ValidationError
 from mdit_py_plugins.container import container_plugin
 
-from api.content.inline import GUIDE_HREF, GUIDE_SCHEME, InlineWalk, sentence_around
+from api.content.inline import GUIDE_SCHEME, InlineWalk, sentence_around
 from api.content.model import Block, Link, Problem, Script, Section, Span
 from api.content.schemas import ScriptSchema, flatten_errors
 from api.content.yamlutil import YamlError, load_yaml
+from api.urls import page_href
 
 CONTAINERS = ("signals", "safety", "read-next")
 INTRO_ANCHOR = "introduction"
@@ -44,7 +45,7 @@ def _render_link_open(self: Any, tokens: list[Token], idx: int, options: Any, en
     href = str(token.attrGet("href") or "")
     if href.startswith(GUIDE_SCHEME):
         slug = href[len(GUIDE_SCHEME) :]
-        return f'<a href="{html.escape(GUIDE_HREF.format(slug=slug))}" data-guide="{html.escape(slug)}">'
+        return f'<a href="{html.escape(page_href(slug))}" data-guide="{html.escape(slug)}">'
     return self.renderToken(tokens, idx, options, env)
 
 
