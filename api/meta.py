@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -15,6 +14,7 @@ from api.partners import operator_or_refusal
 from api.resources import QUERY
 from api.schemas import EmptyArgsSchema
 from api.schemas import describe as _d
+from api.state import state
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class HealthSchema(Schema):
 @blp.response(200, HealthSchema)
 def health(_args: dict) -> ResponseReturnValue:
     """Liveness: the process answers (content_version is null until valid content is loaded)"""
-    release = current_app.extensions["lp"].served.release
+    release = state().served.release
     version = release.id if release is not None else None
     return {"status": "ok", "content_version": version}, 200, {"Cache-Control": "no-store"}
 
@@ -121,12 +121,12 @@ def ready(_args: dict) -> ResponseReturnValue:
     operator = operator_or_refusal()
     if not isinstance(operator, bool):
         return operator
-    state = current_app.extensions["lp"]
-    release = state.served.release
+    lp = state()
+    release = lp.served.release
     checks = {"content": release is not None}
-    for name, check in state.readiness_checks.items():
+    for name, check in lp.readiness_checks.items():
         checks[name] = bool(check())
-    last = state.store.last_publish()
+    last = lp.store.last_publish()
     refused = last is not None and not last.get("ok")  # the last publish was refused: an older release serves
     problems = list(last.get("errors", [])) if refused and last else []
     if refused and last:
@@ -141,7 +141,7 @@ def ready(_args: dict) -> ResponseReturnValue:
         "problem_count": int(last.get("error_count", len(problems))) if refused and last else 0,
         "problems": problems[:50] if operator else [],
         "last_publish": last,
-        "release_store": _shared_store(state, operator),
+        "release_store": _shared_store(lp, operator),
     }
     return body, 200 if body["ready"] else 503, {"Cache-Control": "no-store"}
 

@@ -41,6 +41,7 @@ from limits import parse as parse_limit
 from api.errors import error_response
 from api.observability import RATELIMIT_FALLBACKS
 from api.partner_keys import PartnerKeys, Principal
+from api.state import state, state_of
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ _KEY_FAILURES = ("lp", "key-failures")  # the counter's identifiers in the limit
 
 
 def keys() -> PartnerKeys:
-    return current_app.extensions["lp_partners"]
+    return state().partners
 
 
 def _same_origin(origin: str) -> bool:
@@ -79,7 +80,7 @@ def _same_origin(origin: str) -> bool:
 
 def _some_caller_allows(origin: str) -> bool:
     """Whether any key (or the anonymous tier) allows this browser origin."""
-    origins, anyone = current_app.extensions["lp_preflight_origins"]
+    origins, anyone = state().preflight_origins
     return anyone or origin in origins
 
 
@@ -108,7 +109,7 @@ def _address() -> str:
 def _key_failures_wait() -> int | None:
     """Seconds until this address may try keys again, when it has spent its failed attempts; else
     None (also when there is no limiter, or its counter store is down: fail open, as for limits)."""
-    limiter: Limiter | None = current_app.extensions["lp_limiter"]
+    limiter = state().limiter
     if limiter is None:
         return None
     try:
@@ -122,7 +123,7 @@ def _key_failures_wait() -> int | None:
 
 
 def _count_key_failure() -> None:
-    limiter: Limiter | None = current_app.extensions["lp_limiter"]
+    limiter = state().limiter
     if limiter is None:
         return
     try:
@@ -234,7 +235,7 @@ def _decorate(resp: Response) -> Response:
     if origin:
         resp.headers["Access-Control-Allow-Origin"] = origin
         resp.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
-    limiter: Limiter | None = current_app.extensions["lp_limiter"]
+    limiter = state().limiter
     if limiter is None:
         return resp
     try:
@@ -256,9 +257,9 @@ def _decorate(resp: Response) -> Response:
 def install(app: Flask) -> None:
     """Keys, CORS and rate limits for this app. Call after observability.install (request ids first)."""
     registry = PartnerKeys.load(app.config.get("PARTNER_KEYS_FILE") or None)
-    app.extensions["lp_partners"] = registry
-    app.extensions["lp_preflight_origins"] = registry.preflight_origins()
-    release = app.extensions["lp"].served.release
+    lp = state_of(app)
+    lp.partners, lp.preflight_origins = registry, registry.preflight_origins()
+    release = lp.served.release
     if release is not None:
         unknown = registry.collections() - set(release.corpus.collections)
         if unknown:
@@ -273,7 +274,7 @@ def install(app: Flask) -> None:
     if not registry.keys and not any(p.limit for p in registry.principals()):
         # No keys to guess and nobody has a limit (e.g. no keys file): no limiter, so no
         # per-request counting work at all.
-        app.extensions["lp_limiter"] = None
+        lp.limiter = None
         return
     uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
     limiter = Limiter(
@@ -292,7 +293,7 @@ def install(app: Flask) -> None:
     )
     limiter.init_app(app)
     _count_fallbacks()
-    app.extensions["lp_limiter"] = limiter
+    lp.limiter = limiter
     app.register_error_handler(RateLimitExceeded, _too_many)
 
 
@@ -322,7 +323,7 @@ def _count_fallbacks() -> None:
 
 def _document(app: Flask) -> None:
     """The key in the OpenAPI document: an optional X-API-Key header on every operation."""
-    spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec
+    spec = state_of(app).api.spec
     spec.components.security_scheme(
         "ApiKey",
         {

@@ -18,6 +18,7 @@ from flask.cli import AppGroup
 
 from api.content import ContentInvalid
 from api.releases import ReleaseStore, seq_of
+from api.state import state
 from api.urls import guide_url
 
 content_cli = AppGroup("content", help="Check the guides under content/ and publish them as releases.")
@@ -166,7 +167,7 @@ def preview_token_command(slug: str | None) -> None:
 
     cfg = current_app.config
     if slug is not None:
-        previews = preview_store(current_app.extensions["lp"].store)  # (with a shared store: this machine's copy)
+        previews = preview_store(state().store)  # (with a shared store: this machine's copy)
         rid = previews.current_id()
         if rid is None or slug not in previews.open(rid).corpus.guides:
             click.echo(f"there is no guide '{slug}' in the preview release (publish first?)", err=True)

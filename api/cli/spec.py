@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from api.config import ROOT
+from api.state import state_of
 
 spec_cli = AppGroup("spec", help="The OpenAPI document.")
 
@@ -17,7 +18,7 @@ SPEC_PATH = ROOT / "openapi" / "openapi.json"
 
 
 def spec_json(app: Flask) -> str:
-    spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    spec = state_of(app).api.spec.to_dict()
     return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
