@@ -7,8 +7,6 @@ content endpoints answer 503). Publishing is `flask --app api.app content publis
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, g
@@ -25,6 +23,7 @@ from api import (
     meta,
     observability,
     partners,
+    pattern_check,  # noqa: F401  (its view joins graph.blp when imported, before registration)
     preview,
     scripts,
     search,
@@ -33,10 +32,11 @@ from api import (
 from api.config import configure
 from api.current import take_release
 from api.http import compress_dynamic, revalidate_early
-from api.release_store import Mirror, open_store
-from api.releases import ReleaseStore, Served, preview_store
+from api.release_store import open_store
+from api.releases import Served, preview_store
 from api.schemas import ErrorSchema
 from api.spec import spec_kwargs
+from api.state import KEY, State, state_of
 
 log = logging.getLogger(__name__)
 
@@ -58,26 +58,23 @@ class Api(_Api):
     ERROR_SCHEMA = ErrorSchema  # documents the error responses; errors.register handles them
 
 
-@dataclass
-class State:
-    """What the app keeps beside Flask: the release store and the release this process serves."""
-
-    store: ReleaseStore
-    served: Served
-    mirror: Mirror | None = None  # the shared release store this machine copies from, if any
-    # name -> callable returning True when that part is ready (the search index adds one)
-    readiness_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
-    preview: Served | None = None  # the preview release (drafts included), loaded on the first preview request
-
-
 def log_startup(app: Flask) -> None:
     """What a server operator must know at start. Logged by the server (api/wsgi.py), not by
     create_app, so that the CLI's output (`content validate`) holds nothing but its own report."""
-    state: State = app.extensions["lp"]
+    state = state_of(app)
     if state.served.release is None:
         log.error("no release to serve in %s: run `flask --app api.app content publish`", state.store.root)
     if not app.config["SECRET_KEY"]:
         log.warning("LP_SECRET_KEY is not set: sync and export answer 503 (scripts/serve.sh makes one)")
+
+
+def _open_state(app: Flask) -> State:
+    """The release store and the served releases (published, preview) this process starts with."""
+    store, mirror = open_store(app.config)  # with a shared store, this machine's copy of it
+    served = Served(store, fetch=mirror.pull if mirror is not None else None)
+    served.load()  # None: start anyway; content endpoints answer 503 until a release is published
+    preview_fetch = mirror.pull_preview if mirror is not None else None  # (the preview chain of a shared store)
+    return State(store, served, mirror, preview=Served(preview_store(store), fetch=preview_fetch))
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -106,11 +103,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if hops > 0:  # behind that many proxies (nginx: 1); gunicorn.conf.py trusts the same (forwarded_allow_ips)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    store, mirror = open_store(app.config)  # with a shared store, this machine's copy of it
-    served = Served(store, fetch=mirror.pull if mirror is not None else None)
-    served.load()  # None: start anyway; content endpoints answer 503 until a release is published
-    preview_fetch = mirror.pull_preview if mirror is not None else None  # (the preview chain of a shared store)
-    app.extensions["lp"] = State(store, served, mirror, preview=Served(preview_store(store), fetch=preview_fetch))
+    state = app.extensions[KEY] = _open_state(app)
+    served = state.served
 
     app.before_request(take_release)  # first: every later hook and the view see this one release
 
@@ -121,10 +115,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             resp.headers["X-Content-Version"] = g.lp_release.scoped_id(g.get("scope"))
         return resp
 
-    api = Api(app, spec_kwargs=spec_kwargs())
+    api = state.api = Api(app, spec_kwargs=spec_kwargs())
     for module in (meta, guides, scripts, collections, graph, search, sync, embed):
         api.register_blueprint(module.blp)
-    app.extensions["lp"].readiness_checks["search_index"] = search.index_ready
+    state.readiness_checks["search_index"] = search.index_ready
     errors.register(app)
     observability.install(app)
     partners.install(app)  # keys, scope, CORS, rate limits: after request ids, before views

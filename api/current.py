@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import g
 
 from api.content import Corpus
 from api.releases import Release, ReleaseStore
+from api.state import state
 
 
 class ContentUnavailable(RuntimeError):
@@ -14,7 +15,7 @@ class ContentUnavailable(RuntimeError):
 
 def take_release() -> None:
     """A before_request hook: pick up a newly published release, then pin this request to one."""
-    served = current_app.extensions["lp"].served
+    served = state().served
     served.refresh()  # one read of the pointer a second at most
     if served.release is not None:
         g.lp_release = served.release
@@ -38,4 +39,4 @@ def corpus() -> Corpus:
 
 def store() -> ReleaseStore:
     """The store of the request's release: the published chain, or the preview chain (api/preview.py)."""
-    return g.get("lp_store") or current_app.extensions["lp"].store
+    return g.get("lp_store") or state().store

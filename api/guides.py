@@ -7,24 +7,58 @@ from typing import Any
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from api import serialize
+from api.content.schemas import SLUG
 from api.errors import abort
 from api.http import JSON, SPARSE_JSON, cached_json
 from api.resources import QUERY, corpus, paged, resolve_guide
 from api.schemas import (
+    GUIDE_FIELDS,
+    GUIDE_SUMMARY_FIELDS,
     ErrorSchema,
-    GuideArgsSchema,
-    GuideListArgsSchema,
     GuidePageSchema,
     GuidePageSparseSchema,
     GuideSchema,
     GuideSparseSchema,
-    SectionArgsSchema,
+    PageArgsSchema,
+    QueryArgsSchema,
     SectionSchema,
     SectionSparseSchema,
+    render_param,
+    sparse_fields,
 )
+from api.schemas import describe as _d
 from api.spec import sparse_response
+from api.urls import guide_url, section_url, sections_url
+
+
+# -- query arguments --------------------------------------------------------------------------------
+class GuideListArgsSchema(PageArgsSchema):
+    fields_ = sparse_fields(GUIDE_SUMMARY_FIELDS)
+    collection = fields.String(validate=SLUG, metadata=_d("Only guides in this collection", "breakup-recovery"))
+    tag = fields.String(validate=SLUG, metadata=_d("Only guides with this tag", "no-contact"))
+    signal = fields.String(
+        validate=validate.Length(min=2, max=100),
+        metadata=_d("Only guides with a pattern-check signal containing these words (case-insensitive)", "hot-cold"),
+    )
+    updated_since = fields.Date(metadata=_d("Only guides updated on or after this date", "2026-01-01"))
+    sort = fields.String(
+        load_default="-updated",
+        validate=validate.OneOf(["updated", "-updated", "title", "-title"]),
+        metadata=_d("Order: updated or title; a leading '-' reverses", "-updated"),
+    )
+
+
+class GuideArgsSchema(QueryArgsSchema):
+    fields_ = sparse_fields(GUIDE_FIELDS)
+    render = render_param()
+
+
+class SectionArgsSchema(QueryArgsSchema):
+    render = render_param()
+
 
 blp = Blueprint("guides", __name__, url_prefix="/v1/guides", description="Guides, whole or by section.")
 
@@ -100,7 +134,7 @@ class GuideBySlug(MethodView):
         Metadata, sections with ordered blocks (JSON, HTML and plain text), scripts, sources,
         safety notes, and links to other guides resolved to slug and title.
         """
-        g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}")
+        g = resolve_guide(slug, moved=guide_url)
         c = corpus()
         names = _field_names(args)
         render = serialize.renderings(args.get("render"))
@@ -121,7 +155,7 @@ class GuideSections(MethodView):
     @blp.alt_response(410, **_GONE)
     def get(self, args: dict, slug: str) -> ResponseReturnValue:
         """List a guide's sections, in order"""
-        g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}/sections")
+        g = resolve_guide(slug, moved=sections_url)
         render = serialize.renderings(args.get("render"))
         return cached_json(
             ("sections", slug, render),
@@ -140,7 +174,7 @@ class GuideSection(MethodView):
     @blp.alt_response(410, **_GONE)
     def get(self, args: dict, slug: str, anchor: str) -> ResponseReturnValue:
         """Get one section of a guide by its anchor"""
-        g = resolve_guide(slug, moved=lambda new: f"/v1/guides/{new}/sections/{anchor}")
+        g = resolve_guide(slug, moved=lambda new: section_url(new, anchor))
         s = g.section(anchor)
         if s is None:
             abort(404, f"No section '{anchor}' in guide '{slug}'.")

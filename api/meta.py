@@ -5,18 +5,97 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 
 from api.observability import metrics_response
 from api.partners import operator_or_refusal
 from api.resources import QUERY
-from api.schemas import EmptyArgsSchema, HealthSchema, ReadySchema
+from api.schemas import EmptyArgsSchema
+from api.schemas import describe as _d
+from api.state import state
 
 log = logging.getLogger(__name__)
 
 blp = Blueprint("meta", __name__, url_prefix="/v1", description="Service status.")
+
+
+# -- schemas ----------------------------------------------------------------------------------------
+class PublishStatusSchema(Schema):
+    ok = fields.Boolean(required=True, metadata=_d("False when the content was refused", True))
+    version = fields.String(required=True, allow_none=True, metadata=_d("The version published; null when refused"))
+    at = fields.String(required=True, metadata=_d("When, ISO 8601 UTC", "2026-11-28T01:00:00+00:00"))
+    errors = fields.List(
+        fields.String(),
+        required=True,
+        metadata=_d("Why it was refused: file:line: field: reason (at most 100); in /v1/ready for operator keys only"),
+    )
+    error_count = fields.Integer(required=True, metadata=_d("How many errors in all", 0))
+
+
+class ReleaseStoreStatusSchema(Schema):
+    location = fields.String(
+        required=True,
+        allow_none=True,
+        metadata=_d("The shared release store (a directory or s3:// URL); null unless the key is an operator's"),
+    )
+    latest = fields.String(required=True, allow_none=True, metadata=_d("The release the shared store names as live"))
+    current = fields.Boolean(required=True, metadata=_d("Whether this replica serves that release"))
+    error = fields.String(
+        required=True,
+        allow_none=True,
+        metadata=_d("Why this replica could not fetch or open it (it keeps serving its last good release)"),
+    )
+
+
+class ReadySchema(Schema):
+    ready = fields.Boolean(required=True, metadata=_d("Whether this instance should receive traffic", True))
+    checks = fields.Dict(
+        keys=fields.String(),
+        values=fields.Boolean(),
+        required=True,
+        metadata=_d("Each check by name", {"content": True, "search_index": True}),
+    )
+    content_version = fields.String(required=True, allow_none=True, metadata=_d("Digest of the content served"))
+    content_stale = fields.Boolean(
+        required=True, metadata=_d("True when the files on disk have errors and the last good version is served")
+    )
+    problem_count = fields.Integer(
+        required=True, metadata=_d("How many errors the refused publish had (0 when it was not refused)", 0)
+    )
+    problems = fields.List(
+        fields.String(),
+        required=True,
+        metadata=_d(
+            "The refused publish's errors (at most 50), for an operator key (`operator: true`) only: "
+            "empty for everyone else, who see `problem_count`"
+        ),
+    )
+    last_publish = fields.Nested(
+        PublishStatusSchema,
+        required=True,
+        allow_none=True,
+        metadata=_d("Outcome of the last `flask content publish`, from any process; null if none yet"),
+    )
+    release_store = fields.Nested(
+        ReleaseStoreStatusSchema,
+        required=True,
+        allow_none=True,
+        metadata=_d("With a shared release store (several replicas): whether this one is on its release; else null"),
+    )
+
+
+class HealthSchema(Schema):
+    status = fields.String(
+        required=True, validate=validate.OneOf(["ok"]), metadata=_d("Always 'ok' when the process answers", "ok")
+    )
+    content_version = fields.String(
+        required=True, allow_none=True, metadata=_d("Digest of the content being served; null before any")
+    )
+
+
+# -- views ------------------------------------------------------------------------------------------
 
 
 @blp.route("/health")
@@ -24,7 +103,7 @@ blp = Blueprint("meta", __name__, url_prefix="/v1", description="Service status.
 @blp.response(200, HealthSchema)
 def health(_args: dict) -> ResponseReturnValue:
     """Liveness: the process answers (content_version is null until valid content is loaded)"""
-    release = current_app.extensions["lp"].served.release
+    release = state().served.release
     version = release.id if release is not None else None
     return {"status": "ok", "content_version": version}, 200, {"Cache-Control": "no-store"}
 
@@ -42,12 +121,12 @@ def ready(_args: dict) -> ResponseReturnValue:
     operator = operator_or_refusal()
     if not isinstance(operator, bool):
         return operator
-    state = current_app.extensions["lp"]
-    release = state.served.release
+    lp = state()
+    release = lp.served.release
     checks = {"content": release is not None}
-    for name, check in state.readiness_checks.items():
+    for name, check in lp.readiness_checks.items():
         checks[name] = bool(check())
-    last = state.store.last_publish()
+    last = lp.store.last_publish()
     refused = last is not None and not last.get("ok")  # the last publish was refused: an older release serves
     problems = list(last.get("errors", [])) if refused and last else []
     if refused and last:
@@ -62,7 +141,7 @@ def ready(_args: dict) -> ResponseReturnValue:
         "problem_count": int(last.get("error_count", len(problems))) if refused and last else 0,
         "problems": problems[:50] if operator else [],
         "last_publish": last,
-        "release_store": _shared_store(state, operator),
+        "release_store": _shared_store(lp, operator),
     }
     return body, 200 if body["ready"] else 503, {"Cache-Control": "no-store"}
 

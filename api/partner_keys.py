@@ -100,36 +100,7 @@ class PartnerKeys:
             loaded = KeysFileSchema().load({} if data is None else data)
         except ValidationError as exc:
             raise PartnerKeysInvalid("; ".join(_where(exc.messages, data))) from exc
-        anon = loaded.get("anonymous") or {}
-        anonymous = None
-        if anon.get("allowed", True):
-            anonymous = Principal(
-                "anonymous",
-                collections=anon.get("collections"),
-                origins=anon.get("origins", frozenset({ANY})),
-                limit=anon.get("limit"),
-                region=anon.get("region"),
-            )
-        keys: dict[str, Principal] = {}
-        names: set[str] = set()
-        for i, entry in enumerate(loaded.get("keys") or []):
-            where = f"keys[{i}] ({entry['name']})"
-            if entry["name"] in names:
-                raise PartnerKeysInvalid(f"{where}: the name is used twice")
-            if entry["sha256"] in keys:
-                raise PartnerKeysInvalid(f"{where}.sha256: the same key is listed twice")
-            names.add(entry["name"])
-            keys[entry["sha256"]] = Principal(
-                entry["name"],
-                key_hash=entry["sha256"],
-                collections=entry["collections"],
-                origins=entry.get("origins", frozenset()),
-                limit=entry.get("limit"),
-                region=entry.get("region"),
-                operator=entry.get("operator", False),
-                preview=entry.get("preview", False),
-            )
-        return cls(anonymous, keys)
+        return cls(_anonymous(loaded.get("anonymous") or {}), _keys(loaded.get("keys") or []))
 
     def lookup(self, key: str) -> Principal | None:
         """The partner a presented key belongs to, or None for an unknown key."""
@@ -293,3 +264,40 @@ def _is_origin(origin: Any) -> bool:
         and not (parts.path or parts.query or parts.fragment)
         and origin == origin.lower()
     )
+
+
+def _anonymous(anon: dict[str, Any]) -> Principal | None:
+    """The anonymous tier (None when `allowed: false`): by default everything, from any origin."""
+    if not anon.get("allowed", True):
+        return None
+    return Principal(
+        "anonymous",
+        collections=anon.get("collections"),
+        origins=anon.get("origins", frozenset({ANY})),
+        limit=anon.get("limit"),
+        region=anon.get("region"),
+    )
+
+
+def _keys(entries: list[dict[str, Any]]) -> dict[str, Principal]:
+    """The partners by key hash; a name or a key listed twice is refused."""
+    keys: dict[str, Principal] = {}
+    names: set[str] = set()
+    for i, entry in enumerate(entries):
+        where = f"keys[{i}] ({entry['name']})"
+        if entry["name"] in names:
+            raise PartnerKeysInvalid(f"{where}: the name is used twice")
+        if entry["sha256"] in keys:
+            raise PartnerKeysInvalid(f"{where}.sha256: the same key is listed twice")
+        names.add(entry["name"])
+        keys[entry["sha256"]] = Principal(
+            entry["name"],
+            key_hash=entry["sha256"],
+            collections=entry["collections"],
+            origins=entry.get("origins", frozenset()),
+            limit=entry.get("limit"),
+            region=entry.get("region"),
+            operator=entry.get("operator", False),
+            preview=entry.get("preview", False),
+        )
+    return keys

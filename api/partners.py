@@ -30,20 +30,18 @@ from __future__ import annotations
 
 import logging
 import math
-import sys
 import time
 from typing import Any
 
-import click
 from flask import Flask, Response, current_app, g, request
-from flask.cli import AppGroup
 from flask.typing import ResponseReturnValue
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from limits import parse as parse_limit
 
 from api.errors import error_response
 from api.observability import RATELIMIT_FALLBACKS
-from api.partner_keys import MIN_KEY_CHARS, PartnerKeys, Principal, hash_key
+from api.partner_keys import PartnerKeys, Principal
+from api.state import state, state_of
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +71,7 @@ _KEY_FAILURES = ("lp", "key-failures")  # the counter's identifiers in the limit
 
 
 def keys() -> PartnerKeys:
-    return current_app.extensions["lp_partners"]
+    return state().partners
 
 
 def _same_origin(origin: str) -> bool:
@@ -82,7 +80,7 @@ def _same_origin(origin: str) -> bool:
 
 def _some_caller_allows(origin: str) -> bool:
     """Whether any key (or the anonymous tier) allows this browser origin."""
-    origins, anyone = current_app.extensions["lp_preflight_origins"]
+    origins, anyone = state().preflight_origins
     return anyone or origin in origins
 
 
@@ -111,7 +109,7 @@ def _address() -> str:
 def _key_failures_wait() -> int | None:
     """Seconds until this address may try keys again, when it has spent its failed attempts; else
     None (also when there is no limiter, or its counter store is down: fail open, as for limits)."""
-    limiter: Limiter | None = current_app.extensions["lp_limiter"]
+    limiter = state().limiter
     if limiter is None:
         return None
     try:
@@ -125,7 +123,7 @@ def _key_failures_wait() -> int | None:
 
 
 def _count_key_failure() -> None:
-    limiter: Limiter | None = current_app.extensions["lp_limiter"]
+    limiter = state().limiter
     if limiter is None:
         return
     try:
@@ -237,7 +235,7 @@ def _decorate(resp: Response) -> Response:
     if origin:
         resp.headers["Access-Control-Allow-Origin"] = origin
         resp.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
-    limiter: Limiter | None = current_app.extensions["lp_limiter"]
+    limiter = state().limiter
     if limiter is None:
         return resp
     try:
@@ -259,9 +257,9 @@ def _decorate(resp: Response) -> Response:
 def install(app: Flask) -> None:
     """Keys, CORS and rate limits for this app. Call after observability.install (request ids first)."""
     registry = PartnerKeys.load(app.config.get("PARTNER_KEYS_FILE") or None)
-    app.extensions["lp_partners"] = registry
-    app.extensions["lp_preflight_origins"] = registry.preflight_origins()
-    release = app.extensions["lp"].served.release
+    lp = state_of(app)
+    lp.partners, lp.preflight_origins = registry, registry.preflight_origins()
+    release = lp.served.release
     if release is not None:
         unknown = registry.collections() - set(release.corpus.collections)
         if unknown:
@@ -272,12 +270,11 @@ def install(app: Flask) -> None:
 
     app.before_request(_gate)  # before the limiter's own hook, so it knows the caller
     app.after_request(_decorate)  # registered before the limiter's: after hooks run in reverse
-    app.cli.add_command(keys_cli)
     _document(app)
     if not registry.keys and not any(p.limit for p in registry.principals()):
         # No keys to guess and nobody has a limit (e.g. no keys file): no limiter, so no
         # per-request counting work at all.
-        app.extensions["lp_limiter"] = None
+        lp.limiter = None
         return
     uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
     limiter = Limiter(
@@ -296,7 +293,7 @@ def install(app: Flask) -> None:
     )
     limiter.init_app(app)
     _count_fallbacks()
-    app.extensions["lp_limiter"] = limiter
+    lp.limiter = limiter
     app.register_error_handler(RateLimitExceeded, _too_many)
 
 
@@ -326,7 +323,7 @@ def _count_fallbacks() -> None:
 
 def _document(app: Flask) -> None:
     """The key in the OpenAPI document: an optional X-API-Key header on every operation."""
-    spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec
+    spec = state_of(app).api.spec
     spec.components.security_scheme(
         "ApiKey",
         {
@@ -340,17 +337,3 @@ def _document(app: Flask) -> None:
         },
     )
     spec.options["security"] = [{"ApiKey": []}, {}]  # a key, or none (anonymous tier)
-
-
-keys_cli = AppGroup("keys", help="Partner API keys.")
-
-
-@keys_cli.command("hash")
-@click.argument("key")
-def hash_command(key: str) -> None:
-    """Print the SHA-256 of KEY for the keys file ("-" reads the key from standard input)."""
-    if key == "-":
-        key = sys.stdin.readline().strip()
-    if len(key) < MIN_KEY_CHARS:
-        click.echo(f"warning: a key shorter than {MIN_KEY_CHARS} characters is easy to guess", err=True)
-    click.echo(hash_key(key))

@@ -25,6 +25,7 @@ from flask.typing import ResponseReturnValue
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from api.errors import error_response
+from api.state import state
 
 TOKEN_HEADER = "X-Preview-Token"
 SALT = "lp.preview"  # never the sync tokens' salt: one kind of token never verifies as the other
@@ -81,8 +82,10 @@ def _wanted() -> ResponseReturnValue | None:
             return error_response(401, f"This preview token opens the guide '{slug}' only: /v1/guides/{slug}.")
     elif not g.partner.preview:
         return None
-    served = current_app.extensions["lp"].preview
+    served = state().preview
     g.lp_preview = True  # from here on, even an error answer is private
+    if served is None:
+        return error_response(503, "This instance serves no preview releases.")
     if served.release is None:
         served.load()
     else:

@@ -15,7 +15,7 @@ from marshmallow import fields, validate
 
 from api.errors import abort
 from api.resources import corpus
-from api.schemas import _d
+from api.schemas import describe as _d
 
 
 def region_field(**kwargs: Any) -> fields.String:

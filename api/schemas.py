@@ -12,7 +12,6 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 from webargs.fields import DelimitedList
 
 from api.block_schemas import BlockSchema, BlockSparseSchema
-from api.content.schemas import SLUG
 from api.language.signals import KINDS, LEVELS
 from api.spec import sparse
 
@@ -294,81 +293,10 @@ class SafetyNoticeSchema(Schema):
     guides = fields.List(fields.Nested(GuideRefSchema), required=True, metadata=_d("Guides about safety"))
 
 
-class PublishStatusSchema(Schema):
-    ok = fields.Boolean(required=True, metadata=_d("False when the content was refused", True))
-    version = fields.String(required=True, allow_none=True, metadata=_d("The version published; null when refused"))
-    at = fields.String(required=True, metadata=_d("When, ISO 8601 UTC", "2026-11-28T01:00:00+00:00"))
-    errors = fields.List(
-        fields.String(),
-        required=True,
-        metadata=_d("Why it was refused: file:line: field: reason (at most 100); in /v1/ready for operator keys only"),
-    )
-    error_count = fields.Integer(required=True, metadata=_d("How many errors in all", 0))
-
-
-class ReleaseStoreStatusSchema(Schema):
-    location = fields.String(
-        required=True,
-        allow_none=True,
-        metadata=_d("The shared release store (a directory or s3:// URL); null unless the key is an operator's"),
-    )
-    latest = fields.String(required=True, allow_none=True, metadata=_d("The release the shared store names as live"))
-    current = fields.Boolean(required=True, metadata=_d("Whether this replica serves that release"))
-    error = fields.String(
-        required=True,
-        allow_none=True,
-        metadata=_d("Why this replica could not fetch or open it (it keeps serving its last good release)"),
-    )
-
-
-class ReadySchema(Schema):
-    ready = fields.Boolean(required=True, metadata=_d("Whether this instance should receive traffic", True))
-    checks = fields.Dict(
-        keys=fields.String(),
-        values=fields.Boolean(),
-        required=True,
-        metadata=_d("Each check by name", {"content": True, "search_index": True}),
-    )
-    content_version = fields.String(required=True, allow_none=True, metadata=_d("Digest of the content served"))
-    content_stale = fields.Boolean(
-        required=True, metadata=_d("True when the files on disk have errors and the last good version is served")
-    )
-    problem_count = fields.Integer(
-        required=True, metadata=_d("How many errors the refused publish had (0 when it was not refused)", 0)
-    )
-    problems = fields.List(
-        fields.String(),
-        required=True,
-        metadata=_d(
-            "The refused publish's errors (at most 50), for an operator key (`operator: true`) only: "
-            "empty for everyone else, who see `problem_count`"
-        ),
-    )
-    last_publish = fields.Nested(
-        PublishStatusSchema,
-        required=True,
-        allow_none=True,
-        metadata=_d("Outcome of the last `flask content publish`, from any process; null if none yet"),
-    )
-    release_store = fields.Nested(
-        ReleaseStoreStatusSchema,
-        required=True,
-        allow_none=True,
-        metadata=_d("With a shared release store (several replicas): whether this one is on its release; else null"),
-    )
-
-
-class HealthSchema(Schema):
-    status = fields.String(
-        required=True, validate=validate.OneOf(["ok"]), metadata=_d("Always 'ok' when the process answers", "ok")
-    )
-    content_version = fields.String(
-        required=True, allow_none=True, metadata=_d("Digest of the content being served; null before any")
-    )
-
-
 # -- query arguments ------------------------------------------------------------------------------
-class _Query(Schema):
+class QueryArgsSchema(Schema):
+    """The base of every query-argument schema: unknown or repeated parameters are a 422."""
+
     class Meta:
         unknown = RAISE  # an unknown parameter is a 422 that names it, not silently ignored
 
@@ -387,7 +315,7 @@ class _Query(Schema):
         return data
 
 
-class PageArgsSchema(_Query):
+class PageArgsSchema(QueryArgsSchema):
     page = fields.Integer(
         load_default=1, validate=validate.Range(min=1, max=100000), metadata=_d("Page number, from 1", 1)
     )
@@ -403,22 +331,6 @@ def sparse_fields(allowed: tuple[str, ...]) -> DelimitedList:
         data_key="fields",
         validate=validate.Length(min=1, max=len(allowed)),
         metadata=_d("Comma-separated fields to return (sparse fieldset); unknown names are a 422", "slug,title"),
-    )
-
-
-class GuideListArgsSchema(PageArgsSchema):
-    fields_ = sparse_fields(GUIDE_SUMMARY_FIELDS)
-    collection = fields.String(validate=SLUG, metadata=_d("Only guides in this collection", "breakup-recovery"))
-    tag = fields.String(validate=SLUG, metadata=_d("Only guides with this tag", "no-contact"))
-    signal = fields.String(
-        validate=validate.Length(min=2, max=100),
-        metadata=_d("Only guides with a pattern-check signal containing these words (case-insensitive)", "hot-cold"),
-    )
-    updated_since = fields.Date(metadata=_d("Only guides updated on or after this date", "2026-01-01"))
-    sort = fields.String(
-        load_default="-updated",
-        validate=validate.OneOf(["updated", "-updated", "title", "-title"]),
-        metadata=_d("Order: updated or title; a leading '-' reverses", "-updated"),
     )
 
 
@@ -438,30 +350,5 @@ def render_param() -> DelimitedList:
     )
 
 
-class GuideArgsSchema(_Query):
-    fields_ = sparse_fields(GUIDE_FIELDS)
-    render = render_param()
-
-
-class SectionArgsSchema(_Query):
-    render = render_param()
-
-
-class ScriptListArgsSchema(PageArgsSchema):
-    guide = fields.String(validate=SLUG, metadata=_d("Only scripts of this guide", "no-contact-rule"))
-    situation = fields.String(
-        validate=validate.Length(min=2, max=100),
-        metadata=_d("Only scripts whose situation or trigger contains these words (case-insensitive)", "they text"),
-    )
-    tag = fields.String(validate=SLUG, metadata=_d("Only scripts with this tag", "reply"))
-    send = fields.Boolean(metadata=_d("true: only scripts meant to be sent; false: only write-not-send ones"))
-    safe_to_send = fields.Boolean(
-        metadata=_d(
-            "true: only scripts meant to be sent from guides whose topic does not involve danger. "
-            "Every send-script still carries its safety condition."
-        )
-    )
-
-
-class EmptyArgsSchema(_Query):
+class EmptyArgsSchema(QueryArgsSchema):
     pass

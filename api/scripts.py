@@ -7,12 +7,32 @@ from typing import Any
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from api import serialize
+from api.content.schemas import SLUG
 from api.errors import abort
 from api.http import cached_json
 from api.resources import QUERY, corpus, paged
-from api.schemas import EmptyArgsSchema, ScriptListArgsSchema, ScriptPageSchema, ScriptSchema
+from api.schemas import EmptyArgsSchema, PageArgsSchema, ScriptPageSchema, ScriptSchema
+from api.schemas import describe as _d
+
+
+class ScriptListArgsSchema(PageArgsSchema):
+    guide = fields.String(validate=SLUG, metadata=_d("Only scripts of this guide", "no-contact-rule"))
+    situation = fields.String(
+        validate=validate.Length(min=2, max=100),
+        metadata=_d("Only scripts whose situation or trigger contains these words (case-insensitive)", "they text"),
+    )
+    tag = fields.String(validate=SLUG, metadata=_d("Only scripts with this tag", "reply"))
+    send = fields.Boolean(metadata=_d("true: only scripts meant to be sent; false: only write-not-send ones"))
+    safe_to_send = fields.Boolean(
+        metadata=_d(
+            "true: only scripts meant to be sent from guides whose topic does not involve danger. "
+            "Every send-script still carries its safety condition."
+        )
+    )
+
 
 blp = Blueprint("scripts", __name__, url_prefix="/v1/scripts", description="Scripts from every guide.")
 

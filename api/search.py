@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, g
+from flask import Response, g
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -24,8 +24,10 @@ from api.http import JSON, ResponseCache, coding, not_modified
 from api.observability import SEARCH_LATENCY
 from api.region import reader_region, region_field, vary
 from api.resources import QUERY, corpus
-from api.schemas import SafetyNoticeSchema, _d, _Query
+from api.schemas import QueryArgsSchema, SafetyNoticeSchema
+from api.schemas import describe as _d
 from api.search_hints import guide_boosts
+from api.state import state
 from search_index import IndexMissing, QueryTooLong, SearchEngine
 from search_index.engine import MAX_DEPTH, did_you_mean
 from search_index.query import MAX_QUERY_CHARS
@@ -39,7 +41,7 @@ SEARCH_RESPONSES = 16 * 1024 * 1024  # bytes of search and suggest bodies kept p
 
 
 # -- arguments ------------------------------------------------------------------------------
-class SearchArgsSchema(_Query):
+class SearchArgsSchema(QueryArgsSchema):
     q = fields.String(
         required=True,
         validate=validate.Length(max=MAX_QUERY_CHARS),
@@ -73,7 +75,7 @@ class SearchArgsSchema(_Query):
             raise ValidationError(f"page * page_size must be at most {MAX_DEPTH}.", "page")
 
 
-class SuggestArgsSchema(_Query):
+class SuggestArgsSchema(QueryArgsSchema):
     q = fields.String(
         required=True,
         validate=validate.Length(max=MAX_SUGGEST_CHARS),
@@ -244,7 +246,7 @@ def engine() -> SearchEngine:
 
 def index_ready() -> bool:
     """Readiness check: the served release's index opens."""
-    served = current_app.extensions["lp"].served.release
+    served = state().served.release
     if served is None:
         return False
     try:

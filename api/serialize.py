@@ -14,6 +14,7 @@ from api.schemas import (
     ScriptSchema,
     SectionSchema,
 )
+from api.urls import collection_url, guide_url
 
 _summary = GuideSummarySchema()
 _guide = GuideSchema()
@@ -21,10 +22,6 @@ _section = SectionSchema()
 _script = ScriptSchema()
 _collection = CollectionSchema()
 _collection_detail = CollectionDetailSchema()
-
-
-def guide_url(slug: str) -> str:
-    return f"/v1/guides/{slug}"
 
 
 def _base(g: Guide, corpus: Corpus) -> dict[str, Any]:
@@ -87,7 +84,7 @@ def collection(c: Collection, detail: bool, corpus: Corpus) -> dict[str, Any]:
         "title": c.title,
         "description": c.description,
         "guide_count": len(c.guides),
-        "url": f"/v1/collections/{c.slug}",
+        "url": collection_url(c.slug),
     }
     if not detail:
         return _collection.dump(data)

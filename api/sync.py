@@ -149,21 +149,11 @@ def changes(
             span.extend(m for m in map(store.manifest, range(lo, hi + 1)) if m is not None)
         return any(visible(m.guides.get(slug)) for m in span)
 
-    def seen_changed(slug: str, before: Entry | None) -> bool:
-        """Whether the guide's JSON, as this scope, fields and render see it, differs from then.
-        A manifest made before views were kept: whether anything it depends on changed."""
-        was, now_deps = then.views.get(slug), now.views.get(slug)
-        if was is None or now_deps is None:
-            return before != now.guides.get(slug)
-        return view_digest(was, then.guides, collections, names, render) != view_digest(
-            now_deps, now.guides, collections, names, render
-        )
-
     out = []
     for slug in sorted(store.touched(min(lo, head), max(hi, head)) | uncertain):
         before = then.guides.get(slug)
         if slug in c.guides:
-            if slug in uncertain or not visible(before) or seen_changed(slug, before):
+            if slug in uncertain or not visible(before) or _seen_changed(slug, then, now, collections, names, render):
                 out.append(Change(slug, "upsert"))
         elif held(slug, before):
             target = c.live_slug(slug)  # restricted: a rename is kept only when its final target is visible
@@ -173,6 +163,24 @@ def changes(
                 # the app held it, so it may know why it went, whichever collection the file names
                 out.append(Change(slug, "delete", reason=r.corpus.retired.get(slug)))
     return out
+
+
+def _seen_changed(
+    slug: str,
+    then: Manifest,
+    now: Manifest,
+    collections: frozenset[str] | None,
+    names: tuple[str, ...] | None,
+    render: tuple[str, ...] | None,
+) -> bool:
+    """Whether the guide's JSON, as this scope, fields and render see it, differs from then.
+    A manifest made before views were kept: whether anything it depends on changed."""
+    was, now_deps = then.views.get(slug), now.views.get(slug)
+    if was is None or now_deps is None:
+        return then.guides.get(slug) != now.guides.get(slug)
+    return view_digest(was, then.guides, collections, names, render) != view_digest(
+        now_deps, now.guides, collections, names, render
+    )
 
 
 def _collections(c: Corpus) -> list[dict[str, Any]]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.schemas import GUIDE_FIELDS, GuideSchema, GuideSparseSchema, _Query, render_param, sparse_fields
+from api.schemas import GUIDE_FIELDS, GuideSchema, GuideSparseSchema, QueryArgsSchema, render_param, sparse_fields
 from api.schemas import describe as _d
 
 
-class SyncArgsSchema(_Query):
+class SyncArgsSchema(QueryArgsSchema):
     token = fields.String(
         validate=validate.Length(min=1, max=2000),
         metadata=_d("A sync_token (changes since then) or a next_token (the next page); none for a first sync"),

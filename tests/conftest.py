@@ -4,6 +4,7 @@ content folder from a dict (with `publish_app` to publish it into a store of its
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,11 @@ from api.config import ROOT
 from api.content import Corpus, load_corpus
 from api.releases import ReleaseStore, publish
 
-CONTENT = ROOT / "content"
+pytest_plugins = ["tests.synthetic"]  # the synthetic corpus and its fixtures (syn_app, syn_client, ...)
+
+# The real content, or a copy of it under LP_CONTENT_DIR (tests/unit/test_editor_day.py runs the
+# API tests on an edited copy that way).
+CONTENT = Path(os.environ.get("LP_CONTENT_DIR") or ROOT / "content")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

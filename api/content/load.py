@@ -29,7 +29,8 @@ from api.content.schemas import CollectionSchema, RedirectsSchema, flatten_error
 from api.content.support import Support, parse_support
 from api.content.yamlutil import YamlError, load_yaml
 from api.language.data import Language
-from api.language.signals import KINDS, check_signals, parse_phrasings, parse_signals, parse_vocabulary
+from api.language.files import check_signals, parse_phrasings, parse_signals, parse_vocabulary
+from api.language.signals import KINDS
 
 GUIDES_DIR = "guides"
 COLLECTIONS_FILE = "collections.yaml"

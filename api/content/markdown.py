@@ -17,18 +17,17 @@ from markdown_it.token import Token
 from marshmallow import ValidationError
 from mdit_py_plugins.container import container_plugin
 
+from api.content.inline import GUIDE_SCHEME, InlineWalk, sentence_around
 from api.content.model import Block, Link, Problem, Script, Section, Span
 from api.content.schemas import ScriptSchema, flatten_errors
 from api.content.yamlutil import YamlError, load_yaml
+from api.urls import page_href
 
 CONTAINERS = ("signals", "safety", "read-next")
-GUIDE_SCHEME = "guide:"
-GUIDE_HREF = "/guides/{slug}"  # where a guide link points in rendered HTML
 INTRO_ANCHOR = "introduction"
 WORDS_PER_MINUTE = 200
 _WORD = re.compile(r"[\w'’-]+")
 _TABLE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$", re.M)  # a |---|---| row
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*(?=\s|$)")
 
 
 def _make_md() -> MarkdownIt:
@@ -46,7 +45,7 @@ def _render_link_open(self: Any, tokens: list[Token], idx: int, options: Any, en
     href = str(token.attrGet("href") or "")
     if href.startswith(GUIDE_SCHEME):
         slug = href[len(GUIDE_SCHEME) :]
-        return f'<a href="{html.escape(GUIDE_HREF.format(slug=slug))}" data-guide="{html.escape(slug)}">'
+        return f'<a href="{html.escape(page_href(slug))}" data-guide="{html.escape(slug)}">'
     return self.renderToken(tokens, idx, options, env)
 
 
@@ -278,61 +277,12 @@ class _BodyParser:
     # -- inline --------------------------------------------------------------------------
     def inline(self, inline: Token) -> tuple[tuple[Span, ...], str]:
         """Spans and plain text of an inline token; records guide links with their sentence."""
-        text_parts: list[str] = []
-        links: list[tuple[str, str, int, int]] = []  # slug, link text, start, end offsets
-
-        def walk(children: list[Token], k: int, stop: str | None) -> tuple[list[Span], int]:
-            spans: list[Span] = []
-            while k < len(children):
-                c = children[k]
-                if stop and c.type == stop:
-                    return spans, k + 1
-                if c.type == "text":
-                    spans.append(Span("text", c.content))
-                    text_parts.append(c.content)
-                elif c.type in ("softbreak", "hardbreak"):
-                    spans.append(Span("text", " "))
-                    text_parts.append(" ")
-                elif c.type == "code_inline":
-                    spans.append(Span("code", c.content))
-                    text_parts.append(c.content)
-                elif c.type == "image":
-                    self.problem(
-                        inline,
-                        "body",
-                        f"images are not supported ('![{c.content}]({c.attrGet('src') or ''})'): "
-                        "describe what it shows in words, or link to it",
-                    )
-                elif c.type in ("em_open", "strong_open"):
-                    inner, k = walk(children, k + 1, c.type.replace("_open", "_close"))
-                    spans.append(Span(c.type[:-5], children=tuple(inner)))
-                    continue
-                elif c.type == "link_open":
-                    href = str(c.attrGet("href") or "")
-                    start = sum(len(p) for p in text_parts)
-                    inner, k = walk(children, k + 1, "link_close")
-                    end = sum(len(p) for p in text_parts)
-                    slug = href[len(GUIDE_SCHEME) :] if href.startswith(GUIDE_SCHEME) else None
-                    label = "".join(text_parts)[start:end]
-                    if slug is not None:
-                        links.append((slug, label, start, end))
-                    spans.append(
-                        Span(
-                            "link",
-                            href=href if slug is None else GUIDE_HREF.format(slug=slug),
-                            guide=slug,
-                            children=tuple(inner),
-                        )
-                    )
-                    continue
-                k += 1
-            return spans, k
-
-        spans, _ = walk(inline.children or [], 0, None)
-        text = "".join(text_parts)
+        walk = InlineWalk(lambda reason: self.problem(inline, "body", reason))
+        spans, _ = walk.walk(inline.children or [])
+        text = walk.text
         kind = "read_next" if any(n == "read-next" for n, _ in self.open_containers) else "inline"
-        for slug, label, start, end in links:
-            sentence, condition = _sentence_around(text, start, end)
+        for slug, label, start, end in walk.links:
+            sentence, condition = sentence_around(text, start, end)
             if not slug:
                 self.problem(inline, "link", "a 'guide:' link needs a slug")
                 continue
@@ -403,18 +353,6 @@ def _distance(a: str, b: str) -> int:
 
 def _join(blocks: list[Block] | tuple[Block, ...]) -> str:
     return " ".join(b.text for b in blocks if b.text)
-
-
-def _sentence_around(text: str, start: int, end: int) -> tuple[str, str]:
-    """The sentence holding text[start:end], and the words after the link in it."""
-    begin = 0
-    for m in _SENTENCE_END.finditer(text, 0, start):
-        begin = m.end()
-    after = _SENTENCE_END.search(text, end)
-    stop = after.end() if after else len(text)
-    sentence = text[begin:stop].strip()
-    condition = text[end:stop].strip().rstrip(".!?").strip()
-    return sentence, condition
 
 
 def parse_body(text: str, slug: str, file: str, first_line: int) -> tuple[Body, list[Problem]]:

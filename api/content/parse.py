@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from typing import Any
 
 from marshmallow import ValidationError
 
-from api.content.markdown import parse_body, reading_time
+from api.content.markdown import Body, parse_body, reading_time
 from api.content.model import Guide, Link, Problem, Source
 from api.content.schemas import FrontMatterSchema, flatten_errors
 from api.content.yamlutil import YamlError, load_yaml
@@ -39,59 +41,66 @@ def parse_guide(raw: bytes, file: str, expected_slug: str | None = None) -> tupl
     text, problems = decode(raw, file)
     if text is None:
         return None, problems
-    split = split_front_matter(text, file)
-    if isinstance(split, Problem):
-        return None, [split]
-    fm_text, body_text, body_line = split
-    try:
-        data, lines = load_yaml(fm_text, first_line=2)
-    except YamlError as exc:
-        return None, [Problem(file, exc.line, exc.field or "front matter", exc.reason)]
-    if not isinstance(data, dict):
-        return None, [Problem(file, 2, "front matter", "front matter must be 'field: value' lines")]
-    try:
-        meta = FrontMatterSchema().load(data)
-    except ValidationError as err:
-        meta = None
-        for name, reason in flatten_errors(err.messages):
-            problems.append(Problem(file, lines.get(name.split(".")[0]), name, reason))
+    front = _front_matter(text, file)
+    if isinstance(front, Problem):
+        return None, [front]
+    data, lines, body_text, body_line = front
+    meta = _meta(data, lines, file, problems)
     slug = meta["slug"] if meta else str(data.get("slug") or expected_slug or "")
     if meta and expected_slug and meta["slug"] != expected_slug:
-        problems.append(
-            Problem(
-                file,
-                lines.get("slug"),
-                "slug",
-                f"slug '{meta['slug']}' does not match the file name '{expected_slug}.md'",
-            )
-        )
+        reason = f"slug '{meta['slug']}' does not match the file name '{expected_slug}.md'"
+        problems.append(Problem(file, lines.get("slug"), "slug", reason))
     body, body_problems = parse_body(body_text, slug, file, body_line)
     problems.extend(body_problems)
     if meta and meta["safety_sensitive"]:
-        if not body.safety_notes:
-            problems.append(
-                Problem(
-                    file,
-                    lines.get("safety_sensitive"),
-                    "safety",
-                    "a guide marked safety_sensitive needs a '::: safety' callout",
-                )
-            )
-        if not any(s["kind"] == "support" for s in meta["sources"]):
-            problems.append(
-                Problem(
-                    file,
-                    lines.get("sources", lines.get("safety_sensitive")),
-                    "sources",
-                    "a guide marked safety_sensitive needs a source of kind 'support'",
-                )
-            )
+        problems.extend(_safety_sensitive_problems(meta, body, lines, file))
     if not body.scripts and not any(p.field.startswith("script") for p in problems):
         problems.append(Problem(file, None, "scripts", "a guide needs at least one ```script block"))
     if problems or meta is None:
         return None, problems
+    return _guide(meta, body, lines, file, raw), []
+
+
+def _front_matter(text: str, file: str) -> tuple[dict, Mapping[str, int], str, int] | Problem:
+    """The front matter's YAML data with its lines, the body, and the line where the body starts."""
+    split = split_front_matter(text, file)
+    if isinstance(split, Problem):
+        return split
+    fm_text, body_text, body_line = split
+    try:
+        data, lines = load_yaml(fm_text, first_line=2)
+    except YamlError as exc:
+        return Problem(file, exc.line, exc.field or "front matter", exc.reason)
+    if not isinstance(data, dict):
+        return Problem(file, 2, "front matter", "front matter must be 'field: value' lines")
+    return data, lines, body_text, body_line
+
+
+def _meta(data: dict, lines: Mapping[str, int], file: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """The front matter checked by its schema (None, with the problems, when it does not pass)."""
+    try:
+        return FrontMatterSchema().load(data)
+    except ValidationError as err:
+        for name, reason in flatten_errors(err.messages):
+            problems.append(Problem(file, lines.get(name.split(".")[0]), name, reason))
+        return None
+
+
+def _safety_sensitive_problems(meta: dict[str, Any], body: Body, lines: Mapping[str, int], file: str) -> list[Problem]:
+    """A safety_sensitive guide needs a '::: safety' callout and a support source."""
+    problems = []
+    if not body.safety_notes:
+        reason = "a guide marked safety_sensitive needs a '::: safety' callout"
+        problems.append(Problem(file, lines.get("safety_sensitive"), "safety", reason))
+    if not any(s["kind"] == "support" for s in meta["sources"]):
+        reason = "a guide marked safety_sensitive needs a source of kind 'support'"
+        problems.append(Problem(file, lines.get("sources", lines.get("safety_sensitive")), "sources", reason))
+    return problems
+
+
+def _guide(meta: dict[str, Any], body: Body, lines: Mapping[str, int], file: str, raw: bytes) -> Guide:
     related = tuple(Link(s, "related", line=lines.get("related")) for s in meta["related"])
-    guide = Guide(
+    return Guide(
         slug=meta["slug"],
         title=meta["title"],
         summary=meta["summary"],
@@ -116,4 +125,3 @@ def parse_guide(raw: bytes, file: str, expected_slug: str | None = None) -> tupl
         draft=meta["draft"],
         publish_at=meta["publish_at"],
     )
-    return guide, []

@@ -106,113 +106,118 @@ def _date(value: Any) -> str | None:
         return None
 
 
+class _Say:
+    """Reports a problem of one file: say(line, field, reason)."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file, self.problems = file, problems
+
+    def __call__(self, line: int | None, field: str, reason: str) -> None:
+        from api.content.model import Problem  # model.py imports this module
+
+        self.problems.append(Problem(self.file, line, field, reason))
+
+
 def parse_support(
     data: Any, lines: Mapping[str, int], file: str, problems: list[Problem], kinds: Sequence[str]
 ) -> Support:
     """The resources file as Support; every problem reported (file, line, field), nothing raised."""
-    from api.content.model import Problem
-
+    say = _Say(file, problems)
     if not isinstance(data, dict):
-        problems.append(Problem(file, 1, "file", "must be a mapping with 'emergency', 'international' and 'resources'"))
+        say(1, "file", "must be a mapping with 'emergency', 'international' and 'resources'")
         return Support()
     for key in data:
         if key not in ("emergency", "international", "resources"):
-            problems.append(Problem(file, lines.get(str(key)), str(key), "unknown key"))
+            say(lines.get(str(key)), str(key), "unknown key")
+    emergency = _emergencies(data.get("emergency") or [], lines, say)
+    international = tuple(str(x) for x in ((data.get("international") or {}).get("numbers") or []))
+    if not international:
+        reason = "the common emergency numbers to name when the region is unknown"
+        say(lines.get("international"), "international.numbers", reason)
+    resources = _resources(data.get("resources") or [], lines, say, kinds)
+    support = Support(tuple(emergency), international, tuple(resources))
+    _check_coverage(support, kinds, lines, say)
+    return support
+
+
+def _emergencies(items: Any, lines: Mapping[str, int], say: _Say) -> list[Emergency]:
+    """`emergency:`: each region's number, with the page it was checked against and when."""
     emergency: list[Emergency] = []
-    for n, item in enumerate(data.get("emergency") or []):
+    for n, item in enumerate(items):
         where, field = lines.get(f"emergency.{n}"), f"emergency[{n}]"
         if not isinstance(item, dict) or not _REGION.match(str(item.get("region", ""))):
-            problems.append(Problem(file, where, f"{field}.region", "an ISO 3166-1 alpha-2 code such as GB"))
+            say(where, f"{field}.region", "an ISO 3166-1 alpha-2 code such as GB")
             continue
         number, source, checked = str(item.get("number") or ""), item.get("source"), _date(item.get("checked"))
         if not number or not source or not checked:
-            problems.append(
-                Problem(
-                    file,
-                    where,
-                    field,
-                    "needs number, source (the page it was checked against) and checked (YYYY-MM-DD)",
-                )
-            )
+            say(where, field, "needs number, source (the page it was checked against) and checked (YYYY-MM-DD)")
             continue
         emergency.append(Emergency(item["region"], number, str(source), checked))
-    international = tuple(str(x) for x in ((data.get("international") or {}).get("numbers") or []))
-    if not international:
-        problems.append(
-            Problem(
-                file,
-                lines.get("international"),
-                "international.numbers",
-                "the common emergency numbers to name when the region is unknown",
-            )
-        )
+    return emergency
+
+
+def _resources(items: Any, lines: Mapping[str, int], say: _Say, kinds: Sequence[str]) -> list[Resource]:
+    """`resources:`: each service with a unique id; the ones with a problem are left out."""
     resources: list[Resource] = []
     seen: set[str] = set()
-    for n, item in enumerate(data.get("resources") or []):
+    for n, item in enumerate(items):
         where, field = lines.get(f"resources.{n}"), f"resources[{n}]"
         if not isinstance(item, dict):
-            problems.append(Problem(file, where, field, "must be a mapping"))
+            say(where, field, "must be a mapping")
             continue
         rid = str(item.get("id", ""))
         field = f"resources[{rid or n}]"
         bad = [k for k in item if k not in _FIELDS]
         if bad:
-            problems.append(Problem(file, where, field, f"unknown field(s): {', '.join(map(str, bad))}"))
+            say(where, field, f"unknown field(s): {', '.join(map(str, bad))}")
         if not _ID.match(rid) or rid in seen:
-            problems.append(Problem(file, where, f"{field}.id", "a unique lower-case slug is required"))
+            say(where, f"{field}.id", "a unique lower-case slug is required")
             continue
         seen.add(rid)
-        wrong_kinds = [k for k in item.get("kinds") or [] if k not in kinds]
-        regions = [str(r) for r in item.get("regions") or []]
-        wrong_regions = [r for r in regions if r != INTERNATIONAL and not _REGION.match(r)]
-        missing = [k for k in ("name", "url", "source") if not item.get(k)]
-        checked = _date(item.get("checked"))
-        if wrong_kinds or not item.get("kinds"):
-            problems.append(
-                Problem(file, where, f"{field}.kinds", f"known kinds only, at least one ({', '.join(kinds)})")
-            )
-        elif not regions or wrong_regions:
-            problems.append(Problem(file, where, f"{field}.regions", "ISO 3166-1 alpha-2 codes, or international"))
-        elif missing:
-            problems.append(
-                Problem(
-                    file,
-                    where,
-                    f"{field}.{missing[0]}",
-                    "required (source: the official page the numbers were checked against)",
-                )
-            )
-        elif checked is None:
-            problems.append(Problem(file, where, f"{field}.checked", "the date the numbers were checked, YYYY-MM-DD"))
-        else:
-            resources.append(
-                Resource(
-                    rid,
-                    str(item["name"]),
-                    tuple(item["kinds"]),
-                    tuple(regions),
-                    str(item["url"]),
-                    _opt(item, "hours"),
-                    str(item["source"]),
-                    checked,
-                    _opt(item, "phone"),
-                    _opt(item, "text"),
-                    _opt(item, "chat"),
-                )
-            )
-    support = Support(tuple(emergency), international, tuple(resources))
+        resource = _resource(rid, item, kinds, say, where, field)
+        if resource is not None:
+            resources.append(resource)
+    return resources
+
+
+def _resource(
+    rid: str, item: Mapping[str, Any], kinds: Sequence[str], say: _Say, where: int | None, field: str
+) -> Resource | None:
+    """One service, or None with its first problem: kinds, regions, required fields, checked date."""
+    regions = [str(r) for r in item.get("regions") or []]
+    missing = [k for k in ("name", "url", "source") if not item.get(k)]
+    checked = _date(item.get("checked"))
+    if not item.get("kinds") or any(k not in kinds for k in item["kinds"]):
+        say(where, f"{field}.kinds", f"known kinds only, at least one ({', '.join(kinds)})")
+    elif not regions or any(r != INTERNATIONAL and not _REGION.match(r) for r in regions):
+        say(where, f"{field}.regions", "ISO 3166-1 alpha-2 codes, or international")
+    elif missing:
+        say(where, f"{field}.{missing[0]}", "required (source: the official page the numbers were checked against)")
+    elif checked is None:
+        say(where, f"{field}.checked", "the date the numbers were checked, YYYY-MM-DD")
+    else:
+        return Resource(
+            rid,
+            str(item["name"]),
+            tuple(item["kinds"]),
+            tuple(regions),
+            str(item["url"]),
+            _opt(item, "hours"),
+            str(item["source"]),
+            checked,
+            _opt(item, "phone"),
+            _opt(item, "text"),
+            _opt(item, "chat"),
+        )
+    return None
+
+
+def _check_coverage(support: Support, kinds: Sequence[str], lines: Mapping[str, int], say: _Say) -> None:
+    """Every covered region has a service for every kind of danger."""
     for region in support.regions:
         for kind in kinds:
             if not any(region in r.regions and kind in r.kinds for r in support.resources):
-                problems.append(
-                    Problem(
-                        file,
-                        lines.get("resources"),
-                        "resources",
-                        f"no resource for {kind} in {region}, a covered region",
-                    )
-                )
-    return support
+                say(lines.get("resources"), "resources", f"no resource for {kind} in {region}, a covered region")
 
 
 def _opt(item: Mapping[str, Any], key: str) -> str | None:

@@ -28,7 +28,7 @@ to a new release within a second of the pointer moving, and has opened its files
 """
 
 from api.releases.bundle import CORPUS_FILE, INDEX_DIR, Build
-from api.releases.manifest import FORMAT, Entry, Manifest, _iso, fingerprint, make_manifest, response_keys
+from api.releases.manifest import FORMAT, Entry, Manifest, fingerprint, iso_time, make_manifest, response_keys
 from api.releases.publish import PREVIEW_DIR, preview_store, publish, rollback
 from api.releases.release import Release, ReleaseMissing, seq_of
 from api.releases.served import CHECK_INTERVAL, Served
@@ -51,7 +51,7 @@ __all__ = [
     "ReleaseMissing",
     "ReleaseStore",
     "Served",
-    "_iso",
+    "iso_time",
     "fingerprint",
     "make_manifest",
     "preview_store",

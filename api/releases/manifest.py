@@ -49,14 +49,14 @@ class Manifest:
             "seq": self.seq,
             "release": self.id,
             "parent": self.parent,
-            "created": _iso(self.created),
+            "created": iso_time(self.created),
             "content_version": self.content_version,
             "rollback_of": self.rollback_of,
             "guides": {s: [e.digest, e.collection] for s, e in sorted(self.guides.items())},
             "renamed": dict(sorted(self.renamed.items())),
             "retired": dict(sorted(self.retired.items())),
             "changed": sorted(self.changed),
-            "modified": {k: [d, _iso(t)] for k, (d, t) in sorted(self.modified.items())},
+            "modified": {k: [d, iso_time(t)] for k, (d, t) in sorted(self.modified.items())},
             "scheduled": dict(sorted(self.scheduled.items())),
             "views": dict(sorted(self.views.items())),
         }
@@ -98,7 +98,7 @@ def fingerprint(g: Guide, corpus: Corpus) -> str:
     )
     # SERVED_FORMAT: when the API starts serving a guide's JSON differently (a send-script's condition in
     # its plain text), every guide is re-sent once, though no file changed.
-    return _digest([g.digest, g.collection, c.title if c else None, links, SERVED_FORMAT])
+    return json_digest([g.digest, g.collection, c.title if c else None, links, SERVED_FORMAT])
 
 
 def response_keys(corpus: Corpus, guides: dict[str, Entry]) -> dict[str, str]:
@@ -111,7 +111,7 @@ def response_keys(corpus: Corpus, guides: dict[str, Entry]) -> dict[str, str]:
     for sid, s in corpus.scripts.items():
         keys[f"script:{sid}"] = guides[s.guide].digest if s.guide in guides else ""
     for slug, c in corpus.collections.items():
-        keys[f"collection:{slug}"] = _digest(
+        keys[f"collection:{slug}"] = json_digest(
             [c.title, c.description, [(s, guides[s].digest) for s in c.guides if s in guides]]
         )
     keys["corpus"] = corpus.version
@@ -163,11 +163,11 @@ def make_manifest(
     )
 
 
-def _digest(data: Any) -> str:
+def json_digest(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()[:32]
 
 
-def _iso(t: dt.datetime) -> str:
+def iso_time(t: dt.datetime) -> str:
     return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

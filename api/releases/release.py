@@ -14,7 +14,7 @@ from cachetools import LRUCache
 from api.content import Corpus
 from api.content.model import SERVED_FORMAT, final_slug
 from api.content.scope import restrict, scope_id
-from api.releases.manifest import Manifest, _digest
+from api.releases.manifest import Manifest, json_digest
 from search_index import SearchEngine
 
 
@@ -78,7 +78,7 @@ class Release:
                 dataclasses.asdict(c.support),
                 SERVED_FORMAT,
             ]
-            found = self.local[key] = f"{scope_id(collections)}_{_digest(parts)[:16]}"
+            found = self.local[key] = f"{scope_id(collections)}_{json_digest(parts)[:16]}"
         return found
 
     def modified(self, key: str) -> dt.datetime | None:

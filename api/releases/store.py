@@ -21,7 +21,7 @@ from cachetools import LRUCache
 from api.content import Corpus, Problem
 from api.content.files import file_lock, write_atomic
 from api.releases.bundle import INDEX_DIR, Build, read_corpus
-from api.releases.manifest import Manifest, _iso, make_manifest
+from api.releases.manifest import Manifest, iso_time, make_manifest
 from api.releases.release import Release, ReleaseMissing, seq_of
 from search_index import SearchEngine
 
@@ -158,7 +158,7 @@ class ReleaseStore:
         status = {
             "ok": ok,
             "version": release,
-            "at": _iso(dt.datetime.now(dt.UTC)),
+            "at": iso_time(dt.datetime.now(dt.UTC)),
             "errors": [str(p) for p in errors[:100]],
             "error_count": len(errors),
         }

@@ -20,7 +20,7 @@ import json
 from typing import Any
 
 from api.cachetags import ALL, LIST, collection_tag, guide_tag
-from api.releases import Manifest, _iso
+from api.releases import Manifest, iso_time
 from api.webhooks.endpoints import RELEASE_PUBLISHED
 
 
@@ -55,7 +55,7 @@ def release_event(m: Manifest, parent: Manifest | None, collections: frozenset[s
     paths = [f"/v1/guides/{s}" for s in guides] + [f"/v1/collections/{c}" for c in sorted(touched)]
     return {
         "type": RELEASE_PUBLISHED,
-        "timestamp": _iso(m.created),
+        "timestamp": iso_time(m.created),
         "data": {
             "version": m.id,
             "parent": m.parent,

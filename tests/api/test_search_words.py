@@ -7,7 +7,7 @@ import pytest
 
 from api.content.model import Problem
 from api.content.yamlutil import load_yaml
-from api.language.signals import parse_vocabulary
+from api.language.files import parse_vocabulary
 from api.language.thesaurus import Thesaurus
 
 

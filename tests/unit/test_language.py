@@ -7,8 +7,9 @@ import pytest
 from api.content.model import Problem
 from api.content.yamlutil import load_yaml
 from api.language.data import Vocabulary
+from api.language.files import check_signals, parse_signals
 from api.language.normalise import Normaliser, words_of
-from api.language.signals import KINDS, check_signals, expand, parse_signals, recogniser_for
+from api.language.signals import KINDS, expand, recogniser_for
 
 
 @pytest.fixture(scope="module")

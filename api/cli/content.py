@@ -1,5 +1,4 @@
-"""Command-line tools: `flask --app api.app content validate|rename|retire|publish|rollback|preview-token`,
-`spec write`, and `webhooks run|log` (api/webhooks/cli.py).
+"""`flask --app api.app content validate|rename|retire|check-resources|publish|rollback|preview-token`.
 
 Only `content publish` and `content rollback` write to the release store (`rename` and `retire`
 change files under content/ only); every other command (and the app they run in) only reads.
@@ -8,25 +7,21 @@ change files under content/ only); every other command (and the app they run in)
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
-from api.config import ROOT
 from api.content import ContentInvalid
 from api.releases import ReleaseStore, seq_of
+from api.state import state
+from api.urls import guide_url
 
 content_cli = AppGroup("content", help="Check the guides under content/ and publish them as releases.")
-spec_cli = AppGroup("spec", help="The OpenAPI document.")
-
-SPEC_PATH = ROOT / "openapi" / "openapi.json"
 
 
 @content_cli.command("validate")
@@ -168,7 +163,7 @@ def _publish_once(full: bool = False) -> int:
 
 def _announce(start: int) -> None:
     """Queue the new release's webhook messages (the deliverer, `webhooks run`, sends them)."""
-    from api.webhooks.cli import enqueue_after_publish
+    from api.cli.webhooks import enqueue_after_publish
 
     enqueue_after_publish(start)
 
@@ -181,7 +176,8 @@ def preview_token_command(slug: str | None) -> None:
 
     cfg = current_app.config
     if slug is not None:
-        preview = current_app.extensions["lp"].preview.load()  # (with a shared store: fetched from it)
+        previews = state().preview
+        preview = previews.load() if previews is not None else None  # (with a shared store: fetched from it)
         if preview is None or slug not in preview.corpus.guides:
             click.echo(f"there is no guide '{slug}' in the preview release (publish first?)", err=True)
             sys.exit(1)
@@ -191,7 +187,7 @@ def preview_token_command(slug: str | None) -> None:
         click.echo(f"{exc}; no token made", err=True)
         sys.exit(1)
     click.echo(token)
-    where = f"/v1/guides/{slug}" if slug else "every content URL"
+    where = guide_url(slug) if slug else "every content URL"
     click.echo(f"valid for {cfg['PREVIEW_TOKEN_MAX_AGE']}s on {where}; send it as X-Preview-Token", err=True)
 
 
@@ -231,25 +227,3 @@ def _publishing(rollback_to: str | None = None) -> Iterator[ReleaseStore]:
 
 def _keep() -> int:
     return int(current_app.config["RELEASE_KEEP"])
-
-
-def spec_json(app: Flask) -> str:
-    spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
-    return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-@spec_cli.command("write")
-@click.option("--output", default=str(SPEC_PATH), help="Where to write it.")
-def spec_write_command(output: str) -> None:
-    """Write openapi/openapi.json from the code."""
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    Path(output).write_text(spec_json(current_app), encoding="utf-8")
-    click.echo(f"wrote {output}")
-
-
-def register(app: Flask) -> None:
-    from api.webhooks.cli import webhooks_cli
-
-    app.cli.add_command(content_cli)
-    app.cli.add_command(spec_cli)
-    app.cli.add_command(webhooks_cli)
