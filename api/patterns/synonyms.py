@@ -74,7 +74,8 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"\bon and off\b|\bon[- ]again,? off[- ]again\b|\bon[- ]off\b", "on-again off-again broke up got back together"),
     (
         r"\b(?:get|got|gotten|getting) back together\b|\bback together\b|\bgo(?:ing|es)? back to " + _P + r"\b|"
-        r"\btake (?:him|her|them) back\b|\bkeep going back\b",
+        r"\btake (?:him|her|them) back\b|\bkeep going back\b"
+        r"|\b(?:go|going|went|gone|get|got|getting) back to each other\b",
         "got back together go back reunion",
     ),
     (
@@ -121,7 +122,7 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"\bcry(?:ing)?\b|\bcried\b|\bheartbroken\b|\bgriev\w*|\bmourn\w*|\bsad\b", "heartbreak grieve sad"),
     (r"\bgood riddance\b|\b(?:glad|happy) (?:it'?s|its|that it is) over\b", "friends glad over"),
     # -- boundaries, guilt, people-pleasing --------------------------------------------------------------
-    (r"\bsaying no\b|\bsay no\b|\bsaid no\b|\bturn(?:ed|ing)? (?:him|her|them|it) down\b", "no boundary"),
+    (r"\bsaying no\b|\bsay no\b|\bsaid no\b|\bturn(?:s|ed|ing)? (?:(?:him|her|them|it|people) )?down\b", "no boundary"),
     (
         r"\bhorrible person\b|\bbad person\b|\bfeel (?:so )?bad\b|\bselfish\b|\bmean\b|\bterrible person\b",
         "guilty unkind",
@@ -156,8 +157,11 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     ),
     (
         r"\bkeeps? (?:texting|messaging|calling|contacting|emailing|dming)\b"
-        r"|\bwon'?t stop (?:texting|messaging|calling|contacting)\b"
-        r"|\bnew (?:numbers?|accounts?|profiles?)\b|\bfake (?:accounts?|profiles?)\b",
+        r"|\bwon'?t stop (?:texting|messaging|calling|contacting)\b",
+        "contact message",
+    ),
+    (
+        r"\b(?:new|different|other|fake|burner) (?:numbers?|accounts?|profiles?|phones?)\b",
         "contact message new numbers accounts",
     ),
     (

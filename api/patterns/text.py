@@ -22,7 +22,7 @@ it it's its itself just lol like literally me more most much my myself no nor no
 our ours ourselves out over own really same she should so some such than that that's the their theirs them
 themselves then there these they this those through to too u ur under until up us very was we were what when where
 which while who whom why will with would you your yours yourself yourselves yeah ok okay idk tbh omg kinda sorta
-gonna wanna one thing things something someone anything way still make made
+gonna wanna one thing things something someone anything way still make made though although tho
 """.split()
 )
 # Note: "no", "not", "still" stay stop words for matching; phrases that need them live in the synonyms.
@@ -57,10 +57,16 @@ def plainness(word: str) -> float:
     return max(PLAIN_FLOOR, min(1.0, (rarity - PLAIN_COMMON) / (PLAIN_RARE - PLAIN_COMMON)))
 
 
+# Words the Porter stemmer folds into a word of another meaning: "careful" is not "cares", "awful"
+# is not "aw". Each keeps its own stem.
+_STEM_KEEP = {"careful": "careful", "carefully": "careful", "awful": "awful", "awfully": "awful"}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Porter stem, with British and American spellings folded together (apologise/apologize)."""
-    return _porter(_BRITISH.sub(r"iz\1", word.replace("'", "")))
+    word = word.replace("'", "")
+    return _STEM_KEEP.get(word) or _porter(_BRITISH.sub(r"iz\1", word))
 
 
 def normalise(text: str) -> str:

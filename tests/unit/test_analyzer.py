@@ -274,3 +274,27 @@ def test_closest_next_read_follows_the_graph_and_the_condition(corpus: Corpus) -
 def test_no_match_is_empty_not_an_error(corpus: Corpus) -> None:
     answer = pattern_check(corpus, "zzz qqq")
     assert answer["results"] == [] and answer["safety"] is None
+
+
+def test_stemmer_false_friends_keep_their_own_stem() -> None:
+    # Porter folds "careful" into "care": a reader asking whether someone still cares is not
+    # describing the careful person of the coercive-control guide.
+    assert stem("careful") != stem("cares") and stem("careful") == stem("carefully")
+    assert stem("awful") != stem("aw")
+    assert stem("caring") == stem("cares")  # ordinary stemming is unchanged
+
+
+def test_though_is_a_function_word() -> None:
+    assert [s for _, s in tokens("even though he was kind, although rarely")] == [stem("kind"), stem("rarely")]
+
+
+def test_phrasal_verbs_and_readers_phrases_reach_the_guides_words(corpus: Corpus) -> None:
+    a = analyzer_for(corpus)
+    assert stem("boundary") in a.query("i hate turning people down").weights  # turn down = say no
+    assert stem("boundary") in a.query("i turned down the invitation").weights
+    assert stem("reunion") in a.query("we keep going back to each other").weights
+    assert stem("anger") in a.query("he gets angry whenever i am late").weights  # angry/anger: one stem apart
+    # "keeps messaging" is about contact; new numbers and accounts only when the reader says so
+    keeps = a.query("she keeps messaging me")
+    assert stem("contact") in keeps.weights and stem("number") not in keeps.weights
+    assert stem("number") in a.query("he texts me from a different number").weights
