@@ -194,7 +194,7 @@ class SearchEngine:
                 name: _counts({v: (matched & b).bit_count() for v, b in values.items()})
                 for name, values in oi.facet_bits.items()
             }
-        top = self._page(oi, plan, matched, filtered or bool(factors), factors, group, page, page_size, out)
+        top = self._page(oi, plan, matched, filtered, factors, group, page, page_size, out)
         if plan.corrections and not (top is not None and self._matches_all(oi, plan, top)):
             # Only words neither in the index (stemmed) nor ordinary English are corrected; the rest
             # of the query stays as typed.
@@ -249,7 +249,7 @@ class SearchEngine:
         marked = frozenset(plan.exact | oi.vocab.surface(plan.terms))
         phrases = tuple(tuple(p.words) for p in plan.phrases)
         if group and total:
-            ranked = self._rank(oi, plan, matched, True, min(total, GROUP_DEPTH), factors)
+            ranked = self._rank(oi, plan, matched, restrict, min(total, GROUP_DEPTH), factors)
             groups = group_hits(ranked, oi.guide_of)
             out["total"], out["pages"] = len(groups), max(1, math.ceil(len(groups) / page_size))
             for score, members in groups[start : start + page_size]:

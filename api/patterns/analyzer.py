@@ -152,10 +152,7 @@ class Analyzer:
                     q.add(fixed, FUZZY, w)
         for rx, expansion in _SYNONYMS:
             for m in rx.finditer(text):
-                phrase = m.group(0).strip()
-                for _, s in tokens(expansion):
-                    if s in self.idf:
-                        q.add(s, SYNONYM, phrase)
+                self._expand(q, m.group(0).strip(), expansion)
         # The vocabulary file's synonyms and expansions (api/language/thesaurus.py), as search reads them.
         words = [w for w, _ in tokens_all(text)]
         found_phrases = self.thesaurus.expand(words)
@@ -169,9 +166,7 @@ class Analyzer:
             for s in idiom & q.weights.keys():
                 q.weights[s] = min(q.weights[s], IDIOM)
         for e in found_phrases:
-            for _, s in tokens(" ".join(e.adds)):
-                if s in self.idf:
-                    q.add(s, SYNONYM, e.phrase)
+            self._expand(q, e.phrase, " ".join(e.adds))
         for found in danger:
             for _, s in tokens(DANGER_WORDS.get(found.kind, "")):
                 if s in self.idf:
@@ -181,6 +176,15 @@ class Analyzer:
                 if s in self.idf:
                     q.add(s, TICKED_TEXT, w)
         return q
+
+    def _expand(self, q: Query, phrase: str, words: str) -> None:
+        """The guides' words for a reader's phrase, each as much as a telling word of the reader's own.
+
+        (Sharing the weight among the words a phrase adds was tried: a loss on the development set.)
+        """
+        for _, s in tokens(words):
+            if s in self.idf:
+                q.add(s, SYNONYM, phrase)
 
     def _correct(self, s: str) -> list[str]:
         """Vocabulary stems one edit away, only for words long enough to judge.

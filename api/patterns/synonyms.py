@@ -46,6 +46,7 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         r"\b(?:lurk\w*|scroll(?:ing)? (?:through )?" + _PS + r" (?:page|profile|feed|posts|photos|pics))",
         "check profile",
     ),
+    (r"\bwhat (?:he|she|they) posts?\b|\b(?:his|her|their) (?:posts|photos|pics|page)\b", "profile photo check"),
     (r"\bstories\b|\bviewed (?:my|mine)\b|\bwatched (?:my|mine)\b|\bseen my stor", "stories watch noticed"),
     (
         r"\b(?:active|online) (?:\d+|a few|two|five) ?(?:min|minute|sec|second|hour)\w*|\blast seen\b|\bwas online\b",
@@ -74,17 +75,24 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"\bon and off\b|\bon[- ]again,? off[- ]again\b|\bon[- ]off\b", "on-again off-again broke up got back together"),
     (
         r"\b(?:get|got|gotten|getting) back together\b|\bback together\b|\bgo(?:ing|es)? back to " + _P + r"\b|"
-        r"\btake (?:him|her|them) back\b|\bkeep going back\b",
+        r"\btake (?:him|her|them) back\b|\bkeep going back\b"
+        r"|\b(?:go|going|went|gone|get|got|getting) back to each other\b",
         "got back together go back reunion",
     ),
     (
         r"\b(?:\w+ )?(?:breakup|break up|broke up|split) (?:this|last) (?:year|month)\b|\b(?:second|third|fourth|fifth|"
-        r"\d+(?:st|nd|rd|th)) (?:breakup|time we broke up)\b|\bbroken up\b|\bbroke up\b",
+        r"\d+(?:st|nd|rd|th)) (?:breakup|time we broke up)\b"
+        r"|\b(?:broken|broke|split) up (?:and got back|again|(?:so )?many times|(?:\w+ )?times)\b",
         "broken up more than once",
     ),
     (r"\bsame (?:fight|fights|argument|arguments|problems|issues)\b", "same arguments"),
     # -- hot and cold -------------------------------------------------------------------------------
     (r"\bmixed signals\b|\bhot and cold\b|\bpush[- ](?:and[- ])?pull\b|\bbreadcrumb\w*", "hot-cold pull away warm"),
+    (
+        r"\bone (?:day|minute|moment|week|second)\b.{0,60}\b(?:the )?next (?:day|minute|moment|week|second)?"
+        r"|\bacts? like i (?:don'?t|do not) exist\b|\bcold shoulder\b",
+        "hot-cold pull away warm quiet",
+    ),
     (r"\ball over me\b|\blove[- ]bomb\w*|\bsuper (?:sweet|affectionate)\b", "warmer affection"),
     (
         r"\bnothing for (?:days|a week|weeks)\b|\bdisappears?\b|\bvanish\w*|\bgoes? (?:cold|quiet|silent|mia)\b",
@@ -95,13 +103,14 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     # -- closure, replaying --------------------------------------------------------------------------
     (
         r"\b(?:tell|told|explain(?:ed)?) (?:me )?why\b|\bwhy (?:he|she|they) (?:left|ended|dumped|broke)\b|"
-        r"\bwhat went wrong\b|\bno explanation\b|\ban answer\b|\banswers\b",
+        r"\bwhat went wrong\b|\bno explanation\b|\bwithout (?:a word|an explanation|saying why)\b|"
+        r"\b(?:need|want|have) to know (?:why|what happened)\b|\ban answer\b|\banswers\b",
         "told why closure explain",
     ),
     (r"\bmove on\b|\bmoving on\b|\bget over\b", "move on"),
     (
         r"\b(?:can'?t|cant|cannot|couldn'?t) stop thinking\b|\bkeep thinking\b|\bthink about it all the time\b|"
-        r"\bobsess\w*|\bruminat\w*",
+        r"\bobsess(?:ing|ive\w*|ed (?:over|about))\b|\bruminat\w*",
         "replay loop same scenes",
     ),
     (
@@ -118,10 +127,14 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     # -- grief -------------------------------------------------------------------------------------------
     (r"\bi (?:was the one who |)(?:left|ended it|broke it off|dumped)\b", "chose to leave"),
     (r"\brelieved\b|\brelief\b", "relief"),
-    (r"\bcry(?:ing)?\b|\bcried\b|\bheartbroken\b|\bgriev\w*|\bmourn\w*|\bsad\b", "heartbreak grieve sad"),
+    (
+        r"\b(?:feel|felt|feeling) (?:so )?(?:empty|numb|hollow)\b"
+        r"|\bcry(?:ing)?\b|\bcried\b|\bheartbroken\b|\bgriev\w*|\bmourn\w*|\bsad\b",
+        "heartbreak grieve sad",
+    ),
     (r"\bgood riddance\b|\b(?:glad|happy) (?:it'?s|its|that it is) over\b", "friends glad over"),
     # -- boundaries, guilt, people-pleasing --------------------------------------------------------------
-    (r"\bsaying no\b|\bsay no\b|\bsaid no\b|\bturn(?:ed|ing)? (?:him|her|them|it) down\b", "no boundary"),
+    (r"\bsaying no\b|\bsay no\b|\bsaid no\b|\bturn(?:s|ed|ing)? (?:(?:him|her|them|it|people) )?down\b", "no boundary"),
     (
         r"\bhorrible person\b|\bbad person\b|\bfeel (?:so )?bad\b|\bselfish\b|\bmean\b|\bterrible person\b",
         "guilty unkind",
@@ -138,7 +151,8 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"\bannoyed\b|\bupset\b|\bmad at me\b", "annoyed upset"),
     (
         r"\b(?:crosses?|crossed|ignores?|ignored|pushes|pushed past|disrespects?) (?:my )?(?:boundar\w*|limits?)\b|"
-        r"\bstill does it\b|\bdoes it anyway\b|\bdoes (?:the )?(?:exact )?same thing\b|\bdoes it again\b",
+        r"\bstill does it\b|\bdoes it anyway\b|\bkeeps? doing it\b|\bkept doing it\b|"
+        r"\b(?:told|asked|begged) (?:him|her|them) not to\b|\bdoes (?:the )?(?:exact )?same thing\b|\bdoes it again\b",
         "boundary same thing crossing limit",
     ),
     (r"\b(?:three|3|four|4|five|5|so many|a hundred|100) times\b", "three times"),
@@ -156,8 +170,11 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     ),
     (
         r"\bkeeps? (?:texting|messaging|calling|contacting|emailing|dming)\b"
-        r"|\bwon'?t stop (?:texting|messaging|calling|contacting)\b"
-        r"|\bnew (?:numbers?|accounts?|profiles?)\b|\bfake (?:accounts?|profiles?)\b",
+        r"|\bwon'?t stop (?:texting|messaging|calling|contacting)\b",
+        "contact message",
+    ),
+    (
+        r"\b(?:new|different|other|fake|burner) (?:numbers?|accounts?|profiles?|phones?)\b",
         "contact message new numbers accounts",
     ),
     (
@@ -209,6 +226,10 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         r"\bwhat (?:he|she|they)(?:'ll| will| would|'d) do\b|\bhow (?:he|she|they)(?:'ll| will| would|'d) react\b|"
         r"\bfinds? out\b",
         "react afraid",
+    ),
+    (
+        r"\btake (?:the|my|our) (?:kids|children|son|daughter|baby)\b|\bnever see (?:the|my|our) (?:kids|children)\b",
+        "threatened children afraid",
     ),
     (r"\bhurt (?:himself|herself|themselves)\b|\bkill (?:himself|herself|themselves)\b", "threatened themselves"),
 )

@@ -22,9 +22,12 @@ it it's its itself just lol like literally me more most much my myself no nor no
 our ours ourselves out over own really same she should so some such than that that's the their theirs them
 themselves then there these they this those through to too u ur under until up us very was we were what when where
 which while who whom why will with would you your yours yourself yourselves yeah ok okay idk tbh omg kinda sorta
-gonna wanna one thing things something someone anything way still make made
+gonna wanna one thing things something someone anything way still make made though although tho since without whether
+dont don't cant can't wont won't didnt didn't doesnt doesn't isnt isn't wasnt wasn't arent aren't havent haven't
+hasnt hasn't couldnt couldn't wouldnt wouldn't shouldnt shouldn't co
 """.split()
 )
+# "co" of "co-parenting" only counts in its compound ("co_parent"), like "no" of "no contact".
 # Note: "no", "not", "still" stay stop words for matching; phrases that need them live in the synonyms.
 
 _BRITISH = re.compile(r"(?<=\w{4})is(e|ed|es|ing|ation|ations)$")  # apologise -> apologize, before stemming
@@ -40,6 +43,9 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
 PLAIN_RARE = 9.5  # log(all words / count) from which a word keeps its whole weight
 PLAIN_COMMON = 6.0  # ... and under which it keeps only PLAIN_FLOOR of it
 PLAIN_FLOOR = 0.2
+# Counting words say how many, not what happened ("five hours", "two months"): they weigh as the
+# commonest words do. (Ordinals and "once" are left: "first", "second text" are part of patterns.)
+NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve twenty thirty hundred".split())
 
 
 @lru_cache(maxsize=1)
@@ -50,6 +56,8 @@ def _english_total() -> int:
 @lru_cache(maxsize=65536)
 def plainness(word: str) -> float:
     """A reader's word's weight factor: 1 for rare and unknown words, down to PLAIN_FLOOR."""
+    if word in NUMBER_WORDS:
+        return PLAIN_FLOOR
     count = english_counts().get(word.replace("'", ""), 0)
     if not count:
         return 1.0
@@ -57,10 +65,16 @@ def plainness(word: str) -> float:
     return max(PLAIN_FLOOR, min(1.0, (rarity - PLAIN_COMMON) / (PLAIN_RARE - PLAIN_COMMON)))
 
 
+# Words the Porter stemmer folds into a word of another meaning: "careful" is not "cares", "awful"
+# is not "aw". Each keeps its own stem.
+_STEM_KEEP = {"careful": "careful", "carefully": "careful", "awful": "awful", "awfully": "awful"}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Porter stem, with British and American spellings folded together (apologise/apologize)."""
-    return _porter(_BRITISH.sub(r"iz\1", word.replace("'", "")))
+    word = word.replace("'", "")
+    return _STEM_KEEP.get(word) or _porter(_BRITISH.sub(r"iz\1", word))
 
 
 def normalise(text: str) -> str:

@@ -274,3 +274,58 @@ def test_closest_next_read_follows_the_graph_and_the_condition(corpus: Corpus) -
 def test_no_match_is_empty_not_an_error(corpus: Corpus) -> None:
     answer = pattern_check(corpus, "zzz qqq")
     assert answer["results"] == [] and answer["safety"] is None
+
+
+def test_stemmer_false_friends_keep_their_own_stem() -> None:
+    # Porter folds "careful" into "care": a reader asking whether someone still cares is not
+    # describing the careful person of the coercive-control guide.
+    assert stem("careful") != stem("cares") and stem("careful") == stem("carefully")
+    assert stem("awful") != stem("aw")
+    assert stem("caring") == stem("cares")  # ordinary stemming is unchanged
+
+
+def test_though_is_a_function_word() -> None:
+    assert [s for _, s in tokens("even though he was kind, although rarely")] == [stem("kind"), stem("rarely")]
+
+
+def test_phrasal_verbs_and_readers_phrases_reach_the_guides_words(corpus: Corpus) -> None:
+    a = analyzer_for(corpus)
+    assert stem("boundary") in a.query("i hate turning people down").weights  # turn down = say no
+    assert stem("boundary") in a.query("i turned down the invitation").weights
+    assert stem("reunion") in a.query("we keep going back to each other").weights
+    assert stem("anger") in a.query("he gets angry whenever i am late").weights  # angry/anger: one stem apart
+    # "keeps messaging" is about contact; new numbers and accounts only when the reader says so
+    keeps = a.query("she keeps messaging me")
+    assert stem("contact") in keeps.weights and stem("number") not in keeps.weights
+    assert stem("number") in a.query("he texts me from a different number").weights
+
+
+def test_contractions_and_counting_words_say_little() -> None:
+    from api.patterns.text import PLAIN_FLOOR, plainness
+
+    # "don't", "can't", "won't" are function words, as "do" and "not" are
+    assert [s for _, s in tokens("i don't know, i can't sleep and he won't call")] == [
+        stem("know"),
+        stem("sleep"),
+        stem("call"),
+    ]
+    assert plainness("five") == PLAIN_FLOOR < plainness("guilty")  # "five hours" is not about five
+    assert ("co parenting", "co_parent") in tokens("co-parenting") and "co" not in stems_of("co-parenting")
+
+
+def stems_of(text: str) -> list[str]:
+    return [s for _, s in tokens(text)]
+
+
+def test_readers_phrases_mean_what_they_say(corpus: Corpus) -> None:
+    a = analyzer_for(corpus)
+    # one breakup is not an on-again, off-again relationship; several are
+    once = a.query("we broke up in march").weights.get(stem("broken"), 0.0)  # (a typo guess at most)
+    assert once < a.query("we broke up and got back together").weights[stem("broken")]
+    # being the object of someone's obsession is not ruminating
+    assert stem("replay") not in a.query("he was obsessed with me at the start").weights
+    assert stem("replay") in a.query("i keep obsessing over it").weights
+    hot_cold = a.query("one week she is all loving and the next week she ignores me")
+    assert stem("warm") in hot_cold.weights and stem("pull") in hot_cold.weights
+    assert stem("boundary") in a.query("i asked her not to post about me").weights
+    assert stem("closure") in a.query("he just left without a word").weights
