@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from cachetools import LRUCache
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from werkzeug.http import http_date, is_entity_header, is_resource_modified
 
 from api import encoding
@@ -47,6 +47,8 @@ class Validators(NamedTuple):
     modified: dt.datetime | None
     headers: tuple[tuple[str, str], ...]  # the 304's
     quoted: str  # the ETag as a client that kept it sends it back: one string comparison answers most
+    key: tuple  # the entry's key in the cache: a plain GET of the same URL gets its bytes early
+    mimetype: str
 
 
 def not_modified_headers(headers: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -75,6 +77,10 @@ class ResponseCache:
         # (version, path with query, coding) -> validators, so a revalidation is answered before any parsing
         self.by_url: LRUCache[tuple[str, str, str | None], Validators] = LRUCache(MAX_URLS)
 
+    def peek(self, key: tuple) -> Entry | None:
+        """The entry under this key (most recently used now), if it is still in the cache."""
+        return self._entries.get(key)
+
     @property
     def size(self) -> int:
         return int(self._entries.currsize)
@@ -93,6 +99,7 @@ class ResponseCache:
         url: Callable[[], tuple[str, str]] | None = None,
         coding: str | None = None,
         etag: bool = True,
+        mimetype: str = JSON,
     ) -> Entry:
         """`build()` returns the body's data, or (data, headers) for headers derived from it.
         With `etag` False the entry has none (a response that must not be revalidated)."""
@@ -116,17 +123,18 @@ class ResponseCache:
             headers.extend(extra.items())
             identity = Entry.make(body, digest, last_modified, headers)
             self._store((*key, None), identity)
-        entry = identity
+        entry, where = identity, (*key, None)
         if coding is not None and len(identity.body) >= encoding.MIN_SIZE:
             tag = encoding.variant_etag(identity.etag, coding)
             headers = [(k, f'"{tag}"' if k == "ETag" else v) for k, v in identity.headers]
             headers.append(("Content-Encoding", coding))
             entry = Entry.make(encoding.encode(identity.body, coding), tag, identity.modified, headers)
-            self._store((*key, coding), entry)
+            where = (*key, coding)
+            self._store(where, entry)
         if url is not None and etag:
             version, path = url()
             self.by_url[(version, path, coding)] = Validators(
-                entry.etag, entry.modified, entry.headers_304, f'"{entry.etag}"'
+                entry.etag, entry.modified, entry.headers_304, f'"{entry.etag}"', where, mimetype
             )
         return entry
 
@@ -179,6 +187,7 @@ def cached_json(
         url=lambda: (version, request.full_path),
         coding=coding(),
         etag=etag,
+        mimetype=mimetype,
     )
     if etag and not_modified(entry.etag, entry.modified):
         return Response(status=304, headers=entry.headers_304)
@@ -186,25 +195,36 @@ def cached_json(
 
 
 def revalidate_early() -> Response | None:
-    """A before_request hook: a conditional GET for a URL already answered in this release (and
-    partner scope) and coding gets its 304 here, without parsing arguments or running the view.
+    """A before_request hook: a GET of a URL already answered in this release (and partner scope)
+    and coding gets its answer here, without parsing arguments or running the view: a 304 when its
+    validators match, else the cached 200 (the very entry the view would serve).
 
     Same version, scope, path with query and coding give the same bytes, so the same ETag;
-    anything not seen yet goes the normal way. The usual case, a client sending back the one ETag
-    it kept, is one string comparison; lists, weak tags and dates go through Werkzeug.
+    anything not seen yet (or whose entry left the cache) goes the normal way. The usual
+    revalidation, a client sending back the one ETag it kept, is one string comparison; lists,
+    weak tags and dates go through Werkzeug. Public endpoints (health, ...) are never cached here.
     """
     environ = request.environ
-    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-    if environ["REQUEST_METHOD"] != "GET" or not (if_none_match or environ.get("HTTP_IF_MODIFIED_SINCE")):
+    if environ["REQUEST_METHOD"] != "GET" or g.get("lp_public"):
         return None
     try:
         version = corpus().version
     except Exception:  # no content yet: the view answers with the error shape
         return None
-    found = responses().by_url.get((version, request.full_path, coding()))
-    if found is not None and (if_none_match == found.quoted or not_modified(found.etag, found.modified)):
+    cache = responses()
+    found = cache.by_url.get((version, request.full_path, coding()))
+    if found is None:
+        return None
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if (if_none_match or environ.get("HTTP_IF_MODIFIED_SINCE")) and (
+        if_none_match == found.quoted or not_modified(found.etag, found.modified)
+    ):
         return Response(status=304, headers=found.headers)
-    return None
+    entry = cache.peek(found.key)
+    if entry is None:  # left the cache (or never fitted in it): the view builds it again
+        return None
+    CACHE_HITS.inc()
+    return Response(entry.body, mimetype=found.mimetype, headers=entry.headers)
 
 
 def not_modified(etag: str, modified: dt.datetime | None) -> bool:

@@ -312,8 +312,8 @@ def _prebuild_exports() -> None:
     search index and write its exports (everyone's and each partner key's), so that no reader
     waits for either (at 10,000 guides: 0.7 s and 18 s on a quiet machine)."""
     r = g.get("lp_release")
-    if r is None or not current_app.config["EXPORT_PREBUILD"]:
-        return
+    if r is None or "export_prebuild" in r.local or not current_app.config["EXPORT_PREBUILD"]:
+        return  # (this runs on every request: once the prebuild was started, one dict lookup)
     mine = object()
     if r.local.setdefault("export_prebuild", mine) is not mine:
         return  # started already (by this request's thread or another's)
