@@ -11,10 +11,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from api.releases import ReleaseStore
 from api.webhooks.deliver import AlreadyRunning, Deliverer
 from api.webhooks.endpoints import Endpoint, WebhooksInvalid, load_endpoints
-from api.webhooks.queue import Queue
+from api.webhooks.queue import Queue, open_queue
 
 webhooks_cli = AppGroup("webhooks", help="Publish webhooks: deliver them, and see what was delivered.")
 
@@ -28,7 +27,14 @@ def endpoints_or_exit() -> list[Endpoint]:
 
 
 def queue() -> Queue:
-    return Queue(ReleaseStore(current_app.config["RELEASE_STORE"]))
+    """The queue of the configured store. With a shared store, the manifests come from this
+    machine's copy (pulled), and a SQLite queue stays on this machine's disk beside that copy."""
+    from api.release_store import open_store
+    from api.webhooks.pulled import PulledManifests
+
+    store, mirror = open_store(current_app.config, role="publisher")
+    manifests = store if mirror is None else PulledManifests(mirror)
+    return open_queue(manifests, store.root, None)
 
 
 def enqueue_after_publish(start: int) -> None:
@@ -75,7 +81,7 @@ def run_command(poll: float) -> None:
 def log_command(limit: int) -> None:
     """Show the latest delivery attempts and their outcomes, and how many messages are in each state."""
     q = queue()
-    if not q.path.exists():
+    if not q.exists():
         click.echo("no webhook queue yet (nothing published with LP_WEBHOOKS_FILE set)")
         return
     for at, endpoint, mid, version, attempt, status, error, ms, outcome in q.log(limit):
