@@ -6,6 +6,7 @@ import datetime as dt
 import signal
 import sys
 from types import FrameType
+from typing import Any
 
 import click
 from flask import current_app
@@ -34,7 +35,19 @@ def queue() -> Queue:
 
     store, mirror = open_store(current_app.config, role="publisher")
     manifests = store if mirror is None else PulledManifests(mirror)
-    return open_queue(manifests, store.root, None)
+    return open_queue(manifests, store.root, redis_url(current_app.config))
+
+
+def redis_url(config: Any) -> str | None:
+    """LP_WEBHOOKS_REDIS_URL; unset, the rate limits' Redis (LP_RATELIMIT_STORAGE_URI) when it is one;
+    `off`: SQLite whatever the rate limits use. None: the SQLite queue."""
+    url = str(config["WEBHOOKS_REDIS_URL"] or "").strip()
+    if url == "off":
+        return None
+    if url:
+        return url
+    limits = str(config["RATELIMIT_STORAGE_URI"] or "")
+    return limits if limits.startswith(("redis://", "rediss://")) else None
 
 
 def enqueue_after_publish(start: int) -> None:

@@ -95,6 +95,10 @@ def new_messages(
 
 def open_queue(manifests: Manifests, folder: str | Path, redis_url: str | None) -> Queue:
     """The Redis queue when a Redis URL is given, else SQLite in `folder` (this machine's disk)."""
+    if redis_url:
+        from api.webhooks.redis_queue import RedisQueue
+
+        return RedisQueue(manifests, redis_url)
     from api.webhooks.sqlite_queue import SqliteQueue
 
     return SqliteQueue(manifests, folder)
