@@ -10,16 +10,14 @@ from pathlib import Path
 
 import itsdangerous.timed
 import pytest
-import yaml
 
 from api.app import create_app
 from api.config import ROOT
 from api.content import load_corpus
-from api.partner_keys import hash_key
 from api.preview import make_token
 from api.releases import ReleaseStore, publish
 from tests.api.test_sync import guide_md
-from tests.conftest import SECRET
+from tests.conftest import SECRET, write_preview_keys
 
 DRAFT = "draft-only-guide"
 WORD = "zephyrine"  # in the draft's summary, nowhere else
@@ -42,19 +40,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     (content / "guides" / f"{DRAFT}.md").write_text(draft_md(), encoding="utf-8")
     store = tmp / "store"
     publish(content, ReleaseStore(store))
-    keys = tmp / "keys.yaml"
-    keys.write_text(
-        yaml.safe_dump(
-            {
-                "anonymous": {"allowed": True},
-                "keys": [
-                    {"name": "editor", "sha256": hash_key(PREVIEW_KEY), "collections": "all", "preview": True},
-                    {"name": "site", "sha256": hash_key(NORMAL_KEY), "collections": "all"},
-                ],
-            }
-        ),
-        encoding="utf-8",
-    )
+    keys = write_preview_keys(tmp / "keys.yaml", PREVIEW_KEY, NORMAL_KEY)
     app = create_app({"TESTING": True, "RELEASE_STORE": str(store), "PARTNER_KEYS_FILE": str(keys)})
     return app.test_client()
 
