@@ -222,3 +222,15 @@ def test_the_spec_documents_the_preview_token_and_its_401_on_every_gated_operati
                 assert "PreviewToken" not in json.dumps(op.get("security")), path  # no gate: the token is not read
             else:
                 assert op["responses"]["401"] == {"$ref": "#/components/responses/NOT_AUTHORIZED"}, (method, path)
+
+
+def test_a_browser_may_send_a_preview_token_cross_origin(site) -> None:
+    origin = "https://app.example"
+    asked = {"Origin": origin, "Access-Control-Request-Method": "GET"}
+    pre = site.options(f"/v1/guides/{DRAFT}", headers={**asked, "Access-Control-Request-Headers": "x-preview-token"})
+    assert pre.status_code == 204 and pre.headers["Access-Control-Allow-Origin"] == origin
+    allowed = {h.strip().lower() for h in pre.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"x-preview-token", "x-api-key"} <= allowed
+    resp = site.get(f"/v1/guides/{DRAFT}", headers={"Origin": origin, "X-Preview-Token": make_token(SECRET)})
+    assert resp.status_code == 200 and resp.headers["Access-Control-Allow-Origin"] == origin
+    assert "X-Preview" in resp.headers["Access-Control-Expose-Headers"]  # the page can tell it is a preview
