@@ -15,9 +15,9 @@ from api.app import create_app
 from api.config import ROOT
 from api.content import load_corpus
 from api.preview import make_token
-from api.releases import ReleaseStore, publish
+from api.releases import ReleaseStore, preview_store, publish
 from tests.api.test_sync import guide_md
-from tests.conftest import SECRET, write_preview_keys
+from tests.conftest import OPERATOR_KEY, SECRET, write_preview_keys
 
 DRAFT = "draft-only-guide"
 WORD = "zephyrine"  # in the draft's summary, nowhere else
@@ -234,3 +234,28 @@ def test_a_browser_may_send_a_preview_token_cross_origin(site) -> None:
     resp = site.get(f"/v1/guides/{DRAFT}", headers={"Origin": origin, "X-Preview-Token": make_token(SECRET)})
     assert resp.status_code == 200 and resp.headers["Access-Control-Allow-Origin"] == origin
     assert "X-Preview" in resp.headers["Access-Control-Expose-Headers"]  # the page can tell it is a preview
+
+
+def test_ready_says_the_preview_state_and_its_release_to_operators_only(site, tmp_path) -> None:
+    store = Path(site.application.config["RELEASE_STORE"])
+    keys = write_preview_keys(tmp_path / "keys.yaml", PREVIEW_KEY, NORMAL_KEY, operator_key=OPERATOR_KEY)
+
+    def ready(client, key: str | None = None) -> dict:
+        return client.get("/v1/ready", headers={"X-API-Key": key} if key else {}).get_json()["preview"]
+
+    client = create_app({"TESTING": True, "RELEASE_STORE": str(store), "PARTNER_KEYS_FILE": str(keys)}).test_client()
+    assert ready(client) == {"loaded": False, "fetched": True, "version": None, "error": None}
+    assert client.get(f"/v1/guides/{DRAFT}", headers={"X-API-Key": PREVIEW_KEY}).status_code == 200
+    assert ready(client) == {"loaded": True, "fetched": True, "version": None, "error": None}
+    preview_id = preview_store(ReleaseStore(store)).current_id()
+    assert ready(client, OPERATOR_KEY)["version"] == preview_id is not None
+    assert preview_id != client.get("/v1/ready").get_json()["content_version"]
+    # a preview release that cannot be opened: everyone learns that, operators why
+    broken = tmp_path / "broken"
+    shutil.copytree(store, broken)
+    (broken / "preview" / "current").write_text("00099_0000000000000000\n")
+    client = create_app({"TESTING": True, "RELEASE_STORE": str(broken), "PARTNER_KEYS_FILE": str(keys)}).test_client()
+    assert client.get(f"/v1/guides/{DRAFT}", headers={"X-API-Key": PREVIEW_KEY}).status_code == 503
+    public, ops = ready(client), ready(client, OPERATOR_KEY)
+    assert public["loaded"] is False and public["error"] and "00099" not in public["error"]
+    assert "00099" in ops["error"] and ops["version"] == "00099_0000000000000000"
