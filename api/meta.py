@@ -49,6 +49,27 @@ class ReleaseStoreStatusSchema(Schema):
     )
 
 
+class PreviewStatusSchema(Schema):
+    loaded = fields.Boolean(
+        required=True,
+        metadata=_d("Whether the worker that answered has the preview release open (on the first preview request)"),
+    )
+    fetched = fields.Boolean(
+        required=True,
+        metadata=_d("Whether this machine has a preview release (with a shared store: fetched into its own copy)"),
+    )
+    version = fields.String(
+        required=True,
+        allow_none=True,
+        metadata=_d("The preview release's id (loaded, else on this machine); null unless the key is an operator's"),
+    )
+    error = fields.String(
+        required=True,
+        allow_none=True,
+        metadata=_d("Why the preview release could not be fetched or opened (the details: operator keys only)"),
+    )
+
+
 class ReadySchema(Schema):
     ready = fields.Boolean(required=True, metadata=_d("Whether this instance should receive traffic", True))
     checks = fields.Dict(
@@ -83,6 +104,14 @@ class ReadySchema(Schema):
         required=True,
         allow_none=True,
         metadata=_d("With a shared release store (several replicas): whether this one is on its release; else null"),
+    )
+    preview = fields.Nested(
+        PreviewStatusSchema,
+        required=True,
+        allow_none=True,
+        metadata=_d(
+            "The preview chain (drafts, for preview keys and tokens) on this instance; null when it serves none"
+        ),
     )
 
 
@@ -142,6 +171,7 @@ def ready(_args: dict) -> ResponseReturnValue:
         "problems": problems[:50] if operator else [],
         "last_publish": last,
         "release_store": _shared_store(lp, operator),
+        "preview": _preview(lp, operator),
     }
     return body, 200 if body["ready"] else 503, {"Cache-Control": "no-store"}
 
@@ -193,5 +223,24 @@ def _shared_store(state: Any, operator: bool) -> dict[str, Any] | None:
         "location": mirror.remote.location if operator else None,
         "latest": latest,
         "current": release is not None and release.id == latest,
+        "error": error,
+    }
+
+
+def _preview(state: Any, operator: bool) -> dict[str, Any] | None:
+    """The preview chain's state here: whether it is loaded and fetched, for anyone (a preview chain
+    exists wherever anything was published); its release id and the error's text, for operators."""
+    served = state.preview
+    if served is None:
+        return None
+    mirror = state.mirror.preview if state.mirror is not None else None
+    error = served.error or (mirror.state.error if mirror is not None else None)
+    if error and not operator:
+        error = "the preview release could not be fetched or opened (the details: an operator key, or the log)"
+    release, here = served.release, served.store.current_id()
+    return {
+        "loaded": release is not None,
+        "fetched": here is not None,
+        "version": (release.id if release is not None else here) if operator else None,
         "error": error,
     }

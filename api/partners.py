@@ -59,10 +59,10 @@ PUBLIC_ENDPOINTS = frozenset(
     }
 )
 ALLOW_METHODS = "GET, HEAD, POST, OPTIONS"
-ALLOW_HEADERS = "X-API-Key, Content-Type, If-None-Match, If-Modified-Since, X-Request-ID"
+ALLOW_HEADERS = "X-API-Key, X-Preview-Token, Content-Type, If-None-Match, If-Modified-Since, X-Request-ID"
 EXPOSE_HEADERS = (
     "ETag, Link, Location, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
-    "RateLimit-Policy, X-Request-ID, X-Content-Version"
+    "RateLimit-Policy, X-Request-ID, X-Content-Version, X-Preview"
 )
 WWW_AUTHENTICATE = 'ApiKey realm="Love Patterns content API", header="X-API-Key"'
 # Unknown keys one client address may send per window before its keyed requests are refused (429).

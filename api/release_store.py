@@ -250,6 +250,15 @@ class Mirror:
             log.error("cannot fetch from the release store %s: %s", self.remote.location, self.state.error)
             return False
 
+    def pull_manifests(self) -> str | None:
+        """The shared pointer, with store.json and the manifests up to it brought down when this copy
+        lacks them (the webhooks' deliverer reads them); this copy's own pointer stays as it is."""
+        raw = self.remote.get("current")
+        rid = raw.decode().strip() if raw else None
+        if rid is not None and self.local.manifest(seq_of(rid)) is None:
+            self._pull_meta()
+        return rid
+
     def _have(self, rid: str) -> bool:
         return self.local.current_id() == rid and (self.local.bundles / rid / MANIFEST_FILE).is_file()
 

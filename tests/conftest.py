@@ -68,6 +68,25 @@ def operator_keys_file(path: Path) -> Path:
     return path
 
 
+def write_preview_keys(path: Path, preview_key: str, normal_key: str, operator_key: str | None = None) -> Path:
+    """A partner keys file for the preview tests: anonymous callers allowed (from any origin), an
+    editor key that reads the preview (`preview: true`) and a site key, both seeing every collection;
+    and an operator key (`operator: true`) when one is given."""
+    from api.partner_keys import hash_key
+
+    keys: dict = {
+        "anonymous": {"allowed": True},
+        "keys": [
+            {"name": "editor", "sha256": hash_key(preview_key), "collections": "all", "preview": True},
+            {"name": "site", "sha256": hash_key(normal_key), "collections": "all"},
+        ],
+    }
+    if operator_key is not None:
+        keys["keys"].append({"name": "ops", "sha256": hash_key(operator_key), "collections": "all", "operator": True})
+    path.write_text(json.dumps(keys), encoding="utf-8")  # JSON is YAML
+    return path
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Corpus:
     c, problems = load_corpus(CONTENT)

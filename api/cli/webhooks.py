@@ -6,15 +6,15 @@ import datetime as dt
 import signal
 import sys
 from types import FrameType
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from api.releases import ReleaseStore
 from api.webhooks.deliver import AlreadyRunning, Deliverer
 from api.webhooks.endpoints import Endpoint, WebhooksInvalid, load_endpoints
-from api.webhooks.queue import Queue
+from api.webhooks.queue import Queue, open_queue
 
 webhooks_cli = AppGroup("webhooks", help="Publish webhooks: deliver them, and see what was delivered.")
 
@@ -28,7 +28,26 @@ def endpoints_or_exit() -> list[Endpoint]:
 
 
 def queue() -> Queue:
-    return Queue(ReleaseStore(current_app.config["RELEASE_STORE"]))
+    """The queue of the configured store. With a shared store, the manifests come from this
+    machine's copy (pulled), and a SQLite queue stays on this machine's disk beside that copy."""
+    from api.release_store import open_store
+    from api.webhooks.pulled import PulledManifests
+
+    store, mirror = open_store(current_app.config, role="publisher")
+    manifests = store if mirror is None else PulledManifests(mirror)
+    return open_queue(manifests, store.root, redis_url(current_app.config))
+
+
+def redis_url(config: Any) -> str | None:
+    """LP_WEBHOOKS_REDIS_URL; unset, the rate limits' Redis (LP_RATELIMIT_STORAGE_URI) when it is one;
+    `off`: SQLite whatever the rate limits use. None: the SQLite queue."""
+    url = str(config["WEBHOOKS_REDIS_URL"] or "").strip()
+    if url == "off":
+        return None
+    if url:
+        return url
+    limits = str(config["RATELIMIT_STORAGE_URI"] or "")
+    return limits if limits.startswith(("redis://", "rediss://")) else None
 
 
 def enqueue_after_publish(start: int) -> None:
@@ -75,7 +94,7 @@ def run_command(poll: float) -> None:
 def log_command(limit: int) -> None:
     """Show the latest delivery attempts and their outcomes, and how many messages are in each state."""
     q = queue()
-    if not q.path.exists():
+    if not q.exists():
         click.echo("no webhook queue yet (nothing published with LP_WEBHOOKS_FILE set)")
         return
     for at, endpoint, mid, version, attempt, status, error, ms, outcome in q.log(limit):

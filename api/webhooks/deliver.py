@@ -1,8 +1,9 @@
 """The one deliverer: sends the queue's messages, signed per Standard Webhooks, with retries.
 
 No Flask here. `flask --app api.app webhooks run` runs `Deliverer.run`; web workers never deliver.
-Only one deliverer runs per store: it holds an exclusive flock on `webhooks.lock` beside the queue
-(released by the kernel if it dies, so a restarted deliverer takes over at once).
+Only one deliverer delivers from a queue at a time: it holds the queue's lock (SQLite: an flock, a
+second deliverer is refused; Redis: a key with a time to live, renewed before every send, and the
+other deliverers stand by, taking over when the holder stops renewing it).
 
 Each round: enqueue what was published since the last round, then try, per endpoint, its oldest
 pending message when it is due (so one endpoint's events arrive in release order; a receiver that
@@ -19,30 +20,24 @@ keyed with the base64-decoded part of the endpoint's `whsec_` secret.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import logging
-import os
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 from standardwebhooks.webhooks import Webhook
 
 from api.webhooks.endpoints import Endpoint
-from api.webhooks.queue import Message, Queue
+from api.webhooks.queue import AlreadyRunning, Hold, Message, Queue
 
 log = logging.getLogger(__name__)
 
 MAX_DELAY = 3600.0
 USER_AGENT = "love-patterns-webhooks/1"
 
-
-class AlreadyRunning(RuntimeError):
-    """Another deliverer holds the lock of this store."""
+__all__ = ["AlreadyRunning", "Deliverer", "backoff", "post", "sign"]
 
 
 def sign(secret: str, msg_id: str, timestamp: int, payload: bytes) -> dict[str, str]:
@@ -104,21 +99,10 @@ class Deliverer:
         self.timeout = timeout
         self.clock = clock
 
-    @contextlib.contextmanager
-    def sole(self) -> Iterator[None]:
-        """Hold the store's deliverer lock (AlreadyRunning when another deliverer has it)."""
-        path = Path(self.queue.store.root) / "webhooks.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a+b") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise AlreadyRunning(f"another deliverer is running for {self.queue.store.root}") from exc
-            fh.seek(0)
-            fh.truncate()
-            fh.write(str(os.getpid()).encode())
-            fh.flush()
-            yield
+    @property
+    def lock_ttl(self) -> float:
+        """How long the lock outlives its last renewal: a send (at most `timeout`) and its record fit in it."""
+        return 3 * self.timeout + 10
 
     def send(self, msg: Message) -> str:
         """One attempt; its outcome ('delivered', 'retry' or 'failed'), recorded in the queue."""
@@ -142,13 +126,18 @@ class Deliverer:
         log.info("webhook %s to %s: %s (%s)", msg.id, msg.endpoint, outcome, status or error)
         return outcome
 
-    def round(self) -> float:
-        """Enqueue, then send what is due; seconds until the next message is due (inf: none pending)."""
+    def round(self, lock: Hold | None = None) -> float:
+        """Enqueue, then send what is due; seconds until the next message is due (inf: none pending).
+
+        With `lock` (held when called), it is renewed before each send; lost, the round ends there.
+        """
         self.queue.enqueue_new(list(self.endpoints.values()), self.clock())
         wait = float("inf")
         for msg in self.queue.heads():
             now = self.clock()
             if msg.next_at <= now:
+                if lock is not None and not lock.hold():
+                    return 0.0  # another deliverer took over: look again from the start
                 self.send(msg)
                 wait = 0.0  # that endpoint's next message may be due at once
             else:
@@ -157,12 +146,12 @@ class Deliverer:
 
     def run(self, poll: float = 1.0, stop: Callable[[], bool] = lambda: False) -> None:
         """Deliver until `stop()`; looks at the store for new releases every `poll` seconds."""
-        with self.sole():
+        with self.queue.deliverer_lock(self.lock_ttl) as lock:
             log.info("webhook deliverer started for %d endpoint(s)", len(self.endpoints))
             while not stop():
                 try:
-                    wait = self.round()
-                except Exception:  # a store or disk in trouble: said, and tried again
+                    wait = self.round(lock) if lock.hold() else poll  # not holding it: standing by
+                except Exception:  # a store, a disk or Redis in trouble: said, and tried again
                     log.exception("webhook round failed")
                     wait = poll
                 if wait > 0:

@@ -10,16 +10,14 @@ from pathlib import Path
 
 import itsdangerous.timed
 import pytest
-import yaml
 
 from api.app import create_app
 from api.config import ROOT
 from api.content import load_corpus
-from api.partner_keys import hash_key
 from api.preview import make_token
-from api.releases import ReleaseStore, publish
+from api.releases import ReleaseStore, preview_store, publish
 from tests.api.test_sync import guide_md
-from tests.conftest import SECRET
+from tests.conftest import OPERATOR_KEY, SECRET, write_preview_keys
 
 DRAFT = "draft-only-guide"
 WORD = "zephyrine"  # in the draft's summary, nowhere else
@@ -42,19 +40,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     (content / "guides" / f"{DRAFT}.md").write_text(draft_md(), encoding="utf-8")
     store = tmp / "store"
     publish(content, ReleaseStore(store))
-    keys = tmp / "keys.yaml"
-    keys.write_text(
-        yaml.safe_dump(
-            {
-                "anonymous": {"allowed": True},
-                "keys": [
-                    {"name": "editor", "sha256": hash_key(PREVIEW_KEY), "collections": "all", "preview": True},
-                    {"name": "site", "sha256": hash_key(NORMAL_KEY), "collections": "all"},
-                ],
-            }
-        ),
-        encoding="utf-8",
-    )
+    keys = write_preview_keys(tmp / "keys.yaml", PREVIEW_KEY, NORMAL_KEY)
     app = create_app({"TESTING": True, "RELEASE_STORE": str(store), "PARTNER_KEYS_FILE": str(keys)})
     return app.test_client()
 
@@ -236,3 +222,40 @@ def test_the_spec_documents_the_preview_token_and_its_401_on_every_gated_operati
                 assert "PreviewToken" not in json.dumps(op.get("security")), path  # no gate: the token is not read
             else:
                 assert op["responses"]["401"] == {"$ref": "#/components/responses/NOT_AUTHORIZED"}, (method, path)
+
+
+def test_a_browser_may_send_a_preview_token_cross_origin(site) -> None:
+    origin = "https://app.example"
+    asked = {"Origin": origin, "Access-Control-Request-Method": "GET"}
+    pre = site.options(f"/v1/guides/{DRAFT}", headers={**asked, "Access-Control-Request-Headers": "x-preview-token"})
+    assert pre.status_code == 204 and pre.headers["Access-Control-Allow-Origin"] == origin
+    allowed = {h.strip().lower() for h in pre.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"x-preview-token", "x-api-key"} <= allowed
+    resp = site.get(f"/v1/guides/{DRAFT}", headers={"Origin": origin, "X-Preview-Token": make_token(SECRET)})
+    assert resp.status_code == 200 and resp.headers["Access-Control-Allow-Origin"] == origin
+    assert "X-Preview" in resp.headers["Access-Control-Expose-Headers"]  # the page can tell it is a preview
+
+
+def test_ready_says_the_preview_state_and_its_release_to_operators_only(site, tmp_path) -> None:
+    store = Path(site.application.config["RELEASE_STORE"])
+    keys = write_preview_keys(tmp_path / "keys.yaml", PREVIEW_KEY, NORMAL_KEY, operator_key=OPERATOR_KEY)
+
+    def ready(client, key: str | None = None) -> dict:
+        return client.get("/v1/ready", headers={"X-API-Key": key} if key else {}).get_json()["preview"]
+
+    client = create_app({"TESTING": True, "RELEASE_STORE": str(store), "PARTNER_KEYS_FILE": str(keys)}).test_client()
+    assert ready(client) == {"loaded": False, "fetched": True, "version": None, "error": None}
+    assert client.get(f"/v1/guides/{DRAFT}", headers={"X-API-Key": PREVIEW_KEY}).status_code == 200
+    assert ready(client) == {"loaded": True, "fetched": True, "version": None, "error": None}
+    preview_id = preview_store(ReleaseStore(store)).current_id()
+    assert ready(client, OPERATOR_KEY)["version"] == preview_id is not None
+    assert preview_id != client.get("/v1/ready").get_json()["content_version"]
+    # a preview release that cannot be opened: everyone learns that, operators why
+    broken = tmp_path / "broken"
+    shutil.copytree(store, broken)
+    (broken / "preview" / "current").write_text("00099_0000000000000000\n")
+    client = create_app({"TESTING": True, "RELEASE_STORE": str(broken), "PARTNER_KEYS_FILE": str(keys)}).test_client()
+    assert client.get(f"/v1/guides/{DRAFT}", headers={"X-API-Key": PREVIEW_KEY}).status_code == 503
+    public, ops = ready(client), ready(client, OPERATOR_KEY)
+    assert public["loaded"] is False and public["error"] and "00099" not in public["error"]
+    assert "00099" in ops["error"] and ops["version"] == "00099_0000000000000000"

@@ -11,7 +11,7 @@ from api.app import create_app
 from api.releases import ReleaseStore, preview_store, publish
 from api.webhooks.deliver import Deliverer
 from api.webhooks.endpoints import Endpoint
-from api.webhooks.queue import Queue
+from api.webhooks.sqlite_queue import SqliteQueue
 from tests.api.test_drafts import draft_md
 from tests.e2e.receiver import SECRET, Receiver, delivered
 
@@ -39,7 +39,7 @@ def test_a_publish_at_guide_joins_the_first_release_after_its_time_and_a_webhook
     assert app.test_client().get(f"/v1/guides/{SLUG}").status_code == 404
 
     endpoint = Endpoint("site", receiver.url, SECRET, frozenset({"release.published"}))
-    queue = Queue(store)
+    queue = SqliteQueue(store, store.root)
     queue.enqueue_new([endpoint])  # the queue starts after the live release
     deliverer = Deliverer(queue, [endpoint], retry_base=0.2, timeout=5)
 

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from api.partner_keys import hash_key
 from api.preview import make_token
+from tests.conftest import write_preview_keys
 from tests.e2e.server import ROOT, gunicorn
 
 pytestmark = pytest.mark.e2e
@@ -90,19 +89,7 @@ def test_a_replica_serves_the_preview_chain_of_a_shared_store(tmp_path: Path) ->
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content, ignore=shutil.ignore_patterns("README.md"))
     (content / "guides" / f"{DRAFT}.md").write_text(draft_md("zephyrine"), encoding="utf-8")
-    keys = tmp_path / "keys.yaml"
-    keys.write_text(
-        yaml.safe_dump(
-            {
-                "anonymous": {"allowed": True},
-                "keys": [
-                    {"name": "editor", "sha256": hash_key(PREVIEW_KEY), "collections": "all", "preview": True},
-                    {"name": "site", "sha256": hash_key(NORMAL_KEY), "collections": "all"},
-                ],
-            }
-        ),
-        encoding="utf-8",
-    )
+    keys = write_preview_keys(tmp_path / "keys.yaml", PREVIEW_KEY, NORMAL_KEY)
     shared = {
         "LP_CONTENT_DIR": str(content),
         "LP_CONTENT_CACHE": str(tmp_path / "content.pickle"),

@@ -1,8 +1,11 @@
 """Publish webhooks end to end: real `content publish` and `webhooks run` processes, and a real
-receiver process that verifies every signature with the standardwebhooks package."""
+receiver process that verifies every signature with the standardwebhooks package; each test with
+the SQLite queue (a store on this machine) and with the Redis queue (a real redis-server on
+loopback, and a shared store: every deliverer has a disk of its own)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -17,6 +20,7 @@ import yaml
 from api.config import ROOT
 from tests.e2e.receiver import SECRET, Receiver, delivered
 from tests.e2e.server import stop
+from tests.e2e.test_ratelimit_redis import redis_server
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +31,8 @@ GUIDE = "closure-without-them"  # in breakup-recovery
 class Site:
     """A content folder, a release store and a webhooks file, and the commands over them."""
 
-    def __init__(self, tmp: Path, receiver: Receiver) -> None:
+    def __init__(self, tmp: Path, receiver: Receiver, redis_url: str | None = None) -> None:
+        self.tmp, self.queue = tmp, "redis" if redis_url else "sqlite"
         self.content = tmp / "content"
         shutil.copytree(ROOT / "content", self.content, ignore=shutil.ignore_patterns("README.md"))
         hooks = tmp / "webhooks.yaml"
@@ -48,8 +53,13 @@ class Site:
             "LP_WEBHOOKS_FILE": str(hooks),
             "LP_WEBHOOK_RETRY_BASE_MS": "200",
             "LP_WEBHOOK_TIMEOUT": "1",
+            "LP_WEBHOOKS_REDIS_URL": redis_url or "off",
         }
+        if redis_url:  # a shared store: the publisher and each deliverer have their own copy
+            shared = {"LP_RELEASE_SHARED": "1", "LP_SECRET_KEY": "e2e-webhooks-secret"}
+            self.env.update(shared, LP_RELEASE_CACHE=str(tmp / "cache-publisher"))
         self.deliverer: subprocess.Popen | None = None
+        self.deliverers = 0
         self.edits = 0
 
     def flask(self, *args: str) -> subprocess.CompletedProcess:
@@ -65,14 +75,17 @@ class Site:
         done = self.flask("content", "publish")
         assert done.returncode == 0 and "published release" in done.stdout, done.stderr[-2000:]
 
-    def start_deliverer(self) -> None:
+    def start_deliverer(self) -> subprocess.Popen:
+        self.deliverers += 1
+        machine = {"LP_RELEASE_CACHE": str(self.tmp / f"cache-deliverer-{self.deliverers}")}
         self.deliverer = subprocess.Popen(
             [FLASK, "--app", "api.app", "webhooks", "run", "--poll", "0.2"],
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **(machine if self.queue == "redis" else {})},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        return self.deliverer
 
     def kill_deliverer(self) -> None:
         assert self.deliverer is not None
@@ -81,17 +94,19 @@ class Site:
         self.deliverer = None
 
 
-@pytest.fixture()
-def site(tmp_path):
-    receiver = Receiver(tmp_path)
-    receiver.start()
-    s = Site(tmp_path, receiver)
-    first = s.flask("content", "publish")
-    assert first.returncode == 0, first.stderr[-2000:]
-    yield s, receiver
-    if s.deliverer is not None:
-        stop(s.deliverer)
-    receiver.stop()
+@pytest.fixture(params=["sqlite", "redis"])
+def site(request, tmp_path):
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(redis_server(tmp_path)) if request.param == "redis" else None
+        receiver = Receiver(tmp_path)
+        receiver.start()
+        stack.callback(receiver.stop)
+        s = Site(tmp_path, receiver, url)
+        first = s.flask("content", "publish")
+        assert first.returncode == 0, first.stderr[-2000:]
+        yield s, receiver
+        if s.deliverer is not None:
+            stop(s.deliverer)
 
 
 def _seq(entry: dict) -> int:
@@ -113,9 +128,9 @@ def test_a_publish_arrives_signed_with_its_changed_paths_and_tags(site) -> None:
     assert f"/v1/guides/{GUIDE}" in data["paths"] and "/v1/collections/breakup-recovery" in data["paths"]
     assert {"lp", "lp-list", f"lp-guide-{GUIDE}", "lp-collection-breakup-recovery"} <= set(data["tags"])
     assert all(e["verified"] for e in receiver.entries())
-    # exactly one deliverer: a second one refuses to start
-    second = s.flask("webhooks", "run")
-    assert second.returncode == 1 and "only one deliverer" in second.stderr
+    if s.queue == "sqlite":  # exactly one deliverer: a second one refuses to start (Redis: it stands by, below)
+        second = s.flask("webhooks", "run")
+        assert second.returncode == 1 and "only one deliverer" in second.stderr
     log = s.flask("webhooks", "log")
     assert log.returncode == 0 and "attempt 1: delivered 204" in log.stdout and "2 delivered" in log.stdout
 
@@ -170,3 +185,24 @@ def test_the_deliverer_killed_and_restarted_loses_nothing(site) -> None:
     got = delivered(receiver.wait_for(lambda got: len(delivered(got)) >= 3, timeout=90))
     assert [_seq(e) for e in got] == [1, 2, 3]  # the interrupted one again (same id), then both, in order
     assert receiver.entries()[0]["id"] == got[0]["id"]
+
+
+@pytest.mark.parametrize("site", ["redis"], indirect=True)
+def test_two_deliverers_at_once_deliver_each_event_once(site) -> None:
+    s, receiver = site
+    first, second = s.start_deliverer(), s.start_deliverer()  # two machines, one Redis
+    s.publish_edit()
+    s.publish_edit("no-contact-rule")
+    got = delivered(receiver.wait_for(lambda got: len(delivered(got)) >= 3, timeout=90))
+    time.sleep(2)  # time for a second send of any of them
+    assert [_seq(e) for e in got] == [1, 2, 3]
+    assert [e["id"] for e in receiver.entries()] == [e["id"] for e in got]  # each sent once, all verified
+    # either one stops (killed: its lock expires); the other takes over and delivers the next one
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    s.publish_edit()
+    got = delivered(receiver.wait_for(lambda got: len(delivered(got)) >= 4, timeout=90))
+    assert [_seq(e) for e in got] == [1, 2, 3, 4] and len(receiver.entries()) == 4
+    assert second.poll() is None
+    log = s.flask("webhooks", "log").stdout
+    assert "4 delivered, 0 pending, 0 failed" in log and log.count("attempt 1: delivered 204") == 4, log
