@@ -23,7 +23,7 @@ from api.patterns.graph import MAX_DEPTH
 from api.resources import QUERY, corpus, resolve_guide
 from api.schemas import ErrorSchema, QueryArgsSchema
 from api.schemas import describe as _d
-from api.urls import graph_neighbourhood_url
+from api.urls import graph_neighbourhood_url, node_url, with_url
 
 blp = Blueprint(
     "graph",
@@ -186,6 +186,12 @@ class PathArgsSchema(QueryArgsSchema):
 _ERR = {"schema": ErrorSchema}
 
 
+def _linked(body: dict[str, Any]) -> dict[str, Any]:
+    """The graph's nodes (slugs) with their API paths, built by api/urls.py."""
+    nodes = [with_url(n, node_url(n["type"], n["slug"]), after="safety_sensitive") for n in body["nodes"]]
+    return {**body, "nodes": nodes}
+
+
 @blp.route("/graph")
 class WholeGraph(MethodView):
     @blp.arguments(GraphArgsSchema, **QUERY)
@@ -205,7 +211,8 @@ class WholeGraph(MethodView):
         types = tuple(args["types"]) if args.get("types") else None
         page, size = args["page"], args["page_size"]
         # No Last-Modified: `corpus.updated` walks every guide; the ETag already answers revalidation.
-        return cached_json(("graph", col, types, page, size), lambda: graph_for(c).whole(col, types, page, size))
+        key = ("graph", col, types, page, size)
+        return cached_json(key, lambda: _linked(graph_for(c).whole(col, types, page, size)))
 
 
 @blp.route("/graph/guides/<slug>")
@@ -225,7 +232,8 @@ class Neighbourhood(MethodView):
         resolve_guide(slug, moved=graph_neighbourhood_url)
         types = tuple(args["types"]) if args.get("types") else None
         key = ("graph-n", slug, args["depth"], args["direction"], types)
-        return cached_json(key, lambda: graph_for(c).neighbourhood(slug, args["depth"], args["direction"], types))
+        depth, direction = args["depth"], args["direction"]
+        return cached_json(key, lambda: _linked(graph_for(c).neighbourhood(slug, depth, direction, types)))
 
 
 @blp.route("/graph/path")
@@ -247,7 +255,7 @@ class ReadingPath(MethodView):
         found = graph_for(c).path(start, goal, types)  # BFS: fast even on 10,000 guides
         if found is None:
             abort(404, f"No reading path from '{start}' to '{goal}'.")
-        return cached_json(("graph-path", start, goal, types), lambda: found)
+        return cached_json(("graph-path", start, goal, types), lambda: _linked(found))
 
 
 @blp.record_once

@@ -28,6 +28,7 @@ from api.schemas import QueryArgsSchema, SafetyNoticeSchema
 from api.schemas import describe as _d
 from api.search_hints import guide_boosts
 from api.state import state
+from api.urls import hit_url, page_href
 from search_index import IndexMissing, QueryTooLong, SearchEngine
 from search_index.engine import MAX_DEPTH, did_you_mean
 from search_index.query import MAX_QUERY_CHARS
@@ -258,13 +259,8 @@ def index_ready() -> bool:
 
 def _links(hit: dict[str, Any]) -> dict[str, Any]:
     slug, anchor = hit["guide"], hit["anchor"]
-    if hit["type"] == "script":
-        url = f"/v1/scripts/{hit['script']}"
-    elif anchor:
-        url = f"/v1/guides/{slug}/sections/{anchor}"
-    else:
-        url = f"/v1/guides/{slug}"
-    return {**hit, "url": url, "href": f"/guides/{slug}" + (f"#{anchor}" if anchor else "")}
+    url = hit_url(slug, anchor, hit["script"] if hit["type"] == "script" else None)
+    return {**hit, "url": url, "href": page_href(slug, anchor)}
 
 
 @blp.route("/search")

@@ -281,7 +281,6 @@ class Analyzer:
         return {
             "slug": g.slug,
             "title": g.title,
-            "url": f"/v1/guides/{g.slug}",
             "score": round(best[0], 3),
             "matched_words": cond_words,
             "via": self.graph.edge_dicts[e.id],
@@ -310,7 +309,6 @@ class Analyzer:
                     "rank": rank,
                     "slug": g.slug,
                     "title": g.title,
-                    "url": f"/v1/guides/{g.slug}",
                     "collection": g.collection,
                     "safety_sensitive": g.safety_sensitive,
                     "score": round(score, 3),

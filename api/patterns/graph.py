@@ -216,7 +216,6 @@ def _guide_node(g: Guide, corpus: Corpus) -> dict[str, Any]:
         "collection": g.collection,
         "tags": list(g.tags),
         "safety_sensitive": g.safety_sensitive,
-        "url": f"/v1/guides/{g.slug}",
     }
 
 
@@ -232,7 +231,6 @@ def build_graph(corpus: Corpus) -> Graph:
             "collection": None,
             "tags": [],
             "safety_sensitive": False,
-            "url": f"/v1/collections/{c.slug}",
         }
     guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
     for g in guides:
