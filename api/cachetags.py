@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, Response, g, request
+from flask import Response, g, request
 
 ALL = "lp"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -47,7 +47,7 @@ def tags_for(endpoint: str | None, view_args: dict[str, str], script_guide: str 
     return [ALL, LIST]
 
 
-def _tag(resp: Response) -> Response:
+def tag(resp: Response) -> Response:
     """An after_request hook: tag the responses built from content (those that name a release)."""
     if g.get("lp_corpus") is None:
         return resp
@@ -57,7 +57,3 @@ def _tag(resp: Response) -> Response:
     resp.headers["Cache-Tag"] = ",".join(tags)
     resp.headers["Surrogate-Key"] = " ".join(tags)
     return resp
-
-
-def install(app: Flask) -> None:
-    app.after_request(_tag)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import Response, g
 
 from api.content import Corpus
 from api.releases import Release, ReleaseStore
@@ -19,6 +19,14 @@ def take_release() -> None:
     served.refresh()  # one read of the pointer a second at most
     if served.release is not None:
         g.lp_release = served.release
+
+
+def name_release(resp: Response) -> Response:
+    """An after_request hook: X-Content-Version names the one release this response was built from."""
+    if g.get("lp_corpus") is not None:
+        # A partner scope's own version: a change to content it cannot see leaves it alone.
+        resp.headers["X-Content-Version"] = g.lp_release.scoped_id(g.get("scope"))
+    return resp
 
 
 def release() -> Release:
