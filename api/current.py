@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, g
 
 from api.content import Corpus
+from api.patterns import Analyzer, Graph, build_analyzer, build_graph
 from api.releases import Release, ReleaseStore
 from api.state import state
 
@@ -48,3 +49,14 @@ def corpus() -> Corpus:
 def store() -> ReleaseStore:
     """The store of the request's release: the published chain, or the preview chain (api/preview.py)."""
     return g.get("lp_store") or state().store
+
+
+def graph_of(c: Corpus, r: Release | None = None) -> Graph:
+    """The graph of `c` (the request's corpus, or one of release `r`'s), built once per release and scope."""
+    return (r or release()).derived("graph", c, build_graph)
+
+
+def analyzer_of(c: Corpus, r: Release | None = None) -> Analyzer:
+    """The pattern analyzer of `c`, built once per release and scope, over its graph."""
+    rel = r or release()
+    return rel.derived("analyzer", c, lambda x: build_analyzer(x, graph_of(x, rel)))

@@ -19,10 +19,10 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from api.content.schemas import SLUG
+from api.current import analyzer_of
 from api.errors import abort
 from api.graph import GraphEdgeSchema, blp
 from api.http import dumps
-from api.patterns import analyzer_for
 from api.region import reader_region, region_field, vary
 from api.resources import QUERY, corpus
 from api.schemas import EmptyArgsSchema, ErrorSchema, SafetyNoticeSchema
@@ -195,7 +195,7 @@ class PatternCheck(MethodView):
                 abort(422, "Invalid parameter: guide", {"json": {"guide": [f"No guide with slug '{guide}'."]}})
             guide = live
         region = reader_region(body["region"], location="json")
-        answer = analyzer_for(c).check(body["situation"], tuple(body["signals"]), guide, body["limit"], c, region)
+        answer = analyzer_of(c).check(body["situation"], tuple(body["signals"]), guide, body["limit"], c, region)
         resp = Response(dumps(_linked(answer)), mimetype="application/json")
         resp.headers["Cache-Control"] = "no-store"  # a person's own words: never in a shared cache
         return vary(resp)

@@ -18,7 +18,7 @@ from webargs.fields import DelimitedList
 
 from api.content.safety import notice_for
 from api.content.schemas import SLUG
-from api.current import release
+from api.current import analyzer_of, release
 from api.errors import abort
 from api.http import JSON, ResponseCache, coding, not_modified
 from api.observability import SEARCH_LATENCY
@@ -296,7 +296,7 @@ def _search_body(q: str, args: dict[str, Any], region: str | None, scope: frozen
             page_size=args["page_size"],
             collections=scope,
             group=args.get("group") == "guide",
-            boosts=guide_boosts(q, corpus(), safety),
+            boosts=guide_boosts(q, analyzer_of(corpus()), safety),
         )
     except QueryTooLong as exc:
         abort(422, str(exc), {"query": {"q": [str(exc)]}})

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.content.model import Corpus, Guide
-from api.content.versioned import PerVersion
 
 # Reading edges between guides, strongest recommendation first: BFS and ties follow this order.
 GUIDE_EDGE_TYPES: tuple[str, ...] = ("read_next", "inline", "related")
@@ -272,8 +271,3 @@ def build_graph(corpus: Corpus) -> Graph:
                 order=g.order,
             )
     return graph
-
-
-# -- one graph per content version --------------------------------------------------------------
-graph_for = PerVersion(build_graph)
-"""The graph of a corpus, built on first use and then shared."""
