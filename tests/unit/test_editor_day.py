@@ -71,7 +71,6 @@ NOT_YET_CONVERTED = {
     "test_live_reload.py",
     "test_partners.py",
     "test_rename.py",
-    "test_response_types.py",
     "test_sync.py",
 }
 
