@@ -9,17 +9,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g
+from flask import Flask
 from flask_smorest import Api as _Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import (
-    cachetags,
     collections,
     embed,
     errors,
     graph,
     guides,
+    hooks,
     meta,
     observability,
     partners,
@@ -30,8 +30,6 @@ from api import (
     sync,
 )
 from api.config import configure
-from api.current import take_release
-from api.http import compress_dynamic, revalidate_early
 from api.release_store import open_store
 from api.releases import Served, preview_store
 from api.schemas import ErrorSchema
@@ -106,27 +104,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     state = app.extensions[KEY] = _open_state(app)
     served = state.served
 
-    app.before_request(take_release)  # first: every later hook and the view see this one release
-
-    @app.after_request
-    def _name_the_release(resp: Response) -> Response:
-        if g.get("lp_corpus") is not None:  # the one release this response was built from
-            # A partner scope's own version: a change to content it cannot see leaves it alone.
-            resp.headers["X-Content-Version"] = g.lp_release.scoped_id(g.get("scope"))
-        return resp
-
     api = state.api = Api(app, spec_kwargs=spec_kwargs())
     for module in (meta, guides, scripts, collections, graph, search, sync, embed):
         api.register_blueprint(module.blp)
     state.readiness_checks["search_index"] = search.index_ready
     errors.register(app)
-    observability.install(app)
-    partners.install(app)  # keys, scope, CORS, rate limits: after request ids, before views
-    preview.install(app)  # after the partner gate (a preview key), before the early 304 (its release)
-    cachetags.install(app)
-    app.after_request(compress_dynamic)  # registered after the hooks above, so it runs before them: the preview's
-    # Cache-Control has the last word, and the access log sees the bytes sent
-    app.before_request(revalidate_early)  # after the partner gate: the scope is part of the version
+    observability.setup()
+    partners.setup(app)  # keys, the limiter, the key in the spec
+    preview.setup(app)  # the preview token in the spec
+    hooks.install(app)  # every request hook, in one list, in the order they run (api/hooks.py)
     if served.release is not None:
         observability.CONTENT_VERSION.labels(served.release.id).set(1)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 
-from flask import Flask, Response, g, request
+from flask import Response, g, request
 
 ALL = "lp"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -55,7 +55,7 @@ def _headers(endpoint: str | None, slug: str | None, script_guide: str | None) -
     return ",".join(tags), " ".join(tags)
 
 
-def _tag(resp: Response) -> Response:
+def tag(resp: Response) -> Response:
     """An after_request hook: tag the responses built from content (those that name a release)."""
     corpus = g.get("lp_corpus")
     if corpus is None:
@@ -68,7 +68,3 @@ def _tag(resp: Response) -> Response:
     resp.headers["Cache-Tag"] = cache_tag
     resp.headers["Surrogate-Key"] = surrogate_key
     return resp
-
-
-def install(app: Flask) -> None:
-    app.after_request(_tag)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import Response, g
 
 from api.content import Corpus
+from api.patterns import Analyzer, Graph, build_analyzer, build_graph
 from api.releases import Release, ReleaseStore
 from api.state import state
 
@@ -19,6 +20,14 @@ def take_release() -> None:
     served.refresh()  # one read of the pointer a second at most
     if served.release is not None:
         g.lp_release = served.release
+
+
+def name_release(resp: Response) -> Response:
+    """An after_request hook: X-Content-Version names the one release this response was built from."""
+    if g.get("lp_corpus") is not None:
+        # A partner scope's own version: a change to content it cannot see leaves it alone.
+        resp.headers["X-Content-Version"] = g.lp_release.scoped_id(g.get("scope"))
+    return resp
 
 
 def release() -> Release:
@@ -40,3 +49,14 @@ def corpus() -> Corpus:
 def store() -> ReleaseStore:
     """The store of the request's release: the published chain, or the preview chain (api/preview.py)."""
     return g.get("lp_store") or state().store
+
+
+def graph_of(c: Corpus, r: Release | None = None) -> Graph:
+    """The graph of `c` (the request's corpus, or one of release `r`'s), built once per release and scope."""
+    return (r or release()).derived("graph", c, build_graph)
+
+
+def analyzer_of(c: Corpus, r: Release | None = None) -> Analyzer:
+    """The pattern analyzer of `c`, built once per release and scope, over its graph."""
+    rel = r or release()
+    return rel.derived("analyzer", c, lambda x: build_analyzer(x, graph_of(x, rel)))

@@ -16,14 +16,15 @@ from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
 from api.content.schemas import SLUG
+from api.current import analyzer_of, graph_of
 from api.errors import abort
 from api.http import cached_json
-from api.patterns import EDGE_TYPES, GUIDE_EDGE_TYPES, analyzer_for, graph_for
+from api.patterns import EDGE_TYPES, GUIDE_EDGE_TYPES
 from api.patterns.graph import MAX_DEPTH
 from api.resources import QUERY, corpus, resolve_guide
 from api.schemas import ErrorSchema, QueryArgsSchema
 from api.schemas import describe as _d
-from api.urls import graph_neighbourhood_url
+from api.urls import graph_neighbourhood_url, node_url, with_url
 
 blp = Blueprint(
     "graph",
@@ -186,6 +187,12 @@ class PathArgsSchema(QueryArgsSchema):
 _ERR = {"schema": ErrorSchema}
 
 
+def _linked(body: dict[str, Any]) -> dict[str, Any]:
+    """The graph's nodes (slugs) with their API paths, built by api/urls.py."""
+    nodes = [with_url(n, node_url(n["type"], n["slug"]), after="safety_sensitive") for n in body["nodes"]]
+    return {**body, "nodes": nodes}
+
+
 @blp.route("/graph")
 class WholeGraph(MethodView):
     @blp.arguments(GraphArgsSchema, **QUERY)
@@ -205,7 +212,8 @@ class WholeGraph(MethodView):
         types = tuple(args["types"]) if args.get("types") else None
         page, size = args["page"], args["page_size"]
         # No Last-Modified: `corpus.updated` walks every guide; the ETag already answers revalidation.
-        return cached_json(("graph", col, types, page, size), lambda: graph_for(c).whole(col, types, page, size))
+        key = ("graph", col, types, page, size)
+        return cached_json(key, lambda: _linked(graph_of(c).whole(col, types, page, size)))
 
 
 @blp.route("/graph/guides/<slug>")
@@ -225,7 +233,8 @@ class Neighbourhood(MethodView):
         resolve_guide(slug, moved=graph_neighbourhood_url)
         types = tuple(args["types"]) if args.get("types") else None
         key = ("graph-n", slug, args["depth"], args["direction"], types)
-        return cached_json(key, lambda: graph_for(c).neighbourhood(slug, args["depth"], args["direction"], types))
+        depth, direction = args["depth"], args["direction"]
+        return cached_json(key, lambda: _linked(graph_of(c).neighbourhood(slug, depth, direction, types)))
 
 
 @blp.route("/graph/path")
@@ -244,10 +253,10 @@ class ReadingPath(MethodView):
         c = corpus()
         start, goal = resolve_guide(args["start"]).slug, resolve_guide(args["to"]).slug
         types = tuple(args["types"]) if args.get("types") else None
-        found = graph_for(c).path(start, goal, types)  # BFS: fast even on 10,000 guides
+        found = graph_of(c).path(start, goal, types)  # BFS: fast even on 10,000 guides
         if found is None:
             abort(404, f"No reading path from '{start}' to '{goal}'.")
-        return cached_json(("graph-path", start, goal, types), lambda: found)
+        return cached_json(("graph-path", start, goal, types), lambda: _linked(found))
 
 
 @blp.record_once
@@ -256,5 +265,4 @@ def _warm(state: Any) -> None:
     lp = state.app.extensions.get("lp")
     release = lp.served.release if lp is not None else None
     if release is not None:  # (none yet: the content endpoints say so; built on first use)
-        corpus_ = release.corpus
-        analyzer_for(corpus_)
+        analyzer_of(release.corpus, release)

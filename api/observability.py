@@ -14,7 +14,7 @@ import sys
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Response, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -122,7 +122,8 @@ def logged_path() -> str:
     return request.path + "?" + "&".join(parts)
 
 
-def install(app: Flask) -> None:
+def setup() -> None:
+    """The access log's handler (once per process). Its hooks, `start` and `finish`, are in api/hooks.py."""
     if not access_log.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
@@ -130,43 +131,45 @@ def install(app: Flask) -> None:
         access_log.setLevel(logging.INFO)
         access_log.propagate = False
 
-    @app.before_request
-    def _start() -> None:
-        g.started = time.perf_counter()
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
-    @app.after_request
-    def _finish(resp: Response) -> Response:
-        request_id = g.get("request_id") or uuid.uuid4().hex
-        resp.headers["X-Request-ID"] = request_id
-        present = {name.lower() for name in resp.headers.keys()}  # one pass, not a scan per header
-        for name, value in SECURITY_HEADERS.items():
-            if name.lower() not in present:
-                resp.headers.add(name, value)
-        if request.path.endswith("/docs"):
-            resp.headers["Content-Security-Policy"] = DOCS_CSP
-        seconds = time.perf_counter() - g.get("started", time.perf_counter())
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUESTS.labels(endpoint, request.method, str(resp.status_code)).inc()
-        LATENCY.labels(endpoint).observe(seconds)
-        access_log.info(
-            json.dumps(
-                {
-                    "ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                    "request_id": request_id,
-                    "pid": os.getpid(),
-                    "method": request.method,
-                    "path": logged_path(),
-                    "endpoint": endpoint,
-                    "status": resp.status_code,
-                    "bytes": _size(resp),
-                    "ms": round(seconds * 1000, 2),
-                },
-                ensure_ascii=False,
-            )
+def start() -> None:
+    """A before_request hook: the timer and the request id (the caller's, when well formed)."""
+    g.started = time.perf_counter()
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def finish(resp: Response) -> Response:
+    """An after_request hook: request id, security headers, metrics and the access log line."""
+    request_id = g.get("request_id") or uuid.uuid4().hex
+    resp.headers["X-Request-ID"] = request_id
+    present = {name.lower() for name in resp.headers.keys()}  # one pass, not a scan per header
+    for name, value in SECURITY_HEADERS.items():
+        if name.lower() not in present:
+            resp.headers.add(name, value)
+    if request.path.endswith("/docs"):
+        resp.headers["Content-Security-Policy"] = DOCS_CSP
+    seconds = time.perf_counter() - g.get("started", time.perf_counter())
+    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+    REQUESTS.labels(endpoint, request.method, str(resp.status_code)).inc()
+    LATENCY.labels(endpoint).observe(seconds)
+    access_log.info(
+        json.dumps(
+            {
+                "ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "request_id": request_id,
+                "pid": os.getpid(),
+                "method": request.method,
+                "path": logged_path(),
+                "endpoint": endpoint,
+                "status": resp.status_code,
+                "bytes": _size(resp),
+                "ms": round(seconds * 1000, 2),
+            },
+            ensure_ascii=False,
         )
-        return resp
+    )
+    return resp
 
 
 def _size(resp: Response) -> int | None:

@@ -132,7 +132,7 @@ def _count_key_failure() -> None:
         log.exception("a failed key attempt cannot be counted")
 
 
-def _gate() -> ResponseReturnValue | None:
+def gate() -> ResponseReturnValue | None:
     """Who is calling, what they may see, and from which origin (see the module docstring)."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         g.lp_public = True
@@ -183,7 +183,7 @@ def operator_or_refusal() -> bool | ResponseReturnValue:
     """Whether this request carries an operator key (`operator: true`), for a public endpoint that
     shows operators more (/v1/ready): True or False, or the refusal to answer instead. No key:
     False. An empty or unknown key is a 401 and counts as a failed attempt, and an address over its
-    failed attempts is a 429, as in `_gate`: /v1/ready must not be a free place to guess keys."""
+    failed attempts is a 429, as in `gate`: /v1/ready must not be a free place to guess keys."""
     key = request.headers.get(KEY_HEADER)
     if key is None:
         return False
@@ -224,7 +224,7 @@ def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
     return error_response(429, f"Rate limit exceeded: {exc.limit.limit} for {who}. Retry after Retry-After seconds.")
 
 
-def _decorate(resp: Response) -> Response:
+def decorate(resp: Response) -> Response:
     """Vary, CORS and rate-limit headers on every non-public answer."""
     if g.get("lp_public"):
         return resp
@@ -254,8 +254,9 @@ def _decorate(resp: Response) -> Response:
     return resp
 
 
-def install(app: Flask) -> None:
-    """Keys, CORS and rate limits for this app. Call after observability.install (request ids first)."""
+def setup(app: Flask) -> None:
+    """Keys, CORS and rate limits for this app: the registry, the limiter (its hooks join the others in
+    api/hooks.py), the spec's key. The hooks `gate` and `decorate` are registered in api/hooks.py."""
     registry = PartnerKeys.load(app.config.get("PARTNER_KEYS_FILE") or None)
     lp = state_of(app)
     lp.partners, lp.preflight_origins = registry, registry.preflight_origins()
@@ -268,8 +269,6 @@ def install(app: Flask) -> None:
         "partner keys: %d key(s), anonymous access %s", len(registry.keys), "allowed" if registry.anonymous else "off"
     )
 
-    app.before_request(_gate)  # before the limiter's own hook, so it knows the caller
-    app.after_request(_decorate)  # registered before the limiter's: after hooks run in reverse
     _document(app)
     if not registry.keys and not any(p.limit for p in registry.principals()):
         # No keys to guess and nobody has a limit (e.g. no keys file): no limiter, so no
@@ -288,10 +287,9 @@ def install(app: Flask) -> None:
         in_memory_fallback_enabled=True,
         strategy="fixed-window",
         key_prefix="lp",
-        headers_enabled=False,  # ours, in _decorate: RateLimit-* with Reset in seconds, not a timestamp
+        headers_enabled=False,  # ours, in decorate: RateLimit-* with Reset in seconds, not a timestamp
         swallow_errors=True,  # a Redis outage lets requests through (logged) instead of failing them
     )
-    limiter.init_app(app)
     _count_fallbacks()
     lp.limiter = limiter
     app.register_error_handler(RateLimitExceeded, _too_many)

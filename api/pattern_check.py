@@ -19,14 +19,15 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from api.content.schemas import SLUG
+from api.current import analyzer_of
 from api.errors import abort
 from api.graph import GraphEdgeSchema, blp
 from api.http import dumps
-from api.patterns import analyzer_for
 from api.region import reader_region, region_field, vary
 from api.resources import QUERY, corpus
 from api.schemas import EmptyArgsSchema, ErrorSchema, SafetyNoticeSchema
 from api.schemas import describe as _d
+from api.urls import guide_url, with_url
 
 MAX_BODY = 8 * 1024  # bytes; a situation is a few sentences, not a document
 MAX_SITUATION = 4000  # characters
@@ -194,10 +195,20 @@ class PatternCheck(MethodView):
                 abort(422, "Invalid parameter: guide", {"json": {"guide": [f"No guide with slug '{guide}'."]}})
             guide = live
         region = reader_region(body["region"], location="json")
-        answer = analyzer_for(c).check(body["situation"], tuple(body["signals"]), guide, body["limit"], c, region)
-        resp = Response(dumps(answer), mimetype="application/json")
+        answer = analyzer_of(c).check(body["situation"], tuple(body["signals"]), guide, body["limit"], c, region)
+        resp = Response(dumps(_linked(answer)), mimetype="application/json")
         resp.headers["Cache-Control"] = "no-store"  # a person's own words: never in a shared cache
         return vary(resp)
+
+
+def _linked(answer: dict[str, Any]) -> dict[str, Any]:
+    """The analyzer's answer (slugs) with each guide's API path, built by api/urls.py."""
+    results = [with_url(r, guide_url(r["slug"]), after="title") for r in answer["results"]]
+    reading = answer["reading"]
+    if reading is not None and reading["closest_next_read"] is not None:
+        nxt = reading["closest_next_read"]
+        reading = {**reading, "closest_next_read": with_url(nxt, guide_url(nxt["slug"]), after="title")}
+    return {**answer, "results": results, "reading": reading}
 
 
 @blp.before_request

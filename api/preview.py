@@ -64,7 +64,7 @@ def read_token(secret: str | bytes, token: str, max_age: int) -> dict[str, Any]:
     return payload
 
 
-def _wanted() -> ResponseReturnValue | None:
+def wanted() -> ResponseReturnValue | None:
     """A before_request hook (after the partner gate): pin a preview request to the preview release."""
     if g.get("lp_public") or g.get("partner") is None:
         return None
@@ -98,7 +98,7 @@ def _wanted() -> ResponseReturnValue | None:
     return None
 
 
-def _mark(resp: Response) -> Response:
+def mark(resp: Response) -> Response:
     """An after_request hook: preview answers are private and say so; every other keyed answer
     varies by the token header, so a shared cache never answers a preview request with them."""
     if g.get("lp_preview"):
@@ -133,8 +133,6 @@ def _document(app: Flask) -> None:
     spec.options["security"] = [*either, *({**r, "PreviewToken": []} for r in either), {"PreviewToken": []}, {}]
 
 
-def install(app: Flask) -> None:
-    """Call after partners.install (the caller is known) and before the early-304 hook."""
-    app.before_request(_wanted)
-    app.after_request(_mark)
+def setup(app: Flask) -> None:
+    """The preview token in the spec. The hooks `wanted` and `mark` are registered in api/hooks.py."""
     _document(app)

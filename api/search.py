@@ -18,7 +18,7 @@ from webargs.fields import DelimitedList
 
 from api.content.safety import notice_for
 from api.content.schemas import SLUG
-from api.current import release
+from api.current import analyzer_of, release
 from api.errors import abort
 from api.http import JSON, ResponseCache, coding, not_modified
 from api.observability import SEARCH_LATENCY
@@ -28,6 +28,7 @@ from api.schemas import QueryArgsSchema, SafetyNoticeSchema
 from api.schemas import describe as _d
 from api.search_hints import guide_boosts
 from api.state import state
+from api.urls import hit_url, page_href
 from search_index import IndexMissing, QueryTooLong, SearchEngine
 from search_index.engine import MAX_DEPTH, did_you_mean
 from search_index.query import MAX_QUERY_CHARS
@@ -258,13 +259,8 @@ def index_ready() -> bool:
 
 def _links(hit: dict[str, Any]) -> dict[str, Any]:
     slug, anchor = hit["guide"], hit["anchor"]
-    if hit["type"] == "script":
-        url = f"/v1/scripts/{hit['script']}"
-    elif anchor:
-        url = f"/v1/guides/{slug}/sections/{anchor}"
-    else:
-        url = f"/v1/guides/{slug}"
-    return {**hit, "url": url, "href": f"/guides/{slug}" + (f"#{anchor}" if anchor else "")}
+    url = hit_url(slug, anchor, hit["script"] if hit["type"] == "script" else None)
+    return {**hit, "url": url, "href": page_href(slug, anchor)}
 
 
 @blp.route("/search")
@@ -300,7 +296,7 @@ def _search_body(q: str, args: dict[str, Any], region: str | None, scope: frozen
             page_size=args["page_size"],
             collections=scope,
             group=args.get("group") == "guide",
-            boosts=guide_boosts(q, corpus(), safety),
+            boosts=guide_boosts(q, analyzer_of(corpus()), safety),
         )
     except QueryTooLong as exc:
         abort(422, str(exc), {"query": {"q": [str(exc)]}})

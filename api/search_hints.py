@@ -15,8 +15,7 @@ from typing import Any
 
 from cachetools import LRUCache
 
-from api.content.model import Corpus
-from api.patterns.build import analyzer_for
+from api.patterns import Analyzer
 
 FIT_GUIDES = 5  # the analyzer's best guides that get a factor
 FIT_WEIGHT = 1.0  # the best-fitting guide's hits score (1 + FIT_WEIGHT) times theirs
@@ -26,9 +25,10 @@ FIT_CACHE = 4096  # guide fits kept per process (queries repeat: autocomplete, p
 SAFETY_MATCHED = 99.0  # a safety guide the situation does not fit: first among hits, never added
 
 
-def guide_boosts(q: str, corpus: Corpus, safety: dict[str, Any] | None) -> tuple[tuple[str, float], ...]:
-    """(guide slug, factor) for the guides the query fits best, and the safety guides first."""
-    fit = guide_fit(q, corpus)
+def guide_boosts(q: str, analyzer: Analyzer, safety: dict[str, Any] | None) -> tuple[tuple[str, float], ...]:
+    """(guide slug, factor) for the guides the query fits best (by the analyzer of the caller's
+    corpus), and the safety guides first."""
+    fit = guide_fit(q, analyzer)
     top = fit[0][0] if fit else 1.0
     out = {slug: 1.0 + FIT_WEIGHT * s / top for s, slug in fit}
     best = fit
@@ -45,16 +45,15 @@ _FITS: LRUCache[tuple[str, str], list[tuple[float, str]]] = LRUCache(FIT_CACHE)
 _FITS_LOCK = threading.Lock()
 
 
-def guide_fit(q: str, corpus: Corpus) -> list[tuple[float, str]]:
+def guide_fit(q: str, a: Analyzer) -> list[tuple[float, str]]:
     """The analyzer's best guides for the words, (score, slug) best first; cached per version.
 
     The cache is in memory only, bounded, and keyed by the words: what people type is never written
     anywhere (the results cache of the search index holds the same)."""
-    key = (corpus.version, " ".join(q.lower().split()))
+    key = (a.version, " ".join(q.lower().split()))
     with _FITS_LOCK:
         found = _FITS.get(key)
     if found is None:
-        a = analyzer_for(corpus)
         scores = a.guide_scores(a.query(q), min_idf=FIT_MIN_IDF)
         found = heapq.nlargest(FIT_GUIDES, ((s, a.guides[gi].slug) for gi, s in scores.items() if s > 0))
         with _FITS_LOCK:

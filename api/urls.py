@@ -36,6 +36,28 @@ def graph_neighbourhood_url(slug: str) -> str:
     return f"{API}/graph/guides/{slug}"
 
 
+def node_url(kind: str, slug: str) -> str:
+    """A graph node's API path: a guide's or a collection's."""
+    return guide_url(slug) if kind == "guide" else collection_url(slug)
+
+
+def hit_url(slug: str, anchor: str | None, script_id: str | None) -> str:
+    """A search hit's API path: the script, else the section, else the whole guide."""
+    if script_id is not None:
+        return script_url(script_id)
+    return section_url(slug, anchor) if anchor else guide_url(slug)
+
+
+def with_url(item: dict, url: str, after: str) -> dict:
+    """`item` with `url` placed after the key `after` (where the documented shape has it)."""
+    out = {}
+    for key, value in item.items():
+        out[key] = value
+        if key == after:
+            out["url"] = url
+    return out
+
+
 def page_href(slug: str, anchor: str | None = None) -> str:
     """Where a guide link points in rendered HTML and in search hits: the website's guide page."""
     return f"/guides/{slug}" + (f"#{anchor}" if anchor else "")

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from api.content import load_corpus
-from api.patterns import analyzer_for, graph_for
+from api.patterns import build_analyzer, build_graph
 from tests.unit.test_analyzer import JUDGED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,10 +61,10 @@ def run(content: str, cache: str, rounds: int, neighbourhoods: int, http: bool) 
     load_s = time.perf_counter() - t
     assert not [p for p in problems if p.severity == "error"], problems[:3]
     t = time.perf_counter()
-    graph = graph_for(corpus)
+    graph = build_graph(corpus)
     graph_s = time.perf_counter() - t
     t = time.perf_counter()
-    analyzer = analyzer_for(corpus)
+    analyzer = build_analyzer(corpus, graph)
     analyzer_s = time.perf_counter() - t
     slugs = sorted(corpus.guides)
     # 10,000 guides are millions of long-lived objects: without this, a full GC pass (~1.5 s here)

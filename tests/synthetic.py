@@ -233,6 +233,43 @@ tags: [boundaries]
 }
 
 
+def extra_guide_md(slug: str, collection: str = "first-steps", summary: str = "A guide made by the tests.") -> str:
+    """One more guide for a copy of the synthetic corpus, its read-next linking to QUIET."""
+    return f"""---
+slug: {slug}
+title: Test guide {slug}
+summary: "{summary}"
+collection: {collection}
+tags: [test]
+updated: 2026-11-01
+byline: Written for the tests.
+---
+
+An introduction.
+
+## When this helps
+
+It is especially useful when:
+
+::: signals
+- You are testing the API.
+:::
+
+## What to write
+
+{FENCE}script
+id: {slug}-note
+situation: When you want to write it down
+response: I am writing this for me, not to send.
+send: false
+{FENCE}
+
+::: read-next
+Read [{QUIET_TITLE}](guide:{QUIET}) if the quiet is what you need.
+:::
+"""
+
+
 def write_corpus(root: Path) -> Path:
     """Write the synthetic corpus into `root` (made if missing); returns `root`."""
     (root / "guides").mkdir(parents=True, exist_ok=True)

@@ -1,16 +1,17 @@
-"""Related-pattern graph and pattern-check analyzer, built per content version. Never imports Flask."""
+"""Related-pattern graph and pattern-check analyzer, built from one corpus. Never imports Flask.
+
+The web layer keeps what it builds with the release (api/current.py `graph_of`, `analyzer_of`).
+"""
 
 from api.patterns.analyzer import Analyzer
-from api.patterns.build import analyzer_for, build_analyzer, pattern_check
-from api.patterns.graph import EDGE_TYPES, GUIDE_EDGE_TYPES, Graph, graph_for
+from api.patterns.build import build_analyzer
+from api.patterns.graph import EDGE_TYPES, GUIDE_EDGE_TYPES, Graph, build_graph
 
 __all__ = [
     "EDGE_TYPES",
     "GUIDE_EDGE_TYPES",
     "Analyzer",
     "Graph",
-    "analyzer_for",
     "build_analyzer",
-    "graph_for",
-    "pattern_check",
+    "build_graph",
 ]

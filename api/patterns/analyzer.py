@@ -1,6 +1,7 @@
 """The pattern check: a person's own words matched to guides, deterministically and explainably.
 
-Method, per content version (precomputed once: `analyzer_for` in api/patterns/build.py):
+Method, per content version (precomputed once: `build_analyzer` in api/patterns/build.py; the API keeps
+one with each release, api/current.py `analyzer_of`):
 - every guide's signals, title, tags, summary and other short text (headings, script triggers,
   read-next conditions) are tokenised, stop words dropped and the rest Porter-stemmed;
 - each stem gets an inverse document frequency over guides, so words every guide uses count little.
@@ -285,7 +286,6 @@ class Analyzer:
         return {
             "slug": g.slug,
             "title": g.title,
-            "url": f"/v1/guides/{g.slug}",
             "score": round(best[0], 3),
             "matched_words": cond_words,
             "via": self.graph.edge_dicts[e.id],
@@ -314,7 +314,6 @@ class Analyzer:
                     "rank": rank,
                     "slug": g.slug,
                     "title": g.title,
-                    "url": f"/v1/guides/{g.slug}",
                     "collection": g.collection,
                     "safety_sensitive": g.safety_sensitive,
                     "score": round(score, 3),

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from api.content.model import Corpus
-from api.content.versioned import PerVersion
 from api.language.thesaurus import Thesaurus
 from api.patterns.analyzer import FIELDS, Analyzer, GuideEntry, Unit
-from api.patterns.graph import graph_for
+from api.patterns.graph import Graph, build_graph
 from api.patterns.text import deletions, signal_key, stems, unit_norm
 
 _TAG_SPLIT = re.compile(r"[-_]")
@@ -35,9 +33,10 @@ def _fit_sentences(g: Any) -> list[str]:
     return []
 
 
-def build_analyzer(corpus: Corpus) -> Analyzer:
-    """Index one corpus: units, postings, idf and the spelling-correction table."""
-    graph = graph_for(corpus)
+def build_analyzer(corpus: Corpus, graph: Graph | None = None) -> Analyzer:
+    """Index one corpus: units, postings, idf and the spelling-correction table. `graph`: the
+    corpus's graph, when one is built already (the web layer keeps both with the release)."""
+    graph = graph if graph is not None else build_graph(corpus)
     a = Analyzer(version=corpus.version, graph=graph, language=corpus.language)
     a.thesaurus = Thesaurus.from_vocabulary(corpus.language.vocabulary)
     unit_ids: dict[str, int] = {}  # identical text (common in generated content) is scored once
@@ -92,20 +91,3 @@ def build_analyzer(corpus: Corpus) -> Analyzer:
             st = stems(e.condition)
             a.conditions[e.id] = Unit(e.condition, st, unit_norm(len(st)))
     return a
-
-
-# -- one analyzer per content version ---------------------------------------------------------------
-analyzer_for = PerVersion(build_analyzer)
-"""The analyzer of a corpus, built on first use and then shared."""
-
-
-def pattern_check(
-    corpus: Corpus,
-    situation: str,
-    signals: Sequence[str] = (),
-    guide: str | None = None,
-    limit: int = 5,
-    region: str | None = None,
-) -> dict[str, Any]:
-    """Match a situation to guides (see api/patterns/analyzer.py); `safety` is set when it signals danger."""
-    return analyzer_for(corpus).check(situation, signals, guide, limit, corpus, region)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.content.model import Corpus, Guide
-from api.content.versioned import PerVersion
 
 # Reading edges between guides, strongest recommendation first: BFS and ties follow this order.
 GUIDE_EDGE_TYPES: tuple[str, ...] = ("read_next", "inline", "related")
@@ -216,7 +215,6 @@ def _guide_node(g: Guide, corpus: Corpus) -> dict[str, Any]:
         "collection": g.collection,
         "tags": list(g.tags),
         "safety_sensitive": g.safety_sensitive,
-        "url": f"/v1/guides/{g.slug}",
     }
 
 
@@ -232,7 +230,6 @@ def build_graph(corpus: Corpus) -> Graph:
             "collection": None,
             "tags": [],
             "safety_sensitive": False,
-            "url": f"/v1/collections/{c.slug}",
         }
     guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
     for g in guides:
@@ -274,8 +271,3 @@ def build_graph(corpus: Corpus) -> Graph:
                 order=g.order,
             )
     return graph
-
-
-# -- one graph per content version --------------------------------------------------------------
-graph_for = PerVersion(build_graph)
-"""The graph of a corpus, built on first use and then shared."""

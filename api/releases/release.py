@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cachetools import LRUCache
 
@@ -16,6 +17,8 @@ from api.content.model import SERVED_FORMAT, final_slug
 from api.content.scope import restrict, scope_id
 from api.releases.manifest import Manifest, json_digest
 from search_index import SearchEngine
+
+T = TypeVar("T")
 
 
 class ReleaseMissing(RuntimeError):
@@ -55,6 +58,15 @@ class Release:
             found = restrict(self.corpus, collections)
             with self._lock:
                 self._scoped[collections] = found
+        return found
+
+    def derived(self, name: str, corpus: Corpus, build: Callable[[Corpus], T]) -> T:
+        """What `build` makes of this release's corpus or one of its scopes (the graph, the pattern
+        analyzer), built once per scope and kept with the release: dropped when it is."""
+        key = f"{name}:{corpus.version}"
+        found = self.local.get(key)
+        if found is None:  # two threads may both build; one result is kept and both use it
+            found = self.local.setdefault(key, build(corpus))
         return found
 
     def scoped_id(self, collections: frozenset[str] | None) -> str:

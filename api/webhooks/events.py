@@ -21,6 +21,7 @@ from typing import Any
 
 from api.cachetags import ALL, LIST, collection_tag, guide_tag
 from api.releases import Manifest, iso_time
+from api.urls import collection_url, guide_url
 from api.webhooks.endpoints import RELEASE_PUBLISHED
 
 
@@ -52,7 +53,7 @@ def release_event(m: Manifest, parent: Manifest | None, collections: frozenset[s
         return None
     guides = sorted(set(upserted) | set(deleted) | set(renamed) | set(renamed.values()))
     tags = [ALL, LIST] + [guide_tag(s) for s in guides] + [collection_tag(c) for c in sorted(touched)]
-    paths = [f"/v1/guides/{s}" for s in guides] + [f"/v1/collections/{c}" for c in sorted(touched)]
+    paths = [guide_url(s) for s in guides] + [collection_url(c) for c in sorted(touched)]
     return {
         "type": RELEASE_PUBLISHED,
         "timestamp": iso_time(m.created),

@@ -13,9 +13,21 @@ import api.encoding
 import api.http
 from api.app import create_app
 from api.encoding import negotiate
+from tests.synthetic import MISSING, QUIET
 
-GUIDE = "/v1/guides/no-contact-rule"
+GUIDE = f"/v1/guides/{QUIET}"
 DECODE = {"gzip": gzip.decompress, "br": brotli.decompress}
+
+
+# Behaviour, not content: these tests run on the synthetic corpus (tests/synthetic.py).
+@pytest.fixture()
+def app(syn_app):
+    return syn_app
+
+
+@pytest.fixture()
+def client(syn_client):
+    return syn_client
 
 
 @pytest.mark.parametrize(
@@ -37,7 +49,7 @@ def test_negotiation_follows_q_values(header, chosen) -> None:
     assert negotiate(header) == chosen
 
 
-@pytest.mark.parametrize("url", [GUIDE, "/v1/guides/no-contact-rule/sections", "/v1/embed/lp-search.js"])
+@pytest.mark.parametrize("url", [GUIDE, f"/v1/guides/{QUIET}/sections", "/v1/embed/lp-search.js"])
 @pytest.mark.parametrize("coding", ["gzip", "br"])
 def test_each_coding_has_its_own_etag_and_304(client, url, coding) -> None:
     plain = client.get(url)
@@ -64,7 +76,7 @@ def test_each_coding_has_its_own_etag_and_304(client, url, coding) -> None:
 def test_every_variants_304_has_the_same_headers_but_its_etag(app, client) -> None:
     """A 304 is made from headers stored without the entity ones (Content-Encoding, Last-Modified), so a
     variant's 304 is no more work than the identity one's; the early path and the view's agree."""
-    url = "/v1/guides/no-contact-rule"
+    url = f"/v1/guides/{QUIET}"
     seen = {}
     for coding in (None, "gzip", "br"):
         accept = {"Accept-Encoding": coding} if coding else {}
@@ -87,7 +99,7 @@ def test_a_cache_hit_does_no_compression(app, client, monkeypatch) -> None:
     calls = []
     real = api.encoding.encode
     monkeypatch.setattr(api.encoding, "encode", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
-    url = "/v1/guides/why-do-i-miss-my-ex?fields=slug,title,sections"
+    url = f"/v1/guides/{MISSING}?fields=slug,title,sections"
     first = client.get(url, headers={"Accept-Encoding": "gzip"})
     for _ in range(3):
         again = client.get(url, headers={"Accept-Encoding": "gzip"})
@@ -99,7 +111,7 @@ def test_a_cache_hit_does_no_compression(app, client, monkeypatch) -> None:
 
 
 def test_small_bodies_go_as_they_are(client) -> None:
-    r = client.get("/v1/guides/no-contact-rule?fields=slug", headers={"Accept-Encoding": "gzip"})
+    r = client.get(f"/v1/guides/{QUIET}?fields=slug", headers={"Accept-Encoding": "gzip"})
     assert len(r.data) < api.encoding.MIN_SIZE
     assert "Content-Encoding" not in r.headers and "Accept-Encoding" not in r.headers.get("Vary", "")
     r = client.get("/v1/guides/nope", headers={"Accept-Encoding": "gzip"})

@@ -15,9 +15,21 @@ from flask import request
 from werkzeug.http import parse_etags
 
 from api.http import not_modified
+from tests.synthetic import QUIET
 
-GUIDE = "/v1/guides/no-contact-rule"  # Last-Modified: Tue, 17 Mar 2026 00:00:00 GMT
+GUIDE = f"/v1/guides/{QUIET}"  # updated: 2026-03-01, so a Last-Modified
 EMBED = "/v1/embed/lp-search.js"  # an ETag, no Last-Modified
+
+
+# Behaviour, not content: these tests run on the synthetic corpus (tests/synthetic.py).
+@pytest.fixture()
+def app(syn_app):
+    return syn_app
+
+
+@pytest.fixture()
+def client(syn_client):
+    return syn_client
 
 
 def _reference(etag: str, modified: dt.datetime | None) -> bool:

@@ -4,6 +4,7 @@ release, and readable through the same endpoints with a preview key or a preview
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -12,12 +13,12 @@ import itsdangerous.timed
 import pytest
 
 from api.app import create_app
-from api.config import ROOT
 from api.content import load_corpus
 from api.preview import make_token
 from api.releases import ReleaseStore, preview_store, publish
 from tests.api.test_sync import guide_md
 from tests.conftest import OPERATOR_KEY, SECRET, write_preview_keys
+from tests.synthetic import QUIET, write_corpus
 
 DRAFT = "draft-only-guide"
 WORD = "zephyrine"  # in the draft's summary, nowhere else
@@ -26,8 +27,16 @@ NORMAL_KEY = "test-normal-key-00000000000002"
 PRIVATE = "private, no-store"
 
 
-def draft_md(slug: str = DRAFT, front: str = "draft: true") -> str:
-    text = guide_md(slug, "breakup-recovery", summary=f"A {WORD} draft nobody may see yet.")
+def linked_md(slug: str, summary: str = "A guide made by the sync tests.") -> str:
+    """A guide in the synthetic corpus (tests/synthetic.py), its read-next linking to QUIET."""
+    return re.sub(r"\(guide:[a-z0-9-]+\)", f"(guide:{QUIET})", guide_md(slug, "first-steps", summary))
+
+
+def draft_md(slug: str = DRAFT, front: str = "draft: true", synthetic: bool = False) -> str:
+    """A draft for the synthetic corpus, or (synthetic=False: test_incremental, test_schedule) for a
+    copy of the real one."""
+    summary = f"A {WORD} draft nobody may see yet."
+    text = linked_md(slug, summary) if synthetic else guide_md(slug, "breakup-recovery", summary)
     text = text.replace(f"title: Sync test {slug}", f"title: The {WORD.title()} draft {slug}", 1)
     return text.replace("byline: Written by the tests.\n", f"byline: Written by the tests.\n{front}\n", 1)
 
@@ -36,8 +45,8 @@ def draft_md(slug: str = DRAFT, front: str = "draft: true") -> str:
 def site(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("drafts")
     content = tmp / "content"
-    shutil.copytree(ROOT / "content", content, ignore=shutil.ignore_patterns("README.md"))
-    (content / "guides" / f"{DRAFT}.md").write_text(draft_md(), encoding="utf-8")
+    write_corpus(content)  # the synthetic corpus: these tests are about drafts, not the real guides
+    (content / "guides" / f"{DRAFT}.md").write_text(draft_md(synthetic=True), encoding="utf-8")
     store = tmp / "store"
     publish(content, ReleaseStore(store))
     keys = write_preview_keys(tmp / "keys.yaml", PREVIEW_KEY, NORMAL_KEY)
@@ -62,7 +71,7 @@ def test_a_draft_is_404_for_a_normal_key_and_200_privately_for_a_preview_key(sit
     again = site.get(f"/v1/guides/{DRAFT}", headers={"X-API-Key": PREVIEW_KEY, "If-None-Match": seen.headers["ETag"]})
     assert again.status_code == 304 and again.headers["Cache-Control"] == PRIVATE
     # and a published guide read with the preview key is private as well
-    published = site.get("/v1/guides/no-contact-rule", headers={"X-API-Key": PREVIEW_KEY})
+    published = site.get(f"/v1/guides/{QUIET}", headers={"X-API-Key": PREVIEW_KEY})
     assert published.status_code == 200 and published.headers["Cache-Control"] == PRIVATE
 
 
@@ -76,7 +85,7 @@ def test_a_draft_is_in_no_list_search_suggest_graph_or_pattern_check_of_the_publ
 
     for url in (
         "/v1/guides?page_size=100",
-        "/v1/collections/breakup-recovery",
+        "/v1/collections/first-steps",
         f"/v1/search?q={WORD}",
         f"/v1/suggest?q={WORD[:5]}",
         "/v1/graph",
@@ -94,7 +103,7 @@ def test_a_draft_never_reaches_a_normal_keys_sync_or_export(site) -> None:
     assert export.status_code == 200 and DRAFT not in export.get_data(as_text=True)
     first = _normal(site, "/v1/sync?page_size=100").get_json()
     slugs = {g["slug"] for g in first["upserted"]}
-    assert DRAFT not in slugs and "no-contact-rule" in slugs
+    assert DRAFT not in slugs and QUIET in slugs
     delta = _normal(site, f"/v1/sync?token={first['sync_token']}")
     assert delta.status_code == 200 and DRAFT not in delta.get_data(as_text=True)
     # the preview key's sync has it, on a chain of its own: its token is refused by the published one
@@ -145,20 +154,19 @@ def test_an_expired_or_tampered_preview_token_is_a_401_in_the_error_shape(site, 
 
 
 def test_content_responses_carry_cache_tags_and_every_keyed_answer_varies_by_the_token(site) -> None:
-    resp = _normal(site, "/v1/guides/no-contact-rule")
-    assert resp.headers["Cache-Tag"] == "lp,lp-guide-no-contact-rule"
-    assert resp.headers["Surrogate-Key"] == "lp lp-guide-no-contact-rule"
+    resp = _normal(site, f"/v1/guides/{QUIET}")
+    assert resp.headers["Cache-Tag"] == f"lp,lp-guide-{QUIET}"
+    assert resp.headers["Surrogate-Key"] == f"lp lp-guide-{QUIET}"
     assert "X-Preview-Token" in resp.headers["Vary"] and "X-Preview" not in resp.headers
-    assert _normal(site, "/v1/collections/boundaries").headers["Cache-Tag"] == "lp,lp-collection-boundaries"
+    assert _normal(site, "/v1/collections/limits").headers["Cache-Tag"] == "lp,lp-collection-limits"
     assert _normal(site, "/v1/guides?page_size=5").headers["Cache-Tag"] == "lp,lp-list"
     assert "Cache-Tag" not in site.get("/v1/health").headers
 
 
-def test_a_published_guide_may_not_link_to_a_draft(content_dir) -> None:
-    linking = guide_md("links-to-draft", "breakup-recovery").replace(
-        "Read [No Contact Rule](guide:no-contact-rule)", f"Read [the draft](guide:{DRAFT})"
-    )
-    root = content_dir({f"guides/{DRAFT}.md": draft_md(), "guides/links-to-draft.md": linking})
+def test_a_published_guide_may_not_link_to_a_draft(syn_content_dir) -> None:
+    linking = linked_md("links-to-draft").replace(f"(guide:{QUIET})", f"(guide:{DRAFT})")
+    assert f"(guide:{DRAFT})" in linking
+    root = syn_content_dir({f"guides/{DRAFT}.md": draft_md(synthetic=True), "guides/links-to-draft.md": linking})
     _corpus, problems = load_corpus(root)
     errors = [p for p in problems if p.severity == "error"]
     assert len(errors) == 1, errors
@@ -175,8 +183,8 @@ def test_a_published_guide_may_not_link_to_a_draft(content_dir) -> None:
     assert not [p for p in problems if p.severity == "error"]
 
 
-def test_publish_at_needs_a_time_zone(content_dir) -> None:
-    root = content_dir({f"guides/{DRAFT}.md": draft_md(front="publish_at: 2026-12-24T09:00:00")})
+def test_publish_at_needs_a_time_zone(syn_content_dir) -> None:
+    root = syn_content_dir({f"guides/{DRAFT}.md": draft_md(front="publish_at: 2026-12-24T09:00:00", synthetic=True)})
     _corpus, problems = load_corpus(root)
     errors = [p for p in problems if p.severity == "error"]
     assert [(p.field, "time zone" in p.reason) for p in errors] == [("publish_at", True)]

@@ -8,17 +8,27 @@ import pytest
 from werkzeug.exceptions import BadRequest
 
 from api.app import create_app
+from api.releases import ReleaseStore, publish
+from tests.synthetic import QUIET, RETIRED, UNSAFE
 
 SHAPE = {"status", "title", "detail"}
 
 
+@pytest.fixture()
+def client(syn_client):  # behaviour, not content: the synthetic corpus (tests/synthetic.py)
+    return syn_client
+
+
 @pytest.fixture(scope="module")
-def error_app(tmp_path_factory):
+def error_app(tmp_path_factory, syn_content):
+    store = tmp_path_factory.mktemp("errors-releases")
+    publish(syn_content, ReleaseStore(store))
     app = create_app(
         {
             "TESTING": False,
             "PROPAGATE_EXCEPTIONS": False,
-            "CONTENT_CACHE": str(tmp_path_factory.mktemp("c") / "c.pickle"),
+            "CONTENT_DIR": str(syn_content),
+            "RELEASE_STORE": str(store),
         }
     )
 
@@ -52,13 +62,13 @@ def test_404(error_app) -> None:
 
 
 def test_405_keeps_allow(error_app) -> None:
-    r = error_app.test_client().delete("/v1/guides/no-contact-rule")
+    r = error_app.test_client().delete(f"/v1/guides/{QUIET}")
     check_shape(r, 405)
     assert "GET" in r.headers["Allow"]
 
 
 def test_410(error_app) -> None:
-    check_shape(error_app.test_client().get("/v1/guides/make-them-miss-you"), 410)
+    check_shape(error_app.test_client().get(f"/v1/guides/{RETIRED}"), 410)
 
 
 @pytest.mark.parametrize(
@@ -71,7 +81,7 @@ def test_410(error_app) -> None:
         ("/v1/guides?updated_since=yesterday", "updated_since"),
         ("/v1/guides?collection=Bad%20Slug", "collection"),
         ("/v1/scripts?send=maybe", "send"),
-        ("/v1/guides/no-contact-rule?page=1", "page"),
+        (f"/v1/guides/{QUIET}?page=1", "page"),
         ("/v1/collections?x=1", "x"),
     ],
 )
@@ -89,7 +99,7 @@ def test_500_hides_internals(error_app) -> None:
     assert body["detail"] == "Internal Server Error"
 
 
-@pytest.mark.parametrize("url", ["/v1//guides", "//v1/guides", "/v1/guides//no-contact-rule", "/v1//guides?page=2"])
+@pytest.mark.parametrize("url", ["/v1//guides", "//v1/guides", f"/v1/guides//{QUIET}", "/v1//guides?page=2"])
 def test_doubled_slashes_are_a_404_never_a_redirect_to_a_forged_host(client, url: str) -> None:
     """Issue 19.5: Werkzeug's merge-slashes 308 built an absolute Location from the Host header, as HTML."""
     r = client.get(url, headers={"Host": "evil.example"})
@@ -108,7 +118,7 @@ def test_doubled_slashes_are_a_404_never_a_redirect_to_a_forged_host(client, url
         ("/v1/suggest?q=bou&q=bound", "q"),
         ("/v1/scripts?send=true&send=false", "send"),
         ("/v1/graph?types=related&types=read_next", "types"),
-        ("/v1/graph/path?from=no-contact-rule&from=leaving-safely&to=leaving-safely", "from"),
+        (f"/v1/graph/path?from={QUIET}&from={UNSAFE}&to={UNSAFE}", "from"),
         ("/v1/sync?page_size=5&page_size=6", "page_size"),
     ],
 )

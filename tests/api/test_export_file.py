@@ -11,6 +11,7 @@ import time
 import api.export
 from api.app import create_app
 from tests.api.test_sync import ACME_KEY, EXTRA, PARTNER_KEYS, Server, guide_md
+from tests.synthetic import QUIET
 
 
 class Closing:
@@ -27,16 +28,17 @@ class Closing:
         return r
 
 
-def test_the_export_is_one_gzip_file_served_as_it_is(app, client, monkeypatch) -> None:
+def test_the_export_is_one_gzip_file_served_as_it_is(syn_app, monkeypatch) -> None:
     writes = []
     real = api.export.write
-    own = str(app.config["EXPORT_DIR"]) + "-own"  # (other apps' background builds may write elsewhere meanwhile)
+    own = str(syn_app.config["EXPORT_DIR"]) + "-own"  # (other apps' background builds may write elsewhere meanwhile)
     monkeypatch.setattr(
         api.export,
         "write",
         lambda path, *a: (writes.append(path) if str(path.parent) == own else None) or real(path, *a),
     )
-    fresh = create_app({"TESTING": True, "EXPORT_DIR": own})
+    synthetic = {k: syn_app.config[k] for k in ("CONTENT_DIR", "RELEASE_STORE")}  # tests/synthetic.py
+    fresh = create_app({"TESTING": True, "EXPORT_DIR": own, **synthetic})
     client = Closing(fresh.test_client())
     r = client.get("/v1/export", headers={"Accept-Encoding": "gzip, br"})
     assert r.status_code == 200 and r.headers["Content-Encoding"] == "gzip"  # gzip even when br is offered
@@ -48,8 +50,8 @@ def test_the_export_is_one_gzip_file_served_as_it_is(app, client, monkeypatch) -
     assert gzip.decompress(r.data) == plain.data
     bundle = plain.get_json()
     assert list(bundle) == ["version", "guides", "collections", "redirects", "sync_token"]
-    guide = client.get("/v1/guides/no-contact-rule").get_json()
-    assert next(x for x in bundle["guides"] if x["slug"] == "no-contact-rule") == guide
+    guide = client.get(f"/v1/guides/{QUIET}").get_json()
+    assert next(x for x in bundle["guides"] if x["slug"] == QUIET) == guide
     # each representation has its own strong ETag and 304
     assert r.headers["ETag"] != plain.headers["ETag"]
     for resp, coding in ((r, "gzip"), (plain, "identity")):
@@ -59,7 +61,7 @@ def test_the_export_is_one_gzip_file_served_as_it_is(app, client, monkeypatch) -
         assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
     assert client.get("/v1/export", headers={"If-None-Match": r.headers["ETag"]}).status_code == 200
     # written once: other requests, and another worker (app) over the same folder, serve the file
-    other = Closing(create_app({"TESTING": True, "EXPORT_DIR": fresh.config["EXPORT_DIR"]}).test_client())
+    other = Closing(create_app({"TESTING": True, "EXPORT_DIR": fresh.config["EXPORT_DIR"], **synthetic}).test_client())
     assert other.get("/v1/export", headers={"Accept-Encoding": "gzip"}).data == r.data
     assert len(writes) == 1
 

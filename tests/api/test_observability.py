@@ -7,6 +7,19 @@ import logging
 
 import pytest
 
+from tests.synthetic import QUIET
+
+
+# Behaviour, not content: these tests run on the synthetic corpus (tests/synthetic.py).
+@pytest.fixture()
+def app(syn_app):
+    return syn_app
+
+
+@pytest.fixture()
+def client(syn_client):
+    return syn_client
+
 
 @pytest.fixture()
 def access_lines():
@@ -41,7 +54,7 @@ def test_json_access_log_with_request_id_and_no_keys(client, access_lines) -> No
 
 
 def test_security_headers_on_every_response(client) -> None:
-    for url in ["/v1/guides/no-contact-rule", "/v1/nope", "/v1/guides?page=0"]:
+    for url in [f"/v1/guides/{QUIET}", "/v1/nope", "/v1/guides?page=0"]:
         h = client.get(url).headers
         assert h["X-Content-Type-Options"] == "nosniff"
         assert h["X-Frame-Options"] == "DENY"
@@ -50,7 +63,7 @@ def test_security_headers_on_every_response(client) -> None:
 
 
 def test_metrics(client) -> None:
-    client.get("/v1/guides/no-contact-rule")
+    client.get(f"/v1/guides/{QUIET}")
     r = client.get("/v1/metrics")
     assert r.status_code == 200 and r.mimetype == "text/plain"
     text = r.get_data(as_text=True)
@@ -64,10 +77,10 @@ def test_readiness(client) -> None:
     assert body["content_stale"] is False and body["problems"] == []
 
 
-def test_readiness_false_without_content(content_dir, tmp_path) -> None:
+def test_readiness_false_without_content(syn_content_dir, tmp_path) -> None:
     from tests.conftest import OPERATOR_KEY, operator_keys_file, publish_app
 
-    root = content_dir({"guides/no-contact-rule.md": "---\nslug: [\n---\n"})
+    root = syn_content_dir({f"guides/{QUIET}.md": "---\nslug: [\n---\n"})
     keys = str(operator_keys_file(tmp_path / "keys.yaml"))
     app = publish_app(root, tmp_path / "store", PARTNER_KEYS_FILE=keys)  # refused: nothing was ever published
     r = app.test_client().get("/v1/ready")
@@ -76,7 +89,7 @@ def test_readiness_false_without_content(content_dir, tmp_path) -> None:
     assert body["checks"] == {"content": False, "search_index": False}
     assert body["problem_count"] >= 1 and body["problems"] == []  # the details: for operators only
     body = app.test_client().get("/v1/ready", headers={"X-API-Key": OPERATOR_KEY}).get_json()
-    assert body["problems"] and "no-contact-rule.md" in body["problems"][0]
+    assert body["problems"] and f"{QUIET}.md" in body["problems"][0]
 
 
 def test_body_size_limit(client) -> None:

@@ -20,20 +20,20 @@ import api.releases
 from api.app import create_app
 from api.config import ROOT
 from api.releases import ReleaseStore, publish
-from tests.api.test_sync import guide_md
 from tests.conftest import publish_app
+from tests.synthetic import MISSING, QUIET, extra_guide_md
 
 FLASK = str(Path(sys.executable).parent / "flask")
-GUIDE = "closure-without-them"
+GUIDE = MISSING  # the synthetic corpus (tests/synthetic.py)
 URLS = [
     f"/v1/guides/{GUIDE}",
-    "/v1/guides/no-contact-rule/sections",
+    f"/v1/guides/{QUIET}/sections",
     "/v1/guides?page_size=5",
-    "/v1/collections/breakup-recovery",
+    "/v1/collections/first-steps",
     "/v1/scripts?send=true",
     "/v1/graph",
     "/v1/export",
-    "/v1/search?q=closure",
+    "/v1/search?q=missing",
 ]
 
 
@@ -58,12 +58,12 @@ def flask(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 # -- publishing is the only writer --------------------------------------------------------------
-def test_commands_other_than_publish_leave_the_store_and_the_served_release_alone(content_dir, tmp_path) -> None:
-    root = content_dir()
+def test_commands_other_than_publish_leave_the_store_and_the_served_release_alone(syn_content_dir, tmp_path) -> None:
+    root = syn_content_dir()
     store = tmp_path / "store"
     server = publish_app(root, store).test_client()
     before_store, before = snapshot(store), server.get(f"/v1/guides/{GUIDE}")
-    edit(root, GUIDE, "title: ", "title: Draft ")  # an editor's unpublished change
+    edit(root, GUIDE, 'title: "', 'title: "Draft ')  # an editor's unpublished change
     env = {"LP_CONTENT_DIR": str(root), "LP_RELEASE_STORE": str(store), "LP_CONTENT_CACHE": str(tmp_path / "c.pk")}
     for args in (
         ("content", "validate"),
@@ -82,9 +82,9 @@ def test_commands_other_than_publish_leave_the_store_and_the_served_release_alon
 
 
 # -- one release per response -------------------------------------------------------------------
-def test_every_response_names_one_release_and_search_answers_from_it(content_dir, tmp_path, monkeypatch) -> None:
+def test_every_response_names_one_release_and_search_answers_from_it(syn_content_dir, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(api.releases.served, "CHECK_INTERVAL", 0.0)
-    root = content_dir()
+    root = syn_content_dir()
     store = tmp_path / "store"
     client = publish_app(root, store).test_client()
     for rev in range(3):
@@ -101,11 +101,11 @@ def test_every_response_names_one_release_and_search_answers_from_it(content_dir
 
 # -- two servers, one store ---------------------------------------------------------------------
 @pytest.fixture()
-def two_servers(content_dir, tmp_path, monkeypatch):
+def two_servers(syn_content_dir, tmp_path, monkeypatch):
     """Two checkouts (their own content folders and parse caches), one store and one secret, as
     two replicas behind a load balancer; and the editor's checkout, which publishes."""
     monkeypatch.setattr(api.releases.served, "CHECK_INTERVAL", 0.0)
-    editor = content_dir({"guides/sync-x.md": guide_md("sync-x", "breakup-recovery")})
+    editor = syn_content_dir({"guides/sync-x.md": extra_guide_md("sync-x")})
     store = tmp_path / "store"
     publish(editor, ReleaseStore(store))
     servers = []
@@ -172,12 +172,14 @@ def test_a_token_from_a_release_not_loaded_here_yet_is_503_with_retry_after(two_
 
 
 # -- validators ---------------------------------------------------------------------------------
-def test_a_changed_body_moves_last_modified_and_if_modified_since_gets_200(content_dir, tmp_path, monkeypatch) -> None:
+def test_a_changed_body_moves_last_modified_and_if_modified_since_gets_200(
+    syn_content_dir, tmp_path, monkeypatch
+) -> None:
     monkeypatch.setattr(api.releases.served, "CHECK_INTERVAL", 0.0)
-    root = content_dir()
+    root = syn_content_dir()
     store = tmp_path / "store"
     client = publish_app(root, store).test_client()
-    other = "/v1/guides/no-contact-rule"
+    other = f"/v1/guides/{QUIET}"
     first, untouched = client.get(f"/v1/guides/{GUIDE}"), client.get(other)
     # the same second as the first release: Last-Modified must still move (releases are a second apart)
     edit(root, GUIDE, "summary: ", "summary: Changed ")
@@ -211,8 +213,8 @@ KILL_HALFWAY = textwrap.dedent(
 )
 
 
-def test_a_publish_killed_halfway_leaves_the_store_and_the_served_release_intact(content_dir, tmp_path) -> None:
-    root = content_dir()
+def test_a_publish_killed_halfway_leaves_the_store_and_the_served_release_intact(syn_content_dir, tmp_path) -> None:
+    root = syn_content_dir()
     store = tmp_path / "store"
     client = publish_app(root, store).test_client()
     before, before_store = client.get(f"/v1/guides/{GUIDE}"), snapshot(store)
@@ -228,14 +230,14 @@ def test_a_publish_killed_halfway_leaves_the_store_and_the_served_release_intact
     assert made and manifest.seq == 2 and not list(store.rglob("*.building"))
 
 
-def test_two_publishes_at_once_both_succeed_one_after_the_other(content_dir, tmp_path) -> None:
-    root = content_dir()
+def test_two_publishes_at_once_both_succeed_one_after_the_other(syn_content_dir, tmp_path) -> None:
+    root = syn_content_dir()
     store = tmp_path / "store"
     publish(root, ReleaseStore(store))
     other = tmp_path / "other-checkout"
     shutil.copytree(root, other)
     edit(root, GUIDE, "summary: ", "summary: From one ")
-    edit(other, "no-contact-rule", "summary: ", "summary: From the other ")
+    edit(other, QUIET, "summary: ", "summary: From the other ")
     env = {"LP_RELEASE_STORE": str(store)}
     procs = [
         subprocess.Popen(
@@ -257,9 +259,9 @@ def test_two_publishes_at_once_both_succeed_one_after_the_other(content_dir, tmp
     assert all("published release" in out for out, _ in outs)
 
 
-def test_rollback_publishes_the_old_content_as_a_new_release(content_dir, tmp_path, monkeypatch) -> None:
+def test_rollback_publishes_the_old_content_as_a_new_release(syn_content_dir, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(api.releases.served, "CHECK_INTERVAL", 0.0)
-    root = content_dir()
+    root = syn_content_dir()
     store = tmp_path / "store"
     app = publish_app(root, store)
     client = app.test_client()
@@ -276,8 +278,8 @@ def test_rollback_publishes_the_old_content_as_a_new_release(content_dir, tmp_pa
     assert app.test_cli_runner().invoke(args=["content", "rollback", "00042"]).exit_code == 1
 
 
-def test_old_bundles_are_pruned_and_every_manifest_kept(content_dir, tmp_path) -> None:
-    root = content_dir()
+def test_old_bundles_are_pruned_and_every_manifest_kept(syn_content_dir, tmp_path) -> None:
+    root = syn_content_dir()
     store = tmp_path / "store"
     for i in range(4):
         edit(root, GUIDE, "summary: ", f"summary: Prune{i} ")

@@ -26,6 +26,7 @@ from api.cli import SPEC_PATH
 from api.content import Block
 from api.http import SPARSE_JSON
 from tests.conftest import CONTENT, FIXTURES, publish_app
+from tests.synthetic import QUIET
 
 SPEC = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
 SCHEMAS = SPEC["components"]["schemas"]
@@ -110,7 +111,7 @@ def _requests(corpus) -> list[tuple[str, str, str, dict[str, Any] | None]]:
     for script_id in sorted(corpus.scripts)[:5]:
         reqs.append(("/v1/scripts/{script_id}", "get", f"/v1/scripts/{script_id}", None))
     for body in (
-        {"situation": "he hasnt texted back and i keep checking my phone", "guide": "no-contact-rule"},
+        {"situation": "he hasnt texted back and i keep checking my phone", "guide": first},
         {"situation": "he put his hands round my neck", "region": "GB"},
         {"situation": "zzz qqq"},
     ):
@@ -176,11 +177,12 @@ def test_every_always_present_field_is_required(answers) -> None:
     assert not unseen, f"no answer had: {sorted(unseen)}"
 
 
-def test_sparse_fieldsets_have_their_own_media_type_and_schema(client) -> None:
+def test_sparse_fieldsets_have_their_own_media_type_and_schema(syn_client) -> None:
+    client = syn_client  # behaviour, not content: the synthetic corpus (tests/synthetic.py)
     for url, template, whole in (
-        ("/v1/guides/no-contact-rule?fields=slug,title", "/v1/guides/{slug}", _ref("Guide")),
+        (f"/v1/guides/{QUIET}?fields=slug,title", "/v1/guides/{slug}", _ref("Guide")),
         ("/v1/guides?fields=title&page_size=3", "/v1/guides", _ref("GuidePage")),
-        ("/v1/guides/no-contact-rule?fields=sections,slug", "/v1/guides/{slug}", _ref("Guide")),
+        (f"/v1/guides/{QUIET}?fields=sections,slug", "/v1/guides/{slug}", _ref("Guide")),
     ):
         r = client.get(url)
         assert r.status_code == 200 and r.mimetype == SPARSE_JSON, (url, r.mimetype)
@@ -220,7 +222,7 @@ def test_closed_sets_are_enums() -> None:
         assert SCHEMAS[ref.rsplit("/", 1)[1]]["properties"]["type"]["enum"] == [kind]
 
 
-def test_sparse_guides_also_describe_blocks_with_parts_left_out(client) -> None:
+def test_sparse_guides_also_describe_blocks_with_parts_left_out(syn_client) -> None:
     """A view that leaves parts of sections and blocks out (as a `render=` choice of forms would:
     no HTML, no plain text, no tree) is still a GuideSparse: every block keeps its `type` (and a
     heading its `level`, a script its `script_id`), so a client can still switch on it."""
@@ -228,7 +230,7 @@ def test_sparse_guides_also_describe_blocks_with_parts_left_out(client) -> None:
     def cut(block: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in block.items() if k in ("type", "level", "ordered", "script_id")}
 
-    whole = client.get("/v1/guides/no-contact-rule").get_json()
+    whole = syn_client.get(f"/v1/guides/{QUIET}").get_json()
     flat = {**whole, "sections": [{**s, "blocks": [cut(b) for b in s["blocks"]]} for s in whole["sections"]]}
     for section in flat["sections"]:
         del section["text"]

@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 from api.content import Corpus
-from api.patterns.build import analyzer_for, pattern_check
+from api.patterns import Analyzer, build_analyzer
 from api.patterns.text import stem, tokens
+
+_ANALYZERS: dict[str, Analyzer] = {}
+
+
+def analyzer_for(corpus: Corpus) -> Analyzer:
+    """One analyzer per corpus for these tests (the API keeps its own with the release)."""
+    if corpus.version not in _ANALYZERS:
+        _ANALYZERS[corpus.version] = build_analyzer(corpus)
+    return _ANALYZERS[corpus.version]
+
+
+def pattern_check(corpus: Corpus, situation: str, signals=(), guide=None, limit=5, region=None) -> dict:
+    return analyzer_for(corpus).check(situation, signals, guide, limit, corpus, region)
+
 
 # A judged set: situations written the way people write them (lower case, typos, run-on, no
 # punctuation), never copied from a guide's signals, each with the guide that should come first.

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from api.content import Corpus, load_corpus
-from api.patterns.graph import build_graph, graph_for
+from api.patterns.graph import build_graph
 
 SEED = "no-contact-rule"
 
 
 @pytest.fixture(scope="module")
 def graph(corpus: Corpus):
-    return graph_for(corpus)
+    return build_graph(corpus)
 
 
 def test_seed_guide_has_its_two_read_next_edges_with_conditions(graph) -> None:
@@ -148,5 +148,14 @@ def test_a_guide_nothing_links_to_can_be_left_but_not_reached(content_dir) -> No
     assert g.path(SEED, "orphan-guide") is None
 
 
-def test_graph_is_built_once_per_content_version(corpus: Corpus) -> None:
-    assert graph_for(corpus) is graph_for(corpus)
+def test_graph_and_analyzer_are_built_once_per_release_and_scope_and_kept_with_it(app) -> None:
+    from api.current import analyzer_of, graph_of
+    from api.state import state_of
+
+    release = state_of(app).served.release
+    scoped = release.scoped(frozenset({next(iter(release.corpus.collections))}))
+    assert graph_of(release.corpus, release) is graph_of(release.corpus, release)
+    assert graph_of(scoped, release) is not graph_of(release.corpus, release)
+    assert len(graph_of(scoped, release).nodes) < len(graph_of(release.corpus, release).nodes)
+    assert analyzer_of(scoped, release).graph is graph_of(scoped, release)
+    assert f"analyzer:{release.corpus.version}" in release.local  # built with the app (graph._warm)
