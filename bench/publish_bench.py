@@ -263,10 +263,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--paths", default="before,after", help="'after' alone skips main's old path")
     ap.add_argument("--output", default=str(RESULTS))
+    ap.add_argument("--versions", help="a folder with v1, v2, v3 made by an earlier run: skips their set-up")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        vs = versions(args.n, work)
+        given = Path(args.versions) if args.versions else None
+        vs = [given / v for v in ("v1", "v2", "v3")] if given else versions(args.n, work)
         rows = {path: measure(path, vs, work, args.workers) for path in args.paths.split(",")}
     out = report(args.n, rows, args.workers)
     Path(args.output).write_text(out)
