@@ -95,6 +95,26 @@ def test_every_variants_304_has_the_same_headers_but_its_etag(app, client) -> No
     assert seen[None] == seen["gzip"] == seen["br"]
 
 
+@pytest.mark.parametrize("url", [GUIDE, f"{GUIDE}?render=json", f"{GUIDE}/sections", "/v1/guides", "/v1/collections"])
+def test_the_early_200_is_the_views_200(app, client, monkeypatch, url) -> None:
+    """A repeat GET is answered from the cache before the view (api/http.py revalidate_early): the
+    same status, bytes and headers as the view's answer, for every coding."""
+    built = []
+    real = api.http.ResponseCache.get_or_build
+    monkeypatch.setattr(api.http.ResponseCache, "get_or_build", lambda *a, **k: built.append(1) or real(*a, **k))
+    for coding in (None, "gzip", "br"):
+        accept = {"Accept-Encoding": coding} if coding else {}
+        app.extensions["lp"].served.release.local.clear()  # nothing remembered: the view answers ...
+        view = client.get(url, headers=accept)
+        views = len(built)
+        early = client.get(url, headers=accept)  # ... then the early hook
+        assert len(built) == views, "the second answer went through the view"
+        assert view.status_code == early.status_code == 200 and view.data == early.data
+        assert [h for h in view.headers if h[0] != "X-Request-ID"] == [
+            h for h in early.headers if h[0] != "X-Request-ID"
+        ]
+
+
 def test_a_cache_hit_does_no_compression(app, client, monkeypatch) -> None:
     calls = []
     real = api.encoding.encode
