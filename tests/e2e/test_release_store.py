@@ -170,10 +170,13 @@ def moto_server(tmp: Path) -> Iterator[str]:
         stop(proc)
 
 
-def test_an_s3_bucket_through_moto(tmp_path: Path, content: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@contextlib.contextmanager
+def s3_bucket(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A bucket on moto's server, with this process's AWS settings pointing at it; yields the
+    release store's URL in it."""
     import boto3
 
-    with moto_server(tmp_path) as endpoint:
+    with moto_server(tmp) as endpoint:
         for name, value in {
             "AWS_ENDPOINT_URL": endpoint,
             "AWS_ACCESS_KEY_ID": "testing",
@@ -182,7 +185,14 @@ def test_an_s3_bucket_through_moto(tmp_path: Path, content: Path, monkeypatch: p
         }.items():
             monkeypatch.setenv(name, value)
         boto3.client("s3").create_bucket(Bucket="lp-releases")
-        store = "s3://lp-releases/prod"
+        yield "s3://lp-releases/prod"
+
+
+def test_an_s3_bucket_through_moto(tmp_path: Path, content: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    with s3_bucket(tmp_path, monkeypatch) as store:
+        endpoint = os.environ["AWS_ENDPOINT_URL"]
         exercise(tmp_path, content, store)
         keys = sorted(o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket="lp-releases")["Contents"])
         assert "prod/current" in keys and any(k.endswith(".sha256") for k in keys), keys

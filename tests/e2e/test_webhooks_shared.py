@@ -15,7 +15,7 @@ from api.webhooks.deliver import Deliverer
 from tests.e2e.load_under_change import set_revision
 from tests.e2e.receiver import SECRET, Receiver, delivered
 from tests.e2e.server import ROOT
-from tests.e2e.test_release_store import app_for, moto_server, publish
+from tests.e2e.test_release_store import app_for, publish, s3_bucket
 
 pytestmark = pytest.mark.e2e
 
@@ -63,17 +63,7 @@ def test_a_deliverer_on_a_shared_directory(tmp_path: Path) -> None:
 
 
 def test_a_deliverer_on_an_s3_bucket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import boto3
-
     monkeypatch.chdir(tmp_path)
-    with moto_server(tmp_path) as endpoint:
-        for name, value in {
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }.items():
-            monkeypatch.setenv(name, value)
-        boto3.client("s3").create_bucket(Bucket="lp-releases")
-        deliver_from_another_machine(tmp_path, "s3://lp-releases/prod")
+    with s3_bucket(tmp_path, monkeypatch) as store:
+        deliver_from_another_machine(tmp_path, store)
     assert not (tmp_path / "s3:").exists()  # not a local folder named after the URL
