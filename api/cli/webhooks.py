@@ -11,6 +11,7 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from redis.exceptions import RedisError
 
 from api.webhooks.deliver import AlreadyRunning, Deliverer
 from api.webhooks.endpoints import Endpoint, WebhooksInvalid, load_endpoints
@@ -54,8 +55,12 @@ def enqueue_after_publish(start: int) -> None:
     """Called by `content publish`: the new release's messages go into the queue at once (the
     deliverer would add them on its next round anyway)."""
     endpoints = endpoints_or_exit()
-    if endpoints:
+    if not endpoints:
+        return
+    try:
         queue().enqueue_new(endpoints, start=start)
+    except RedisError as exc:  # the release is out: the deliverer queues its messages once Redis answers
+        click.echo(f"webhook queue unreachable ({type(exc).__name__}: {exc}); the deliverer queues it later", err=True)
 
 
 @webhooks_cli.command("run")
@@ -93,7 +98,14 @@ def run_command(poll: float) -> None:
 @click.option("--limit", default=50, show_default=True, help="How many attempts to show, newest first.")
 def log_command(limit: int) -> None:
     """Show the latest delivery attempts and their outcomes, and how many messages are in each state."""
-    q = queue()
+    try:
+        _print_log(queue(), limit)
+    except RedisError as exc:
+        click.echo(f"webhook queue unreachable ({type(exc).__name__}: {exc})", err=True)
+        sys.exit(1)
+
+
+def _print_log(q: Queue, limit: int) -> None:
     if not q.exists():
         click.echo("no webhook queue yet (nothing published with LP_WEBHOOKS_FILE set)")
         return

@@ -206,3 +206,16 @@ def test_two_deliverers_at_once_deliver_each_event_once(site) -> None:
     assert second.poll() is None
     log = s.flask("webhooks", "log").stdout
     assert "4 delivered, 0 pending, 0 failed" in log and log.count("attempt 1: delivered 204") == 4, log
+
+
+def test_with_redis_down_a_publish_goes_out_and_the_log_says_so_in_one_line(tmp_path) -> None:
+    with redis_server(tmp_path) as url:
+        pass  # stopped: nothing listens on its port now
+    receiver = Receiver(tmp_path)
+    s = Site(tmp_path, receiver, url)
+    first = s.flask("content", "publish")
+    assert first.returncode == 0 and "published release" in first.stdout, first.stderr[-2000:]
+    assert "webhook queue unreachable" in first.stderr and "Traceback" not in first.stderr
+    log = s.flask("webhooks", "log")
+    assert log.returncode == 1, log.stdout
+    assert log.stderr.strip().count("\n") == 0 and "webhook queue unreachable (ConnectionError" in log.stderr
