@@ -17,7 +17,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from api.content import ContentInvalid
-from api.releases import ReleaseStore, seq_of
+from api.releases import ReleaseId, ReleaseStore
 from api.state import state
 from api.urls import guide_url
 
@@ -219,7 +219,8 @@ def _publishing(rollback_to: str | None = None) -> Iterator[ReleaseStore]:
         return
     with mirror.publishing(_keep()) as local:
         if rollback_to is not None:
-            target = local.manifest(int(rollback_to) if rollback_to.isdigit() else seq_of(rollback_to))
+            named = ReleaseId.parse(rollback_to)  # what the operator typed: a number or a release id
+            target = local.manifest(int(rollback_to) if rollback_to.isdigit() else named.seq if named else -1)
             if target is not None:
                 mirror.ensure_bundle(target.id)
         yield local
