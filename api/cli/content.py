@@ -176,8 +176,7 @@ def preview_token_command(slug: str | None) -> None:
 
     cfg = current_app.config
     if slug is not None:
-        previews = state().preview
-        preview = previews.load() if previews is not None else None  # (with a shared store: fetched from it)
+        preview = state().preview.load()  # (with a shared store: fetched from it)
         if preview is None or slug not in preview.corpus.guides:
             click.echo(f"there is no guide '{slug}' in the preview release (publish first?)", err=True)
             sys.exit(1)

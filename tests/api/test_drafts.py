@@ -265,3 +265,12 @@ def test_ready_says_the_preview_state_and_its_release_to_operators_only(site, tm
     public, ops = ready(client), ready(client, OPERATOR_KEY)
     assert public["loaded"] is False and public["error"] and "00099" not in public["error"]
     assert "00099" in ops["error"] and ops["version"] == "00099_0000000000000000"
+
+
+def test_a_preview_request_before_any_preview_release_is_a_private_503(tmp_path: Path) -> None:
+    """Every store has its preview chain (api/state.py `State.preview`); before a publish it is empty."""
+    keys = write_preview_keys(tmp_path / "keys.yaml", PREVIEW_KEY, NORMAL_KEY)
+    app = create_app({"TESTING": True, "RELEASE_STORE": str(tmp_path / "empty"), "PARTNER_KEYS_FILE": str(keys)})
+    r = app.test_client().get("/v1/guides", headers={"X-API-Key": PREVIEW_KEY})
+    assert r.status_code == 503 and r.get_json()["detail"].startswith("There is no preview release yet")
+    assert r.headers["Cache-Control"] == PRIVATE
