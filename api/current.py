@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, g
 
 from api.content import Corpus
+from api.content.safety import safety_guides
 from api.patterns import Analyzer, Graph, build_analyzer, build_graph
 from api.releases import Release, ReleaseStore
+from api.search_hints import Fits
 from api.state import state
 
 
@@ -60,3 +64,13 @@ def analyzer_of(c: Corpus, r: Release | None = None) -> Analyzer:
     """The pattern analyzer of `c`, built once per release and scope, over its graph."""
     rel = r or release()
     return rel.derived("analyzer", c, lambda x: build_analyzer(x, graph_of(x, rel)))
+
+
+def safety_guides_of(c: Corpus) -> list[dict[str, Any]]:
+    """The safety guides the notice lists for `c` (the request's corpus), once per release and scope."""
+    return release().derived("safety_guides", c, safety_guides)
+
+
+def fits_of(c: Corpus) -> Fits:
+    """The cache of the guides search queries fit for `c`'s analyzer, one per release and scope."""
+    return release().derived("fits", c, lambda _: Fits())

@@ -14,7 +14,7 @@ from api.partners import operator_or_refusal
 from api.resources import QUERY
 from api.schemas import EmptyArgsSchema
 from api.schemas import describe as _d
-from api.state import state
+from api.state import State, state
 
 log = logging.getLogger(__name__)
 
@@ -227,12 +227,10 @@ def _shared_store(state: Any, operator: bool) -> dict[str, Any] | None:
     }
 
 
-def _preview(state: Any, operator: bool) -> dict[str, Any] | None:
+def _preview(state: State, operator: bool) -> dict[str, Any]:
     """The preview chain's state here: whether it is loaded and fetched, for anyone (a preview chain
     exists wherever anything was published); its release id and the error's text, for operators."""
     served = state.preview
-    if served is None:
-        return None
     mirror = state.mirror.preview if state.mirror is not None else None
     error = served.error or (mirror.state.error if mirror is not None else None)
     if error and not operator:

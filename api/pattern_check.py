@@ -19,7 +19,7 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from api.content.schemas import SLUG
-from api.current import analyzer_of
+from api.current import analyzer_of, safety_guides_of
 from api.errors import abort
 from api.graph import GraphEdgeSchema, blp
 from api.http import dumps
@@ -195,7 +195,9 @@ class PatternCheck(MethodView):
                 abort(422, "Invalid parameter: guide", {"json": {"guide": [f"No guide with slug '{guide}'."]}})
             guide = live
         region = reader_region(body["region"], location="json")
-        answer = analyzer_of(c).check(body["situation"], tuple(body["signals"]), guide, body["limit"], c, region)
+        answer = analyzer_of(c).check(
+            body["situation"], tuple(body["signals"]), guide, body["limit"], c, region, safety_guides_of(c)
+        )
         resp = Response(dumps(_linked(answer)), mimetype="application/json")
         resp.headers["Cache-Control"] = "no-store"  # a person's own words: never in a shared cache
         return vary(resp)

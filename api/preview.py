@@ -84,8 +84,6 @@ def wanted() -> ResponseReturnValue | None:
         return None
     served = state().preview
     g.lp_preview = True  # from here on, even an error answer is private
-    if served is None:
-        return error_response(503, "This instance serves no preview releases.")
     if served.release is None:
         served.load()
     else:

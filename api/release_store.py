@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from api.content.files import file_lock, write_atomic
-from api.releases import MANIFEST_FILE, PREVIEW_DIR, ReleaseStore, preview_store, seq_of
+from api.releases import MANIFEST_FILE, PREVIEW_DIR, ReleaseId, ReleaseStore, preview_store
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +255,8 @@ class Mirror:
         lacks them (the webhooks' deliverer reads them); this copy's own pointer stays as it is."""
         raw = self.remote.get("current")
         rid = raw.decode().strip() if raw else None
-        if rid is not None and self.local.manifest(seq_of(rid)) is None:
+        named = ReleaseId.parse(rid) if rid is not None else None  # the shared pointer, read back
+        if rid is not None and (named is None or self.local.manifest(named.seq) is None):
             self._pull_meta()
         return rid
 
@@ -332,17 +333,18 @@ class Mirror:
 
     def _send(self, before: str | None, keep: int) -> None:
         """Send up the release the publish made in this chain, if it made one."""
-        after = self.local.current_id()
-        if after is not None and after != before and (self.local.bundles / after).is_dir():
+        after = self.local.current()
+        if after is not None and str(after) != before and (self.local.bundles / str(after)).is_dir():
             self._push(after)
-            self._prune_remote(keep, after)
+            self._prune_remote(keep, str(after))
 
     def ensure_bundle(self, rid: str) -> None:
         """A rollback needs the old release's bundle on this machine."""
         if not (self.local.bundles / rid).is_dir():
             self._pull_bundle(rid)
 
-    def _push(self, rid: str) -> None:
+    def _push(self, live: ReleaseId) -> None:
+        rid = str(live)
         tar = self.local.root / f".{rid}.{os.getpid()}.tar"
         try:
             with tarfile.open(tar, "w") as archive:
@@ -351,7 +353,7 @@ class Mirror:
                 self.remote.put("store.json", (self.local.root / "store.json").read_bytes())
             self.remote.upload(f"bundles/{rid}.tar", tar)
             self.remote.put(f"bundles/{rid}.sha256", (sha256_of(tar) + "\n").encode())
-            key = f"manifests/{seq_of(rid):05d}.json"
+            key = f"manifests/{live.seq:05d}.json"
             self.remote.put(key, (self.local.root / key).read_bytes())
             self.remote.put("current", (rid + "\n").encode())  # the release goes live here, whole
         finally:

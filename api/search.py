@@ -18,7 +18,7 @@ from webargs.fields import DelimitedList
 
 from api.content.safety import notice_for
 from api.content.schemas import SLUG
-from api.current import analyzer_of, release
+from api.current import analyzer_of, fits_of, release, safety_guides_of
 from api.errors import abort
 from api.http import JSON, ResponseCache, coding, not_modified
 from api.observability import SEARCH_LATENCY
@@ -285,7 +285,7 @@ def search(args: dict[str, Any]) -> ResponseReturnValue:
 
 
 def _search_body(q: str, args: dict[str, Any], region: str | None, scope: frozenset[str] | None) -> dict[str, Any]:
-    safety = notice_for(q, corpus(), region)
+    safety = notice_for(q, corpus(), region, safety_guides_of(corpus()))
     try:
         found = engine().search(
             q,
@@ -296,7 +296,7 @@ def _search_body(q: str, args: dict[str, Any], region: str | None, scope: frozen
             page_size=args["page_size"],
             collections=scope,
             group=args.get("group") == "guide",
-            boosts=guide_boosts(q, analyzer_of(corpus()), safety),
+            boosts=guide_boosts(q, analyzer_of(corpus()), safety, fits_of(corpus())),
         )
     except QueryTooLong as exc:
         abort(422, str(exc), {"query": {"q": [str(exc)]}})
@@ -361,6 +361,6 @@ def suggest(args: dict[str, Any]) -> ResponseReturnValue:
             )
         except IndexMissing as exc:
             abort(503, f"Search is not available yet: {exc}")
-        return {"safety": notice_for(q, corpus(), region), **found}
+        return {"safety": notice_for(q, corpus(), region, safety_guides_of(corpus())), **found}
 
     return _conditional(key, build)

@@ -21,14 +21,36 @@ FIT_GUIDES = 5  # the analyzer's best guides that get a factor
 FIT_WEIGHT = 1.0  # the best-fitting guide's hits score (1 + FIT_WEIGHT) times theirs
 SAFETY_FIRST = 1000.0  # the safety guides' factor when the notice is shown: first, in their own order
 FIT_MIN_IDF = 0.4  # words in about two thirds of the guides or more tell little apart: skipped (the costliest)
-FIT_CACHE = 4096  # guide fits kept per process (queries repeat: autocomplete, paging, shared links)
+FIT_CACHE = 4096  # guide fits kept per release and scope (queries repeat: autocomplete, paging, shared links)
 SAFETY_MATCHED = 99.0  # a safety guide the situation does not fit: first among hits, never added
 
 
-def guide_boosts(q: str, analyzer: Analyzer, safety: dict[str, Any] | None) -> tuple[tuple[str, float], ...]:
+class Fits:
+    """The analyzer's best guides per query, for one analyzer (one release and scope: the web layer
+    keeps one with the release, api/current.py `fits_of`). In memory only, bounded, and keyed by the
+    words: what people type is never written anywhere (the search index's results cache holds the same)."""
+
+    def __init__(self, size: int = FIT_CACHE) -> None:
+        self._found: LRUCache[str, list[tuple[float, str]]] = LRUCache(size)
+        self._lock = threading.Lock()
+
+    def get(self, q: str, a: Analyzer) -> list[tuple[float, str]]:
+        key = " ".join(q.lower().split())
+        with self._lock:
+            found = self._found.get(key)
+        if found is None:
+            found = guide_fit(q, a)
+            with self._lock:
+                self._found[key] = found
+        return found
+
+
+def guide_boosts(
+    q: str, analyzer: Analyzer, safety: dict[str, Any] | None, fits: Fits | None = None
+) -> tuple[tuple[str, float], ...]:
     """(guide slug, factor) for the guides the query fits best (by the analyzer of the caller's
-    corpus), and the safety guides first."""
-    fit = guide_fit(q, analyzer)
+    corpus; `fits`: that analyzer's cache, None for none), and the safety guides first."""
+    fit = guide_fit(q, analyzer) if fits is None else fits.get(q, analyzer)
     top = fit[0][0] if fit else 1.0
     out = {slug: 1.0 + FIT_WEIGHT * s / top for s, slug in fit}
     best = fit
@@ -41,21 +63,7 @@ def guide_boosts(q: str, analyzer: Analyzer, safety: dict[str, Any] | None) -> t
     return tuple(sorted(out.items()))
 
 
-_FITS: LRUCache[tuple[str, str], list[tuple[float, str]]] = LRUCache(FIT_CACHE)
-_FITS_LOCK = threading.Lock()
-
-
 def guide_fit(q: str, a: Analyzer) -> list[tuple[float, str]]:
-    """The analyzer's best guides for the words, (score, slug) best first; cached per version.
-
-    The cache is in memory only, bounded, and keyed by the words: what people type is never written
-    anywhere (the results cache of the search index holds the same)."""
-    key = (a.version, " ".join(q.lower().split()))
-    with _FITS_LOCK:
-        found = _FITS.get(key)
-    if found is None:
-        scores = a.guide_scores(a.query(q), min_idf=FIT_MIN_IDF)
-        found = heapq.nlargest(FIT_GUIDES, ((s, a.guides[gi].slug) for gi, s in scores.items() if s > 0))
-        with _FITS_LOCK:
-            _FITS[key] = found
-    return found
+    """The analyzer's best guides for the words, (score, slug) best first."""
+    scores = a.guide_scores(a.query(q), min_idf=FIT_MIN_IDF)
+    return heapq.nlargest(FIT_GUIDES, ((s, a.guides[gi].slug) for gi, s in scores.items() if s > 0))

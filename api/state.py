@@ -34,7 +34,8 @@ class State:
     mirror: Mirror | None = None  # the shared release store this machine copies from, if any
     # name -> callable returning True when that part is ready (the search index adds one)
     readiness_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
-    preview: Served | None = None  # the preview release (drafts included), loaded on the first preview request
+    # the preview release (drafts included): every store has its preview chain; loaded on the first preview request
+    preview: Served = field(kw_only=True)
     api: Any = None  # the flask-smorest Api: its `.spec` is the OpenAPI document
     partners: PartnerKeys = field(default_factory=PartnerKeys.open_to_all)  # api/partners.py installs the file's
     preflight_origins: tuple[frozenset[str], bool] = (frozenset(), True)  # (origins any key allows, anyone?)

@@ -95,8 +95,16 @@ def corpus() -> Corpus:
 
 
 @pytest.fixture(scope="session")
-def app():
+def real_app():
+    """An app over the real content's release (the session's store)."""
     return create_app({"TESTING": True})
+
+
+@pytest.fixture()
+def app(request: pytest.FixtureRequest):
+    """The app over the real content; over the synthetic corpus (`syn_app`) in a test module that
+    says `pytestmark = pytest.mark.synthetic` (behaviour, not content: tests/synthetic.py)."""
+    return request.getfixturevalue("syn_app" if request.node.get_closest_marker("synthetic") else "real_app")
 
 
 @pytest.fixture()

@@ -9,7 +9,8 @@ safety/) is the safety editor's data, not guide text: it is copied from content/
 
 Every fact the tests assert is written here, so a test may name it: `QUIET` has four sections,
 two scripts (`quiet-reply` is meant to be sent, with its safety condition), five signals and a
-read-next link to `MISSING`; `old-quiet` is renamed to `QUIET`; `make-them-chase` is retired.
+read-next link to `MISSING`; `old-quiet` is renamed to `QUIET`; `make-them-chase` is retired (from
+first-steps).
 """
 
 from __future__ import annotations
@@ -47,12 +48,15 @@ COLLECTIONS = """\
 """
 
 REDIRECTS = f"""\
+# Renamed guides: an old slug answers with a redirect to the new one.
 renamed:
   old-quiet: {QUIET}
   old-limits: {LIMITS}
+# Retired guides: the slug answers 410 Gone with the reason.
 retired:
   - slug: {RETIRED}
     reason: Retired because it framed quiet as a tactic.
+    collection: first-steps
 """
 
 FENCE = "```"
@@ -299,14 +303,21 @@ def syn_corpus(syn_content: Path):
 
 
 @pytest.fixture(scope="session")
-def syn_app(syn_content: Path, tmp_path_factory: pytest.TempPathFactory):
-    """An app over the synthetic corpus, published into a store of its own."""
-    from api.app import create_app
+def syn_store(syn_content: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic corpus published into a release store of its own (do not publish into it)."""
     from api.releases import ReleaseStore, publish
 
     store = tmp_path_factory.mktemp("synthetic-releases")
     publish(syn_content, ReleaseStore(store))
-    return create_app({"TESTING": True, "CONTENT_DIR": str(syn_content), "RELEASE_STORE": str(store)})
+    return store
+
+
+@pytest.fixture(scope="session")
+def syn_app(syn_content: Path, syn_store: Path):
+    """An app over the synthetic corpus's release store."""
+    from api.app import create_app
+
+    return create_app({"TESTING": True, "CONTENT_DIR": str(syn_content), "RELEASE_STORE": str(syn_store)})
 
 
 @pytest.fixture()

@@ -17,7 +17,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from api.content import ContentInvalid
-from api.releases import ReleaseStore, seq_of
+from api.releases import ReleaseId, ReleaseStore
 from api.state import state
 from api.urls import guide_url
 
@@ -176,8 +176,7 @@ def preview_token_command(slug: str | None) -> None:
 
     cfg = current_app.config
     if slug is not None:
-        previews = state().preview
-        preview = previews.load() if previews is not None else None  # (with a shared store: fetched from it)
+        preview = state().preview.load()  # (with a shared store: fetched from it)
         if preview is None or slug not in preview.corpus.guides:
             click.echo(f"there is no guide '{slug}' in the preview release (publish first?)", err=True)
             sys.exit(1)
@@ -219,7 +218,8 @@ def _publishing(rollback_to: str | None = None) -> Iterator[ReleaseStore]:
         return
     with mirror.publishing(_keep()) as local:
         if rollback_to is not None:
-            target = local.manifest(int(rollback_to) if rollback_to.isdigit() else seq_of(rollback_to))
+            named = ReleaseId.parse(rollback_to)  # what the operator typed: a number or a release id
+            target = local.manifest(int(rollback_to) if rollback_to.isdigit() else named.seq if named else -1)
             if target is not None:
                 mirror.ensure_bundle(target.id)
         yield local

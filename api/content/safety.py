@@ -1,11 +1,12 @@
 """The safety notice served before anything else when a person's words signal danger.
 
-Search, suggest and the pattern-check analyzer call `notice_for(text, corpus, region)`.
+Search, suggest and the pattern-check analyzer call `notice_for(text, corpus, region, guides)`.
 Recognition (which kinds of danger, how urgent) is api.language.signals over the corpus' own
 language files; this module turns what was recognised into the notice: a calm message fitted to
 the kinds, the emergency number of the reader's region (or the common ones when it is unknown),
 the support services that fit (content/safety/resources.yaml) and the safety guides the caller may
-see.
+see (`safety_guides`: the web layer builds them once per release and scope, api/current.py
+`safety_guides_of`, and hands them in).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from cachetools import LRUCache
 
 from api.content.model import Corpus
 from api.content.support import Resource, Support
-from api.content.versioned import PerVersion
 from api.language.signals import Found, recogniser_for
 
 # Kinds that are about someone else's behaviour towards the reader (not self-harm, not a child).
@@ -79,12 +79,9 @@ def _resource(r: Resource) -> dict[str, Any]:
     }
 
 
-def _guides(corpus: Corpus) -> list[dict[str, Any]]:
-    """The safety guides this corpus (its scope) holds, once per version."""
+def safety_guides(corpus: Corpus) -> list[dict[str, Any]]:
+    """The safety guides this corpus (its scope) holds, as the notice lists them."""
     return [{"slug": g.slug, "title": g.title} for g in corpus.guides.values() if g.safety_sensitive]
-
-
-guides_for = PerVersion(_guides)
 
 
 # (support services, kinds, level, region) -> the notice's parts that depend on nothing else: the
@@ -92,8 +89,11 @@ guides_for = PerVersion(_guides)
 _PARTS: LRUCache[tuple[Support, tuple[str, ...], bool, str | None], dict[str, Any]] = LRUCache(4096)
 
 
-def safety_notice(corpus: Corpus, found: list[Found], region: str | None = None) -> dict[str, Any]:
-    """The notice for what was recognised, for a reader in `region` (None: unknown)."""
+def safety_notice(
+    corpus: Corpus, found: list[Found], region: str | None = None, guides: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The notice for what was recognised, for a reader in `region` (None: unknown); `guides`: the
+    corpus's `safety_guides` when the caller keeps them (None: found here)."""
     kinds = tuple(f.kind for f in found)
     urgent = any(f.level == "urgent" for f in found)
     key = (corpus.support, kinds, urgent, region)  # support services are not scoped
@@ -114,10 +114,12 @@ def safety_notice(corpus: Corpus, found: list[Found], region: str | None = None)
         "emergency_numbers": parts["emergency_numbers"],
         "message": parts["message"],
         "resources": parts["resources"],
-        "guides": guides_for(corpus),
+        "guides": safety_guides(corpus) if guides is None else guides,
     }
 
 
-def notice_for(text: str, corpus: Corpus, region: str | None = None) -> dict[str, Any] | None:
+def notice_for(
+    text: str, corpus: Corpus, region: str | None = None, guides: list[dict[str, Any]] | None = None
+) -> dict[str, Any] | None:
     found = recognise(text, corpus)
-    return safety_notice(corpus, found, region) if found else None
+    return safety_notice(corpus, found, region, guides) if found else None

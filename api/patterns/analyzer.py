@@ -299,8 +299,10 @@ class Analyzer:
         limit: int = 5,
         corpus: Corpus | None = None,
         region: str | None = None,
+        safety_guides: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """The whole answer: safety notice (or null), ranked guides, and the closest next read."""
+        """The whole answer: safety notice (or null), ranked guides, and the closest next read
+        (`safety_guides`: the notice's guides, when the caller keeps them for `corpus`)."""
         danger = recogniser_for(self.language).recognise(situation)
         q = self.query(situation, ticked, danger)
         scores = self.guide_scores(q, ticked)
@@ -331,7 +333,7 @@ class Analyzer:
                 "closest_next_read": self.closest_next_read(guide, q, scores),
             }
         return {
-            "safety": safety_notice(corpus, danger, region) if danger and corpus is not None else None,
+            "safety": safety_notice(corpus, danger, region, safety_guides) if danger and corpus is not None else None,
             "results": results,
             "reading": reading,
             "understood": sorted(_words(q, q.words)),

@@ -28,9 +28,18 @@ to a new release within a second of the pointer moving, and has opened its files
 """
 
 from api.releases.bundle import CORPUS_FILE, INDEX_DIR, Build
-from api.releases.manifest import FORMAT, Entry, Manifest, fingerprint, iso_time, make_manifest, response_keys
+from api.releases.manifest import (
+    FORMAT,
+    Entry,
+    Manifest,
+    ReleaseId,
+    fingerprint,
+    iso_time,
+    make_manifest,
+    response_keys,
+)
 from api.releases.publish import PREVIEW_DIR, preview_store, publish, rollback
-from api.releases.release import Release, ReleaseMissing, seq_of
+from api.releases.release import Release, ReleaseMissing
 from api.releases.served import CHECK_INTERVAL, Served
 from api.releases.snapshot import PACK_FILE
 from api.releases.store import KEEP, MANIFEST_FILE, ReleaseStore
@@ -48,6 +57,7 @@ __all__ = [
     "Entry",
     "Manifest",
     "Release",
+    "ReleaseId",
     "ReleaseMissing",
     "ReleaseStore",
     "Served",
@@ -58,5 +68,4 @@ __all__ = [
     "publish",
     "response_keys",
     "rollback",
-    "seq_of",
 ]

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from api.content import Corpus, Guide
 from api.content.model import SERVED_FORMAT
@@ -22,6 +22,24 @@ class Entry:
 
     digest: str
     collection: str
+
+
+class ReleaseId(NamedTuple):
+    """A release's name as a value: its number in the store's chain and the content version it
+    serves. `str()` is the name on disk, in the pointer and in X-Content-Version (`00007_<version>`);
+    `parse` reads one back only where a name arrives as text (the pointer file, a shared store's
+    keys, what an operator types)."""
+
+    seq: int
+    content: str
+
+    def __str__(self) -> str:
+        return f"{self.seq:05d}_{self.content}"
+
+    @classmethod
+    def parse(cls, text: str) -> ReleaseId | None:
+        head, sep, content = text.partition("_")
+        return cls(int(head), content) if sep and head.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,10 @@ class Manifest:
     scheduled: dict[str, str] = field(default_factory=dict)
     # slug -> what its JSON depends on, per field (api/views.py); empty in manifests made before
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def rid(self) -> ReleaseId:
+        return ReleaseId(self.seq, self.content_version)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -10,8 +10,8 @@ from api.content import ContentInvalid, load_corpus
 from api.content.drafts import published
 from api.content.load import Progress
 from api.releases.bundle import Build, read_pack
-from api.releases.manifest import Manifest
-from api.releases.release import ReleaseMissing, seq_of
+from api.releases.manifest import Manifest, ReleaseId
+from api.releases.release import ReleaseMissing
 from api.releases.store import KEEP, ReleaseStore
 
 PARSE_WORKERS = min(2, os.cpu_count() or 1)  # processes parsing a full build (most changed files)
@@ -76,10 +76,10 @@ def publish(
 
 def rollback(store: ReleaseStore, release: str, keep: int = KEEP) -> Manifest:
     """Publish a new release with the content of an older one (its bundle must not be pruned)."""
-    rid_now = store.current_id()
-    live = store.manifest(seq_of(rid_now)) if rid_now else None
-    seq = int(release) if release.isdigit() else seq_of(release)
-    target = store.manifest(seq)
+    now = store.current()
+    live = store.manifest(now.seq) if now is not None else None
+    named = ReleaseId.parse(release)  # what the operator typed: a number or a release id
+    target = store.manifest(int(release) if release.isdigit() else named.seq if named else -1)
     if target is None or (not release.isdigit() and target.id != release):
         raise ReleaseMissing(f"there is no release {release}")
     old = store.open(target.id).corpus

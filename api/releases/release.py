@@ -101,8 +101,3 @@ class Release:
 
 def _cols(collections: frozenset[str]) -> set[tuple[str, str]]:
     return {("collection", c) for c in collections}
-
-
-def seq_of(rid: str) -> int:
-    head = rid.split("_", 1)[0]
-    return int(head) if head.isdigit() else -1

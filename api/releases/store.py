@@ -21,8 +21,8 @@ from cachetools import LRUCache
 from api.content import Corpus, Problem
 from api.content.files import file_lock, write_atomic
 from api.releases.bundle import INDEX_DIR, Build, read_corpus
-from api.releases.manifest import Manifest, iso_time, make_manifest
-from api.releases.release import Release, ReleaseMissing, seq_of
+from api.releases.manifest import Manifest, ReleaseId, iso_time, make_manifest
+from api.releases.release import Release, ReleaseMissing
 from search_index import SearchEngine
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,11 @@ class ReleaseStore:
         except OSError:
             return None
 
+    def current(self) -> ReleaseId | None:
+        """The live release, as a value (the pointer file is where its name is read back)."""
+        rid = self.current_id()
+        return ReleaseId.parse(rid) if rid else None
+
     def store_id(self) -> str | None:
         try:
             return str(json.loads((self.root / "store.json").read_text())["id"])
@@ -69,11 +74,14 @@ class ReleaseStore:
             self._manifests[seq] = found
         return found
 
-    def open(self, rid: str) -> Release:
-        """Load a release: its manifest, corpus and (lazily opened) search index."""
+    def open(self, rid: ReleaseId | str) -> Release:
+        """Load a release: its manifest, corpus and (lazily opened) search index. `rid`: its value,
+        or its name as read from disk (the pointer, a bundle directory)."""
+        name = ReleaseId.parse(rid) if isinstance(rid, str) else rid
+        rid = str(rid)
         path = self.bundles / rid
         sid = self.store_id()
-        manifest = self.manifest(seq_of(rid))
+        manifest = self.manifest(name.seq) if name is not None else None
         if sid is None or manifest is None or manifest.id != rid:
             raise ReleaseMissing(f"release {rid} has no manifest in {self.root}")
         try:
@@ -126,18 +134,18 @@ class ReleaseStore:
             self._remove_debris()
             if self.store_id() is None:
                 write_atomic(self.root / "store.json", json.dumps({"id": secrets.token_hex(8)}))
-            rid_now = self.current_id()
-            base = self.manifest(seq_of(rid_now)) if rid_now else None
+            now = self.current()
+            base = self.manifest(now.seq) if now is not None else None
             if base is not None and base.content_version == corpus.version and rollback_of is None:
                 return base, False
             seq = base.seq + 1 if base is not None else 1
-            rid = f"{seq:05d}_{corpus.version}"
+            rid = str(ReleaseId(seq, corpus.version))
             served = dataclasses.replace(corpus, version=rid)
             final = self.bundles / rid
             shutil.rmtree(final, ignore_errors=True)  # a release built but never made live (a crash)
             building = self.bundles / f"{rid}.{os.getpid()}.building"
             building.mkdir(parents=True)
-            live = self.bundles / rid_now if rid_now and base is not None else None
+            live = self.bundles / str(now) if now is not None and base is not None else None
             build.write(served, corpus.version, building, live)
             manifest = make_manifest(served, seq, rid, base, corpus.version, rollback_of, timed)
             data = json.dumps(manifest.to_json(), separators=(",", ":"))

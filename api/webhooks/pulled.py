@@ -8,15 +8,16 @@ RELEASE_CACHE); the queue then builds events from them as from a store on this m
 from __future__ import annotations
 
 from api.release_store import Mirror
-from api.releases import Manifest
+from api.releases import Manifest, ReleaseId
 
 
 class PulledManifests:
     def __init__(self, mirror: Mirror) -> None:
         self.mirror = mirror
 
-    def current_id(self) -> str | None:
-        return self.mirror.pull_manifests()
+    def current(self) -> ReleaseId | None:
+        rid = self.mirror.pull_manifests()
+        return ReleaseId.parse(rid) if rid else None
 
     def store_id(self) -> str | None:
         return self.mirror.local.store_id()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from api.releases import Manifest
+from api.releases import Manifest, ReleaseId
 from api.webhooks.endpoints import RELEASE_PUBLISHED, Endpoint
 from api.webhooks.events import body, release_event
 
@@ -44,7 +44,7 @@ class Message:
 class Manifests(Protocol):
     """Where the releases are read: a ReleaseStore, or a shared store's pulled copy (api/webhooks/pulled.py)."""
 
-    def current_id(self) -> str | None: ...
+    def current(self) -> ReleaseId | None: ...
     def store_id(self) -> str | None: ...
     def manifest(self, seq: int) -> Manifest | None: ...
 

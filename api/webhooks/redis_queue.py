@@ -29,7 +29,6 @@ import redis
 from redis.exceptions import LockError, WatchError
 from redis.lock import Lock
 
-from api.releases import seq_of
 from api.webhooks.endpoints import Endpoint
 from api.webhooks.queue import Manifests, Message, new_messages
 
@@ -71,7 +70,7 @@ class RedisQueue:
 
     def prefix(self) -> str | None:
         store_id = self.manifests.store_id()
-        if store_id is None and self.manifests.current_id() is not None:
+        if store_id is None and self.manifests.current() is not None:
             store_id = self.manifests.store_id()
         return f"lp:webhooks:{{{store_id}}}:" if store_id else None
 
@@ -91,11 +90,11 @@ class RedisQueue:
         """Messages for every release published since the last call; how many were added (the first
         call starts after release `start`, default the live one)."""
         now = time.time() if now is None else now
-        head_id = self.manifests.current_id()
+        live = self.manifests.current()
         p, store_id = self.prefix(), self.manifests.store_id()
-        if head_id is None or p is None or store_id is None:
+        if live is None or p is None or store_id is None:
             return 0
-        head = seq_of(head_id)
+        head = live.seq
         with self.client.pipeline() as pipe:
             while True:
                 try:

@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from api.releases import seq_of
 from api.webhooks.endpoints import Endpoint
 from api.webhooks.queue import AlreadyRunning, Manifests, Message, new_messages
 
@@ -86,10 +85,10 @@ class SqliteQueue:
         added later is not sent the past).
         """
         now = time.time() if now is None else now
-        head_id = self.manifests.current_id()
-        if head_id is None:
+        live = self.manifests.current()
+        if live is None:
             return 0
-        head, store_id = seq_of(head_id), self.manifests.store_id() or "-"
+        head, store_id = live.seq, self.manifests.store_id() or "-"
         added = 0
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")  # one enqueuer at a time: the cursor and its messages move together

@@ -19,15 +19,8 @@ GUIDE = f"/v1/guides/{QUIET}"
 DECODE = {"gzip": gzip.decompress, "br": brotli.decompress}
 
 
-# Behaviour, not content: these tests run on the synthetic corpus (tests/synthetic.py).
-@pytest.fixture()
-def app(syn_app):
-    return syn_app
-
-
-@pytest.fixture()
-def client(syn_client):
-    return syn_client
+# Behaviour, not content: `app` and `client` serve the synthetic corpus (tests/synthetic.py).
+pytestmark = pytest.mark.synthetic
 
 
 @pytest.mark.parametrize(

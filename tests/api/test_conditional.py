@@ -21,15 +21,8 @@ GUIDE = f"/v1/guides/{QUIET}"  # updated: 2026-03-01, so a Last-Modified
 EMBED = "/v1/embed/lp-search.js"  # an ETag, no Last-Modified
 
 
-# Behaviour, not content: these tests run on the synthetic corpus (tests/synthetic.py).
-@pytest.fixture()
-def app(syn_app):
-    return syn_app
-
-
-@pytest.fixture()
-def client(syn_client):
-    return syn_client
+# Behaviour, not content: `app` and `client` serve the synthetic corpus (tests/synthetic.py).
+pytestmark = pytest.mark.synthetic
 
 
 def _reference(etag: str, modified: dt.datetime | None) -> bool:

@@ -4,7 +4,6 @@ release, and readable through the same endpoints with a preview key or a preview
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import time
 from pathlib import Path
@@ -29,14 +28,13 @@ PRIVATE = "private, no-store"
 
 def linked_md(slug: str, summary: str = "A guide made by the sync tests.") -> str:
     """A guide in the synthetic corpus (tests/synthetic.py), its read-next linking to QUIET."""
-    return re.sub(r"\(guide:[a-z0-9-]+\)", f"(guide:{QUIET})", guide_md(slug, "first-steps", summary))
+    return guide_md(slug, "first-steps", summary, link=QUIET)
 
 
-def draft_md(slug: str = DRAFT, front: str = "draft: true", synthetic: bool = False) -> str:
-    """A draft for the synthetic corpus, or (synthetic=False: test_incremental, test_schedule) for a
-    copy of the real one."""
+def draft_md(slug: str = DRAFT, front: str = "draft: true") -> str:
+    """A draft for a copy of the synthetic corpus (test_incremental, test_schedule use it too)."""
     summary = f"A {WORD} draft nobody may see yet."
-    text = linked_md(slug, summary) if synthetic else guide_md(slug, "breakup-recovery", summary)
+    text = linked_md(slug, summary)
     text = text.replace(f"title: Sync test {slug}", f"title: The {WORD.title()} draft {slug}", 1)
     return text.replace("byline: Written by the tests.\n", f"byline: Written by the tests.\n{front}\n", 1)
 
@@ -46,7 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("drafts")
     content = tmp / "content"
     write_corpus(content)  # the synthetic corpus: these tests are about drafts, not the real guides
-    (content / "guides" / f"{DRAFT}.md").write_text(draft_md(synthetic=True), encoding="utf-8")
+    (content / "guides" / f"{DRAFT}.md").write_text(draft_md(), encoding="utf-8")
     store = tmp / "store"
     publish(content, ReleaseStore(store))
     keys = write_preview_keys(tmp / "keys.yaml", PREVIEW_KEY, NORMAL_KEY)
@@ -166,7 +164,7 @@ def test_content_responses_carry_cache_tags_and_every_keyed_answer_varies_by_the
 def test_a_published_guide_may_not_link_to_a_draft(syn_content_dir) -> None:
     linking = linked_md("links-to-draft").replace(f"(guide:{QUIET})", f"(guide:{DRAFT})")
     assert f"(guide:{DRAFT})" in linking
-    root = syn_content_dir({f"guides/{DRAFT}.md": draft_md(synthetic=True), "guides/links-to-draft.md": linking})
+    root = syn_content_dir({f"guides/{DRAFT}.md": draft_md(), "guides/links-to-draft.md": linking})
     _corpus, problems = load_corpus(root)
     errors = [p for p in problems if p.severity == "error"]
     assert len(errors) == 1, errors
@@ -184,7 +182,7 @@ def test_a_published_guide_may_not_link_to_a_draft(syn_content_dir) -> None:
 
 
 def test_publish_at_needs_a_time_zone(syn_content_dir) -> None:
-    root = syn_content_dir({f"guides/{DRAFT}.md": draft_md(front="publish_at: 2026-12-24T09:00:00", synthetic=True)})
+    root = syn_content_dir({f"guides/{DRAFT}.md": draft_md(front="publish_at: 2026-12-24T09:00:00")})
     _corpus, problems = load_corpus(root)
     errors = [p for p in problems if p.severity == "error"]
     assert [(p.field, "time zone" in p.reason) for p in errors] == [("publish_at", True)]
@@ -267,3 +265,12 @@ def test_ready_says_the_preview_state_and_its_release_to_operators_only(site, tm
     public, ops = ready(client), ready(client, OPERATOR_KEY)
     assert public["loaded"] is False and public["error"] and "00099" not in public["error"]
     assert "00099" in ops["error"] and ops["version"] == "00099_0000000000000000"
+
+
+def test_a_preview_request_before_any_preview_release_is_a_private_503(tmp_path: Path) -> None:
+    """Every store has its preview chain (api/state.py `State.preview`); before a publish it is empty."""
+    keys = write_preview_keys(tmp_path / "keys.yaml", PREVIEW_KEY, NORMAL_KEY)
+    app = create_app({"TESTING": True, "RELEASE_STORE": str(tmp_path / "empty"), "PARTNER_KEYS_FILE": str(keys)})
+    r = app.test_client().get("/v1/guides", headers={"X-API-Key": PREVIEW_KEY})
+    assert r.status_code == 503 and r.get_json()["detail"].startswith("There is no preview release yet")
+    assert r.headers["Cache-Control"] == PRIVATE

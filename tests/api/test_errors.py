@@ -14,9 +14,8 @@ from tests.synthetic import QUIET, RETIRED, UNSAFE
 SHAPE = {"status", "title", "detail"}
 
 
-@pytest.fixture()
-def client(syn_client):  # behaviour, not content: the synthetic corpus (tests/synthetic.py)
-    return syn_client
+# Behaviour, not content: `app` and `client` serve the synthetic corpus (tests/synthetic.py).
+pytestmark = pytest.mark.synthetic
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ it, changed. Moves between collections, title changes of linked guides, a scope 
 from __future__ import annotations
 
 from tests.api.test_sync import ACME_KEY, EXTRA, Server, merged, sync_all
+from tests.synthetic import COLLECTIONS, QUIET
 
 
 def linked_md(slug: str, collection: str, links: tuple[str, ...] = (), title: str | None = None) -> str:
@@ -42,17 +43,18 @@ send: false
 Some words before the links.
 
 ::: read-next
-{reads or "Read [No Contact Rule](guide:no-contact-rule) if every reply resets your grief."}
+{reads or f"Read [the quiet guide](guide:{QUIET}) if every reply resets your grief."}
 :::
 """
 
 
-# Acme sees breakup-recovery and boundaries.
+# Acme sees first-steps and limits, not staying-safe nor after-leaving (a fourth collection, added here).
 GUIDES = {
-    "x-reader": ("breakup-recovery", ("x-mover", "x-hidden")),  # links to a visible guide and a hidden one
-    "x-mover": ("breakup-recovery", ()),
-    "x-hidden": ("attachment-patterns", ()),
+    "x-reader": ("first-steps", ("x-mover", "x-hidden")),  # links to a visible guide and a hidden one
+    "x-mover": ("first-steps", ()),
+    "x-hidden": ("staying-safe", ()),
 }
+FOURTH = '- slug: after-leaving\n  title: After leaving\n  description: "Synthetic collection four."\n'
 
 
 def content(root, **change) -> None:
@@ -66,48 +68,48 @@ def delta(server: Server, token: str, query: str = "") -> list[str]:
     return sorted(x["slug"] for x in got["upserted"]) + [f"-{d['slug']}" for d in got["deleted"]]
 
 
-def start(content_dir, tmp_path, key=None):
-    root = content_dir(EXTRA)
+def start(syn_content_dir, tmp_path, key=None):
+    root = syn_content_dir({**EXTRA, "collections.yaml": COLLECTIONS + FOURTH})
     content(root)
     server = Server(root, tmp_path, key=key)
     return server, root
 
 
-def test_a_move_between_collections_resends_the_moved_guide_only(content_dir, tmp_path) -> None:
-    server, root = start(content_dir, tmp_path)
+def test_a_move_between_collections_resends_the_moved_guide_only(syn_content_dir, tmp_path) -> None:
+    server, root = start(syn_content_dir, tmp_path)
     token = sync_all(server)[1]
-    content(root, **{"x-mover": ("boundaries", None), "x-hidden": ("safety-and-control", None)})
+    content(root, **{"x-mover": ("limits", None), "x-hidden": ("after-leaving", None)})
     server.restart()
     # the guides that link to them show their slug and title, not their collection: not re-sent
     assert delta(server, token) == ["x-hidden", "x-mover"]
 
 
-def test_a_linked_guides_title_change_resends_the_guides_that_show_it(content_dir, tmp_path) -> None:
-    server, root = start(content_dir, tmp_path)
+def test_a_linked_guides_title_change_resends_the_guides_that_show_it(syn_content_dir, tmp_path) -> None:
+    server, root = start(syn_content_dir, tmp_path)
     tokens = {q: sync_all(server, query=q)[1] for q in ("", "&fields=slug,sections", "&fields=links")}
-    content(root, **{"x-mover": ("breakup-recovery", "A new title")})
+    content(root, **{"x-mover": ("first-steps", "A new title")})
     server.restart()
     assert delta(server, tokens[""]) == ["x-mover", "x-reader"]  # x-reader's links show the title
     assert delta(server, tokens["&fields=slug,sections"], "&fields=slug,sections") == []  # no title in sections
     assert delta(server, tokens["&fields=links"], "&fields=links") == ["x-reader"]
 
 
-def test_under_a_scope_hidden_guides_changes_do_not_resend(content_dir, tmp_path) -> None:
-    server, root = start(content_dir, tmp_path, key=ACME_KEY)
+def test_under_a_scope_hidden_guides_changes_do_not_resend(syn_content_dir, tmp_path) -> None:
+    server, root = start(syn_content_dir, tmp_path, key=ACME_KEY)
     token = sync_all(server)[1]
     # a hidden guide linked from x-reader changes title and moves between two hidden collections
-    content(root, **{"x-hidden": ("safety-and-control", "Hidden, renamed")})
+    content(root, **{"x-hidden": ("after-leaving", "Hidden, renamed")})
     server.restart()
     assert delta(server, token) == []
 
 
-def test_a_scope_change_resends_the_guides_whose_links_become_text(content_dir, tmp_path) -> None:
-    server, root = start(content_dir, tmp_path, key=ACME_KEY)
+def test_a_scope_change_resends_the_guides_whose_links_become_text(syn_content_dir, tmp_path) -> None:
+    server, root = start(syn_content_dir, tmp_path, key=ACME_KEY)
     tokens = {q: sync_all(server, query=q)[1] for q in ("", "&render=text&fields=slug,sections", "&render=html")}
     before = server.get("/v1/guides/x-reader").get_json()
     assert "x-mover" in {link["slug"] for link in before["links"]}
     # x-mover leaves the key's scope: it is deleted, and x-reader's link to it becomes plain text
-    content(root, **{"x-mover": ("attachment-patterns", None)})
+    content(root, **{"x-mover": ("staying-safe", None)})
     server.restart()
     assert delta(server, tokens[""]) == ["x-reader", "-x-mover"]
     assert delta(server, tokens["&render=html"], "&render=html") == ["x-reader", "-x-mover"]

@@ -20,21 +20,35 @@ from api.content.rename import rename_guide, retire_guide
 from api.releases import PACK_FILE, ReleaseStore, preview_store, publish
 from tests.api.test_drafts import DRAFT, draft_md
 from tests.api.test_releases import edit, snapshot
+from tests.api.test_sync import guide_md
+from tests.synthetic import LIMITS, MISSING, QUIET, UNSAFE
 
-SEARCHES = ["closure", "no contact", "boundaries guilt", "texting", "miss my ex", "scared", "co-parenting"]
+SEARCHES = ["quiet", "missing them", "kindly", "reply", "afraid", "testing offline sync", "support"]
 SCORE_TOLERANCE = 1e-4  # relative: Whoosh's statistics may count deleted documents until segments merge
+RETIRE = "inc-13"
+
+
+def _inc(n: int) -> str:
+    """inc-n: read-next to LIMITS (even n) or QUIET (odd n); inc-00 also lists RETIRE as related."""
+    collection = ("first-steps", "staying-safe", "limits")[n % 3]
+    text = guide_md(f"inc-{n:02d}", collection, f"Guide {n} made by the incremental tests.", (LIMITS, QUIET)[n % 2])
+    return text.replace("tags: [", f"related: [{RETIRE}]\ntags: [", 1) if n == 0 else text
+
+
+# The synthetic corpus and fourteen more guides: enough for several pages and over 60 URLs.
+MORE = {f"guides/inc-{n:02d}.md": _inc(n) for n in range(14)}
 
 
 def change_everything(root: Path) -> None:
     """Edits (a title others link to, a summary, a body), a rename, a retirement, a collection change."""
-    edit(root, "closure-without-them", "title: ", "title: Finding ")
-    edit(root, "anxious-texting", "summary: ", "summary: Changed, ")
-    edit(root, "hot-and-cold-relationships", "\n## ", "\nA new paragraph about pull and push.\n\n## ")
-    rename_guide(root, "on-again-off-again", "back-and-forth")
-    retire_guide(root, "staying-friends-with-an-ex", "Folded into other guides.")
+    edit(root, QUIET, 'title: "', 'title: "Finding ')
+    edit(root, MISSING, 'summary: "', 'summary: "Changed, ')
+    edit(root, UNSAFE, "\n## ", "\nA new paragraph about pull and push.\n\n## ")
+    rename_guide(root, LIMITS, "back-and-forth")  # the read-next of seven guides links to it
+    retire_guide(root, RETIRE, "Folded into other guides.")  # inc-00 lists it as related
     cols = root / "collections.yaml"
-    cols.write_text(cols.read_text().replace("title: Boundaries and self-respect", "title: Boundaries"))
-    edit(root, "people-pleasing-in-love", "collection: attachment-patterns", "collection: boundaries")
+    cols.write_text(cols.read_text().replace("title: Limits", "title: Saying no"))
+    edit(root, "inc-01", "collection: staying-safe", "collection: limits")
 
 
 def urls(client: Any) -> list[str]:
@@ -43,7 +57,7 @@ def urls(client: Any) -> list[str]:
     col_items = cols["items"] if isinstance(cols, dict) else cols
     out = ["/v1/guides?page_size=100", "/v1/guides?sort=title&page_size=7&page=2", "/v1/collections"]
     out += ["/v1/scripts", "/v1/scripts?send=true", "/v1/graph", "/v1/export", "/v1/sync?page_size=500"]
-    out += ["/v1/guides/on-again-off-again", "/v1/guides/staying-friends-with-an-ex"]
+    out += [f"/v1/guides/{LIMITS}", f"/v1/guides/{RETIRE}"]
     for g in guides:
         out += [f"/v1/guides/{g['slug']}", f"/v1/guides/{g['slug']}/sections", f"/v1/graph/guides/{g['slug']}"]
     return out + [f"/v1/collections/{c['slug']}" for c in col_items]
@@ -55,8 +69,8 @@ def hits(client: Any, q: str) -> list[tuple[tuple[str, ...], float]]:
     return [((h["type"], h["guide"], h["anchor"] or "", h["script"] or ""), h["score"]) for h in r.get_json()["items"]]
 
 
-def test_an_incremental_release_answers_as_a_full_rebuild(content_dir, tmp_path) -> None:
-    root = content_dir()
+def test_an_incremental_release_answers_as_a_full_rebuild(syn_content_dir, tmp_path) -> None:
+    root = syn_content_dir(MORE)
     inc, full = tmp_path / "incremental", tmp_path / "full"
     publish(root, ReleaseStore(inc))
     shutil.copytree(inc, full)  # the same chain (store id, first release) so tokens can match too
@@ -73,7 +87,7 @@ def test_an_incremental_release_answers_as_a_full_rebuild(content_dir, tmp_path)
         assert ra.status_code == rb.status_code, url
         assert ra.get_data() == rb.get_data(), url
         assert ra.headers.get("ETag") == rb.headers.get("ETag"), url
-    assert a.get("/v1/guides/closure-without-them").get_json()["title"].startswith("Finding ")
+    assert a.get(f"/v1/guides/{QUIET}").get_json()["title"].startswith("Finding ")
     for q in SEARCHES:
         ha, hb = hits(a, q), hits(b, q)
         assert [h for h, _ in ha] == [h for h, _ in hb], q
@@ -82,8 +96,8 @@ def test_an_incremental_release_answers_as_a_full_rebuild(content_dir, tmp_path)
     assert any(hits(a, q) for q in SEARCHES)
 
 
-def test_the_preview_release_links_the_published_bundle_when_nothing_is_a_draft(content_dir, tmp_path) -> None:
-    root = content_dir()
+def test_the_preview_release_links_the_published_bundle_when_nothing_is_a_draft(syn_content_dir, tmp_path) -> None:
+    root = syn_content_dir()
     store = ReleaseStore(tmp_path / "store")
     publish(root, store)
     live, preview = store.live_bundle(), preview_store(store).live_bundle()
@@ -136,16 +150,16 @@ KILL_AT = textwrap.dedent(
 
 @pytest.mark.parametrize("point", ["pack", "index", "rename", "twin"])
 def test_a_publish_killed_at_any_point_leaves_the_served_release_and_the_next_publish_works(
-    content_dir, tmp_path, point
+    syn_content_dir, tmp_path, point
 ) -> None:
-    root = content_dir()
+    root = syn_content_dir()
     store = tmp_path / "store"
     publish(root, ReleaseStore(store))
     client = create_app({"TESTING": True, "RELEASE_STORE": str(store)}).test_client()
-    url = "/v1/guides/closure-without-them"
+    url = f"/v1/guides/{QUIET}"
     before, before_store = client.get(url), snapshot(store)
     live_before = ReleaseStore(store).current_id()
-    edit(root, "closure-without-them", "summary: ", "summary: Killed ")
+    edit(root, QUIET, 'summary: "', 'summary: "Killed ')
     proc = subprocess.run([sys.executable, "-c", KILL_AT, str(root), str(store), point], cwd=ROOT)
     assert proc.returncode == -signal.SIGKILL
     fresh = create_app({"TESTING": True, "RELEASE_STORE": str(store)}).test_client()  # a restart now
@@ -159,14 +173,14 @@ def test_a_publish_killed_at_any_point_leaves_the_served_release_and_the_next_pu
         assert kept == before_store
         for c in (client, fresh):
             assert c.get(url).get_data() == before.get_data()
-    edit(root, "closure-without-them", "summary: Killed ", "summary: Killed, then published ")
+    edit(root, QUIET, 'summary: "Killed ', 'summary: "Killed, then published ')
     manifest, made = publish(root, ReleaseStore(store))  # the next publish succeeds and clears the debris
     assert made and not list(store.rglob("*.building"))
     after = create_app({"TESTING": True, "RELEASE_STORE": str(store)}).test_client().get(url)
     assert after.headers["X-Content-Version"] == manifest.id and b"then published" in after.get_data()
     p = preview_store(ReleaseStore(store))
     rid = p.current_id()
-    assert rid is not None and p.open(rid).corpus.guides["closure-without-them"].summary.startswith("Killed, then")
+    assert rid is not None and p.open(rid).corpus.guides[QUIET].summary.startswith("Killed, then")
 
 
 def _unlive(key: str, before: dict[str, str]) -> bool:

@@ -9,16 +9,8 @@ import pytest
 
 from tests.synthetic import QUIET
 
-
-# Behaviour, not content: these tests run on the synthetic corpus (tests/synthetic.py).
-@pytest.fixture()
-def app(syn_app):
-    return syn_app
-
-
-@pytest.fixture()
-def client(syn_client):
-    return syn_client
+# Behaviour, not content: `app` and `client` serve the synthetic corpus (tests/synthetic.py).
+pytestmark = pytest.mark.synthetic
 
 
 @pytest.fixture()

@@ -12,14 +12,17 @@ import yaml
 
 from api.app import create_app
 from api.partner_keys import hash_key
+from tests.synthetic import QUIET, UNSAFE
 
-BOUND = "test-key-boundaries-only-0001"  # sees the boundaries collection, from https://bound.example
+# On the synthetic corpus (tests/synthetic.py).
+BOUND = "test-key-staying-safe-only-0001"  # sees the staying-safe collection, from https://bound.example
 FULL = "test-key-everything-0002"  # sees everything, no browser origin
 TINY = "test-key-tiny-limit-0003"  # 3 requests a minute
 OTHER_TINY = "test-key-tiny-limit-0004"
-SCOPE = "boundaries"
-HIDDEN_GUIDE = "no-contact-rule"  # breakup-recovery
-VISIBLE_GUIDE = "how-to-set-boundaries-without-guilt"
+SCOPE = "staying-safe"
+OTHER = "first-steps"  # a collection BOUND does not see
+HIDDEN_GUIDE = QUIET  # first-steps
+VISIBLE_GUIDE = UNSAFE  # staying-safe; it links to HIDDEN_GUIDE in its text
 
 
 def _keys_file(path: Path, anonymous: dict) -> Path:
@@ -43,9 +46,9 @@ def _keys_file(path: Path, anonymous: dict) -> Path:
 
 
 @pytest.fixture(scope="module")
-def index_dir(_release_store: Path) -> Path:
-    """The session's release store: the real content, its search index included."""
-    return _release_store
+def index_dir(syn_store: Path) -> Path:
+    """The synthetic corpus's release store, its search index included."""
+    return syn_store
 
 
 def _app(tmp: Path, index_dir: Path, anonymous: dict):
@@ -67,11 +70,11 @@ def keyed(tmp_path: Path, index_dir: Path):
 
 @pytest.fixture()
 def public(tmp_path: Path, index_dir: Path):
-    """Anonymous callers allowed: 2 a minute per IP, breakup-recovery only, from one origin."""
+    """Anonymous callers allowed: 2 a minute per IP, OTHER only, from one origin."""
     anon = {
         "allowed": True,
         "limit": "2/minute",
-        "collections": ["breakup-recovery"],
+        "collections": [OTHER],
         "origins": ["https://public.example"],
     }
     return _app(tmp_path, index_dir, anon).test_client()
@@ -118,13 +121,13 @@ def test_service_endpoints_need_no_key(keyed) -> None:
 
 
 # -- scope: lists filtered, single items 404 -------------------------------------------------------
-def test_guide_list_only_has_the_keys_collections(keyed, corpus) -> None:
+def test_guide_list_only_has_the_keys_collections(keyed, syn_corpus) -> None:
     body = keyed.get("/v1/guides?page_size=100", headers=_as(BOUND)).get_json()
-    assert body["total"] == sum(g.collection == SCOPE for g in corpus.guides.values()) > 0
+    assert body["total"] == sum(g.collection == SCOPE for g in syn_corpus.guides.values()) > 0
     assert {i["collection"]["slug"] for i in body["items"]} == {SCOPE}
     # a filter for a hidden collection is an empty list, not an error
-    assert keyed.get("/v1/guides?collection=breakup-recovery", headers=_as(BOUND)).get_json()["total"] == 0
-    assert keyed.get("/v1/guides?page_size=100", headers=_as(FULL)).get_json()["total"] == len(corpus.guides)
+    assert keyed.get(f"/v1/guides?collection={OTHER}", headers=_as(BOUND)).get_json()["total"] == 0
+    assert keyed.get("/v1/guides?page_size=100", headers=_as(FULL)).get_json()["total"] == len(syn_corpus.guides)
 
 
 def test_guide_outside_the_scope_is_404_like_a_missing_one(keyed) -> None:
@@ -136,12 +139,12 @@ def test_guide_outside_the_scope_is_404_like_a_missing_one(keyed) -> None:
     assert keyed.get(f"/v1/guides/{HIDDEN_GUIDE}", headers=_as(FULL)).status_code == 200
 
 
-def test_scripts_only_from_visible_guides(keyed, corpus) -> None:
+def test_scripts_only_from_visible_guides(keyed, syn_corpus) -> None:
     body = keyed.get("/v1/scripts?page_size=100", headers=_as(BOUND)).get_json()
-    visible = {s.id for s in corpus.scripts.values() if corpus.guides[s.guide].collection == SCOPE}
+    visible = {s.id for s in syn_corpus.scripts.values() if syn_corpus.guides[s.guide].collection == SCOPE}
     assert body["total"] == len(visible) > 0
     assert {i["id"] for i in body["items"]} == visible
-    hidden = next(s.id for s in corpus.scripts.values() if corpus.guides[s.guide].collection != SCOPE)
+    hidden = next(s.id for s in syn_corpus.scripts.values() if syn_corpus.guides[s.guide].collection != SCOPE)
     _problem(keyed.get(f"/v1/scripts/{hidden}", headers=_as(BOUND)), 404)
     assert keyed.get(f"/v1/scripts/{hidden}", headers=_as(FULL)).status_code == 200
 
@@ -150,7 +153,7 @@ def test_collections_only_the_keys_own(keyed) -> None:
     body = keyed.get("/v1/collections", headers=_as(BOUND)).get_json()
     assert [c["slug"] for c in body] == [SCOPE]
     assert keyed.get(f"/v1/collections/{SCOPE}", headers=_as(BOUND)).status_code == 200
-    _problem(keyed.get("/v1/collections/breakup-recovery", headers=_as(BOUND)), 404)
+    _problem(keyed.get(f"/v1/collections/{OTHER}", headers=_as(BOUND)), 404)
 
 
 def test_graph_only_has_visible_guides(keyed) -> None:
@@ -164,35 +167,35 @@ def test_graph_only_has_visible_guides(keyed) -> None:
     assert keyed.get(f"/v1/graph/guides/{VISIBLE_GUIDE}", headers=_as(BOUND)).status_code == 200
 
 
-def test_pattern_check_only_answers_with_visible_guides(keyed, corpus) -> None:
+def test_pattern_check_only_answers_with_visible_guides(keyed, syn_corpus) -> None:
     situation = {"situation": "i broke up and keep texting my ex, should i go no contact"}
     everything = keyed.post("/v1/pattern-check", json=situation, headers=_as(FULL)).get_json()
-    assert any(corpus.guides[r["slug"]].collection != SCOPE for r in everything["results"])
+    assert any(syn_corpus.guides[r["slug"]].collection != SCOPE for r in everything["results"])
     scoped = keyed.post("/v1/pattern-check", json=situation, headers=_as(BOUND)).get_json()
-    assert all(corpus.guides[r["slug"]].collection == SCOPE for r in scoped["results"])
+    assert scoped["results"] and all(syn_corpus.guides[r["slug"]].collection == SCOPE for r in scoped["results"])
 
 
 def test_search_hits_and_facets_only_from_the_keys_collections(keyed) -> None:
-    everything = keyed.get("/v1/search?q=contact&page_size=50", headers=_as(FULL)).get_json()
+    everything = keyed.get("/v1/search?q=support&page_size=50", headers=_as(FULL)).get_json()
     assert {f["value"] for f in everything["facets"]["collection"]} > {SCOPE}
-    r = keyed.get("/v1/search?q=contact&page_size=50", headers=_as(BOUND))
+    r = keyed.get("/v1/search?q=support&page_size=50", headers=_as(BOUND))
     body = r.get_json()
     assert body["total"] > 0 and {h["collection"] for h in body["items"]} == {SCOPE}
     assert [f["value"] for f in body["facets"]["collection"]] == [SCOPE]
     assert sum(f["count"] for f in body["facets"]["type"]) == body["total"] < everything["total"]
     # the user's own collection filter narrows within the scope; it never widens it
-    other = keyed.get("/v1/search?q=contact&collection=breakup-recovery", headers=_as(BOUND)).get_json()
+    other = keyed.get(f"/v1/search?q=support&collection={OTHER}", headers=_as(BOUND)).get_json()
     assert other["total"] == 0 and other["items"] == []
     assert "X-API-Key" in r.headers["Vary"]
 
 
-def test_suggest_only_offers_visible_titles(keyed, corpus) -> None:
-    hidden_title = corpus.guides[HIDDEN_GUIDE].title
+def test_suggest_only_offers_visible_titles(keyed, syn_corpus) -> None:
+    hidden_title = syn_corpus.guides[HIDDEN_GUIDE].title
     word = hidden_title.split()[0].lower()[:4]
     full = keyed.get(f"/v1/suggest?q={word}&limit=20", headers=_as(FULL)).get_json()
     assert HIDDEN_GUIDE in {i["guide"] for i in full["items"]}
     scoped = keyed.get(f"/v1/suggest?q={word}&limit=20", headers=_as(BOUND)).get_json()
-    assert all(corpus.guides[i["guide"]].collection == SCOPE for i in scoped["items"] if i["guide"])
+    assert all(syn_corpus.guides[i["guide"]].collection == SCOPE for i in scoped["items"] if i["guide"])
 
 
 def _guide_links(blocks: list[dict]) -> list[tuple[str, str]]:
@@ -214,12 +217,12 @@ def _guide_links(blocks: list[dict]) -> list[tuple[str, str]]:
     return found
 
 
-def test_links_to_hidden_guides_inside_blocks_become_plain_text(keyed, corpus) -> None:
+def test_links_to_hidden_guides_inside_blocks_become_plain_text(keyed, syn_corpus) -> None:
     """Issue 19.1: a block's links (html, inlines, text) never name a guide outside the key's scope."""
-    hidden = {s for s, g in corpus.guides.items() if g.collection != SCOPE}
+    hidden = {s for s, g in syn_corpus.guides.items() if g.collection != SCOPE}
     leaking = [
         g
-        for g in corpus.guides.values()
+        for g in syn_corpus.guides.values()
         if g.collection == SCOPE and any(link.target in hidden for link in g.links if link.kind != "related")
     ]
     assert leaking, "the content has no visible guide linking to a hidden one: the test proves nothing"
@@ -320,9 +323,9 @@ def test_a_browser_can_read_the_401(keyed) -> None:
 
 
 # -- anonymous tier -------------------------------------------------------------------------------
-def test_anonymous_tier_has_its_own_scope_origins_and_limit(public, corpus) -> None:
+def test_anonymous_tier_has_its_own_scope_origins_and_limit(public, syn_corpus) -> None:
     body = public.get("/v1/collections").get_json()
-    assert [c["slug"] for c in body] == ["breakup-recovery"]
+    assert [c["slug"] for c in body] == [OTHER]
     r = public.get("/v1/guides", headers={"Origin": "https://public.example"})
     assert r.headers["Access-Control-Allow-Origin"] == "https://public.example"
     assert r.headers["RateLimit-Limit"] == "2" and r.headers["RateLimit-Remaining"] == "0"
@@ -333,9 +336,9 @@ def test_anonymous_tier_has_its_own_scope_origins_and_limit(public, corpus) -> N
     _problem(public.get("/v1/guides", headers={"Origin": "https://bound.example"}), 403)
 
 
-def test_no_keys_file_means_open_to_all(client, corpus) -> None:
-    r = client.get("/v1/guides?page_size=100", headers={"Origin": "https://anywhere.example"})
-    assert r.status_code == 200 and r.get_json()["total"] == len(corpus.guides)
+def test_no_keys_file_means_open_to_all(syn_client, syn_corpus) -> None:
+    r = syn_client.get("/v1/guides?page_size=100", headers={"Origin": "https://anywhere.example"})
+    assert r.status_code == 200 and r.get_json()["total"] == len(syn_corpus.guides)
     assert r.headers["Access-Control-Allow-Origin"] == "https://anywhere.example"
     assert "RateLimit-Limit" not in r.headers  # no limit configured
     assert "X-API-Key" in r.headers["Vary"]

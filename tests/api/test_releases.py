@@ -19,7 +19,7 @@ import pytest
 import api.releases
 from api.app import create_app
 from api.config import ROOT
-from api.releases import ReleaseStore, publish
+from api.releases import ReleaseId, ReleaseStore, publish, rollback
 from tests.conftest import publish_app
 from tests.synthetic import MISSING, QUIET, extra_guide_md
 
@@ -58,6 +58,23 @@ def flask(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 # -- publishing is the only writer --------------------------------------------------------------
+def test_a_release_id_is_a_value_its_number_and_content_version(syn_content_dir, tmp_path) -> None:
+    root = syn_content_dir()
+    store = ReleaseStore(tmp_path / "store")
+    first, _ = publish(root, store)
+    assert store.current() == ReleaseId(1, first.content_version) == first.rid
+    assert str(store.current()) == first.id == store.current_id() == f"00001_{first.content_version}"
+    assert ReleaseId.parse(first.id) == first.rid and store.open(first.rid).id == store.open(first.id).id
+    for text in ("latest", "7", "_abc", "x7_abc"):  # what an operator may type that names no release
+        assert ReleaseId.parse(text) is None
+    edit(root, QUIET, 'summary: "', 'summary: "Edited. ')
+    second, _ = publish(root, store)
+    assert store.current() == second.rid and second.rid.seq == 2 and second.parent == first.id
+    back = rollback(store, "1")  # by number, or by id
+    assert back.rid == ReleaseId(3, first.content_version) and back.rollback_of == first.id
+    assert rollback(store, second.id).rid == ReleaseId(4, second.content_version)
+
+
 def test_commands_other_than_publish_leave_the_store_and_the_served_release_alone(syn_content_dir, tmp_path) -> None:
     root = syn_content_dir()
     store = tmp_path / "store"

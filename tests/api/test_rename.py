@@ -10,9 +10,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.test_sync import Server, merged, sync_all
+from tests.api.test_sync import Server, guide_md, merged, sync_all
+from tests.synthetic import LIMITS, MISSING, QUIET, UNSAFE
 
-OLD, NEW = "why-do-i-miss-my-ex", "missing-an-ex"
+OLD, NEW = MISSING, "missing-an-ex"
+
+
+def linking_md(n: int) -> str:
+    """linking-n links to OLD three ways (related, in its body, in its read-next), and to LIMITS,
+    UNSAFE and the next linking guide once (so that no guide is an orphan: validate warns of one)."""
+    text = guide_md(f"linking-{n}", "first-steps", link=OLD)
+    text = text.replace("tags: [", f"related: [{OLD}, {QUIET}]\ntags: [", 1)
+    body = (
+        f"An introduction. See [missing them](guide:{OLD}), [saying no](guide:{LIMITS}),"
+        f" [feeling unsafe](guide:{UNSAFE}) and [the next one](guide:linking-{(n + 1) % 3}).\n"
+    )
+    return text.replace("An introduction.\n", body, 1)
+
+
+# The synthetic corpus (QUIET's read-next links to OLD) and three guides that link to OLD and LIMITS.
+LINKING = {f"guides/linking-{n}.md": linking_md(n) for n in range(3)}
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -35,14 +52,14 @@ def links_to(root: Path, slug: str) -> int:
 
 
 @pytest.fixture()
-def server(content_dir, tmp_path) -> Server:
-    return Server(content_dir(), tmp_path)
+def server(syn_content_dir, tmp_path) -> Server:
+    return Server(syn_content_dir(LINKING), tmp_path)
 
 
 def test_rename_moves_the_file_rewrites_every_link_and_redirects(server, runner) -> None:
     root = server.root
     before = links_to(root, OLD)
-    assert before >= 8  # links in 6 guides, read-next and related lists among them
+    assert before >= 8  # links in 4 guides, read-next and related lists among them
     _pages, token = sync_all(server)
 
     result = runner.invoke(args=["content", "rename", OLD, NEW, "--path", str(root)])
@@ -63,28 +80,26 @@ def test_rename_moves_the_file_rewrites_every_link_and_redirects(server, runner)
     delta = merged(sync_all(server, token)[0])
     assert delta["renamed"] == [{"from": OLD, "to": NEW}]
     assert NEW in [g["slug"] for g in delta["upserted"]]
-    linking = server.get("/v1/guides/no-contact-rule").get_json()
+    linking = server.get(f"/v1/guides/{QUIET}").get_json()
     assert NEW in str(linking) and f"guide:{OLD}" not in str(linking)
 
 
 def test_an_older_rename_to_the_old_slug_goes_straight_to_the_new_one(server, runner) -> None:
-    result = runner.invoke(
-        args=["content", "rename", "no-contact-rule", "no-contact-basics", "--path", str(server.root)]
-    )
+    result = runner.invoke(args=["content", "rename", QUIET, "quiet-basics", "--path", str(server.root)])
     assert result.exit_code == 0, result.output
     redirects = (server.root / "redirects.yaml").read_text()
-    assert "  no-contact: no-contact-basics\n" in redirects  # was no-contact: no-contact-rule
-    assert "  no-contact-rule: no-contact-basics\n" in redirects
+    assert "  old-quiet: quiet-basics\n" in redirects  # was old-quiet: QUIET
+    assert f"  {QUIET}: quiet-basics\n" in redirects
     server.restart()
-    assert server.get("/v1/guides/no-contact", status=308).headers["Location"].endswith("/no-contact-basics")
+    assert server.get("/v1/guides/old-quiet", status=308).headers["Location"].endswith("/quiet-basics")
 
 
-def test_retire_removes_the_guide_unlinks_it_and_answers_410(content_dir, tmp_path, runner) -> None:
-    slug = "staying-friends-with-an-ex"
-    server = Server(content_dir(), tmp_path)
+def test_retire_removes_the_guide_unlinks_it_and_answers_410(syn_content_dir, tmp_path, runner) -> None:
+    slug = LIMITS
+    server = Server(syn_content_dir(LINKING), tmp_path)
     _pages, token = sync_all(server)
     assert links_to(server.root, slug) >= 1
-    reason = "Merged into: Closure Without Them."
+    reason = "Merged into: Quiet After a Breakup."
     result = runner.invoke(args=["content", "retire", slug, "--reason", reason, "--path", str(server.root)])
     assert result.exit_code == 0, result.output
     assert not (server.root / "guides" / f"{slug}.md").exists()
@@ -101,24 +116,20 @@ def test_retire_removes_the_guide_unlinks_it_and_answers_410(content_dir, tmp_pa
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["rename", OLD, "no-contact-rule"], "'no-contact-rule' is already used"),
-        (["rename", OLD, "no-contact"], "'no-contact' is already used"),  # an old name answers a redirect
+        (["rename", OLD, QUIET], f"'{QUIET}' is already used"),
+        (["rename", OLD, "old-quiet"], "'old-quiet' is already used"),  # an old name answers a redirect
         (["rename", OLD, "Bad Slug"], "'Bad Slug' is not a slug"),
         (["rename", "no-such-guide", NEW], "there is no guide 'no-such-guide'"),
-        (["retire", "no-contact", "--reason", "x"], "there is no guide 'no-contact' (it is an old name already)"),
-        # its only read-next link would go: the copy does not validate, so nothing is written
+        (["retire", "old-quiet", "--reason", "x"], "there is no guide 'old-quiet' (it is an old name already)"),
+        # QUIET's read-next links to MISSING only: the copy would not validate, so nothing is written
         (
-            ["retire", "anxious-texting", "--reason", "Gone."],
+            ["retire", MISSING, "--reason", "Gone."],
             "read-next: a '::: read-next' container must hold at least one guide: link",
         ),
     ],
 )
-def test_a_change_that_cannot_be_made_changes_nothing(content_dir, runner, args, says) -> None:
-    root = content_dir()
-    page = root / "guides" / "checking-their-social-media.md"  # its read-next: anxious-texting only
-    page.write_text(
-        re.sub(r"Read \[Why Do I Miss[^)]*\) if each look leaves you missing them more\. ", "", page.read_text())
-    )
+def test_a_change_that_cannot_be_made_changes_nothing(syn_content_dir, runner, args, says) -> None:
+    root = syn_content_dir()
     before = snapshot(root)
     result = runner.invoke(args=["content", *args, "--path", str(root)])
     assert result.exit_code == 1
@@ -126,13 +137,13 @@ def test_a_change_that_cannot_be_made_changes_nothing(content_dir, runner, args,
     assert snapshot(root) == before
 
 
-def test_content_with_errors_is_not_renamed(content_dir, runner) -> None:
-    root = content_dir()
-    broken = root / "guides" / "anxious-texting.md"
+def test_content_with_errors_is_not_renamed(syn_content_dir, runner) -> None:
+    root = syn_content_dir({"guides/unquoted.md": guide_md("unquoted", "limits")})  # its title: not in quotes
+    broken = root / "guides" / "unquoted.md"
     broken.write_text(broken.read_text().replace("title: ", "title: Waiting: ", 1))
     before = snapshot(root)
     result = runner.invoke(args=["content", "rename", OLD, NEW, "--path", str(root)])
     assert result.exit_code == 1
-    assert "anxious-texting.md:3: error: front matter: not valid YAML: put the title in quotes" in result.output
+    assert "unquoted.md:3: error: front matter: not valid YAML: put the title in quotes" in result.output
     assert "fix them first: nothing was changed" in result.output
     assert snapshot(root) == before

@@ -9,15 +9,8 @@ from tests.synthetic import QUIET
 GUIDE = f"/v1/guides/{QUIET}"
 
 
-# Behaviour, not content: these tests run on the synthetic corpus (tests/synthetic.py).
-@pytest.fixture()
-def app(syn_app):
-    return syn_app
-
-
-@pytest.fixture()
-def client(syn_client):
-    return syn_client
+# Behaviour, not content: `app` and `client` serve the synthetic corpus (tests/synthetic.py).
+pytestmark = pytest.mark.synthetic
 
 
 def blocks(sections: list[dict]):

@@ -27,9 +27,9 @@ def receiver(tmp_path):
 
 
 def test_a_publish_at_guide_joins_the_first_release_after_its_time_and_a_webhook_announces_it(
-    content_dir, tmp_path, receiver
+    syn_content_dir, tmp_path, receiver
 ) -> None:
-    root = content_dir({f"guides/{SLUG}.md": draft_md(SLUG, front="publish_at: 2030-01-01T10:00:00+01:00")})
+    root = syn_content_dir({f"guides/{SLUG}.md": draft_md(SLUG, front="publish_at: 2030-01-01T10:00:00+01:00")})
     store = ReleaseStore(tmp_path / "store")
     cache = tmp_path / "parse.pickle"
     first, made = publish(root, store, cache, now=AT - dt.timedelta(hours=1))
@@ -65,5 +65,5 @@ def test_a_publish_at_guide_joins_the_first_release_after_its_time_and_a_webhook
     assert got["body"]["type"] == "release.published" and got["id"].endswith(f"_{second.seq:05d}_site")
     assert data["version"] == second.id and data["parent"] == first.id
     assert data["upserted"] == [SLUG] and data["scheduled"] == [SLUG]
-    assert f"/v1/guides/{SLUG}" in data["paths"] and "/v1/collections/breakup-recovery" in data["paths"]
-    assert f"lp-guide-{SLUG}" in data["tags"] and "lp-collection-breakup-recovery" in data["tags"]
+    assert f"/v1/guides/{SLUG}" in data["paths"] and "/v1/collections/first-steps" in data["paths"]
+    assert f"lp-guide-{SLUG}" in data["tags"] and "lp-collection-first-steps" in data["tags"]

@@ -11,19 +11,22 @@ import hashlib
 import hmac
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from itsdangerous import URLSafeSerializer
 
 import api.releases
 from api.app import create_app
-from api.config import ROOT
 from api.content.rename import retire_guide
+from api.partner_keys import hash_key
 from api.releases import ReleaseStore, publish
 from tests.conftest import SECRET
+from tests.synthetic import QUIET, RETIRED, UNSAFE
 
 
-def guide_md(slug: str, collection: str, summary: str = "A guide made by the sync tests.") -> str:
+def guide_md(slug: str, collection: str, summary: str = "A guide made by the sync tests.", link: str = QUIET) -> str:
+    """One more guide for a copy of the synthetic corpus (`link`: the guide its read-next names)."""
     return f"""---
 slug: {slug}
 title: Sync test {slug}
@@ -54,21 +57,34 @@ send: false
 ```
 
 ::: read-next
-Read [No Contact Rule](guide:no-contact-rule) if every reply resets your grief.
+Read [the quiet guide](guide:{link}) if every reply resets your grief.
 :::
 """
 
 
+# Copies of the synthetic corpus (tests/synthetic.py: collections first-steps, staying-safe, limits)
+# with these guides added.
 EXTRA = {
-    "guides/sync-a.md": guide_md("sync-a", "breakup-recovery"),  # will be deleted
-    "guides/sync-b.md": guide_md("sync-b", "boundaries"),  # will be retired
-    "guides/sync-c.md": guide_md("sync-c", "attachment-patterns"),  # will be renamed
-    "guides/sync-d.md": guide_md("sync-d", "breakup-recovery"),  # will move to another collection
-    "guides/sync-e.md": guide_md("sync-e", "breakup-recovery"),  # never changes
+    "guides/sync-a.md": guide_md("sync-a", "first-steps"),  # will be deleted
+    "guides/sync-b.md": guide_md("sync-b", "limits"),  # will be retired
+    "guides/sync-c.md": guide_md("sync-c", "staying-safe"),  # will be renamed
+    "guides/sync-d.md": guide_md("sync-d", "first-steps"),  # will move to another collection
+    "guides/sync-e.md": guide_md("sync-e", "first-steps"),  # never changes
 }
+EDITED = UNSAFE  # change_content edits its summary; it is in staying-safe, which ACME_KEY does not see
 RETIRED_REASON = "Retired by the sync test."
-PARTNER_KEYS = ROOT / "config" / "partner-keys.example.yaml"
-ACME_KEY = "example-acme-key-0000000000000000"  # sees breakup-recovery and boundaries
+ACME_KEY = "test-acme-key-0000000000000000"
+ACME = ["first-steps", "limits"]  # the collections ACME_KEY sees
+
+
+def partner_keys_file(path) -> Path:
+    """A partner keys file: anonymous callers allowed, and ACME_KEY, which sees the ACME collections."""
+    keys = {
+        "anonymous": {"allowed": True},
+        "keys": [{"name": "acme", "sha256": hash_key(ACME_KEY), "collections": ACME}],
+    }
+    path.write_text(json.dumps(keys), encoding="utf-8")  # JSON is YAML
+    return path
 
 
 class Server:
@@ -79,6 +95,7 @@ class Server:
         self.root, self.key = root, key
         self.cache = tmp_path / "cache" / "content.pickle"
         self.store = tmp_path / "store"
+        self.keys = partner_keys_file(tmp_path / "partner-keys.yaml")
         self.restart(publish)
 
     def restart(self, publish_first: bool = True):
@@ -86,7 +103,7 @@ class Server:
             publish(self.root, ReleaseStore(self.store), self.cache)
         config = {"TESTING": True, "CONTENT_DIR": str(self.root), "RELEASE_STORE": str(self.store)}
         if self.key:
-            config["PARTNER_KEYS_FILE"] = str(PARTNER_KEYS)
+            config["PARTNER_KEYS_FILE"] = str(self.keys)
         self.app = create_app(config)
         assert self.app.extensions["lp"].served.release is not None
         self.client = self.app.test_client()
@@ -144,14 +161,14 @@ def server_state(server: Server) -> dict[str, dict]:
 
 def change_content(root) -> None:
     """Add, edit, rename (file move + redirect), delete, retire, and move a guide to another collection."""
-    (root / "guides" / "sync-new.md").write_text(guide_md("sync-new", "breakup-recovery"))
-    edited = root / "guides" / "anxious-texting.md"
+    (root / "guides" / "sync-new.md").write_text(guide_md("sync-new", "first-steps"))
+    edited = root / "guides" / f"{EDITED}.md"
     edited.write_text(edited.read_text().replace('summary: "', 'summary: "Edited. ', 1))
     (root / "guides" / "sync-c.md").unlink()
-    (root / "guides" / "sync-c-renamed.md").write_text(guide_md("sync-c-renamed", "attachment-patterns"))
+    (root / "guides" / "sync-c-renamed.md").write_text(guide_md("sync-c-renamed", "staying-safe"))
     (root / "guides" / "sync-a.md").unlink()
     (root / "guides" / "sync-b.md").unlink()
-    (root / "guides" / "sync-d.md").write_text(guide_md("sync-d", "boundaries"))
+    (root / "guides" / "sync-d.md").write_text(guide_md("sync-d", "limits"))
     redirects = (root / "redirects.yaml").read_text()
     redirects = redirects.replace("renamed:\n", "renamed:\n  sync-c: sync-c-renamed\n", 1)
     redirects = redirects.replace("retired:\n", f"retired:\n  - slug: sync-b\n    reason: {RETIRED_REASON}\n", 1)
@@ -159,8 +176,8 @@ def change_content(root) -> None:
 
 
 @pytest.fixture()
-def server(content_dir, tmp_path) -> Server:
-    return Server(content_dir(EXTRA), tmp_path)
+def server(syn_content_dir, tmp_path) -> Server:
+    return Server(syn_content_dir(EXTRA), tmp_path)
 
 
 def test_initial_sync_is_paged_and_returns_every_guide_once(server) -> None:
@@ -175,7 +192,7 @@ def test_initial_sync_is_paged_and_returns_every_guide_once(server) -> None:
         assert guide == expected[guide["slug"]]  # the same JSON as GET /v1/guides/{slug}
     collections = pages[-1]["collections"]
     assert {c["slug"] for c in collections} == set(server.app.extensions["lp"].served.release.corpus.collections)
-    assert "sync-a" in next(c for c in collections if c["slug"] == "breakup-recovery")["guides"]
+    assert "sync-a" in next(c for c in collections if c["slug"] == "first-steps")["guides"]
     # nothing changed: the token gives an empty delta
     again, token2 = sync_all(server, token)
     assert len(again) == 1 and merged(again) == {"upserted": [], "deleted": [], "renamed": []}
@@ -193,8 +210,8 @@ def test_sync_across_add_edit_rename_delete_retire_and_restart(server) -> None:
     delta_pages, token2 = sync_all(server, token, page_size=2)  # small pages: the delta is paged too
     delta = merged(delta_pages)
     upserted = [x["slug"] for x in delta["upserted"]]
-    assert sorted(upserted) == ["anxious-texting", "sync-c-renamed", "sync-d", "sync-new"]  # nothing twice
-    assert delta["upserted"][upserted.index("anxious-texting")]["summary"].startswith("Edited. ")
+    assert sorted(upserted) == sorted([EDITED, "sync-c-renamed", "sync-d", "sync-new"])  # nothing twice
+    assert delta["upserted"][upserted.index(EDITED)]["summary"].startswith("Edited. ")
     assert sorted(delta["deleted"], key=lambda d: d["slug"]) == [
         {"slug": "sync-a", "reason": None},
         {"slug": "sync-b", "reason": RETIRED_REASON},
@@ -220,9 +237,9 @@ def test_many_versions_between_two_syncs_collapse_to_one_change_per_slug(server)
     _, token = sync_all(server)
     edited = server.root / "guides" / "sync-e.md"
     for i in range(3):  # three versions, each editing the same guide
-        edited.write_text(guide_md("sync-e", "breakup-recovery", f"Version {i}."))
+        edited.write_text(guide_md("sync-e", "first-steps", f"Version {i}."))
         server.restart()
-    (server.root / "guides" / "sync-gone.md").write_text(guide_md("sync-gone", "boundaries"))
+    (server.root / "guides" / "sync-gone.md").write_text(guide_md("sync-gone", "limits"))
     server.restart()  # added, then removed before the app synced again: the app never hears of it
     (server.root / "guides" / "sync-gone.md").unlink()
     server.restart()
@@ -260,21 +277,21 @@ def test_content_changing_during_a_paged_initial_sync_misses_nothing(server) -> 
     assert app_store == server_state(server)
 
 
-def test_a_partner_key_syncs_only_its_collections_and_a_move_out_is_a_delete(content_dir, tmp_path) -> None:
-    root = content_dir(EXTRA)
+def test_a_partner_key_syncs_only_its_collections_and_a_move_out_is_a_delete(syn_content_dir, tmp_path) -> None:
+    root = syn_content_dir(EXTRA)
     partner = Server(root, tmp_path, key=ACME_KEY)
     pages, token = sync_all(partner)
     app_store: dict[str, dict] = {}
     apply(app_store, pages)
-    assert {x["collection"]["slug"] for x in app_store.values()} == {"breakup-recovery", "boundaries"}
+    assert {x["collection"]["slug"] for x in app_store.values()} == set(ACME)
     assert {"sync-a", "sync-b", "sync-d", "sync-e"} <= set(app_store) and "sync-c" not in app_store
-    assert [c["slug"] for c in pages[-1]["collections"]] == ["breakup-recovery", "boundaries"]
+    assert [c["slug"] for c in pages[-1]["collections"]] == ACME
 
     change_content(root)
-    (root / "guides" / "sync-e.md").write_text(guide_md("sync-e", "attachment-patterns"))  # out of its scope
+    (root / "guides" / "sync-e.md").write_text(guide_md("sync-e", "staying-safe"))  # out of its scope
     partner.restart()
     delta = merged(sync_all(partner, token)[0])
-    # sync-d moved between two of its collections; anxious-texting and the rename are not its own
+    # sync-d moved between two of its collections; EDITED and the rename are not its own
     assert [x["slug"] for x in delta["upserted"]] == ["sync-d", "sync-new"]
     assert delta["deleted"] == [
         {"slug": "sync-a", "reason": None},
@@ -293,13 +310,13 @@ def test_a_partner_key_syncs_only_its_collections_and_a_move_out_is_a_delete(con
     assert [x["slug"] for x in bundle["guides"]] == sorted(app_store)
 
 
-def test_a_hidden_guide_changing_during_a_scoped_paged_sync_is_never_deleted(content_dir, tmp_path) -> None:
+def test_a_hidden_guide_changing_during_a_scoped_paged_sync_is_never_deleted(syn_content_dir, tmp_path) -> None:
     """Issue 19.2: a scoped delta never names (deletes or renames) a slug outside the key's scope."""
-    root = content_dir(EXTRA)
+    root = syn_content_dir(EXTRA)
     partner = Server(root, tmp_path, key=ACME_KEY)
     first = partner.get("/v1/sync?page_size=2").get_json()
     assert first["next_token"]
-    hidden = root / "guides" / "sync-c.md"  # attachment-patterns: not the key's
+    hidden = root / "guides" / "sync-c.md"  # staying-safe: not the key's
     hidden.write_text(hidden.read_text().replace('summary: "', 'summary: "Mid-sync. ', 1))
     (root / "guides" / "sync-a.md").unlink()  # its own: still deleted
     partner.restart()
@@ -312,17 +329,17 @@ def test_a_hidden_guide_changing_during_a_scoped_paged_sync_is_never_deleted(con
     assert named == {d["slug"] for d in delta["deleted"]} == {"sync-a"}
 
 
-def test_a_live_publish_is_synced_without_a_restart(content_dir, tmp_path, monkeypatch) -> None:
+def test_a_live_publish_is_synced_without_a_restart(syn_content_dir, tmp_path, monkeypatch) -> None:
     """`flask content publish` in another process; the serving worker swaps the release in."""
     monkeypatch.setattr(api.releases.served, "CHECK_INTERVAL", 0.0)
-    server = Server(content_dir(EXTRA), tmp_path)
+    server = Server(syn_content_dir(EXTRA), tmp_path)
     _, token = sync_all(server)
     editor = create_app({"TESTING": True, "CONTENT_DIR": str(server.root), "RELEASE_STORE": str(server.store)})
     change_content(server.root)
     result = editor.test_cli_runner().invoke(args=["content", "publish"])
     assert result.exit_code == 0, result.output
     delta = merged(sync_all(server, token)[0])  # the same serving app: no restart
-    assert sorted(x["slug"] for x in delta["upserted"]) == ["anxious-texting", "sync-c-renamed", "sync-d", "sync-new"]
+    assert sorted(x["slug"] for x in delta["upserted"]) == sorted([EDITED, "sync-c-renamed", "sync-d", "sync-new"])
     assert [d["slug"] for d in delta["deleted"]] == ["sync-a", "sync-b"]
     assert delta["renamed"] == [{"from": "sync-c", "to": "sync-c-renamed"}]
 
@@ -413,16 +430,9 @@ def test_export_is_the_whole_corpus_with_etag_and_304(server) -> None:
     state = server_state(server)
     assert [x["slug"] for x in bundle["guides"]] == sorted(state)
     assert all(x == state[x["slug"]] for x in bundle["guides"])
-    assert {c["slug"] for c in bundle["collections"]} == {
-        "breakup-recovery",
-        "boundaries",
-        "attachment-patterns",
-        "safety-and-control",
-    }
-    assert bundle["redirects"]["renamed"]["no-contact"] == "no-contact-rule"
-    assert {"slug": "make-them-miss-you", "reason": bundle["redirects"]["retired"][0]["reason"]} in bundle["redirects"][
-        "retired"
-    ]
+    assert {c["slug"] for c in bundle["collections"]} == {"first-steps", "staying-safe", "limits"}
+    assert bundle["redirects"]["renamed"]["old-quiet"] == QUIET
+    assert {"slug": RETIRED, "reason": bundle["redirects"]["retired"][0]["reason"]} in bundle["redirects"]["retired"]
     assert server.get("/v1/export", status=304, headers={"If-None-Match": etag}).data == b""
     # the same bytes after a restart (a CDN can cache it); the token continues from the bundle
     server.restart()
@@ -444,31 +454,31 @@ def _redirects_seen(server: Server) -> tuple[dict, dict]:
     return export, pages[-1]["redirects"]
 
 
-def test_a_scoped_key_is_told_only_of_redirects_and_retirements_in_its_collections(content_dir, tmp_path) -> None:
+def test_a_scoped_key_is_told_only_of_redirects_and_retirements_in_its_collections(syn_content_dir, tmp_path) -> None:
     """Under a scope, the export, the first sync and the guide URLs name no retired or renamed slug
     of a guide outside the key's collections (a retirement names its guide's collection)."""
-    root = content_dir(EXTRA)
-    partner = Server(root, tmp_path, key=ACME_KEY)  # breakup-recovery and boundaries
+    root = syn_content_dir(EXTRA)
+    partner = Server(root, tmp_path, key=ACME_KEY)  # first-steps and limits
     version = partner.get("/v1/guides").headers["X-Content-Version"]
-    retire_guide(root, "sync-c", "Gone from attachment patterns.")  # not the key's
+    retire_guide(root, "sync-c", "Gone from staying safe.")  # not the key's
     assert partner.restart().get("/v1/guides").headers["X-Content-Version"] == version
-    retire_guide(root, "sync-b", "Gone from boundaries.")  # the key's
+    retire_guide(root, "sync-b", "Gone from limits.")  # the key's
     redirects = (root / "redirects.yaml").read_text()
-    assert "sync-c\n    reason: Gone from attachment patterns.\n    collection: attachment-patterns\n" in redirects
-    renames = "renamed:\n  old-hot-cold: hot-and-cold-relationships\n  old-sync-e: sync-e\n"
+    assert "sync-c\n    reason: Gone from staying safe.\n    collection: staying-safe\n" in redirects
+    renames = f"renamed:\n  old-unsafe: {UNSAFE}\n  old-sync-e: sync-e\n"  # UNSAFE: staying-safe
     legacy = "  - slug: written-before-collections\n    reason: No collection.\n"
     (root / "redirects.yaml").write_text(redirects.replace("renamed:\n", renames) + legacy)
     partner.restart()
     for seen in _redirects_seen(partner):
-        assert [x["slug"] for x in seen["retired"]] == ["make-them-miss-you", "sync-b"]
-        assert "old-hot-cold" not in seen["renamed"] and seen["renamed"]["old-sync-e"] == "sync-e"
-    for slug in ("sync-c", "written-before-collections", "old-hot-cold"):
+        assert [x["slug"] for x in seen["retired"]] == [RETIRED, "sync-b"]  # RETIRED was in first-steps
+        assert "old-unsafe" not in seen["renamed"] and seen["renamed"]["old-sync-e"] == "sync-e"
+    for slug in ("sync-c", "written-before-collections", "old-unsafe"):
         for path in (f"/v1/guides/{slug}", f"/v1/graph/guides/{slug}", f"/v1/guides/{slug}/sections"):
             r = partner.get(path, status=404)
             assert slug not in r.headers.get("Location", "") and "retired" not in r.get_json()["detail"]
-    assert "Gone from boundaries." in partner.get("/v1/guides/sync-b", status=410).get_json()["detail"]
+    assert "Gone from limits." in partner.get("/v1/guides/sync-b", status=410).get_json()["detail"]
     everyone = Server(root, tmp_path, publish=False)
     for seen in _redirects_seen(everyone):
         assert {"sync-b", "sync-c", "written-before-collections"} <= {x["slug"] for x in seen["retired"]}
-        assert seen["renamed"]["old-hot-cold"] == "hot-and-cold-relationships"
-    assert "Gone from attachment" in everyone.get("/v1/guides/sync-c", status=410).get_json()["detail"]
+        assert seen["renamed"]["old-unsafe"] == UNSAFE
+    assert "Gone from staying safe" in everyone.get("/v1/guides/sync-c", status=410).get_json()["detail"]

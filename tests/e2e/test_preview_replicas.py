@@ -36,7 +36,7 @@ FLASK = Path(sys.executable).parent / "flask"
 def draft_md(word: str) -> str:
     from tests.api.test_sync import guide_md
 
-    text = guide_md(DRAFT, "breakup-recovery", summary=f"A {word} draft nobody may see yet.")
+    text = guide_md(DRAFT, "breakup-recovery", summary=f"A {word} draft nobody may see yet.", link="no-contact-rule")
     return text.replace("byline: Written by the tests.\n", "byline: Written by the tests.\ndraft: true\n", 1)
 
 

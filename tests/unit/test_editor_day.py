@@ -63,16 +63,6 @@ REAL_CONTENT = {
     "test_search_words.py",
     "test_pattern_check.py",
 }
-# Not converted yet (they name real guides, most of them only no-contact-rule, the seed guide, which never
-# changes; tests/api passed on an edited copy of content/, see /work/notes/issue22.md). Shrink this list.
-NOT_YET_CONVERTED = {
-    "test_exact_deltas.py",
-    "test_incremental.py",
-    "test_live_reload.py",
-    "test_partners.py",
-    "test_rename.py",
-    "test_sync.py",
-}
 
 
 def _real_slugs() -> list[str]:
@@ -100,8 +90,7 @@ def _naming_real_guides() -> dict[str, set[str]]:
 
 def test_api_behaviour_tests_name_no_real_guide() -> None:
     named = _naming_real_guides()
-    stray = {name: sorted(slugs) for name, slugs in named.items() if name not in REAL_CONTENT | NOT_YET_CONVERTED}
+    stray = {name: sorted(slugs) for name, slugs in named.items() if name not in REAL_CONTENT}
     assert stray == {}, "use the synthetic corpus (tests/synthetic.py), or say why on REAL_CONTENT"
     # each entry still names a real guide (a converted file leaves the list) and is a real file
-    assert sorted((REAL_CONTENT | NOT_YET_CONVERTED) - set(named)) == []
-    assert not REAL_CONTENT & NOT_YET_CONVERTED
+    assert sorted(REAL_CONTENT - set(named)) == []
