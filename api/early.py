@@ -54,16 +54,20 @@ def revalidate_early() -> Response | None:
     entry = cache.peek(found.key)
     if entry is None:  # left the cache (or never fitted in it): the view builds it again
         return None
-    CACHE_HITS.inc()
-    return _answer(cache, found, entry)
+    answer = _answer(cache, found, entry)
+    if answer is not None:
+        CACHE_HITS.inc()
+    return answer
 
 
-def _answer(cache: ResponseCache, found: Validators, entry: Entry | None) -> Answered:
-    """The 304 (no entry) or the entry's 200, with the final headers of this URL."""
+def _answer(cache: ResponseCache, found: Validators, entry: Entry | None) -> Answered | None:
+    """The 304 (no entry) or the entry's 200, with the final headers of this URL (None: the view's)."""
     key = (found.key, entry is None)
     final = cache.finals.get(key)
     if final is None:
         final = cache.finals[key] = _finalize(found, entry)
+    if not final.plain:  # (none today) Werkzeug makes a Location absolute for the request's host
+        return None
     if entry is None:
         return Answered(status=304, headers=final.head, secure=final.secure, version=final.version)
     return Answered(entry.body, mimetype=found.mimetype, headers=final.head, secure=final.secure, version=final.version)
@@ -80,4 +84,5 @@ def _finalize(found: Validators, entry: Entry | None) -> Final:
     head = list(probe.headers.items())
     # A 304 goes without entity headers: Werkzeug takes the default Content-Type out of the view's.
     final = not_modified_headers(head) if entry is None else tuple(head)
-    return Final(final, security_headers(k for k, _ in final), scoped_version())
+    plain = not any(k.lower() in ("location", "content-location") for k, _ in final)
+    return Final(final, security_headers(k for k, _ in final), scoped_version(), plain)
