@@ -62,7 +62,9 @@ def revalidate_early() -> Response | None:
 
 def _answer(cache: ResponseCache, found: Validators, entry: Entry | None) -> Answered | None:
     """The 304 (no entry) or the entry's 200, with the final headers of this URL (None: the view's)."""
-    key = (found.key, entry is None)
+    # Preview or not is fixed by the release (the preview one has a cache of its own); in the key all
+    # the same, so a private answer's headers can never go out with a public one's.
+    key = (found.key, entry is None, bool(g.get("lp_preview")))
     final = cache.finals.get(key)
     if final is None:
         final = cache.finals[key] = _finalize(found, entry)

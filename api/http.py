@@ -77,8 +77,8 @@ class ResponseCache:
         self._entries: LRUCache[tuple, Entry] = LRUCache(max_bytes, getsizeof=_size)
         # (version, path with query, coding) -> validators, so a revalidation is answered before any parsing
         self.by_url: LRUCache[tuple[str, str, str | None], Validators] = LRUCache(MAX_URLS)
-        # (entry key, 304 or not) -> the early answer's final headers (api/early.py)
-        self.finals: LRUCache[tuple[tuple, bool], Final] = LRUCache(2 * MAX_URLS)
+        # (entry key, 304 or not, preview or not) -> the early answer's final headers (api/early.py)
+        self.finals: LRUCache[tuple[tuple, bool, bool], Final] = LRUCache(2 * MAX_URLS)
 
     def peek(self, key: tuple) -> Entry | None:
         """The entry under this key (most recently used now), if it is still in the cache."""

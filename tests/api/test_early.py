@@ -10,7 +10,10 @@ import json
 import pytest
 
 import api.http
+from api import cachetags, partners, preview
 from api.app import create_app
+from api.early import CONTENT_HOOKS
+from api.hooks import HOOKS
 from api.partner_keys import hash_key
 from api.preview import make_token
 from api.releases import ReleaseStore, publish
@@ -112,3 +115,11 @@ def test_what_the_callers_see_differs_as_before(app) -> None:
         assert seen[caller]["Cache-Control"] == "private, no-store" and seen[caller]["X-Preview"] == "true"
         assert "Cache-Tag" not in seen[caller] and "Surrogate-Key" not in seen[caller]
     assert seen["partner key"]["X-Content-Version"] != seen["anonymous"]["X-Content-Version"]  # its scope's
+
+
+def test_the_content_hooks_run_in_the_order_flask_runs_the_after_hooks() -> None:
+    """api/early.py runs the hooks' content header code in its own list: it keeps api/hooks.py's order."""
+    after = [row[1] for row in reversed(HOOKS) if not isinstance(row, str) and row[1] is not None]
+    assert CONTENT_HOOKS == (cachetags.tag, preview.mark, partners.vary)  # partners.vary: decorate's Vary
+    positions = [after.index(hook) for hook in (cachetags.tag, preview.mark, partners.decorate)]
+    assert positions == sorted(positions)
