@@ -20,6 +20,8 @@ import re
 
 from flask import Response, g, request
 
+from api.answered import Answered
+
 ALL = "lp"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LIST = "lp-list"
@@ -57,6 +59,8 @@ def _headers(endpoint: str | None, slug: str | None, script_guide: str | None) -
 
 def tag(resp: Response) -> Response:
     """An after_request hook: tag the responses built from content (those that name a release)."""
+    if isinstance(resp, Answered):  # tagged already (api/early.py)
+        return resp
     corpus = g.get("lp_corpus")
     if corpus is None:
         return resp

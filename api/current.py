@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, g
 
+from api.answered import Answered
 from api.content import Corpus
 from api.content.safety import safety_guides
 from api.patterns import Analyzer, Graph, build_analyzer, build_graph
@@ -28,10 +29,17 @@ def take_release() -> None:
 
 def name_release(resp: Response) -> Response:
     """An after_request hook: X-Content-Version names the one release this response was built from."""
-    if g.get("lp_corpus") is not None:
-        # A partner scope's own version: a change to content it cannot see leaves it alone.
-        resp.headers["X-Content-Version"] = g.lp_release.scoped_id(g.get("scope"))
+    if isinstance(resp, Answered):  # found once with its other headers (api/early.py); absent until now
+        resp.headers.add("X-Content-Version", resp.version)
+    elif g.get("lp_corpus") is not None:
+        resp.headers["X-Content-Version"] = scoped_version()
     return resp
+
+
+def scoped_version() -> str:
+    """The request's X-Content-Version. A partner scope's own version: a change to content it cannot
+    see leaves it alone."""
+    return g.lp_release.scoped_id(g.get("scope"))
 
 
 def release() -> Release:

@@ -4,7 +4,8 @@ Before-hooks run top to bottom; after-hooks bottom to top (Flask runs them in th
 of registration): `compress_dynamic` is the first to see a response, so the preview's
 Cache-Control has the last word and the access log sees the bytes sent. A before-hook that answers
 (a 401, a 429, an early 304) skips the view and the before-hooks below it; every after-hook still
-runs.
+runs, and the content headers of an early answer (`api/early.py`'s `Answered`) were made once, so
+its hooks write only the request's own headers (request id, CORS, rate limits).
 
 Blueprint hooks run after these: api/pattern_check.py checks a POST body's size and type.
 """
@@ -18,7 +19,8 @@ from flask import Flask
 
 from api import cachetags, observability, partners, preview, sync
 from api.current import name_release, take_release
-from api.http import compress_dynamic, revalidate_early
+from api.early import revalidate_early
+from api.http import compress_dynamic
 from api.state import state_of
 
 LIMITER = "flask-limiter"  # the row where the partner limiter's own hooks go (none without a limiter)

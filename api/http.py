@@ -17,10 +17,11 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from cachetools import LRUCache
-from flask import Response, current_app, g, request
+from flask import Response, current_app, request
 from werkzeug.http import http_date, is_entity_header, is_resource_modified
 
 from api import encoding
+from api.answered import Final
 from api.current import corpus, release
 from api.media import JSON, SPARSE_JSON
 from api.observability import CACHE_BYTES, CACHE_HITS, CACHE_MISSES
@@ -76,6 +77,8 @@ class ResponseCache:
         self._entries: LRUCache[tuple, Entry] = LRUCache(max_bytes, getsizeof=_size)
         # (version, path with query, coding) -> validators, so a revalidation is answered before any parsing
         self.by_url: LRUCache[tuple[str, str, str | None], Validators] = LRUCache(MAX_URLS)
+        # (entry key, 304 or not, preview or not) -> the early answer's final headers (api/early.py)
+        self.finals: LRUCache[tuple[tuple, bool, bool], Final] = LRUCache(2 * MAX_URLS)
 
     def peek(self, key: tuple) -> Entry | None:
         """The entry under this key (most recently used now), if it is still in the cache."""
@@ -159,7 +162,7 @@ def responses() -> ResponseCache:
 
 def coding() -> str | None:
     """The content coding this request's Accept-Encoding asks for (None: the body as it is)."""
-    return encoding.negotiate(request.headers.get("Accept-Encoding"))
+    return encoding.negotiate(request.environ.get("HTTP_ACCEPT_ENCODING"))
 
 
 def cached_json(
@@ -192,39 +195,6 @@ def cached_json(
     if etag and not_modified(entry.etag, entry.modified):
         return Response(status=304, headers=entry.headers_304)
     return Response(entry.body, mimetype=mimetype, headers=entry.headers)
-
-
-def revalidate_early() -> Response | None:
-    """A before_request hook: a GET of a URL already answered in this release (and partner scope)
-    and coding gets its answer here, without parsing arguments or running the view: a 304 when its
-    validators match, else the cached 200 (the very entry the view would serve).
-
-    Same version, scope, path with query and coding give the same bytes, so the same ETag;
-    anything not seen yet (or whose entry left the cache) goes the normal way. The usual
-    revalidation, a client sending back the one ETag it kept, is one string comparison; lists,
-    weak tags and dates go through Werkzeug. Public endpoints (health, ...) are never cached here.
-    """
-    environ = request.environ
-    if environ["REQUEST_METHOD"] != "GET" or g.get("lp_public"):
-        return None
-    try:
-        version = corpus().version
-    except Exception:  # no content yet: the view answers with the error shape
-        return None
-    cache = responses()
-    found = cache.by_url.get((version, request.full_path, coding()))
-    if found is None:
-        return None
-    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-    if (if_none_match or environ.get("HTTP_IF_MODIFIED_SINCE")) and (
-        if_none_match == found.quoted or not_modified(found.etag, found.modified)
-    ):
-        return Response(status=304, headers=found.headers)
-    entry = cache.peek(found.key)
-    if entry is None:  # left the cache (or never fitted in it): the view builds it again
-        return None
-    CACHE_HITS.inc()
-    return Response(entry.body, mimetype=found.mimetype, headers=entry.headers)
 
 
 def not_modified(etag: str, modified: dt.datetime | None) -> bool:

@@ -13,6 +13,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 
 from flask import Response, g, request
 from prometheus_client import (
@@ -25,6 +26,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+
+from api.answered import Answered, Pairs
 
 access_log = logging.getLogger("api.access")
 
@@ -135,18 +138,27 @@ def setup() -> None:
 def start() -> None:
     """A before_request hook: the timer and the request id (the caller's, when well formed)."""
     g.started = time.perf_counter()
-    incoming = request.headers.get("X-Request-ID", "")
+    incoming = request.environ.get("HTTP_X_REQUEST_ID", "")
     g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def security_headers(names: Iterable[str]) -> Pairs:
+    """The security headers a response with these header names lacks, in their order."""
+    present = {name.lower() for name in names}  # one pass, not a scan per header
+    return tuple([(name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in present])
 
 
 def finish(resp: Response) -> Response:
     """An after_request hook: request id, security headers, metrics and the access log line."""
     request_id = g.get("request_id") or uuid.uuid4().hex
-    resp.headers["X-Request-ID"] = request_id
-    present = {name.lower() for name in resp.headers.keys()}  # one pass, not a scan per header
-    for name, value in SECURITY_HEADERS.items():
-        if name.lower() not in present:
-            resp.headers.add(name, value)
+    if isinstance(resp, Answered):  # it has no request id yet, and its security headers were found once
+        resp.headers.add("X-Request-ID", request_id)
+        missing = resp.secure
+    else:
+        resp.headers["X-Request-ID"] = request_id
+        missing = security_headers(resp.headers.keys())
+    for name, value in missing:  # (Headers.extend costs an isinstance chain per pair)
+        resp.headers.add(name, value)
     if request.path.endswith("/docs"):
         resp.headers["Content-Security-Policy"] = DOCS_CSP
     seconds = time.perf_counter() - g.get("started", time.perf_counter())

@@ -38,6 +38,7 @@ from flask.typing import ResponseReturnValue
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from limits import parse as parse_limit
 
+from api.answered import Answered
 from api.errors import error_response
 from api.observability import RATELIMIT_FALLBACKS
 from api.partner_keys import PartnerKeys, Principal
@@ -137,14 +138,15 @@ def gate() -> ResponseReturnValue | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         g.lp_public = True
         return None
-    origin = request.headers.get("Origin")
-    if request.method == "OPTIONS" and origin and request.headers.get("Access-Control-Request-Method"):
+    environ = request.environ  # (read directly: EnvironHeaders raises and catches a KeyError per absent header)
+    origin = environ.get("HTTP_ORIGIN")
+    if request.method == "OPTIONS" and origin and environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"):
         g.lp_public = True  # a preflight is neither authenticated nor counted
         return _preflight(origin)
     if origin and not _same_origin(origin) and _some_caller_allows(origin):
         g.lp_cors_origin = origin  # so that a browser can read a 401 too
     registry = keys()
-    key = request.headers.get(KEY_HEADER)
+    key = environ.get("HTTP_X_API_KEY")  # KEY_HEADER
     principal: Principal | None
     if key is not None and not key.strip():  # an empty key variable: say so, never fall back to anonymous
         return error_response(401, f"The {KEY_HEADER} header is empty.", headers={"WWW-Authenticate": WWW_AUTHENTICATE})
@@ -228,9 +230,8 @@ def decorate(resp: Response) -> Response:
     """Vary, CORS and rate-limit headers on every non-public answer."""
     if g.get("lp_public"):
         return resp
-    # Plain header write: Response.vary parses and re-serialises a HeaderSet on every access (hot path).
-    existing = resp.headers.get("Vary")
-    resp.headers["Vary"] = f"{existing}, {KEY_HEADER}, Origin" if existing else f"{KEY_HEADER}, Origin"
+    if not isinstance(resp, Answered):  # an early answer's Vary is final already (api/early.py)
+        vary(resp)
     origin = g.get("lp_cors_origin")
     if origin:
         resp.headers["Access-Control-Allow-Origin"] = origin
@@ -251,6 +252,14 @@ def decorate(resp: Response) -> Response:
                 resp.headers["Retry-After"] = str(max(1, reset))
     except Exception:  # the counter store is down: the request was let through (fail open)
         log.exception("rate limit headers unavailable")
+    return resp
+
+
+def vary(resp: Response) -> Response:
+    """`Vary: X-API-Key, Origin` on a non-public answer: the part of `decorate` every request of a URL shares."""
+    # Plain header write: Response.vary parses and re-serialises a HeaderSet on every access (hot path).
+    existing = resp.headers.get("Vary")
+    resp.headers["Vary"] = f"{existing}, {KEY_HEADER}, Origin" if existing else f"{KEY_HEADER}, Origin"
     return resp
 
 

@@ -24,6 +24,7 @@ from flask import Flask, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
+from api.answered import Answered
 from api.errors import error_response
 from api.state import state
 
@@ -68,7 +69,7 @@ def wanted() -> ResponseReturnValue | None:
     """A before_request hook (after the partner gate): pin a preview request to the preview release."""
     if g.get("lp_public") or g.get("partner") is None:
         return None
-    token = request.headers.get(TOKEN_HEADER)
+    token = request.environ.get("HTTP_X_PREVIEW_TOKEN")  # TOKEN_HEADER
     if token is not None:
         cfg = current_app.config
         try:
@@ -99,6 +100,8 @@ def wanted() -> ResponseReturnValue | None:
 def mark(resp: Response) -> Response:
     """An after_request hook: preview answers are private and say so; every other keyed answer
     varies by the token header, so a shared cache never answers a preview request with them."""
+    if isinstance(resp, Answered):  # marked already (api/early.py: the preview release has its own cache)
+        return resp
     if g.get("lp_preview"):
         resp.headers["Cache-Control"] = PRIVATE
         resp.headers["X-Preview"] = "true"
