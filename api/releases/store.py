@@ -69,20 +69,22 @@ class ReleaseStore:
             self._manifests[seq] = found
         return found
 
-    def open(self, rid: str) -> Release:
-        """Load a release: its manifest, corpus and (lazily opened) search index."""
+    def open(self, rid: str, held: Release | None = None) -> Release:
+        """Load a release: its manifest, corpus and (lazily opened) search index. `held`: the release
+        this process serves: its guides whose snapshot is unchanged are kept, not read again."""
         path = self.bundles / rid
         sid = self.store_id()
         manifest = self.manifest(seq_of(rid))
         if sid is None or manifest is None or manifest.id != rid:
             raise ReleaseMissing(f"release {rid} has no manifest in {self.root}")
         try:
-            corpus = read_corpus(path, manifest)
+            found = read_corpus(path, manifest, held.guides_by_key() if held is not None else None)
         except (OSError, pickle.PickleError, EOFError, AttributeError, TypeError, ValueError, KeyError) as exc:
             raise ReleaseMissing(f"release {rid} cannot be read: {type(exc).__name__}") from exc
-        if corpus is None:
+        if found is None:
             raise ReleaseMissing(f"release {rid} is not a release of this format")
-        return Release(sid, manifest, corpus, SearchEngine(path / INDEX_DIR), path)
+        corpus, keys = found
+        return Release(sid, manifest, corpus, SearchEngine(path / INDEX_DIR), path, keys=keys)
 
     def last_publish(self) -> dict[str, Any] | None:
         try:
