@@ -9,8 +9,9 @@ pickled guides, one blob each, keyed by the SHA-256 of their bytes (their conten
 
 Writing the next release pickles only the guides whose objects are new and copies the bytes of the
 others from the previous pack (no unpickling, no pickling). A worker maps the file and unpickles
-only the guides whose key the release it serves does not hold (api/releases/store.py). A publisher reads the previous
-pack as its parse cache: a guide whose source digest is unchanged is taken from it, not parsed.
+only the guides whose key the release it serves does not hold (api/releases/store.py); the index
+build is handed the keys too, and converts only the guides whose key changed. A publisher reads
+the previous pack as its parse cache: a guide whose source digest is unchanged is taken from it.
 """
 
 from __future__ import annotations
