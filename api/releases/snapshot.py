@@ -5,7 +5,11 @@ tar). The file is a small header (the collections, redirects, language and suppo
 guide its slug, source digest, the key of its pickled bytes and where they lie) followed by the
 pickled guides, one blob each, keyed by the SHA-256 of their bytes (their content address):
 
-    b"LPPACK1\\n" | header length (8 bytes, big-endian) | header (pickle) | blob | blob | ...
+    b"LPPACK1\\n" | header length (8 bytes, big-endian) | header (pickle) | blob | blob | ... | parts
+
+The parts after the guides' blobs are named in the header (`parts`: name -> offset, length) and
+read only when asked for: the danger-word warnings per guide file (for the next publisher). A new
+per-release or per-guide file of data can be added the same way without touching the guides.
 
 Writing the next release pickles only the guides whose objects are new and copies the bytes of the
 others from the previous pack (no unpickling, no pickling). A worker maps the file and unpickles
@@ -63,6 +67,7 @@ class Pack:
         self._body = memoryview(data)[start:]
         self.slots = [Slot(*s) for s in self.header["guides"]]
         self._by_path: dict[str, Slot] | None = None
+        self._parts: dict[str, Any] = {}
 
     def blob(self, slot: Slot) -> bytes:
         return bytes(self._body[slot.offset : slot.offset + slot.length])
@@ -105,9 +110,18 @@ class Pack:
         slot = self._by_path.get(path)
         return self.guide(slot) if slot is not None and slot.source == digest else None
 
+    def part(self, name: str) -> Any:
+        """A part of the pack beside the guides (a blob of its own, read only when asked for: the
+        danger-word warnings, which only publishers need); None when the pack has none."""
+        if name not in self._parts:
+            where = (self.header.get("parts") or {}).get(name)
+            found = pickle.loads(self._body[where[0] : where[0] + where[1]]) if where else None
+            self._parts[name] = found if found is not None else self.header.get(name)  # older packs: in the header
+        return self._parts[name]
+
     def danger_found(self, g: Guide, language: str) -> list[Problem] | None:
         """The danger-word warnings found for this guide file with these language files, or None."""
-        danger = self.header.get("danger") or {}
+        danger = self.part("danger") or {}
         if not language or danger.get("language") != language:
             return None
         entry = danger["found"].get(g.path)
@@ -143,6 +157,14 @@ def write_pack(
         slots.append((slug, g.digest, g.path, key, offset, len(blob)))
         blobs.append(blob)
         offset += len(blob)
+    parts: dict[str, tuple[int, int]] = {}
+    extra = {"danger": _danger(corpus, problems) if problems is not None else None}
+    for name, value in extra.items():  # after the guides: a worker never reads them
+        if value is not None:
+            blob = pickle.dumps(value, protocol=PROTOCOL)
+            parts[name] = (offset, len(blob))
+            blobs.append(blob)
+            offset += len(blob)
     header = pickle.dumps(
         {
             "format": fmt,
@@ -156,7 +178,7 @@ def write_pack(
             "language": corpus.language,
             "support": corpus.support,
             "guides": slots,
-            "danger": _danger(corpus, problems) if problems is not None else None,
+            "parts": parts,
         },
         protocol=PROTOCOL,
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import api.content.checks as checks
 import search_index.build as search_build
 from api.app import create_app
 from api.config import ROOT
@@ -208,3 +209,29 @@ def test_one_edit_converts_one_guide_and_a_worker_reads_one_guide(content_dir, t
     assert len(unpickled) == len(fresh.corpus.guides)  # nothing held: every guide is read
     assert fresh.corpus == second.corpus and fresh.keys == second.keys
     assert second.corpus.guides["anxious-texting"].summary.startswith("Changed, ")
+
+
+def test_the_danger_warnings_are_a_pack_part_only_publishers_read(content_dir, tmp_path, monkeypatch) -> None:
+    """The next publish re-reads danger words only in the edited guide (the warnings of the others
+    come from the live pack's `danger` part), and a worker opening a release never reads that part."""
+    root = content_dir()
+    store = ReleaseStore(tmp_path / "store")
+    publish(root, store)
+    live = store.live_bundle()
+    assert live is not None
+    pack = Pack(live / PACK_FILE)
+    assert "danger" not in pack.header and "danger" in pack.header["parts"]
+    found = pack.part("danger")["found"]
+    assert len(found) == len(store.open(live.name).corpus.guides)
+    read: list[str] = []
+    real_danger = checks._danger_in
+    monkeypatch.setattr(checks, "_danger_in", lambda g, lang: (read.append(g.slug), real_danger(g, lang))[1])
+    edit(root, "anxious-texting", "summary: ", "summary: Changed, ")
+    publish(root, store)
+    assert read == ["anxious-texting"]
+    parts: list[str] = []
+    real_part = Pack.part
+    monkeypatch.setattr(Pack, "part", lambda self, name: (parts.append(name), real_part(self, name))[1])
+    rid = store.current_id()
+    assert rid is not None and store.open(rid).corpus.guides
+    assert parts == []
