@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,8 @@ from whoosh.index import TOC, clean_files
 from api.content import Corpus
 from api.content.files import write_atomic
 from search_index import incremental
-from search_index.documents import corpus_documents
-from search_index.meta import GUIDES, META, full_meta, guide_digests
+from search_index.documents import corpus_documents, guide_documents
+from search_index.meta import GUIDES, KEYS, META, documents_code, full_meta, guide_digests
 from search_index.schema import SCHEMA
 from search_index.segments import Progress, write_segments
 
@@ -43,12 +43,16 @@ def build_index(
     *,
     previous: str | Path | None = None,
     progress: Progress | None = None,
+    keys: Mapping[str, str] | None = None,
 ) -> Path:
     """Index the corpus into `directory` (new, or empty), complete with its meta.json; return it.
 
     `previous`: the index of the release this one follows. Its segments are reused when it is
     readable and built with the same schema and analyzers (else the build is full); it is never
-    changed. `progress(stage, done, total)`: called now and then while indexing.
+    changed. `progress(stage, done, total)`: called now and then while indexing. `keys`: per guide
+    slug, a key that changes whenever the guide may have (the content address of its snapshot,
+    api/releases/snapshot.py): a guide whose key is the one `previous` was built with is not turned
+    into documents again.
     """
     final = Path(directory)
     if final.is_dir() and not any(final.iterdir()):
@@ -59,21 +63,41 @@ def build_index(
     tmp = final.with_name(f"{final.name}.{os.getpid()}.building")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    docs = list(documents if documents is not None else corpus_documents(corpus))
-    digests = guide_digests(docs)
     try:
-        plan = incremental.plan(Path(previous), digests, len(docs)) if previous is not None else None
-        if plan is not None:
-            meta = incremental.update(plan, tmp, docs, corpus, progress)
-        else:
-            meta = _full(tmp, docs, corpus, progress)
+        meta, digests = _build(tmp, corpus, documents, Path(previous) if previous else None, progress, keys)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     write_atomic(tmp / GUIDES, json.dumps(digests, separators=(",", ":")))
+    if keys is not None and documents is None:
+        write_atomic(tmp / KEYS, json.dumps({"code": documents_code(), "keys": dict(keys)}, separators=(",", ":")))
     write_atomic(tmp / META, json.dumps(meta, separators=(",", ":")))
     os.rename(tmp, final)
     return final
+
+
+def _build(
+    tmp: Path,
+    corpus: Corpus,
+    documents: Iterable[dict[str, Any]] | None,
+    previous: Path | None,
+    progress: Progress | None,
+    keys: Mapping[str, str] | None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The index in `tmp` and (meta, per-guide digests): incremental when `previous` allows."""
+    known = incremental.known_digests(previous, keys) if previous and keys and documents is None else {}
+    known = {g: d for g, d in known.items() if g in corpus.guides}
+    if documents is not None:
+        docs = list(documents)
+    else:  # only the guides whose documents may have changed
+        docs = [d for s in sorted(corpus.guides) if s not in known for d in guide_documents(corpus.guides[s])]
+    digests = dict(sorted({**known, **guide_digests(docs)}.items()))
+    plan = incremental.plan(previous, digests, docs) if previous is not None else None
+    if plan is not None:
+        return incremental.update(plan, tmp, docs, corpus, progress), digests
+    if known:  # a full build after all: it needs every document
+        docs = list(corpus_documents(corpus))
+    return _full(tmp, docs, corpus, progress), digests
 
 
 def _full(tmp: Path, docs: list[dict[str, Any]], corpus: Corpus, progress: Progress | None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,17 @@ from whoosh import index
 from whoosh.reading import SegmentReader
 
 from api.content import Corpus
-from search_index.meta import GUIDES, META, apply_words, doc_words, facets_of, fingerprint, finish_meta
+from search_index.meta import (
+    GUIDES,
+    KEYS,
+    META,
+    apply_words,
+    doc_words,
+    documents_code,
+    facets_of,
+    fingerprint,
+    finish_meta,
+)
 from search_index.segments import FastSegmentWriter, Progress, add_documents
 
 log = logging.getLogger(__name__)
@@ -35,7 +46,7 @@ FULL_SHARE = 0.4  # more than this share of the documents changed: a full build 
 SMALL_DOCS = 2_000  # a segment with fewer documents is "small"
 MAX_SMALL = 3  # more small segments than this: they are merged into one
 MAX_DELETED = 0.25  # a segment with a larger share of deleted documents is rewritten
-_SKIP = (META, GUIDES)
+_SKIP = (META, GUIDES, KEYS)
 
 
 @dataclass
@@ -46,8 +57,24 @@ class Plan:
     added: set[str]  # guides whose documents are indexed (changed, renamed, new)
 
 
-def plan(previous: Path, digests: dict[str, str], total_docs: int) -> Plan | None:
-    """What to reindex after `previous`; None when a full build is needed (or faster)."""
+def known_digests(previous: Path, keys: Mapping[str, str]) -> dict[str, str]:
+    """The previous build's document digests of the guides whose key it was given too: those guides
+    are not turned into documents again. Empty when the previous build had no keys, or when the
+    code that makes documents has changed since."""
+    try:
+        old = json.loads((previous / KEYS).read_text(encoding="utf-8"))
+        digests = json.loads((previous / GUIDES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(old, dict) or old.get("code") != documents_code():
+        return {}
+    old_keys = old.get("keys") or {}
+    return {g: digests[g] for g, k in keys.items() if old_keys.get(g) == k and g in digests}
+
+
+def plan(previous: Path, digests: dict[str, str], docs: list[dict[str, Any]]) -> Plan | None:
+    """What to reindex after `previous`; None when a full build is needed (or faster). `docs`: the
+    documents made for this build, those of every changed, renamed and new guide among them."""
     try:
         meta = json.loads((previous / META).read_text(encoding="utf-8"))
         old = json.loads((previous / GUIDES).read_text(encoding="utf-8"))
@@ -61,7 +88,9 @@ def plan(previous: Path, digests: dict[str, str], total_docs: int) -> Plan | Non
     removed = {g for g, d in old.items() if digests.get(g) != d}
     added = {g for g, d in digests.items() if old.get(g) != d}
     changed_docs = sum(1 for g in meta["guides"] if g in removed)
-    if changed_docs + len(added) * (total_docs / max(1, len(digests))) > FULL_SHARE * max(1, total_docs):
+    added_docs = sum(1 for d in docs if d["guide"] in added)
+    total = meta["stats"]["docs"] - changed_docs + added_docs
+    if changed_docs + added_docs > FULL_SHARE * max(1, total):
         return None
     return Plan(previous, meta, removed, added)
 

@@ -13,6 +13,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from api.content import Corpus
@@ -23,6 +24,7 @@ from search_index.schema import DOC_TYPES, PHRASE_FIELD, SCHEMA, TEXT_FIELD
 
 META = "meta.json"
 GUIDES = "guides.json"  # per-guide digests of their documents (read by the next build only)
+KEYS = "keys.json"  # per-guide keys the caller gave (see build_index), and the document code's digest
 INDEX_FORMAT = 2  # raise when what a document holds changes in a way the digests do not see
 SCORED = (TEXT_FIELD, PHRASE_FIELD)
 
@@ -50,6 +52,14 @@ def fingerprint() -> str:
     fields = [(name, _canon(SCHEMA[name])) for name in SCHEMA.names()]
     knobs = [INDEX_FORMAT, schema.TOKEN_PATTERN, schema.BOOSTS, schema.PAIR_SEP]
     return hashlib.sha256(json.dumps([fields, knobs], default=repr).encode()).hexdigest()[:32]
+
+
+def documents_code() -> str:
+    """The code that turns a guide into documents: a guide whose key is unchanged is not converted
+    again only while this is unchanged too (an edit to it reconverts every guide, no full build)."""
+    here = Path(__file__).parent
+    parts = [str(INDEX_FORMAT).encode(), (here / "documents.py").read_bytes(), (here / "schema.py").read_bytes()]
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()[:32]
 
 
 def guide_digests(docs: Sequence[dict[str, Any]]) -> dict[str, str]:

@@ -5,7 +5,9 @@ No Flask here. Called by the loader (api/content/load.py) on the guides that par
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 
 from api.content.model import Collection, Guide, Problem, Script, final_slug
 from api.language.data import Language
@@ -109,42 +111,75 @@ def _check_redirects(
     return problems
 
 
+PARALLEL_MIN = 64  # guides to read before a second process is worth its start
+_TODO: list[Guide] = []  # set before the fork: the workers inherit it (and the recogniser, built)
+_LANGUAGE: Language | None = None
+
+
 def check_danger_words(
-    guides: Iterable[Guide], language: Language, known: Callable[[Guide], list[Problem] | None] | None = None
+    guides: Iterable[Guide],
+    language: Language,
+    known: Callable[[Guide], list[Problem] | None] | None = None,
+    workers: int = 1,
 ) -> list[Problem]:
     """A guide that speaks of danger but is not marked safety_sensitive: a warning, unless reviewed.
 
     `known(guide)`: the warnings found before for this very guide file with these language files
-    (the live release's snapshot keeps them), or None: then the guide is read again."""
+    (the live release's snapshot keeps them), or None: then the guide is read again, in `workers`
+    processes when there are many to read (a full build). Warnings in the order of the guides."""
     if not language.signals.kinds:
         return []
-    recognise = recogniser_for(language).recognise
-    problems = []
+    found: list[list[Problem] | None] = []
+    todo: list[Guide] = []
     for g in guides:
         if g.safety_sensitive or g.safety_reviewed:
             continue
-        found = known(g) if known is not None else None
-        if found is not None:
-            problems.extend(found)
-            continue
-        for section in g.sections:
-            said = {
-                f.kind: text[f.start : f.end]
-                for block in section.blocks
-                for text in [g.without_conditions(block.text)]  # the conditions speak of fear on purpose
-                for f in recognise(text, classify=False)
-            }
-            if said:
-                words = "; ".join(f"{kind} ('{text}')" for kind, text in said.items())
-                problems.append(
-                    Problem(
-                        g.path,
-                        section.line,
-                        "safety_sensitive",
-                        f"section '{section.anchor}' speaks of danger: {words}. Mark the guide "
-                        "safety_sensitive: true, or safety_reviewed: true once an editor has looked",
-                        "warning",
-                    )
+        found.append(known(g) if known is not None else None)
+        if found[-1] is None:
+            todo.append(g)
+    read = iter(_read_all(todo, language, workers))
+    return [p for f in found for p in (f if f is not None else next(read))]
+
+
+def _read_all(todo: list[Guide], language: Language, workers: int) -> list[list[Problem]]:
+    global _LANGUAGE
+    recogniser_for(language)  # built once, before any fork
+    if workers <= 1 or len(todo) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return [_danger_in(g, language) for g in todo]
+    _TODO[:], _LANGUAGE = todo, language
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_danger_at, range(len(todo)), chunksize=16))
+    finally:
+        _TODO.clear()
+        _LANGUAGE = None
+
+
+def _danger_at(i: int) -> list[Problem]:
+    assert _LANGUAGE is not None
+    return _danger_in(_TODO[i], _LANGUAGE)
+
+
+def _danger_in(g: Guide, language: Language) -> list[Problem]:
+    """The warning of one guide (at its first section that speaks of danger), or none."""
+    recognise = recogniser_for(language).recognise
+    for section in g.sections:
+        said = {
+            f.kind: text[f.start : f.end]
+            for block in section.blocks
+            for text in [g.without_conditions(block.text)]  # the conditions speak of fear on purpose
+            for f in recognise(text, classify=False)
+        }
+        if said:
+            words = "; ".join(f"{kind} ('{text}')" for kind, text in said.items())
+            return [
+                Problem(
+                    g.path,
+                    section.line,
+                    "safety_sensitive",
+                    f"section '{section.anchor}' speaks of danger: {words}. Mark the guide "
+                    "safety_sensitive: true, or safety_reviewed: true once an editor has looked",
+                    "warning",
                 )
-                break
-    return problems
+            ]
+    return []

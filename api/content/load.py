@@ -7,6 +7,7 @@ every problem found; the store (api/store.py) refuses to publish a corpus with e
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import hashlib
 import multiprocessing
@@ -168,7 +169,8 @@ def _load_corpus(
         else:
             by_slug[g.slug] = g
     problems.extend(check_links(by_slug, failed, collections, renamed, retired, f"{label}/{REDIRECTS_FILE}"))
-    problems.extend(check_danger_words(by_slug.values(), language, lambda g: cache.danger_found(g, language.digest)))
+    known = functools.partial(_danger_found, cache, language.digest)
+    problems.extend(check_danger_words(by_slug.values(), language, known, workers))
 
     for c in list(collections.values()):
         members = sorted(
@@ -182,6 +184,10 @@ def _load_corpus(
     if old is not None and (new_cache.keys() != old.keys() or any(new_cache[k][0] != old[k][0] for k in new_cache)):
         _write_cache(cache_path, new_cache)
     return corpus, problems
+
+
+def _danger_found(cache: GuideCache, language: str, g: Guide) -> list[Problem] | None:
+    return cache.danger_found(g, language)
 
 
 def _read_guides(

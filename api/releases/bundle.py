@@ -23,10 +23,11 @@ import dataclasses
 import json
 import logging
 import pickle
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.content import Corpus, Problem
+from api.content import Corpus, Guide, Problem
 from api.content.files import write_atomic
 from api.content.load import paused_gc
 from api.releases.manifest import FORMAT, Manifest
@@ -58,12 +59,13 @@ class Build:
         previous = None if self.full or live is None else live
         pack = self.pack if self.pack is not None or previous is None else read_pack(previous)
         unversioned = dataclasses.replace(served, version=content_version)
-        self.fresh = write_pack(building / PACK_FILE, unversioned, FORMAT, pack, self.problems)
+        self.fresh, keys = write_pack(building / PACK_FILE, unversioned, FORMAT, pack, self.problems)
         build_index(
             served,
             building / INDEX_DIR,
             previous=previous / INDEX_DIR if previous is not None else None,
             progress=self.progress,
+            keys=keys,
         )
 
     def _link(self, twin: Path, building: Path, version: str) -> bool:
@@ -97,16 +99,19 @@ def read_pack(bundle: Path) -> Pack | None:
         return None
 
 
-def read_corpus(bundle: Path, manifest: Manifest) -> Corpus | None:
-    """The corpus a worker serves, its version the release id; None when not of this format."""
+def read_corpus(
+    bundle: Path, manifest: Manifest, held: Mapping[str, Guide] | None = None
+) -> tuple[Corpus, dict[str, str]] | None:
+    """The corpus a worker serves, its version the release id, and per guide the key of its blob;
+    None when not of this format. `held`: guides in memory by key, taken instead of read again."""
     with paused_gc():  # millions of objects, no cycles
         if (bundle / PACK_FILE).exists():
             pack = Pack(bundle / PACK_FILE)
             if pack.header.get("format") != FORMAT or pack.header["version"] != manifest.content_version:
                 return None
-            return dataclasses.replace(pack.corpus(), version=manifest.id)
+            return dataclasses.replace(pack.corpus(held), version=manifest.id), pack.keys()
         with open(bundle / CORPUS_FILE, "rb") as fh:
             fmt, corpus = pickle.load(fh)  # our own artifact, written by publish
     if fmt != FORMAT or not isinstance(corpus, Corpus) or corpus.version != manifest.id:
         return None
-    return corpus
+    return corpus, {}

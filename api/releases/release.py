@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from cachetools import LRUCache
 
-from api.content import Corpus
+from api.content import Corpus, Guide
 from api.content.model import SERVED_FORMAT, final_slug
 from api.content.scope import restrict, scope_id
 from api.releases.manifest import Manifest, json_digest
@@ -37,6 +37,7 @@ class Release:
     search: SearchEngine
     path: Path
     local: dict[str, Any] = field(default_factory=dict)  # per-release caches of the web layer
+    keys: dict[str, str] = field(default_factory=dict)  # per guide, the content address of its snapshot
     _scoped: LRUCache[frozenset[str], Corpus] = field(default_factory=lambda: LRUCache(64))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -47,6 +48,12 @@ class Release:
     @property
     def seq(self) -> int:
         return self.manifest.seq
+
+    def guides_by_key(self) -> dict[str, Guide]:
+        """This release's guides by the content address of their snapshot (what the next release
+        a worker opens can take instead of reading them again)."""
+        guides = self.corpus.guides
+        return {k: guides[s] for s, k in self.keys.items() if s in guides}
 
     def scoped(self, collections: frozenset[str] | None) -> Corpus:
         """The corpus, or the part of it in these collections (cached per scope)."""

@@ -66,7 +66,7 @@ class Served:
 
     def _swap(self, rid: str) -> bool:
         try:
-            fresh = self.store.open(rid)
+            fresh = self.store.open(rid, held=self.release)
         except ReleaseMissing as exc:
             log.error("cannot open release %s, keeping %s: %s", rid, self.release and self.release.id, exc)
             self.error = f"cannot open release {rid}: {exc}"

@@ -74,9 +74,10 @@ class ReleaseStore:
             self._manifests[seq] = found
         return found
 
-    def open(self, rid: ReleaseId | str) -> Release:
+    def open(self, rid: ReleaseId | str, held: Release | None = None) -> Release:
         """Load a release: its manifest, corpus and (lazily opened) search index. `rid`: its value,
-        or its name as read from disk (the pointer, a bundle directory)."""
+        or its name as read from disk (the pointer, a bundle directory). `held`: the release this
+        process serves: its guides whose snapshot is unchanged are kept, not read again."""
         name = ReleaseId.parse(rid) if isinstance(rid, str) else rid
         rid = str(rid)
         path = self.bundles / rid
@@ -85,12 +86,13 @@ class ReleaseStore:
         if sid is None or manifest is None or manifest.id != rid:
             raise ReleaseMissing(f"release {rid} has no manifest in {self.root}")
         try:
-            corpus = read_corpus(path, manifest)
+            found = read_corpus(path, manifest, held.guides_by_key() if held is not None else None)
         except (OSError, pickle.PickleError, EOFError, AttributeError, TypeError, ValueError, KeyError) as exc:
             raise ReleaseMissing(f"release {rid} cannot be read: {type(exc).__name__}") from exc
-        if corpus is None:
+        if found is None:
             raise ReleaseMissing(f"release {rid} is not a release of this format")
-        return Release(sid, manifest, corpus, SearchEngine(path / INDEX_DIR), path)
+        corpus, keys = found
+        return Release(sid, manifest, corpus, SearchEngine(path / INDEX_DIR), path, keys=keys)
 
     def last_publish(self) -> dict[str, Any] | None:
         try:

@@ -14,10 +14,13 @@ from typing import Any
 
 import pytest
 
+import api.content.checks as checks
+import search_index.build as search_build
 from api.app import create_app
 from api.config import ROOT
 from api.content.rename import rename_guide, retire_guide
-from api.releases import PACK_FILE, ReleaseStore, preview_store, publish
+from api.releases import PACK_FILE, ReleaseStore, Served, preview_store, publish
+from api.releases.snapshot import Pack
 from tests.api.test_drafts import DRAFT, draft_md
 from tests.api.test_releases import edit, snapshot
 from tests.api.test_sync import guide_md
@@ -186,3 +189,63 @@ def test_a_publish_killed_at_any_point_leaves_the_served_release_and_the_next_pu
 def _unlive(key: str, before: dict[str, str]) -> bool:
     """A bundle a killed publisher renamed into place but never made live (no manifest, no pointer)."""
     return key.startswith("releases/") and key not in before
+
+
+def test_one_edit_converts_one_guide_and_a_worker_reads_one_guide(content_dir, tmp_path, monkeypatch) -> None:
+    """After one edit, the index build turns only that guide into documents, and a worker taking the
+    new release unpickles only that guide: it keeps the guide objects it holds (same content
+    address), and ends up with the corpus a fresh read gives."""
+    root = content_dir()
+    store = ReleaseStore(tmp_path / "store")
+    publish(root, store)
+    served = Served(store)
+    first = served.load()
+    assert first is not None and first.keys
+    converted: list[str] = []
+    real_docs = search_build.guide_documents
+    monkeypatch.setattr(search_build, "guide_documents", lambda g: (converted.append(g.slug), real_docs(g))[1])
+    edit(root, "anxious-texting", "summary: ", "summary: Changed, ")
+    manifest, made = publish(root, store)
+    assert made and manifest.changed == {"anxious-texting"}
+    assert converted == ["anxious-texting"]  # the published release's index; the preview links it
+    unpickled: list[str] = []
+    real_guide = Pack.guide
+    monkeypatch.setattr(Pack, "guide", lambda self, slot: (unpickled.append(slot.slug), real_guide(self, slot))[1])
+    served.check_interval = 0.0
+    assert served.refresh()
+    second = served.release
+    assert second is not None and second.id == manifest.id
+    assert unpickled == ["anxious-texting"]
+    kept = [s for s, g in second.corpus.guides.items() if g is first.corpus.guides.get(s)]
+    assert sorted(kept) == sorted(set(first.corpus.guides) - {"anxious-texting"})
+    unpickled.clear()
+    fresh = store.open(manifest.id)
+    assert len(unpickled) == len(fresh.corpus.guides)  # nothing held: every guide is read
+    assert fresh.corpus == second.corpus and fresh.keys == second.keys
+    assert second.corpus.guides["anxious-texting"].summary.startswith("Changed, ")
+
+
+def test_the_danger_warnings_are_a_pack_part_only_publishers_read(content_dir, tmp_path, monkeypatch) -> None:
+    """The next publish re-reads danger words only in the edited guide (the warnings of the others
+    come from the live pack's `danger` part), and a worker opening a release never reads that part."""
+    root = content_dir()
+    store = ReleaseStore(tmp_path / "store")
+    publish(root, store)
+    live = store.live_bundle()
+    assert live is not None
+    pack = Pack(live / PACK_FILE)
+    assert "danger" not in pack.header and "danger" in pack.header["parts"]
+    found = pack.part("danger")["found"]
+    assert len(found) == len(store.open(live.name).corpus.guides)
+    read: list[str] = []
+    real_danger = checks._danger_in
+    monkeypatch.setattr(checks, "_danger_in", lambda g, lang: (read.append(g.slug), real_danger(g, lang))[1])
+    edit(root, "anxious-texting", "summary: ", "summary: Changed, ")
+    publish(root, store)
+    assert read == ["anxious-texting"]
+    parts: list[str] = []
+    real_part = Pack.part
+    monkeypatch.setattr(Pack, "part", lambda self, name: (parts.append(name), real_part(self, name))[1])
+    rid = store.current_id()
+    assert rid is not None and store.open(rid).corpus.guides
+    assert parts == []

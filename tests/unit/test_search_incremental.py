@@ -13,11 +13,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import search_index.build as build
 import search_index.incremental as incremental
 import search_index.segments as segments
 from api.content import Corpus
@@ -80,6 +82,11 @@ def assert_same(inc: list[dict[str, Any]], full: list[dict[str, Any]]) -> None:
         assert all(abs(x[4] - y[4]) <= TOLERANCE for x, y in zip(a["hits"], b["hits"], strict=True)), a["q"]
 
 
+def keys_of(corpus: Corpus) -> dict[str, str]:
+    """Per guide, the content address of the guide object (as the release's corpus pack gives)."""
+    return {s: hashlib.sha256(pickle.dumps(g)).hexdigest() for s, g in corpus.guides.items()}
+
+
 def snapshot(directory: Path) -> dict[str, tuple[str, float]]:
     return {p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime) for p in directory.iterdir()}
 
@@ -95,14 +102,19 @@ def small_segments(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(incremental, "FULL_SHARE", 0.9)
 
 
-def test_incremental_builds_answer_as_full_builds(tmp_path: Path, corpus: Corpus, small_segments: None) -> None:
-    previous = build_index(corpus, tmp_path / "ix0")
+@pytest.mark.parametrize("with_keys", [False, True], ids=["documents-compared", "keys-given"])
+def test_incremental_builds_answer_as_full_builds(
+    tmp_path: Path, corpus: Corpus, small_segments: None, with_keys: bool
+) -> None:
+    previous = build_index(corpus, tmp_path / "ix0", keys=keys_of(corpus) if with_keys else None)
     assert len(list(previous.glob("*.trm"))) >= 3  # the full build: several segments, two processes
     current, deleted_kept = corpus, 0
     for round_ in range(1, 5):
         current = changed(current, round_)
         before = snapshot(previous)
-        inc = build_index(current, tmp_path / f"inc{round_}", previous=previous)
+        inc = build_index(
+            current, tmp_path / f"inc{round_}", previous=previous, keys=keys_of(current) if with_keys else None
+        )
         assert snapshot(previous) == before  # the live index is never written
         inodes = {p.stat().st_ino for p in previous.glob("*.pst")}
         assert inodes & {p.stat().st_ino for p in inc.glob("*.pst")}  # segments reused (hard links)
@@ -144,3 +156,58 @@ def test_a_full_build_when_the_previous_index_cannot_be_reused(tmp_path: Path, c
     inodes = {p.stat().st_ino for p in first.glob("*.pst")}
     assert not inodes & {p.stat().st_ino for p in second.glob("*.pst")}  # nothing reused
     assert_same(answers(second), answers(build_index(edited, tmp_path / "c")))
+
+
+@pytest.fixture
+def converted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The slugs of the guides the index build turns into documents, in turn."""
+    seen: list[str] = []
+    real = build.guide_documents
+
+    def counting(g: Any) -> Any:
+        seen.append(g.slug)
+        return real(g)
+
+    monkeypatch.setattr(build, "guide_documents", counting)
+    return seen
+
+
+def test_with_keys_only_changed_guides_are_turned_into_documents(
+    tmp_path: Path, corpus: Corpus, converted: list[str], small_segments: None
+) -> None:
+    first = build_index(corpus, tmp_path / "a", keys=keys_of(corpus))
+    assert sorted(converted) == sorted(corpus.guides)
+    edited = changed(corpus, 1)
+    converted.clear()
+    second = build_index(edited, tmp_path / "b", previous=first, keys=keys_of(edited))
+    new = {s for s, g in edited.guides.items() if corpus.guides.get(s) != g}
+    assert len(new) == 4 and sorted(converted) == sorted(new)  # edit, move, rename, new guide
+    assert {p.stat().st_ino for p in first.glob("*.pst")} & {p.stat().st_ino for p in second.glob("*.pst")}
+    assert_same(answers(second), answers(build_index(edited, tmp_path / "full")))
+    # The unchanged corpus again: nothing is converted.
+    converted.clear()
+    third = build_index(
+        dataclasses.replace(edited, version="again"), tmp_path / "c", previous=second, keys=keys_of(edited)
+    )
+    assert converted == []
+    assert_same(answers(third), answers(second))
+
+
+@pytest.mark.parametrize("why", ["document-code", "no-keys-before"])
+def test_every_guide_is_converted_when_the_keys_cannot_be_trusted(
+    tmp_path: Path,
+    corpus: Corpus,
+    converted: list[str],
+    small_segments: None,
+    monkeypatch: pytest.MonkeyPatch,
+    why: str,
+) -> None:
+    first = build_index(corpus, tmp_path / "a", keys=keys_of(corpus) if why == "document-code" else None)
+    if why == "document-code":  # as after an edit to search_index/documents.py
+        monkeypatch.setattr(incremental, "documents_code", lambda: "other code")
+    edited = changed(corpus, 1)
+    converted.clear()
+    second = build_index(edited, tmp_path / "b", previous=first, keys=keys_of(edited))
+    assert sorted(converted) == sorted(edited.guides)
+    assert {p.stat().st_ino for p in first.glob("*.pst")} & {p.stat().st_ino for p in second.glob("*.pst")}
+    assert_same(answers(second), answers(build_index(edited, tmp_path / "full")))
