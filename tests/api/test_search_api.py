@@ -144,3 +144,20 @@ def test_cached_repeat(search_client) -> None:
     # The same search, typed differently: answered from the results cache (how fast is for bench/,
     # not for a test on a shared machine).
     assert body["cached"] is True and body["items"] == first["items"]
+
+
+def test_a_rambling_question_is_answered_and_only_past_the_limit_refused(search_client) -> None:
+    from search_index.query import MAX_QUERY_CHARS
+
+    ramble = (
+        "so we broke up about three months ago and i said i would stop texting him but every night i end up "
+        "reading our old messages and checking his profile and i know it makes everything worse, my friends "
+        "say i should just block him and move on but part of me still hopes he will reach out, is it normal "
+        "to still miss someone this much and how do i actually stop"
+    )
+    assert 300 < len(ramble) <= MAX_QUERY_CHARS
+    r = search_client.get("/v1/search", query_string={"q": ramble})
+    assert r.status_code == 200 and r.get_json()["items"]
+    r = search_client.get("/v1/search", query_string={"q": "a" * (MAX_QUERY_CHARS + 1)})
+    assert r.status_code == 422
+    _error_shape(r.get_json(), 422)

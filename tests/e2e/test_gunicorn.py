@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from search_index.query import MAX_QUERY_CHARS
 from tests.e2e.server import gunicorn
 
 pytestmark = pytest.mark.e2e
@@ -82,6 +84,11 @@ def test_identical_bytes_after_restart(env) -> None:
 
 def test_errors_over_http_keep_the_shape(env) -> None:
     with gunicorn(workers=2, env=env) as base:
+        # The longest query the API takes, in the widest characters (12 bytes each, percent-encoded),
+        # reaches the API through gunicorn's request line, and one more character is the API's 422.
+        for n, want in ((MAX_QUERY_CHARS, 200), (MAX_QUERY_CHARS + 1, 422)):
+            status, headers, body = fetch(base + "/v1/search?q=" + urllib.parse.quote("\U0001f642" * n))
+            assert status == want and headers["Content-Type"] == "application/json", (n, status, body[:200])
         status, headers, body = fetch(base + "/v1/guides?page_size=0")
         assert status == 422 and headers["Content-Type"] == "application/json"
         assert b'"page_size"' in body

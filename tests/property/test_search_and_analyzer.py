@@ -65,7 +65,7 @@ SYNTAX = st.sampled_from(
     ]
 )
 QUERIES = st.one_of(
-    st.text(TEXT, max_size=250),  # crosses MAX_QUERY_CHARS (200) now and then
+    st.text(TEXT, max_size=650),  # crosses MAX_QUERY_CHARS (600) now and then
     st.lists(SYNTAX, max_size=30).map("".join),
     st.lists(st.one_of(SYNTAX, st.text(TEXT, max_size=8)), max_size=20).map(" ".join),
 )
