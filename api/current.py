@@ -7,6 +7,7 @@ from flask import Response, g
 from api.content import Corpus
 from api.patterns import Analyzer, Graph, build_analyzer, build_graph
 from api.releases import Release, ReleaseStore
+from api.releases.vectors import read_vectors
 from api.state import state
 
 
@@ -59,4 +60,5 @@ def graph_of(c: Corpus, r: Release | None = None) -> Graph:
 def analyzer_of(c: Corpus, r: Release | None = None) -> Analyzer:
     """The pattern analyzer of `c`, built once per release and scope, over its graph."""
     rel = r or release()
-    return rel.derived("analyzer", c, lambda x: build_analyzer(x, graph_of(x, rel)))
+    vectors = rel.derived("vectors", rel.corpus, lambda _: read_vectors(rel.path))  # the meaning factor's
+    return rel.derived("analyzer", c, lambda x: build_analyzer(x, graph_of(x, rel), vectors))

@@ -1,0 +1,45 @@
+"""The meaning-based factor of the pattern check: the situation's vector beside each guide's.
+
+The analyzer's lexical score sees words (and the phrases the vocabulary knows); a sentence encoder
+(api/semantic.py) sees that "toxic" is "bad for me" and that "good times" are what is missed. Of the
+guides the analyzer found, each is ranked by
+
+    lexical / best lexical + MEANING_WEIGHT * (1 + cosine(situation, guide))
+
+(1 + cosine keeps every found guide's score positive: none drops out of the results). The weight,
+the guide text (title, summary, signals: api/releases/vectors.py) and re-ranking only the found
+guides were chosen on development data: bench/results/semantic-experiment.md.
+
+The situation's vector lives only inside this call: never logged, cached or counted.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from api.semantic import EncoderUnavailable, encoder
+
+log = logging.getLogger(__name__)
+
+MEANING_WEIGHT = 3.0
+_warned: list[bool] = []
+
+
+def with_meaning(vectors: np.ndarray | None, situation: str, scores: dict[int, float]) -> dict[int, float]:
+    """The scores re-weighed by meaning; the lexical ones when there are no guide vectors (a bundle
+    written without them) or the encoder cannot load (logged once, without the situation)."""
+    found = {gi: s for gi, s in scores.items() if s > 0}
+    if vectors is None or not found:
+        return scores
+    try:
+        query = encoder().encode([situation])[0]
+    except EncoderUnavailable as exc:
+        if not _warned:
+            _warned.append(True)
+            log.warning("pattern check without the meaning factor: %s", exc)
+        return scores
+    cos = vectors @ query
+    best = max(found.values())
+    return {gi: s / best + MEANING_WEIGHT * (1.0 + float(cos[gi])) for gi, s in found.items()}
