@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def read_vectors(bundle: Path) -> dict[str, np.ndarray]:
             if str(f["model"]) != MODEL_NAME:
                 return {}
             return dict(zip((str(d) for d in f["digests"]), f["vectors"], strict=True))
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         if not isinstance(exc, FileNotFoundError):
             log.warning("cannot read %s: %s; served without it", bundle / VECTORS_FILE, exc)
         return {}

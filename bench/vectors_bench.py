@@ -1,0 +1,93 @@
+"""What the guide vectors (api/releases/vectors.py) cost a publish, and a pattern check per request.
+
+    python -m bench.vectors_bench [N ...]     # default: 18 (content/) and 1000 (bench/synth.py)
+
+Per corpus: texts to embed (title, summary, each signal) and how many distinct; the time to embed
+every guide from nothing (a full publish, the process's text cache emptied), and the time to
+write the file when one guide changed (an incremental publish: the live bundle's file reused).
+Then the situation's encoding per pattern check (readers' sentences from the judged sets).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from api.config import ROOT
+from api.content import load_corpus
+from api.releases import vectors
+from api.semantic import encoder
+
+
+def corpus_at(n: int, tmp: Path):  # type: ignore[no-untyped-def]
+    if n == 18:
+        return load_corpus(ROOT / "content")[0]
+    from bench.synth import generate
+
+    return load_corpus(generate(n, tmp / f"c{n}"))[0]
+
+
+def publish_cost(n: int, tmp: Path) -> str:
+    corpus = corpus_at(n, tmp)
+    guides = list(corpus.guides.values())
+    texts = [t for g in guides for t in vectors.guide_texts(g)]
+    vectors._texts.clear()
+    bundle = tmp / f"b{n}"
+    bundle.mkdir()
+    t0 = time.perf_counter()
+    vectors.write_vectors(corpus, bundle, None)
+    full = time.perf_counter() - t0
+    one = guides[0]
+    changed = {**corpus.guides, one.slug: dataclasses.replace(one, digest="x" * 64, title=one.title + " (edited)")}
+    edited = dataclasses.replace(corpus, guides=changed)
+    again = tmp / f"b{n}-2"
+    again.mkdir()
+    t0 = time.perf_counter()
+    embedded = vectors.write_vectors(edited, again, bundle)
+    inc = time.perf_counter() - t0
+    size = (bundle / vectors.VECTORS_FILE).stat().st_size
+    distinct = len(set(texts))
+    return (
+        f"| {len(guides)} | {len(texts)} | {distinct} | {full:.2f} s | {full / max(distinct, 1) * 1000:.1f} ms "
+        f"| {inc:.2f} s ({embedded} embedded) | {size / 1e6:.2f} MB |"
+    )
+
+
+def query_cost() -> str:
+    items = []
+    for f in ("pattern_judged.yaml", "pattern_blind2.yaml"):
+        data = yaml.safe_load((ROOT / "tests" / "data" / "search" / f).read_text(encoding="utf-8"))
+        items += [s["text"] for s in data["situations"]]
+    enc = encoder()
+    enc.encode(items[:2])
+    times = []
+    for text in items:
+        t0 = time.perf_counter()
+        enc.encode([text])
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    p95 = times[int(0.95 * (len(times) - 1))]
+    return (
+        f"situation encoding, {len(times)} judged situations: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms"
+    )
+
+
+def main(argv: list[str]) -> None:
+    sizes = [int(a) for a in argv] or [18, 1000]
+    print("| guides | texts | distinct | full publish: embed all | per distinct text | one guide changed | file |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            print(publish_cost(n, Path(tmp)), flush=True)
+    print()
+    print(query_cost())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
