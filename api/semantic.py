@@ -97,22 +97,24 @@ class Encoder:
                 weights[name] = np.ascontiguousarray(weights[name].T)  # x @ W, stored (in, out)
         return cls(tok, weights)
 
-    def encode(self, texts: list[str], batch: int = 16) -> np.ndarray:
-        """One unit vector (float32, 384) per text, in order."""
+    def encode(self, texts: list[str], batch: int = 16, max_tokens: int = MAX_TOKENS) -> np.ndarray:
+        """One unit vector (float32, 384) per text, in order; each text's first `max_tokens` tokens
+        (with [CLS] and [SEP]) as the tokenizer truncates. The cost grows with the tokens (about
+        linearly to 128, faster beyond): a request's text is read with a smaller limit."""
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        encodings = self.tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # similar lengths batch together
+        encoded = [e.ids for e in self.tokenizer.encode_batch(texts)]
+        encoded = [ids if len(ids) <= max_tokens else [*ids[: max_tokens - 1], ids[-1]] for ids in encoded]
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))  # similar lengths batch together
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         for start in range(0, len(order), batch):
             idx = order[start : start + batch]
-            width = max(len(encodings[i].ids) for i in idx)
+            width = max(len(encoded[i]) for i in idx)
             ids = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.float32)
             for row, i in enumerate(idx):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1.0
+                ids[row, : len(encoded[i])] = encoded[i]
+                mask[row, : len(encoded[i])] = 1.0
             out[idx] = self._forward(ids, mask)
         return out
 

@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--part", default="dev", help="dev: the dev parts and the spent blind sets; holdout")
     ap.add_argument("--sets", default="pattern", choices=sorted(SETS))
+    ap.add_argument("--max-tokens", type=int, default=256, help="of each situation (the guides': 256)")
     args = ap.parse_args(argv)
     items, _ = load([DATA / f for f in SETS[args.sets]])
     items = [i for i in items if (i.part == "holdout") == (args.part == "holdout")]
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
             lexical[row, gi] = s
     lexical /= np.maximum(lexical.max(1, keepdims=True), 1e-9)
     t0 = time.perf_counter()
-    queries = encoder().encode([i.text for i in items])
+    queries = encoder().encode([i.text for i in items], max_tokens=args.max_tokens)
     print(f"{len(items)} {args.sets} items ({args.part}); encoded in {time.perf_counter() - t0:.2f} s")
     print("| guide text | " + " | ".join(f"w={w}" for w in WEIGHTS) + " |")
     print("|---|" + "---|" * len(WEIGHTS))

@@ -59,11 +59,37 @@ def publish_cost(n: int, tmp: Path) -> str:
     )
 
 
-def query_cost() -> str:
+def check_cost(n: int, tmp: Path, texts: list[str]) -> str:
+    """Analyzer.check with and without the guide vectors, alternating per situation (same load)."""
+    from api.patterns import build_analyzer
+
+    corpus = corpus_at(n, tmp) if n != 18 else load_corpus(ROOT / "content")[0]
+    guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
+    vecs = dict(zip((g.digest for g in guides), vectors.embed_guides(guides), strict=True))
+    words, meaning = build_analyzer(corpus), build_analyzer(corpus, vectors=vecs)
+    times: dict[str, list[float]] = {"words": [], "meaning": []}
+    for text in texts * 2:
+        for name, a in (("words", words), ("meaning", meaning)):
+            t0 = time.perf_counter()
+            a.check(text)
+            times[name].append((time.perf_counter() - t0) * 1000)
+    cells = []
+    for name, ts in times.items():
+        ts.sort()
+        cells.append(f"{name} p50 {statistics.median(ts):.1f} / p95 {ts[int(0.95 * (len(ts) - 1))]:.1f} ms")
+    return f"| {len(guides)} | " + " | ".join(cells) + " |"
+
+
+def situations() -> list[str]:
     items = []
     for f in ("pattern_judged.yaml", "pattern_blind2.yaml"):
         data = yaml.safe_load((ROOT / "tests" / "data" / "search" / f).read_text(encoding="utf-8"))
         items += [s["text"] for s in data["situations"]]
+    return items
+
+
+def query_cost() -> str:
+    items = situations()
     enc = encoder()
     enc.encode(items[:2])
     times = []
@@ -79,7 +105,15 @@ def query_cost() -> str:
 
 
 def main(argv: list[str]) -> None:
-    sizes = [int(a) for a in argv] or [18, 1000]
+    checks = "--check-only" in argv
+    sizes = [int(a) for a in argv if a.isdigit()] or [18, 1000]
+    if checks:
+        print("| guides | pattern check, words only | with the meaning factor |")
+        print("|---|---|---|")
+        with tempfile.TemporaryDirectory() as tmp:
+            for n in sizes:
+                print(check_cost(n, Path(tmp), situations()), flush=True)
+        return
     print("| guides | texts | distinct | full publish: embed all | per distinct text | one guide changed | file |")
     print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,6 +121,12 @@ def main(argv: list[str]) -> None:
             print(publish_cost(n, Path(tmp)), flush=True)
     print()
     print(query_cost())
+    print()
+    print("| guides | pattern check, words only | with the meaning factor |")
+    print("|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            print(check_cost(n, Path(tmp), situations()), flush=True)
 
 
 if __name__ == "__main__":

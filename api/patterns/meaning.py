@@ -24,6 +24,13 @@ from api.semantic import EncoderUnavailable, encoder
 log = logging.getLogger(__name__)
 
 MEANING_WEIGHT = 3.0
+# The situation's first tokens read (the guides' texts: all, up to 256). Encoding costs grow with the
+# tokens (on the shared 2-core dev machine, CPU per situation: 64 tokens ~50 ms, 96 ~70, 128 ~90,
+# 256 ~245) and a 4,000-character situation must stay within the worst-request target (p99 150 ms;
+# without the factor it took ~60-70 ms). 96 tokens read every development situation whole (the
+# longest: 92) and gain 2 of 128 best-first over 64 (bench/results/semantic-experiment.md): not
+# worth ~20 ms more on every long situation.
+SITUATION_TOKENS = 64
 _warned: list[bool] = []
 
 
@@ -34,7 +41,7 @@ def with_meaning(vectors: np.ndarray | None, situation: str, scores: dict[int, f
     if vectors is None or not found:
         return scores
     try:
-        query = encoder().encode([situation])[0]
+        query = encoder().encode([situation], max_tokens=SITUATION_TOKENS)[0]
     except EncoderUnavailable as exc:
         if not _warned:
             _warned.append(True)
