@@ -34,8 +34,11 @@ SITUATION_TOKENS = 64
 _warned: list[bool] = []
 
 
-def with_meaning(vectors: np.ndarray | None, situation: str, scores: dict[int, float]) -> dict[int, float]:
-    """The scores re-weighed by meaning; the lexical ones when there are no guide vectors (a bundle
+def with_meaning(
+    vectors: np.ndarray | None, situation: str, scores: dict[int, float], keep_first: int | None = None
+) -> dict[int, float]:
+    """The scores re-weighed by meaning, `keep_first` (a safety guide the words put first when
+    danger is recognised) still first; the lexical ones when there are no guide vectors (a bundle
     written without them) or the encoder cannot load (logged once, without the situation)."""
     found = {gi: s for gi, s in scores.items() if s > 0}
     if vectors is None or not found:
@@ -49,4 +52,7 @@ def with_meaning(vectors: np.ndarray | None, situation: str, scores: dict[int, f
         return scores
     cos = vectors @ query
     best = max(found.values())
-    return {gi: s / best + MEANING_WEIGHT * (1.0 + float(cos[gi])) for gi, s in found.items()}
+    ranked = {gi: s / best + MEANING_WEIGHT * (1.0 + float(cos[gi])) for gi, s in found.items()}
+    if keep_first in ranked:
+        ranked[keep_first] = max(ranked.values()) + 1.0
+    return ranked

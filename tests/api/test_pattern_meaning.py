@@ -84,3 +84,36 @@ def test_an_incremental_publish_embeds_only_the_changed_guide(tmp_path) -> None:
 def test_an_unreadable_vectors_file_is_served_without_it(tmp_path, content: bytes) -> None:
     (tmp_path / guide_vectors.VECTORS_FILE).write_bytes(content)
     assert guide_vectors.read_vectors(tmp_path) == {}
+
+
+@pytest.mark.parametrize(
+    "situation",
+    [
+        "my ex keeps following me home and texting me threats",
+        "he pushed me against the wall last night and I'm scared to go home",
+        "she checks my phone every night and says she'll hurt herself if I leave",
+    ],
+)
+def test_danger_keeps_the_safety_guide_the_words_put_first(corpus, situation: str) -> None:
+    """Meaning alone would put the guide closest in theme first (on the danger judged sets a safety
+    guide came first in 160 of 209 alarmed situations so, 179 with the words alone): when danger
+    is recognised and the words put a safety guide first, it stays first; the rest are re-ranked."""
+    from api.patterns import build_analyzer
+
+    guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
+    vecs = dict(zip((g.digest for g in guides), guide_vectors.embed_guides(guides), strict=True))
+    words = build_analyzer(corpus).check(situation, limit=20, corpus=corpus)
+    meaning = build_analyzer(corpus, vectors=vecs).check(situation, limit=20, corpus=corpus)
+    assert meaning["safety"] is not None and meaning["safety"] == words["safety"]
+    assert {r["slug"] for r in meaning["results"]} == {r["slug"] for r in words["results"]}
+    if words["results"][0]["safety_sensitive"]:
+        assert meaning["results"][0]["slug"] == words["results"][0]["slug"]
+
+
+def test_the_kept_guide_stays_first_whatever_the_meaning() -> None:
+    from api.patterns.meaning import with_meaning
+
+    vectors = np.eye(3, DIM, dtype=np.float32)  # guide 2's vector is far from any sentence's
+    scores = {0: 1.0, 1: 0.9, 2: 0.8}
+    ranked = with_meaning(vectors, "anything at all", scores, keep_first=2)
+    assert max(ranked, key=ranked.__getitem__) == 2 and set(ranked) == set(scores)
