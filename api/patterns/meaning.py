@@ -6,7 +6,9 @@ guides the analyzer found, each is ranked by
 
     lexical / best lexical + MEANING_WEIGHT * (1 + cosine(situation, guide))
 
-(1 + cosine keeps every found guide's score positive: none drops out of the results). The weight,
+(1 + cosine keeps every found guide's score positive: none drops out of the results); the words'
+best guide stays in the first three (the issue's "back to square one" finds the no-contact guide
+by its phrase; meaning alone puts it fourth). The weight,
 the guide text (title, summary, signals: api/releases/vectors.py) and re-ranking only the found
 guides were chosen on development data: bench/results/semantic-experiment.md.
 
@@ -31,6 +33,7 @@ MEANING_WEIGHT = 3.0
 # longest: 92) and gain 2 of 128 best-first over 64 (bench/results/semantic-experiment.md): not
 # worth ~20 ms more on every long situation.
 SITUATION_TOKENS = 64
+KEEP_IN_VIEW = 3  # the words' best guide is never pushed below this place
 _warned: list[bool] = []
 
 
@@ -55,4 +58,14 @@ def with_meaning(
     ranked = {gi: s / best + MEANING_WEIGHT * (1.0 + float(cos[gi])) for gi, s in found.items()}
     if keep_first in ranked:
         ranked[keep_first] = max(ranked.values()) + 1.0
+    return _words_best_in_view(ranked, found)
+
+
+def _words_best_in_view(ranked: dict[int, float], found: dict[int, float]) -> dict[int, float]:
+    """The guide the reader's own words match best stays among the first KEEP_IN_VIEW: meaning
+    re-orders, it does not hide the guide whose matched words the answer shows."""
+    words_best = max(found, key=lambda gi: (found[gi], -gi))
+    order = sorted(ranked, key=lambda gi: (-ranked[gi], gi))
+    if order.index(words_best) >= KEEP_IN_VIEW:
+        ranked[words_best] = ranked[order[KEEP_IN_VIEW - 1]] + 1e-6
     return ranked
