@@ -43,6 +43,13 @@ def when_ready(server):
     """After the app (and its content) is loaded in the master, before workers fork."""
     import gc
 
+    # The sentence encoder's weights (~90 MB, api/semantic.py) loaded once here, shared by the workers.
+    from api.semantic import EncoderUnavailable, encoder
+
+    try:
+        encoder()
+    except EncoderUnavailable as exc:
+        server.log.warning("pattern check without the meaning factor: %s", exc)
     # Move the loaded content out of the cyclic GC's reach: workers then neither pause to scan
     # millions of long-lived objects nor touch (and so copy) the pages they share with the master.
     gc.freeze()

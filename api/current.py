@@ -11,6 +11,7 @@ from api.content import Corpus
 from api.content.safety import safety_guides
 from api.patterns import Analyzer, Graph, build_analyzer, build_graph
 from api.releases import Release, ReleaseStore
+from api.releases.vectors import read_vectors
 from api.search_hints import Fits
 from api.state import state
 
@@ -71,7 +72,8 @@ def graph_of(c: Corpus, r: Release | None = None) -> Graph:
 def analyzer_of(c: Corpus, r: Release | None = None) -> Analyzer:
     """The pattern analyzer of `c`, built once per release and scope, over its graph."""
     rel = r or release()
-    return rel.derived("analyzer", c, lambda x: build_analyzer(x, graph_of(x, rel)))
+    vectors = rel.derived("vectors", rel.corpus, lambda _: read_vectors(rel.path))  # the meaning factor's
+    return rel.derived("analyzer", c, lambda x: build_analyzer(x, graph_of(x, rel), vectors))
 
 
 def safety_guides_of(c: Corpus) -> list[dict[str, Any]]:

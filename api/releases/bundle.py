@@ -4,6 +4,7 @@ No Flask here. A bundle directory holds:
 
     corpus.pack      the corpus snapshot, per guide and content-addressed (api/releases/snapshot.py)
     index/           the Whoosh index (search_index), with its meta.json
+    guide-vectors.npz  each guide's vector for the meaning-based factor (api/releases/vectors.py)
     manifest.json    the manifest (api/releases/manifest.py)
 
 `corpus.pickle` (one pickle of the whole corpus) is the snapshot of bundles written before the
@@ -32,6 +33,7 @@ from api.content.files import write_atomic
 from api.content.load import paused_gc
 from api.releases.manifest import FORMAT, Manifest
 from api.releases.snapshot import PACK_FILE, Pack, link_or_copy, write_pack
+from api.releases.vectors import VECTORS_FILE, write_vectors
 from search_index import build_index
 from search_index.build import META, Progress
 
@@ -67,11 +69,13 @@ class Build:
             progress=self.progress,
             keys=keys,
         )
+        write_vectors(served, building, previous)
 
     def _link(self, twin: Path, building: Path, version: str) -> bool:
         """Hard-link the twin bundle's pack and index; False (and nothing left) when it is gone."""
         try:
             link_or_copy(twin / PACK_FILE, building / PACK_FILE)
+            link_or_copy(twin / VECTORS_FILE, building / VECTORS_FILE)
             index = building / INDEX_DIR
             index.mkdir()
             for f in (twin / INDEX_DIR).iterdir():

@@ -62,6 +62,7 @@ REAL_CONTENT = {
     "test_search_api.py",
     "test_search_words.py",
     "test_pattern_check.py",
+    "test_pattern_meaning.py",  # the meaning factor's relevance (what the words miss) on the real guides
 }
 
 

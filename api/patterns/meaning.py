@@ -1,0 +1,71 @@
+"""The meaning-based factor of the pattern check: the situation's vector beside each guide's.
+
+The analyzer's lexical score sees words (and the phrases the vocabulary knows); a sentence encoder
+(api/semantic.py) sees that "toxic" is "bad for me" and that "good times" are what is missed. Of the
+guides the analyzer found, each is ranked by
+
+    lexical / best lexical + MEANING_WEIGHT * (1 + cosine(situation, guide))
+
+(1 + cosine keeps every found guide's score positive: none drops out of the results); the words'
+best guide stays in the first three (the issue's "back to square one" finds the no-contact guide
+by its phrase; meaning alone puts it fourth). The weight,
+the guide text (title, summary, signals: api/releases/vectors.py) and re-ranking only the found
+guides were chosen on development data: bench/results/semantic-experiment.md.
+
+The situation's vector lives only inside this call: never logged, cached or counted.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from api.semantic import EncoderUnavailable, encoder
+
+log = logging.getLogger(__name__)
+
+MEANING_WEIGHT = 3.0
+# The situation's first tokens read (the guides' texts: all, up to 256). Encoding costs grow with the
+# tokens (on the shared 2-core dev machine, CPU per situation: 64 tokens ~50 ms, 96 ~70, 128 ~90,
+# 256 ~245) and a 4,000-character situation must stay within the worst-request target (p99 150 ms;
+# without the factor it took ~60-70 ms). 96 tokens read every development situation whole (the
+# longest: 92) and gain 2 of 128 best-first over 64 (bench/results/semantic-experiment.md): not
+# worth ~20 ms more on every long situation.
+SITUATION_TOKENS = 64
+KEEP_IN_VIEW = 3  # the words' best guide is never pushed below this place
+_warned: list[bool] = []
+
+
+def with_meaning(
+    vectors: np.ndarray | None, situation: str, scores: dict[int, float], keep_first: int | None = None
+) -> dict[int, float]:
+    """The scores re-weighed by meaning, `keep_first` (a safety guide the words put first when
+    danger is recognised) still first; the lexical ones when there are no guide vectors (a bundle
+    written without them) or the encoder cannot load (logged once, without the situation)."""
+    found = {gi: s for gi, s in scores.items() if s > 0}
+    if vectors is None or not found:
+        return scores
+    try:
+        query = encoder().encode([situation], max_tokens=SITUATION_TOKENS)[0]
+    except EncoderUnavailable as exc:
+        if not _warned:
+            _warned.append(True)
+            log.warning("pattern check without the meaning factor: %s", exc)
+        return scores
+    cos = vectors @ query
+    best = max(found.values())
+    ranked = {gi: s / best + MEANING_WEIGHT * (1.0 + float(cos[gi])) for gi, s in found.items()}
+    if keep_first in ranked:
+        ranked[keep_first] = max(ranked.values()) + 1.0
+    return _words_best_in_view(ranked, found)
+
+
+def _words_best_in_view(ranked: dict[int, float], found: dict[int, float]) -> dict[int, float]:
+    """The guide the reader's own words match best stays among the first KEEP_IN_VIEW: meaning
+    re-orders, it does not hide the guide whose matched words the answer shows."""
+    words_best = max(found, key=lambda gi: (found[gi], -gi))
+    order = sorted(ranked, key=lambda gi: (-ranked[gi], gi))
+    if order.index(words_best) >= KEEP_IN_VIEW:
+        ranked[words_best] = ranked[order[KEEP_IN_VIEW - 1]] + 1e-6
+    return ranked

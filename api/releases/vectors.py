@@ -1,0 +1,91 @@
+"""Each guide's meaning as one vector (api/semantic.py), made at publish time and kept in the bundle.
+
+    guide-vectors.npz   model (its name), digests (each guide's source digest), vectors (float32, n x 384)
+
+A guide's vector is the normalised mean of the unit vectors of its title, its summary and each of
+its signals (bench/results/semantic-experiment.md: the best of the guide texts tried on the
+development sets). Keyed by the guide's digest, so a publish embeds only guides whose file changed:
+the others' vectors are copied from the live bundle's file. Guide text is published content, not
+what readers type: identical texts (common in generated content) are embedded once per process.
+
+No Flask here. A publish whose encoder cannot load fails with EncoderUnavailable, which says why;
+a bundle without the file (written before it, or by hand) is served without the factor.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+from cachetools import LRUCache
+
+from api.content import Corpus
+from api.content.model import Guide
+from api.semantic import DIM, MODEL_NAME, encoder
+
+log = logging.getLogger(__name__)
+
+VECTORS_FILE = "guide-vectors.npz"
+_texts: LRUCache[str, np.ndarray] = LRUCache(50_000)  # guide text -> its vector (content, never a query)
+_lock = threading.Lock()
+
+
+def guide_texts(g: Guide) -> list[str]:
+    return [g.title, g.summary, *g.signals]
+
+
+def _embed_texts(texts: list[str]) -> dict[str, np.ndarray]:
+    with _lock:
+        known = {t: _texts[t] for t in texts if t in _texts}
+    todo = list(dict.fromkeys(t for t in texts if t not in known))
+    if todo:
+        for t, v in zip(todo, encoder().encode(todo), strict=True):
+            known[t] = v
+        with _lock:
+            for t in todo:
+                _texts[t] = known[t]
+    return known
+
+
+def embed_guides(guides: list[Guide]) -> np.ndarray:
+    """One unit vector per guide, in order."""
+    vec = _embed_texts([t for g in guides for t in guide_texts(g)])
+    out = np.zeros((len(guides), DIM), dtype=np.float32)
+    for i, g in enumerate(guides):
+        mean = np.mean([vec[t] for t in guide_texts(g)], axis=0)
+        out[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return out
+
+
+def read_vectors(bundle: Path) -> dict[str, np.ndarray]:
+    """digest -> vector of a bundle's file; empty when it has none (or one of another model)."""
+    try:
+        with np.load(bundle / VECTORS_FILE, allow_pickle=False) as f:
+            if str(f["model"]) != MODEL_NAME:
+                return {}
+            return dict(zip((str(d) for d in f["digests"]), f["vectors"], strict=True))
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        if not isinstance(exc, FileNotFoundError):
+            log.warning("cannot read %s: %s; served without it", bundle / VECTORS_FILE, exc)
+        return {}
+
+
+def write_vectors(corpus: Corpus, building: Path, live: Path | None) -> int:
+    """Write the bundle's file, embedding only guides the live bundle's does not have; the count embedded."""
+    known: Mapping[str, np.ndarray] = read_vectors(live) if live is not None else {}
+    guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
+    new = [g for g in guides if g.digest not in known]
+    fresh = dict(zip((g.digest for g in new), embed_guides(new), strict=True))
+    digests = list(dict.fromkeys(g.digest for g in guides))
+    rows = [fresh[d] if d in fresh else known[d] for d in digests]
+    matrix = np.array(rows, dtype=np.float32).reshape(len(digests), DIM)
+    tmp = building / (VECTORS_FILE + f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        np.savez(fh, model=np.array(MODEL_NAME), digests=np.array(digests, dtype=str), vectors=matrix)
+    os.replace(tmp, building / VECTORS_FILE)
+    return len(new)

@@ -1,0 +1,133 @@
+"""What the guide vectors (api/releases/vectors.py) cost a publish, and a pattern check per request.
+
+    python -m bench.vectors_bench [N ...]     # default: 18 (content/) and 1000 (bench/synth.py)
+
+Per corpus: texts to embed (title, summary, each signal) and how many distinct; the time to embed
+every guide from nothing (a full publish, the process's text cache emptied), and the time to
+write the file when one guide changed (an incremental publish: the live bundle's file reused).
+Then the situation's encoding per pattern check (readers' sentences from the judged sets).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from api.config import ROOT
+from api.content import load_corpus
+from api.releases import vectors
+from api.semantic import encoder
+
+
+def corpus_at(n: int, tmp: Path):  # type: ignore[no-untyped-def]
+    if n == 18:
+        return load_corpus(ROOT / "content")[0]
+    from bench.synth import generate
+
+    return load_corpus(generate(n, tmp / f"c{n}"))[0]
+
+
+def publish_cost(n: int, tmp: Path) -> str:
+    corpus = corpus_at(n, tmp)
+    guides = list(corpus.guides.values())
+    texts = [t for g in guides for t in vectors.guide_texts(g)]
+    vectors._texts.clear()
+    bundle = tmp / f"b{n}"
+    bundle.mkdir()
+    t0 = time.perf_counter()
+    vectors.write_vectors(corpus, bundle, None)
+    full = time.perf_counter() - t0
+    one = guides[0]
+    changed = {**corpus.guides, one.slug: dataclasses.replace(one, digest="x" * 64, title=one.title + " (edited)")}
+    edited = dataclasses.replace(corpus, guides=changed)
+    again = tmp / f"b{n}-2"
+    again.mkdir()
+    t0 = time.perf_counter()
+    embedded = vectors.write_vectors(edited, again, bundle)
+    inc = time.perf_counter() - t0
+    size = (bundle / vectors.VECTORS_FILE).stat().st_size
+    distinct = len(set(texts))
+    return (
+        f"| {len(guides)} | {len(texts)} | {distinct} | {full:.2f} s | {full / max(distinct, 1) * 1000:.1f} ms "
+        f"| {inc:.2f} s ({embedded} embedded) | {size / 1e6:.2f} MB |"
+    )
+
+
+def check_cost(n: int, tmp: Path, texts: list[str]) -> str:
+    """Analyzer.check with and without the guide vectors, alternating per situation (same load)."""
+    from api.patterns import build_analyzer
+
+    corpus = corpus_at(n, tmp) if n != 18 else load_corpus(ROOT / "content")[0]
+    guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
+    vecs = dict(zip((g.digest for g in guides), vectors.embed_guides(guides), strict=True))
+    words, meaning = build_analyzer(corpus), build_analyzer(corpus, vectors=vecs)
+    times: dict[str, list[float]] = {"words": [], "meaning": []}
+    for text in texts * 2:
+        for name, a in (("words", words), ("meaning", meaning)):
+            t0 = time.perf_counter()
+            a.check(text)
+            times[name].append((time.perf_counter() - t0) * 1000)
+    cells = []
+    for name, ts in times.items():
+        ts.sort()
+        cells.append(f"{name} p50 {statistics.median(ts):.1f} / p95 {ts[int(0.95 * (len(ts) - 1))]:.1f} ms")
+    return f"| {len(guides)} | " + " | ".join(cells) + " |"
+
+
+def situations() -> list[str]:
+    items = []
+    for f in ("pattern_judged.yaml", "pattern_blind2.yaml"):
+        data = yaml.safe_load((ROOT / "tests" / "data" / "search" / f).read_text(encoding="utf-8"))
+        items += [s["text"] for s in data["situations"]]
+    return items
+
+
+def query_cost() -> str:
+    items = situations()
+    enc = encoder()
+    enc.encode(items[:2])
+    times = []
+    for text in items:
+        t0 = time.perf_counter()
+        enc.encode([text])
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    p95 = times[int(0.95 * (len(times) - 1))]
+    return (
+        f"situation encoding, {len(times)} judged situations: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms"
+    )
+
+
+def main(argv: list[str]) -> None:
+    checks = "--check-only" in argv
+    sizes = [int(a) for a in argv if a.isdigit()] or [18, 1000]
+    if checks:
+        print("| guides | pattern check, words only | with the meaning factor |")
+        print("|---|---|---|")
+        with tempfile.TemporaryDirectory() as tmp:
+            for n in sizes:
+                print(check_cost(n, Path(tmp), situations()), flush=True)
+        return
+    print("| guides | texts | distinct | full publish: embed all | per distinct text | one guide changed | file |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            print(publish_cost(n, Path(tmp)), flush=True)
+    print()
+    print(query_cost())
+    print()
+    print("| guides | pattern check, words only | with the meaning factor |")
+    print("|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            print(check_cost(n, Path(tmp), situations()), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
