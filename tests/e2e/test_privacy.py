@@ -82,7 +82,7 @@ def traffic(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> dict[st
             answers[f"{name} raw spaces"] = send_raw(base, f"GET {path}?q={PHRASE} HTTP/1.1{host}".encode())
             answers[f"{name} bad version"] = send_raw(base, f"GET {path}?q={pct} HTTP/9.Z{host}".encode())
             answers[f"{name} too long"] = send_raw(
-                base, f"GET {path}?q={pct}{'x' * 5000} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+                base, f"GET {path}?q={pct}{'x' * 9000} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
             )
             answers[f"{name} bad header"] = send_raw(
                 base, f"GET {path}?q={pct} HTTP/1.1\r\nHost: x\r\n{PHRASE}\r\n\r\n".encode()
