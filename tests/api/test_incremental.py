@@ -191,11 +191,11 @@ def _unlive(key: str, before: dict[str, str]) -> bool:
     return key.startswith("releases/") and key not in before
 
 
-def test_one_edit_converts_one_guide_and_a_worker_reads_one_guide(content_dir, tmp_path, monkeypatch) -> None:
+def test_one_edit_converts_one_guide_and_a_worker_reads_one_guide(syn_content_dir, tmp_path, monkeypatch) -> None:
     """After one edit, the index build turns only that guide into documents, and a worker taking the
     new release unpickles only that guide: it keeps the guide objects it holds (same content
     address), and ends up with the corpus a fresh read gives."""
-    root = content_dir()
+    root = syn_content_dir()
     store = ReleaseStore(tmp_path / "store")
     publish(root, store)
     served = Served(store)
@@ -204,10 +204,10 @@ def test_one_edit_converts_one_guide_and_a_worker_reads_one_guide(content_dir, t
     converted: list[str] = []
     real_docs = search_build.guide_documents
     monkeypatch.setattr(search_build, "guide_documents", lambda g: (converted.append(g.slug), real_docs(g))[1])
-    edit(root, "anxious-texting", "summary: ", "summary: Changed, ")
+    edit(root, MISSING, 'summary: "', 'summary: "Changed, ')
     manifest, made = publish(root, store)
-    assert made and manifest.changed == {"anxious-texting"}
-    assert converted == ["anxious-texting"]  # the published release's index; the preview links it
+    assert made and manifest.changed == {MISSING}
+    assert converted == [MISSING]  # the published release's index; the preview links it
     unpickled: list[str] = []
     real_guide = Pack.guide
     monkeypatch.setattr(Pack, "guide", lambda self, slot: (unpickled.append(slot.slug), real_guide(self, slot))[1])
@@ -215,20 +215,20 @@ def test_one_edit_converts_one_guide_and_a_worker_reads_one_guide(content_dir, t
     assert served.refresh()
     second = served.release
     assert second is not None and second.id == manifest.id
-    assert unpickled == ["anxious-texting"]
+    assert unpickled == [MISSING]
     kept = [s for s, g in second.corpus.guides.items() if g is first.corpus.guides.get(s)]
-    assert sorted(kept) == sorted(set(first.corpus.guides) - {"anxious-texting"})
+    assert sorted(kept) == sorted(set(first.corpus.guides) - {MISSING})
     unpickled.clear()
     fresh = store.open(manifest.id)
     assert len(unpickled) == len(fresh.corpus.guides)  # nothing held: every guide is read
     assert fresh.corpus == second.corpus and fresh.keys == second.keys
-    assert second.corpus.guides["anxious-texting"].summary.startswith("Changed, ")
+    assert second.corpus.guides[MISSING].summary.startswith("Changed, ")
 
 
-def test_the_danger_warnings_are_a_pack_part_only_publishers_read(content_dir, tmp_path, monkeypatch) -> None:
+def test_the_danger_warnings_are_a_pack_part_only_publishers_read(syn_content_dir, tmp_path, monkeypatch) -> None:
     """The next publish re-reads danger words only in the edited guide (the warnings of the others
     come from the live pack's `danger` part), and a worker opening a release never reads that part."""
-    root = content_dir()
+    root = syn_content_dir()
     store = ReleaseStore(tmp_path / "store")
     publish(root, store)
     live = store.live_bundle()
@@ -240,9 +240,9 @@ def test_the_danger_warnings_are_a_pack_part_only_publishers_read(content_dir, t
     read: list[str] = []
     real_danger = checks._danger_in
     monkeypatch.setattr(checks, "_danger_in", lambda g, lang: (read.append(g.slug), real_danger(g, lang))[1])
-    edit(root, "anxious-texting", "summary: ", "summary: Changed, ")
+    edit(root, MISSING, 'summary: "', 'summary: "Changed, ')
     publish(root, store)
-    assert read == ["anxious-texting"]
+    assert read == [MISSING]
     parts: list[str] = []
     real_part = Pack.part
     monkeypatch.setattr(Pack, "part", lambda self, name: (parts.append(name), real_part(self, name))[1])
