@@ -47,6 +47,7 @@ from api.state import state, state_of
 log = logging.getLogger(__name__)
 
 KEY_HEADER = "X-API-Key"
+_KEY_ENVIRON = "HTTP_" + KEY_HEADER.upper().replace("-", "_")  # where WSGI puts it
 # Reachable without a key and never rate limited: probes, scrapers and the API reference.
 # The search embed's script too: a <script> tag sends no key (the element's searches then do).
 PUBLIC_ENDPOINTS = frozenset(
@@ -146,7 +147,7 @@ def gate() -> ResponseReturnValue | None:
     if origin and not _same_origin(origin) and _some_caller_allows(origin):
         g.lp_cors_origin = origin  # so that a browser can read a 401 too
     registry = keys()
-    key = environ.get("HTTP_X_API_KEY")  # KEY_HEADER
+    key = environ.get(_KEY_ENVIRON)
     principal: Principal | None
     if key is not None and not key.strip():  # an empty key variable: say so, never fall back to anonymous
         return error_response(401, f"The {KEY_HEADER} header is empty.", headers={"WWW-Authenticate": WWW_AUTHENTICATE})
