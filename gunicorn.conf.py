@@ -25,7 +25,8 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 # A search of MAX_QUERY_CHARS (600) emoji is 7,200 bytes percent-encoded: gunicorn's default line
-# (4,094 bytes) would refuse it with its own 400, not the API's error shape. 8,190 is its maximum.
+# (4,094 bytes) would answer a query the API accepts with a 414 before the app sees it. 8,190 is
+# gunicorn's maximum.
 limit_request_line = 8190
 # One setting for proxy trust, read by the app too (ProxyFix, api/app.py): with LP_PROXY_HOPS=0
 # (default) no X-Forwarded-* header is believed, from any address; with 1 or more (behind nginx),
