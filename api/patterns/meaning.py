@@ -69,3 +69,23 @@ def _words_best_in_view(ranked: dict[int, float], found: dict[int, float]) -> di
     if order.index(words_best) >= KEEP_IN_VIEW:
         ranked[words_best] = ranked[order[KEEP_IN_VIEW - 1]] + 1e-6
     return ranked
+
+
+MEANING_FLOOR = 0.2  # cosine under which a guide is not offered by meaning alone (see api/search_fallback.py)
+QUERY_TOKENS = 32  # a search query's first tokens read: queries are short (cost grows with the tokens)
+
+
+def closest_by_meaning(
+    vectors: np.ndarray | None, text: str, k: int, floor: float = MEANING_FLOOR
+) -> list[tuple[int, float]]:
+    """The k guides closest in meaning to `text` (guide index, cosine), best first, none under `floor`;
+    empty without guide vectors or encoder. The text's vector lives only inside this call."""
+    if vectors is None or not len(vectors):
+        return []
+    try:
+        query = encoder().encode([text], max_tokens=QUERY_TOKENS)[0]
+    except EncoderUnavailable:
+        return []
+    cos = vectors @ query
+    order = np.argsort(-cos, kind="stable")[:k]
+    return [(int(gi), float(cos[gi])) for gi in order if cos[gi] >= floor and vectors[gi].any()]
