@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from api.app import create_app
 from api.content import load_corpus
+from api.content.scope import restrict
 from api.partner_keys import hash_key
 from api.patterns import build_analyzer
+from api.patterns.meaning import VectorTable
 from api.search_fallback import weak
+from api.semantic import DIM
 from tests.conftest import CONTENT
 
 CYCLE = "perpetually splitting then reuniting"  # the on-again-off-again guide, by meaning only
@@ -85,3 +89,22 @@ def test_the_fallback_respects_the_callers_scope(tmp_path: Path) -> None:
     assert r.status_code == 200 and scoped["items"], scoped
     assert {corpus.guides[h["guide"]].collection for h in scoped["items"]} == {"breakup-recovery"}
     assert all(f["value"] == "breakup-recovery" for f in scoped["facets"]["collection"])
+
+
+def test_scoped_analyzers_index_into_the_one_matrix() -> None:
+    """A partner scope's analyzer shares the release's vector matrix (no copy per scope) and reads
+    the same cosines for its guides as the whole corpus's analyzer."""
+    corpus, _ = load_corpus(CONTENT)
+    rng = np.random.default_rng(7)
+    raw = rng.normal(size=(len(corpus.guides), DIM)).astype(np.float32)
+    table = VectorTable({g.digest: v / np.linalg.norm(v) for g, v in zip(corpus.guides.values(), raw, strict=True)})
+    full = build_analyzer(corpus, vectors=table)
+    scoped = build_analyzer(restrict(corpus, frozenset({"breakup-recovery"})), vectors=table)
+    assert full.vectors is not None and scoped.vectors is not None
+    assert scoped.vectors.matrix is full.vectors.matrix is table.matrix
+    assert 0 < len(scoped.guides) < len(full.guides)
+    q = raw[0] / np.linalg.norm(raw[0])
+    every, mine = full.vectors @ q, scoped.vectors @ q
+    assert [float(mine[i]) for i, g in enumerate(scoped.guides)] == [
+        float(every[full.index[g.slug]]) for g in scoped.guides
+    ]
