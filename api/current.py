@@ -10,6 +10,7 @@ from api.answered import Answered
 from api.content import Corpus
 from api.content.safety import safety_guides
 from api.patterns import Analyzer, Graph, build_analyzer, build_graph
+from api.patterns.meaning import VectorTable
 from api.releases import Release, ReleaseStore
 from api.releases.vectors import read_vectors
 from api.search_hints import Fits
@@ -72,7 +73,8 @@ def graph_of(c: Corpus, r: Release | None = None) -> Graph:
 def analyzer_of(c: Corpus, r: Release | None = None) -> Analyzer:
     """The pattern analyzer of `c`, built once per release and scope, over its graph."""
     rel = r or release()
-    vectors = rel.derived("vectors", rel.corpus, lambda _: read_vectors(rel.path))  # the meaning factor's
+    # The meaning factor's vectors: one matrix per release, every scope's analyzer indexing into it.
+    vectors = rel.derived("vectors", rel.corpus, lambda _: VectorTable(read_vectors(rel.path)))
     return rel.derived("analyzer", c, lambda x: build_analyzer(x, graph_of(x, rel), vectors))
 
 

@@ -26,6 +26,7 @@ from api.region import reader_region, region_field, vary
 from api.resources import QUERY, corpus
 from api.schemas import QueryArgsSchema, SafetyNoticeSchema
 from api.schemas import describe as _d
+from api.search_fallback import by_meaning, weak
 from api.search_hints import guide_boosts
 from api.state import state
 from api.urls import hit_url, page_href
@@ -203,10 +204,12 @@ class SearchResultSchema(Schema):
     fallback = fields.String(
         required=True,
         allow_none=True,
-        validate=validate.OneOf(["relaxed", "related"]),
+        validate=validate.OneOf(["relaxed", "related", "meaning"]),
         metadata=_d(
-            "Null, or how a query that matched nothing was answered: `relaxed` (phrases as words, more typos "
-            "forgiven, words completed), then `related` (the guides the words fit best, by the pattern check)",
+            "Null, or how a query whose words matched nothing, or nothing the guides are about, was answered: "
+            "`relaxed` (phrases as words, more typos forgiven, words completed), `related` (the guides the words "
+            "fit best by the pattern check, its meaning factor included), `meaning` (the guides closest in "
+            "meaning, by a sentence encoder; none when nothing is close: an honest empty answer)",
             "related",
         ),
     )
@@ -273,7 +276,8 @@ def search(args: dict[str, Any]) -> ResponseReturnValue:
     Words in any order, in readers' own words (slang, synonyms and idioms from the vocabulary file;
     `query.understood` says how each was read), typos forgiven (5+ letters), the last word completed
     as you type, "exact phrases" in quotes. Filter by type, collection and tag; facet counts cover
-    all hits. `group=guide`: one hit per guide. A query that matches nothing falls back (`fallback`).
+    all hits. `group=guide`: one hit per guide. A query that matches nothing, or nothing the guides
+    are about, falls back (`fallback`).
     When the words signal danger, `safety` comes first with support resources and the safety
     guides rank first, whatever else is found.
     """
@@ -286,6 +290,11 @@ def search(args: dict[str, Any]) -> ResponseReturnValue:
 
 def _search_body(q: str, args: dict[str, Any], region: str | None, scope: frozenset[str] | None) -> dict[str, Any]:
     safety = notice_for(q, corpus(), region, safety_guides_of(corpus()))
+    analyzer = analyzer_of(corpus())
+    related = None
+    if analyzer.vectors is not None and "guide" in (args.get("type") or ("guide",)) and weak(q, analyzer):
+        related = by_meaning(q, analyzer, tuple(x["slug"] for x in (safety or {}).get("guides") or ()))
+        related = related if related[1] else None  # nothing close in meaning: the words' own hits, if any
     try:
         found = engine().search(
             q,
@@ -296,7 +305,8 @@ def _search_body(q: str, args: dict[str, Any], region: str | None, scope: frozen
             page_size=args["page_size"],
             collections=scope,
             group=args.get("group") == "guide",
-            boosts=guide_boosts(q, analyzer_of(corpus()), safety, fits_of(corpus())),
+            boosts=guide_boosts(q, analyzer, safety, fits_of(corpus())),
+            related=related,
         )
     except QueryTooLong as exc:
         abort(422, str(exc), {"query": {"q": [str(exc)]}})

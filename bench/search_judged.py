@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from bench.judging import Rate
 SEARCH_SET = ROOT / "tests" / "data" / "search" / "judged.yaml"
 PATTERN_SET = ROOT / "tests" / "data" / "search" / "pattern_judged.yaml"
 RESULTS = ROOT / "bench" / "results" / "search-judged.md"
+STATUSES: Counter[int] = Counter()  # the API's answers by HTTP status; a non-200 is judged a miss
 
 
 Ranker = Callable[[str], tuple[list[str], str | None]]  # text -> guides in order, fallback
@@ -114,12 +116,19 @@ def api_rankers(work: Path) -> tuple[Ranker, Ranker]:
     extra = {"group": "guide"} if grouped else {}
 
     def search(q: str) -> tuple[list[str], str | None]:
-        body = client.get("/v1/search", query_string={"q": q, "page_size": 10, **extra}).get_json()
+        r = client.get("/v1/search", query_string={"q": q, "page_size": 10, **extra})
+        STATUSES[r.status_code] += 1
+        if r.status_code != 200:  # a miss (no guides), counted by status in the report
+            return [], None
+        body = r.get_json()
         return _distinct(h["guide"] for h in body["items"]), body.get("fallback")
 
     def pattern(text: str) -> tuple[list[str], str | None]:
-        body = client.post("/v1/pattern-check", json={"situation": text, "limit": 10}).get_json()
-        return [r["slug"] for r in body["results"]], None
+        r = client.post("/v1/pattern-check", json={"situation": text, "limit": 10})
+        STATUSES[r.status_code] += 1
+        if r.status_code != 200:
+            return [], None
+        return [x["slug"] for x in r.get_json()["results"]], None
 
     return search, pattern
 
@@ -181,6 +190,9 @@ def run(paths: list[Path], part: str | None, pattern: bool | None = None) -> lis
             what = f"{'pattern check' if pattern else 'search'} ({', '.join(p.name for p in paths)}), {label}"
             out += table(what, figs, keys)
         misses = figs["ours"]["all"].misses
+        statuses = ", ".join(f"{code}: {n}" for code, n in sorted(STATUSES.items()))
+        out += [f"API answers by status (both runs above; a non-200 is a miss): {statuses}", ""]
+        STATUSES.clear()
         out += [f"Not best-first ({len(misses)}): " + "; ".join(f"`{t}` -> {g} (best {b})" for t, b, g in misses), ""]
     return out
 

@@ -24,6 +24,7 @@ from search_index.group import GROUP_DEPTH, factors_for, group_hits
 from search_index.meta import META
 from search_index.open_index import CACHE_ENTRIES, OpenIndex
 from search_index.query import MIN_PREFIX, ParsedQuery, Plan, Vocabulary, build_query, parse_query
+from search_index.related import Related, beneath, related_matches
 from search_index.schema import PHRASE_BOOST, TEXT_FIELD, pairs_of
 from search_index.score import top_k
 from search_index.snippets import snippet
@@ -116,13 +117,16 @@ class SearchEngine:
         collections: frozenset[str] | None = None,
         group: bool = False,
         boosts: tuple[tuple[str, float], ...] = (),
+        related: Related | None = None,
     ) -> dict[str, Any]:
         """One page of hits, the total, facet counts over all hits, did-you-mean, time taken (ms).
 
         `collections` restricts hits, totals and facets to those collections (None: all). `group`:
         one hit per guide, its next best hits beneath (`sections`), `total` counting guides.
         `boosts`: (guide, factor) multiplying the scores of that guide's hits; a boosted guide with
-        no hit is added (its own document). `corrections` maps each corrected word to its correction.
+        no hit is added (its own document). `related`: (fallback kind, guides in order): the answer is
+        those guides, not the words' hits (search_index/related.py). `corrections` maps each
+        corrected word to its correction.
         """
         started = time.perf_counter()
         parsed = q if isinstance(q, ParsedQuery) else parse_query(q)
@@ -130,15 +134,14 @@ class SearchEngine:
         page_size = max(1, page_size)
         page = max(1, min(page, MAX_DEPTH // page_size))
         with self.lease() as oi:
-            key = (parsed, types, collection, tag, page, page_size, facets, collections, group, boosts)
+            key = (parsed, types, collection, tag, page, page_size, facets, collections, group, boosts, related)
             with oi.lock:
                 hit = oi.cache.get(key)
             if hit is not None:
                 return {**hit, "cached": True, "took_ms": _ms(started)}
             with oi.lock:  # a Whoosh searcher is not meant for concurrent use
-                result = self._search(
-                    oi, parsed, types, collection, tag, page, page_size, facets, collections, group, dict(boosts)
-                )
+                args = (types, collection, tag, page, page_size, facets, collections, group, dict(boosts), related)
+                result = self._search(oi, parsed, *args)
                 if oi.cache.maxsize:  # (0: no results cache, as the benchmark runs it)
                     oi.cache[key] = result
         return {**result, "cached": False, "took_ms": _ms(started)}
@@ -156,6 +159,7 @@ class SearchEngine:
         collections: frozenset[str] | None = None,
         group: bool = False,
         boosts: dict[str, float] | None = None,
+        related: Related | None = None,
     ) -> dict[str, Any]:
         out: dict[str, Any] = {
             "query": {
@@ -186,21 +190,29 @@ class SearchEngine:
             return out
         filtered = bool(types or collection or tag) or collections is not None
         allowed = oi.filter_bits(types, collection, tag, collections) if filtered else -1
-        plan, matched, factors, out["fallback"] = self._matched(oi, parsed, vocab, plan, allowed, boosts or {})
-        total = matched.bit_count()
-        out["total"], out["pages"] = total, max(1, math.ceil(total / page_size))
-        if facets and total:
-            out["facets"] = {
-                name: _counts({v: (matched & b).bit_count() for v, b in values.items()})
-                for name, values in oi.facet_bits.items()
-            }
+        if related is None:
+            plan, matched, factors, out["fallback"] = self._matched(oi, parsed, vocab, plan, allowed, boosts or {})
+        else:
+            matched, chosen = related_matches(related[1], oi.docs_of, allowed)
+            out["fallback"] = related[0] if matched else None
+        self._count(oi, matched, facets, page_size, out)
+        if related is not None:
+            pick = chosen[(page - 1) * page_size : page * page_size]
+            out["hits"] = [{**_hit(oi.searcher.stored_fields(d), sc, frozenset()), **beneath(group)} for sc, d in pick]
+            return out
         top = self._page(oi, plan, matched, filtered, factors, group, page, page_size, out)
         if plan.corrections and not (top is not None and self._matches_all(oi, plan, top)):
-            # Only words neither in the index (stemmed) nor ordinary English are corrected; the rest
-            # of the query stays as typed.
             out["did_you_mean"] = did_you_mean(parsed.normalized.rstrip("*"), plan.corrections)
             out["corrections"] = dict(plan.corrections)
         return out
+
+    @staticmethod
+    def _count(oi: OpenIndex, matched: int, facets: bool, page_size: int, out: dict[str, Any]) -> None:
+        total = matched.bit_count()
+        out["total"], out["pages"] = total, max(1, math.ceil(total / page_size))
+        if facets and total:
+            bits = oi.facet_bits.items()
+            out["facets"] = {n: _counts({v: (matched & b).bit_count() for v, b in vs.items()}) for n, vs in bits}
 
     def _matched(
         self, oi: OpenIndex, parsed: ParsedQuery, vocab: Vocabulary, plan: Plan, allowed: int, boosts: dict[str, float]
@@ -348,7 +360,8 @@ def _counts(counts: dict[str, int]) -> list[dict[str, Any]]:
 
 
 def did_you_mean(typed: str, corrections: dict[str, str]) -> str:
-    """The query as typed, with only the corrected words replaced (repeated words kept)."""
+    """The query as typed, with only the corrected words replaced (repeated words kept). Only words
+    neither in the index (stemmed) nor ordinary English are corrected."""
     out = typed
     for wrong, right in corrections.items():
         out = re.sub(rf"(?<!\w){re.escape(wrong)}(?!\w)", right, out, flags=re.IGNORECASE)

@@ -27,7 +27,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from rapidfuzz.distance import OSA
 
 from api.content.model import Corpus
@@ -36,7 +35,7 @@ from api.language.data import Language
 from api.language.signals import Found, recogniser_for
 from api.language.thesaurus import Thesaurus
 from api.patterns.graph import GUIDE_EDGE_TYPES, Graph
-from api.patterns.meaning import with_meaning
+from api.patterns.meaning import GuideVectors, with_meaning
 from api.patterns.synonyms import SYNONYMS
 from api.patterns.text import (
     deletions,
@@ -142,7 +141,7 @@ class Analyzer:
     index: dict[str, int] = field(default_factory=dict)  # slug -> guide index
     conditions: dict[str, Unit] = field(default_factory=dict)  # edge id -> its condition
     thesaurus: Thesaurus = field(default_factory=lambda: Thesaurus({}))
-    vectors: np.ndarray | None = None  # guide -> its meaning (api/patterns/meaning.py); None: words only
+    vectors: GuideVectors | None = None  # guide -> its meaning (api/patterns/meaning.py); None: words only
 
     # -- query -----------------------------------------------------------------------------------
     def query(self, situation: str, ticked: Sequence[str] = (), danger: Iterable[Found] = ()) -> Query:

@@ -18,8 +18,8 @@ from api.content.model import Corpus
 from api.language.thesaurus import Thesaurus
 from api.patterns.analyzer import FIELDS, Analyzer, GuideEntry, Unit
 from api.patterns.graph import Graph, build_graph
+from api.patterns.meaning import GuideVectors, VectorTable
 from api.patterns.text import deletions, signal_key, stems, unit_norm
-from api.semantic import DIM
 
 _TAG_SPLIT = re.compile(r"[-_]")
 
@@ -38,11 +38,12 @@ def _fit_sentences(g: Any) -> list[str]:
 
 
 def build_analyzer(
-    corpus: Corpus, graph: Graph | None = None, vectors: Mapping[str, np.ndarray] | None = None
+    corpus: Corpus, graph: Graph | None = None, vectors: Mapping[str, np.ndarray] | VectorTable | None = None
 ) -> Analyzer:
     """Index one corpus: units, postings, idf and the spelling-correction table. `graph`: the
     corpus's graph, when one is built already (the web layer keeps both with the release);
-    `vectors`: guide digest -> its meaning (api/releases/vectors.py), for the meaning factor."""
+    `vectors`: guide digest -> its meaning (api/releases/vectors.py), for the meaning factor; a
+    VectorTable (the web layer keeps one per release) is shared, not copied."""
     graph = graph if graph is not None else build_graph(corpus)
     a = Analyzer(version=corpus.version, graph=graph, language=corpus.language)
     a.thesaurus = Thesaurus.from_vocabulary(corpus.language.vocabulary)
@@ -106,7 +107,8 @@ def _weigh(a: Analyzer, df: dict[str, int], graph: Graph) -> None:
             a.conditions[e.id] = Unit(e.condition, st, unit_norm(len(st)))
 
 
-def _aligned(a: Analyzer, corpus: Corpus, vectors: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The guides' vectors in the analyzer's order; a guide without one (zeros) gets only its words' score."""
-    rows = [vectors.get(corpus.guides[g.slug].digest) for g in a.guides]
-    return np.array([r if r is not None else np.zeros(DIM, np.float32) for r in rows], np.float32)
+def _aligned(a: Analyzer, corpus: Corpus, vectors: Mapping[str, np.ndarray] | VectorTable) -> GuideVectors:
+    """The guides' vectors in the analyzer's order, rows of the release's one matrix (a table) or
+    of a new one (a mapping); a guide without one gets only its words' score."""
+    table = vectors if isinstance(vectors, VectorTable) else VectorTable(vectors)
+    return table.of(corpus.guides[g.slug].digest for g in a.guides)

@@ -18,10 +18,12 @@ The situation's vector lives only inside this call: never logged, cached or coun
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
-from api.semantic import EncoderUnavailable, encoder
+from api.semantic import DIM, EncoderUnavailable, encoder
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,42 @@ KEEP_IN_VIEW = 3  # the words' best guide is never pushed below this place
 _warned: list[bool] = []
 
 
+class VectorTable:
+    """A release's guide vectors as one matrix (digest -> row), read once: every scope's analyzer
+    indexes into it (GuideVectors) instead of copying its rows (~15 MB per scope at 10,000 guides)."""
+
+    def __init__(self, by_digest: Mapping[str, np.ndarray]) -> None:
+        self.row = {d: i for i, d in enumerate(by_digest)}
+        self.matrix = np.array(list(by_digest.values()), np.float32).reshape(len(self.row), DIM)
+
+    def __bool__(self) -> bool:
+        return bool(self.row)
+
+    def of(self, digests: Iterable[str]) -> GuideVectors:
+        return GuideVectors(self.matrix, np.array([self.row.get(d, -1) for d in digests], np.intp))
+
+
+@dataclass(frozen=True)
+class GuideVectors:
+    """An analyzer's guides' vectors: rows of a shared matrix (-1: a guide without one)."""
+
+    matrix: np.ndarray
+    rows: np.ndarray
+
+    def __matmul__(self, query: np.ndarray) -> np.ndarray:
+        """Each guide's cosine with a unit vector (0 for a guide without a vector)."""
+        cos = self.matrix @ query if len(self.matrix) else np.zeros(0, np.float32)
+        return np.where(self.rows >= 0, cos[np.maximum(self.rows, 0)] if len(cos) else 0.0, 0.0)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def has(self, gi: int) -> bool:
+        return bool(self.rows[gi] >= 0)
+
+
 def with_meaning(
-    vectors: np.ndarray | None, situation: str, scores: dict[int, float], keep_first: int | None = None
+    vectors: GuideVectors | None, situation: str, scores: dict[int, float], keep_first: int | None = None
 ) -> dict[int, float]:
     """The scores re-weighed by meaning, `keep_first` (a safety guide the words put first when
     danger is recognised) still first; the lexical ones when there are no guide vectors (a bundle
@@ -69,3 +105,23 @@ def _words_best_in_view(ranked: dict[int, float], found: dict[int, float]) -> di
     if order.index(words_best) >= KEEP_IN_VIEW:
         ranked[words_best] = ranked[order[KEEP_IN_VIEW - 1]] + 1e-6
     return ranked
+
+
+MEANING_FLOOR = 0.2  # cosine under which a guide is not offered by meaning alone (see api/search_fallback.py)
+QUERY_TOKENS = 32  # a search query's first tokens read: queries are short (cost grows with the tokens)
+
+
+def closest_by_meaning(
+    vectors: GuideVectors | None, text: str, k: int, floor: float = MEANING_FLOOR
+) -> list[tuple[int, float]]:
+    """The k guides closest in meaning to `text` (guide index, cosine), best first, none under `floor`;
+    empty without guide vectors or encoder. The text's vector lives only inside this call."""
+    if vectors is None or not len(vectors):
+        return []
+    try:
+        query = encoder().encode([text], max_tokens=QUERY_TOKENS)[0]
+    except EncoderUnavailable:
+        return []
+    cos = vectors @ query
+    order = np.argsort(-cos, kind="stable")[:k]
+    return [(int(gi), float(cos[gi])) for gi in order if cos[gi] >= floor and vectors.has(int(gi))]

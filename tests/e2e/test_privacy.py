@@ -22,8 +22,10 @@ pytestmark = pytest.mark.e2e
 
 PHRASE = "zebra-marmalade he hit me xylophonequill"
 DISTINCTIVE_WORDS = ("zebra", "marmalade", "xylophonequill")
+BY_MEANING = "xylophonequill perpetually splitting then reuniting"
 # Every form the phrase may take in a log: as typed, URL-encoded both ways, and its odd words.
 FORBIDDEN = (PHRASE, quote_plus(PHRASE), quote(PHRASE), "he hit me", "he+hit+me", "he%20hit%20me", *DISTINCTIVE_WORDS)
+FORBIDDEN += (BY_MEANING, quote_plus(BY_MEANING), "reuniting")
 LOG_ARGS = ("--log-level", "debug")
 
 
@@ -71,6 +73,8 @@ def traffic(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> dict[st
         # a. valid requests
         answers["search"] = send(base, f"/v1/search?q={plus}")
         answers["search%20"] = send(base, f"/v1/search?q={pct}&page=1")
+        # words in no guide: answered by meaning (api/search_fallback.py), the query encoded in memory only
+        answers["search by meaning"] = send(base, f"/v1/search?q={quote_plus(BY_MEANING)}")
         answers["suggest"] = send(base, f"/v1/suggest?q={plus}")
         answers["pattern-check"] = send(base, "/v1/pattern-check", {"situation": PHRASE})
         answers["scripts"] = send(base, f"/v1/scripts?situation={pct}")
@@ -140,6 +144,8 @@ def test_answers_keep_the_error_shape(traffic) -> None:
     answers = traffic["answers"]
     for name in ("search", "search%20", "suggest", "pattern-check", "scripts"):
         assert answers[name][0] == 200, (name, answers[name])
+    status, body = answers["search by meaning"]
+    assert status == 200 and body["fallback"] in ("related", "meaning") and body["items"], body
     assert answers["search 422"][0] == 422 and answers["search 422"][1]["status"] == 422
     for name in ("search", "suggest"):
         for kind, status in (("raw spaces", 400), ("bad version", 400), ("too long", 414), ("bad header", 400)):
