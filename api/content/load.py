@@ -17,28 +17,24 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from marshmallow import ValidationError
 
 from api.content.checks import check_danger_words, check_links
 from api.content.drafts import check_draft_links
 from api.content.files import write_atomic
+from api.content.language import load_language
 from api.content.model import SERVED_FORMAT, Collection, Corpus, Guide, Problem
-from api.content.parse import decode, parse_guide
+from api.content.parse import parse_guide
 from api.content.schemas import CollectionSchema, RedirectsSchema, flatten_errors
 from api.content.support import Support, parse_support
-from api.content.yamlutil import YamlError, load_yaml
-from api.language.data import Language
-from api.language.files import check_signals, parse_phrasings, parse_signals, parse_vocabulary
+from api.content.yamlfile import load_yaml_file
 from api.language.signals import KINDS
 
 GUIDES_DIR = "guides"
 COLLECTIONS_FILE = "collections.yaml"
 REDIRECTS_FILE = "redirects.yaml"
-VOCABULARY_FILE = "vocabulary.yaml"
-SIGNALS_FILE = "safety/signals.yaml"
-PHRASINGS_DIR = "safety/phrasings"
 RESOURCES_FILE = "safety/resources.yaml"
 CACHE_FORMAT = 5  # bump when what is computed at load changes (4: script conditions in text; 5: draft, publish_at)
 
@@ -74,6 +70,7 @@ def load_corpus(
     cache: GuideCache | None = None,
     progress: Progress | None = None,
     workers: int = 1,
+    language_cache: str | os.PathLike[str] | None = None,
 ) -> tuple[Corpus, list[Problem]]:
     """Every guide, drafts included; `now` (default: the clock) decides which guides are drafts for
     the check that no published guide links to one (api/content/drafts.py).
@@ -81,9 +78,10 @@ def load_corpus(
     The parse cache is `cache` when given (a publisher reads the live release's snapshot), else the
     file at `cache_path` (read, and written when it changed). `progress("parse", done, total)` is
     called as files are read; `workers` > 1 parses in that many processes when many files changed.
+    `language_cache`: a folder where the parsed language files are kept (api/content/language.py).
     """
     with paused_gc():
-        corpus, problems = _load_corpus(content_dir, cache_path, cache, progress, workers)
+        corpus, problems = _load_corpus(content_dir, cache_path, cache, progress, workers, language_cache)
     problems.extend(check_draft_links(corpus.guides, now or dt.datetime.now(dt.UTC)))
     return corpus, problems
 
@@ -149,6 +147,7 @@ def _load_corpus(
     cache: GuideCache | None,
     progress: Progress | None,
     workers: int,
+    language_cache: str | os.PathLike[str] | None = None,
 ) -> tuple[Corpus, list[Problem]]:
     read = _Reader(Path(content_dir))
     problems, label = read.problems, read.label
@@ -157,9 +156,8 @@ def _load_corpus(
     guides, failed, new_cache = _read_guides(read, cache, progress, workers)
     collections = _load_collections(read(COLLECTIONS_FILE), f"{label}/{COLLECTIONS_FILE}", problems)
     renamed, retired, retired_from = _load_redirects(read(REDIRECTS_FILE), f"{label}/{REDIRECTS_FILE}", problems)
-    phrasings = _load_phrasings(read.root, read, label, problems)
-    language = _load_language(read(VOCABULARY_FILE), read(SIGNALS_FILE), phrasings, label, problems)
-    data, lines = _load_yaml_file(read(RESOURCES_FILE), f"{label}/{RESOURCES_FILE}", problems)
+    language = load_language(read.root, read, label, problems, Path(language_cache) if language_cache else None)
+    data, lines = load_yaml_file(read(RESOURCES_FILE), f"{label}/{RESOURCES_FILE}", problems)
     support = parse_support(data, lines, f"{label}/{RESOURCES_FILE}", problems, list(KINDS)) if data else Support()
 
     by_slug: dict[str, Guide] = {}
@@ -258,68 +256,8 @@ def _parse_all(
     return out
 
 
-def _load_yaml_file(
-    raw: bytes | None, file: str, problems: list[Problem], fast: bool = False
-) -> tuple[Any, dict[str, int]]:
-    if raw is None:
-        if not any(p.file == file for p in problems):  # not already reported as unreadable
-            problems.append(Problem(file, None, "file", "file is missing"))
-        return None, {}
-    text, decode_problems = decode(raw, file)
-    problems.extend(decode_problems)
-    if text is None:
-        return None, {}
-    try:
-        return load_yaml(text, fast=fast)
-    except YamlError as exc:
-        problems.append(Problem(file, exc.line, exc.field or "file", exc.reason))
-        return None, {}
-
-
-def _load_phrasings(
-    root: Path, read: Callable[[str], bytes | None], label: str, problems: list[Problem]
-) -> tuple[tuple[tuple[str, str], ...], bytes]:
-    """Every file of content/safety/phrasings/, in name order: the pairs, and their bytes for the digest."""
-    pairs: list[tuple[str, str]] = []
-    raw_all = b""
-    folder = root / PHRASINGS_DIR
-    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-        rel = f"{PHRASINGS_DIR}/{path.name}"
-        raw = read(rel)
-        raw_all += rel.encode() + b"\0" + (raw or b"")
-        data, lines = _load_yaml_file(raw, f"{label}/{rel}", problems, fast=True)
-        if data is not None:
-            pairs.extend(parse_phrasings(data, lines, f"{label}/{rel}", problems))
-    return tuple(pairs), raw_all
-
-
-def _load_language(
-    vocabulary: bytes | None,
-    signals: bytes | None,
-    phrasings: tuple[tuple[tuple[str, str], ...], bytes],
-    label: str,
-    problems: list[Problem],
-) -> Language:
-    """The vocabulary, the danger signals and the phrasings; the first two required, since without
-    them danger goes unrecognised."""
-    vocab_file, signals_file = f"{label}/{VOCABULARY_FILE}", f"{label}/{SIGNALS_FILE}"
-    data, lines = _load_yaml_file(vocabulary, vocab_file, problems)
-    vocab = parse_vocabulary(data, lines, vocab_file, problems) if data is not None else Language().vocabulary
-    data, lines = _load_yaml_file(signals, signals_file, problems)
-    if data is None or signals is None:
-        return Language(vocab)
-    pairs, phrasing_bytes = phrasings
-    digest = hashlib.sha256(b"\0".join((vocabulary or b"", signals, phrasing_bytes))).hexdigest()[:16]
-    found: list[Problem] = []
-    parsed = parse_signals(data, lines, signals_file, found)
-    if not found:
-        found = check_signals(vocab, parsed, signals_file, pairs)
-    problems.extend(found)
-    return Language(vocab, parsed, pairs, digest)
-
-
 def _load_collections(raw: bytes | None, file: str, problems: list[Problem]) -> dict[str, Collection]:
-    data, lines = _load_yaml_file(raw, file, problems)
+    data, lines = load_yaml_file(raw, file, problems)
     if data is None:
         return {}
     if not isinstance(data, list):
@@ -342,7 +280,7 @@ def _load_collections(raw: bytes | None, file: str, problems: list[Problem]) -> 
 
 def _load_redirects(raw: bytes | None, file: str, problems: list[Problem]) -> tuple[dict[str, str], ...]:
     """(renamed, retired: slug -> reason, retired_from: slug -> collection, where the file says)."""
-    data, lines = _load_yaml_file(raw, file, problems) if raw is not None else (None, {})  # optional file
+    data, lines = load_yaml_file(raw, file, problems) if raw is not None else (None, {})  # optional file
     if data is None:
         return {}, {}, {}
     try:
