@@ -24,6 +24,7 @@ from marshmallow import ValidationError
 from api.content.checks import check_danger_words, check_links
 from api.content.drafts import check_draft_links
 from api.content.files import write_atomic
+from api.content.filestat import FileStats
 from api.content.language import load_language
 from api.content.model import SERVED_FORMAT, Collection, Corpus, Guide, Problem
 from api.content.parse import parse_guide
@@ -70,7 +71,7 @@ def load_corpus(
     cache: GuideCache | None = None,
     progress: Progress | None = None,
     workers: int = 1,
-    language_cache: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> tuple[Corpus, list[Problem]]:
     """Every guide, drafts included; `now` (default: the clock) decides which guides are drafts for
     the check that no published guide links to one (api/content/drafts.py).
@@ -78,10 +79,11 @@ def load_corpus(
     The parse cache is `cache` when given (a publisher reads the live release's snapshot), else the
     file at `cache_path` (read, and written when it changed). `progress("parse", done, total)` is
     called as files are read; `workers` > 1 parses in that many processes when many files changed.
-    `language_cache`: a folder where the parsed language files are kept (api/content/language.py).
+    `cache_dir`: a folder of a publisher's caches: the parsed language files (api/content/language.py)
+    and what `lstat` said of each guide file when it was hashed (api/content/filestat.py).
     """
     with paused_gc():
-        corpus, problems = _load_corpus(content_dir, cache_path, cache, progress, workers, language_cache)
+        corpus, problems = _load_corpus(content_dir, cache_path, cache, progress, workers, cache_dir)
     problems.extend(check_draft_links(corpus.guides, now or dt.datetime.now(dt.UTC)))
     return corpus, problems
 
@@ -104,16 +106,25 @@ class _Reader:
     in its place is a problem (reported once), never a crash: publishing then refuses and the last
     good release stays live."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, stats: FileStats | None = None) -> None:
         self.root = root
         self.label = root.name or str(root)
         self.problems: list[Problem] = []
         self.digests: list[tuple[str, str]] = []
+        self.stats = stats or FileStats(None, {})
+
+    def unchanged(self, rel: str) -> str | None:
+        """The digest of a file its stat proves unchanged since it was last read (not read now)."""
+        digest = self.stats.unchanged(rel, self.root / rel)
+        if digest is not None:
+            self.digests.append((rel, digest))
+        return digest
 
     def __call__(self, rel: str) -> bytes | None:
         path = self.root / rel
         reason = _not_a_plain_file(path)
         if reason is None:
+            before = self.stats.before_read(path)
             try:
                 raw = path.read_bytes()
             except FileNotFoundError:
@@ -124,6 +135,7 @@ class _Reader:
             self.problems.append(Problem(f"{self.label}/{rel}", None, "file", reason))
             return None
         self.digests.append((rel, hashlib.sha256(raw).hexdigest()))
+        self.stats.hashed(rel, before, self.digests[-1][1])
         return raw
 
 
@@ -147,16 +159,17 @@ def _load_corpus(
     cache: GuideCache | None,
     progress: Progress | None,
     workers: int,
-    language_cache: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> tuple[Corpus, list[Problem]]:
-    read = _Reader(Path(content_dir))
+    stats = FileStats.open(Path(cache_dir) if cache_dir else None, Path(content_dir))
+    read = _Reader(Path(content_dir), stats)
     problems, label = read.problems, read.label
     old = _read_cache(cache_path) if cache is None else None
     cache = cache or _FileCache(old or {})
     guides, failed, new_cache = _read_guides(read, cache, progress, workers)
     collections = _load_collections(read(COLLECTIONS_FILE), f"{label}/{COLLECTIONS_FILE}", problems)
     renamed, retired, retired_from = _load_redirects(read(REDIRECTS_FILE), f"{label}/{REDIRECTS_FILE}", problems)
-    language = load_language(read.root, read, label, problems, Path(language_cache) if language_cache else None)
+    language = load_language(read.root, read, label, problems, Path(cache_dir) if cache_dir else None)
     data, lines = load_yaml_file(read(RESOURCES_FILE), f"{label}/{RESOURCES_FILE}", problems)
     support = parse_support(data, lines, f"{label}/{RESOURCES_FILE}", problems, list(KINDS)) if data else Support()
 
@@ -181,6 +194,7 @@ def _load_corpus(
     corpus = Corpus(by_slug, collections, renamed, retired, version, scripts, language, support, retired_from)
     if old is not None and (new_cache.keys() != old.keys() or any(new_cache[k][0] != old[k][0] for k in new_cache)):
         _write_cache(cache_path, new_cache)
+    stats.save()
     return corpus, problems
 
 
@@ -197,16 +211,23 @@ def _read_guides(
     folder = read.root / GUIDES_DIR
     if not folder.is_dir():
         read.problems.append(Problem(f"{read.label}/{GUIDES_DIR}", None, "file", "the guides folder is missing"))
-    paths = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".md")) if folder.is_dir() else []
     # rel, digest, cached guide, bytes to parse, where its problems go (problems stay in file order)
     found: list[tuple[str, str, Guide | None, bytes | None, int]] = []
-    for i, path in enumerate(paths):
-        if progress is not None and (i % 100 == 99 or i == len(paths) - 1):
-            progress("files read", i + 1, len(paths))
-        rel = f"{GUIDES_DIR}/{path.name}"
+    for i, name in enumerate(names):
+        if progress is not None and (i % 100 == 99 or i == len(names) - 1):
+            progress("files read", i + 1, len(names))
+        rel = f"{GUIDES_DIR}/{name}"
+        digest = read.unchanged(rel)
+        guide = cache.cached(rel, f"{read.label}/{rel}", digest) if digest is not None else None
+        if guide is not None and digest is not None:  # unchanged, and parsed before: not read
+            found.append((rel, digest, guide, None, len(read.problems)))
+            continue
+        if digest is not None:
+            read.digests.pop()  # known, but not in the parse cache: read and parsed below
         raw = read(rel)
         if raw is None:
-            failed.add(path.stem)
+            failed.add(Path(name).stem)
             continue
         digest = read.digests[-1][1]
         guide = cache.cached(rel, f"{read.label}/{rel}", digest)

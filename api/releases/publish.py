@@ -18,7 +18,7 @@ from api.releases.release import ReleaseMissing
 from api.releases.store import KEEP, ReleaseStore
 
 PARSE_WORKERS = min(2, os.cpu_count() or 1)  # processes parsing a full build (most changed files)
-LANGUAGE_CACHE_DIR = "cache"  # the parsed language files and their recogniser (api/content/language.py)
+CACHE_DIR = "cache"  # the publisher's caches: language files parsed, files' stats (api/content/load.py)
 PREVIEW_DIR = "preview"  # the preview chain (drafts included): a store of its own inside this one
 
 
@@ -63,7 +63,7 @@ def publish(
         cache=pack,
         progress=progress,
         workers=PARSE_WORKERS,
-        language_cache=None if full else store.root / LANGUAGE_CACHE_DIR,
+        cache_dir=None if full else store.root / CACHE_DIR,
     )
     errors = [p for p in problems if p.severity == "error"]
     if errors:

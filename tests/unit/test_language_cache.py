@@ -17,7 +17,7 @@ from api.content.language import CACHE_PREFIX
 from api.language.data import Language, Vocabulary
 from api.language.normalise import Normaliser
 from api.releases import ReleaseStore, publish
-from api.releases.publish import LANGUAGE_CACHE_DIR
+from api.releases.publish import CACHE_DIR
 from tests.api.test_releases import edit
 from tests.synthetic import QUIET
 
@@ -46,7 +46,7 @@ def _forget() -> None:
 
 def _load(content: Path, cache: Path | None) -> tuple[Language, list[str]]:
     _forget()
-    corpus, problems = load_corpus(content, language_cache=cache)
+    corpus, problems = load_corpus(content, cache_dir=cache)
     return corpus.language, [str(p) for p in problems]
 
 
@@ -59,7 +59,7 @@ def test_a_second_publish_does_not_rebuild_the_recogniser(syn_content_dir, tmp_p
     _forget()
     publish(content, store)
     assert len(builds) == 1
-    assert len(list((store.root / LANGUAGE_CACHE_DIR).glob(f"{CACHE_PREFIX}*.pickle"))) == 1
+    assert len(list((store.root / CACHE_DIR).glob(f"{CACHE_PREFIX}*.pickle"))) == 1
     edit(content, QUIET, 'summary: "', 'summary: "Edited. ')
     _forget()
     manifest, made = publish(content, store)
