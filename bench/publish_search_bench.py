@@ -1,7 +1,7 @@
 """One edit at N synthetic guides, then search after 20 incremental publishes (issue 21).
 
     nice .venv/bin/python -m bench.publish_search_bench --versions /tmp/pb-versions [--base-store DIR]
-        [--updates 20] [--per 5] [--workers 2] [--compare-full] [--output FILE]
+        [--updates 20] [--per 5] [--workers 2] [--compare-full] [--work DIR] [--output FILE]
 
 `--versions`: a folder with v1 (the synthetic corpus) and v2 (one guide edited) made by
 `bench/publish_bench.py` (its set-up). `--base-store`: a release store where v1 is published
@@ -163,11 +163,16 @@ def main() -> None:
     ap.add_argument("--per", type=int, default=5)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--compare-full", action="store_true")
+    ap.add_argument("--work", help="a new folder to work in, kept afterwards (default: a temporary one)")
     ap.add_argument("--output", default=str(RESULTS), help="the results file: a section is added at its top")
     args = ap.parse_args()
     n = len(list((Path(args.versions) / "v1" / "guides").glob("*.md")))
-    with tempfile.TemporaryDirectory() as tmp:
-        result = run(args, Path(tmp))
+    if args.work:  # kept: the store can be published into again (e.g. main's code beside this one's)
+        Path(args.work).mkdir(parents=True)
+        result = run(args, Path(args.work))
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = run(args, Path(tmp))
     section = report(n, args, result)
     out = Path(args.output)
     old = out.read_text() if out.exists() else ""
