@@ -72,6 +72,7 @@ def load_corpus(
     progress: Progress | None = None,
     workers: int = 1,
     cache_dir: str | os.PathLike[str] | None = None,
+    file_stats: FileStats | None = None,
 ) -> tuple[Corpus, list[Problem]]:
     """Every guide, drafts included; `now` (default: the clock) decides which guides are drafts for
     the check that no published guide links to one (api/content/drafts.py).
@@ -80,10 +81,11 @@ def load_corpus(
     file at `cache_path` (read, and written when it changed). `progress("parse", done, total)` is
     called as files are read; `workers` > 1 parses in that many processes when many files changed.
     `cache_dir`: a folder of a publisher's caches: the parsed language files (api/content/language.py)
-    and what `lstat` said of each guide file when it was hashed (api/content/filestat.py).
+    and what `lstat` said of each guide file when it was hashed (api/content/filestat.py), saved
+    here unless the caller passes `file_stats` (opened on `cache_dir`) and saves them itself.
     """
     with paused_gc():
-        corpus, problems = _load_corpus(content_dir, cache_path, cache, progress, workers, cache_dir)
+        corpus, problems = _load_corpus(content_dir, cache_path, cache, progress, workers, cache_dir, file_stats)
     problems.extend(check_draft_links(corpus.guides, now or dt.datetime.now(dt.UTC)))
     return corpus, problems
 
@@ -160,8 +162,10 @@ def _load_corpus(
     progress: Progress | None,
     workers: int,
     cache_dir: str | os.PathLike[str] | None = None,
+    file_stats: FileStats | None = None,
 ) -> tuple[Corpus, list[Problem]]:
-    stats = FileStats.open(Path(cache_dir) if cache_dir else None, Path(content_dir))
+    own = file_stats is None  # else the caller saves them (a publisher: once its release is made)
+    stats = file_stats or FileStats.open(Path(cache_dir) if cache_dir else None, Path(content_dir))
     read = _Reader(Path(content_dir), stats)
     problems, label = read.problems, read.label
     old = _read_cache(cache_path) if cache is None else None
@@ -194,7 +198,8 @@ def _load_corpus(
     corpus = Corpus(by_slug, collections, renamed, retired, version, scripts, language, support, retired_from)
     if old is not None and (new_cache.keys() != old.keys() or any(new_cache[k][0] != old[k][0] for k in new_cache)):
         _write_cache(cache_path, new_cache)
-    stats.save()
+    if own:
+        stats.save()
     return corpus, problems
 
 

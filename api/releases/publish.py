@@ -8,9 +8,11 @@ import datetime as dt
 import gc
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 from api.content import ContentInvalid, load_corpus
 from api.content.drafts import published
+from api.content.filestat import FileStats
 from api.content.load import Progress
 from api.releases.bundle import Build, read_pack
 from api.releases.manifest import Manifest, ReleaseId
@@ -56,6 +58,8 @@ def publish(
     previews = preview_store(store)
     live = None if full else previews.live_bundle()
     pack = read_pack(live) if live is not None else None
+    cache_dir = None if full else store.root / CACHE_DIR
+    stats = FileStats.open(cache_dir, Path(content_dir))  # saved once the releases are made
     corpus, problems = load_corpus(  # outside the lock: parsing is the slow part
         content_dir,
         None if full or pack is not None else cache_path,
@@ -63,7 +67,8 @@ def publish(
         cache=pack,
         progress=progress,
         workers=PARSE_WORKERS,
-        cache_dir=None if full else store.root / CACHE_DIR,
+        cache_dir=cache_dir,
+        file_stats=stats,
     )
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -75,9 +80,11 @@ def publish(
             build = Build(full=full, progress=progress, problems=problems)
             manifest, made = store.commit(visible, keep, timed=timed, build=build)
             previews.commit(corpus, keep, build=Build(full=full, twin=store.bundles / manifest.id, pack=pack))
-            return manifest, made
-        previews.commit(corpus, keep, build=Build(full=full, progress=progress, pack=pack, problems=problems))
-        return store.commit(visible, keep, timed=timed, build=Build(full=full, progress=progress))
+        else:
+            previews.commit(corpus, keep, build=Build(full=full, progress=progress, pack=pack, problems=problems))
+            manifest, made = store.commit(visible, keep, timed=timed, build=Build(full=full, progress=progress))
+    stats.save()
+    return manifest, made
 
 
 @contextlib.contextmanager
