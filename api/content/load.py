@@ -17,28 +17,25 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from marshmallow import ValidationError
 
 from api.content.checks import check_danger_words, check_links
 from api.content.drafts import check_draft_links
 from api.content.files import write_atomic
+from api.content.filestat import FileStats
+from api.content.language import load_language
 from api.content.model import SERVED_FORMAT, Collection, Corpus, Guide, Problem
-from api.content.parse import decode, parse_guide
+from api.content.parse import parse_guide
 from api.content.schemas import CollectionSchema, RedirectsSchema, flatten_errors
 from api.content.support import Support, parse_support
-from api.content.yamlutil import YamlError, load_yaml
-from api.language.data import Language
-from api.language.files import check_signals, parse_phrasings, parse_signals, parse_vocabulary
+from api.content.yamlfile import load_yaml_file
 from api.language.signals import KINDS
 
 GUIDES_DIR = "guides"
 COLLECTIONS_FILE = "collections.yaml"
 REDIRECTS_FILE = "redirects.yaml"
-VOCABULARY_FILE = "vocabulary.yaml"
-SIGNALS_FILE = "safety/signals.yaml"
-PHRASINGS_DIR = "safety/phrasings"
 RESOURCES_FILE = "safety/resources.yaml"
 CACHE_FORMAT = 5  # bump when what is computed at load changes (4: script conditions in text; 5: draft, publish_at)
 
@@ -74,6 +71,8 @@ def load_corpus(
     cache: GuideCache | None = None,
     progress: Progress | None = None,
     workers: int = 1,
+    cache_dir: str | os.PathLike[str] | None = None,
+    file_stats: FileStats | None = None,
 ) -> tuple[Corpus, list[Problem]]:
     """Every guide, drafts included; `now` (default: the clock) decides which guides are drafts for
     the check that no published guide links to one (api/content/drafts.py).
@@ -81,9 +80,12 @@ def load_corpus(
     The parse cache is `cache` when given (a publisher reads the live release's snapshot), else the
     file at `cache_path` (read, and written when it changed). `progress("parse", done, total)` is
     called as files are read; `workers` > 1 parses in that many processes when many files changed.
+    `cache_dir`: a folder of a publisher's caches: the parsed language files (api/content/language.py)
+    and what `lstat` said of each guide file when it was hashed (api/content/filestat.py), saved
+    here unless the caller passes `file_stats` (opened on `cache_dir`) and saves them itself.
     """
     with paused_gc():
-        corpus, problems = _load_corpus(content_dir, cache_path, cache, progress, workers)
+        corpus, problems = _load_corpus(content_dir, cache_path, cache, progress, workers, cache_dir, file_stats)
     problems.extend(check_draft_links(corpus.guides, now or dt.datetime.now(dt.UTC)))
     return corpus, problems
 
@@ -106,16 +108,25 @@ class _Reader:
     in its place is a problem (reported once), never a crash: publishing then refuses and the last
     good release stays live."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, stats: FileStats | None = None) -> None:
         self.root = root
         self.label = root.name or str(root)
         self.problems: list[Problem] = []
         self.digests: list[tuple[str, str]] = []
+        self.stats = stats or FileStats(None, {})
+
+    def unchanged(self, rel: str) -> str | None:
+        """The digest of a file its stat proves unchanged since it was last read (not read now)."""
+        digest = self.stats.unchanged(rel, self.root / rel)
+        if digest is not None:
+            self.digests.append((rel, digest))
+        return digest
 
     def __call__(self, rel: str) -> bytes | None:
         path = self.root / rel
         reason = _not_a_plain_file(path)
         if reason is None:
+            before = self.stats.before_read(path)
             try:
                 raw = path.read_bytes()
             except FileNotFoundError:
@@ -126,6 +137,7 @@ class _Reader:
             self.problems.append(Problem(f"{self.label}/{rel}", None, "file", reason))
             return None
         self.digests.append((rel, hashlib.sha256(raw).hexdigest()))
+        self.stats.hashed(rel, before, self.digests[-1][1])
         return raw
 
 
@@ -149,17 +161,20 @@ def _load_corpus(
     cache: GuideCache | None,
     progress: Progress | None,
     workers: int,
+    cache_dir: str | os.PathLike[str] | None = None,
+    file_stats: FileStats | None = None,
 ) -> tuple[Corpus, list[Problem]]:
-    read = _Reader(Path(content_dir))
+    own = file_stats is None  # else the caller saves them (a publisher: once its release is made)
+    stats = file_stats or FileStats.open(Path(cache_dir) if cache_dir else None, Path(content_dir))
+    read = _Reader(Path(content_dir), stats)
     problems, label = read.problems, read.label
     old = _read_cache(cache_path) if cache is None else None
     cache = cache or _FileCache(old or {})
     guides, failed, new_cache = _read_guides(read, cache, progress, workers)
     collections = _load_collections(read(COLLECTIONS_FILE), f"{label}/{COLLECTIONS_FILE}", problems)
     renamed, retired, retired_from = _load_redirects(read(REDIRECTS_FILE), f"{label}/{REDIRECTS_FILE}", problems)
-    phrasings = _load_phrasings(read.root, read, label, problems)
-    language = _load_language(read(VOCABULARY_FILE), read(SIGNALS_FILE), phrasings, label, problems)
-    data, lines = _load_yaml_file(read(RESOURCES_FILE), f"{label}/{RESOURCES_FILE}", problems)
+    language = load_language(read.root, read, label, problems, Path(cache_dir) if cache_dir else None)
+    data, lines = load_yaml_file(read(RESOURCES_FILE), f"{label}/{RESOURCES_FILE}", problems)
     support = parse_support(data, lines, f"{label}/{RESOURCES_FILE}", problems, list(KINDS)) if data else Support()
 
     by_slug: dict[str, Guide] = {}
@@ -183,6 +198,8 @@ def _load_corpus(
     corpus = Corpus(by_slug, collections, renamed, retired, version, scripts, language, support, retired_from)
     if old is not None and (new_cache.keys() != old.keys() or any(new_cache[k][0] != old[k][0] for k in new_cache)):
         _write_cache(cache_path, new_cache)
+    if own:
+        stats.save()
     return corpus, problems
 
 
@@ -199,16 +216,23 @@ def _read_guides(
     folder = read.root / GUIDES_DIR
     if not folder.is_dir():
         read.problems.append(Problem(f"{read.label}/{GUIDES_DIR}", None, "file", "the guides folder is missing"))
-    paths = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".md")) if folder.is_dir() else []
     # rel, digest, cached guide, bytes to parse, where its problems go (problems stay in file order)
     found: list[tuple[str, str, Guide | None, bytes | None, int]] = []
-    for i, path in enumerate(paths):
-        if progress is not None and (i % 100 == 99 or i == len(paths) - 1):
-            progress("files read", i + 1, len(paths))
-        rel = f"{GUIDES_DIR}/{path.name}"
+    for i, name in enumerate(names):
+        if progress is not None and (i % 100 == 99 or i == len(names) - 1):
+            progress("files read", i + 1, len(names))
+        rel = f"{GUIDES_DIR}/{name}"
+        digest = read.unchanged(rel)
+        guide = cache.cached(rel, f"{read.label}/{rel}", digest) if digest is not None else None
+        if guide is not None and digest is not None:  # unchanged, and parsed before: not read
+            found.append((rel, digest, guide, None, len(read.problems)))
+            continue
+        if digest is not None:
+            read.digests.pop()  # known, but not in the parse cache: read and parsed below
         raw = read(rel)
         if raw is None:
-            failed.add(path.stem)
+            failed.add(Path(name).stem)
             continue
         digest = read.digests[-1][1]
         guide = cache.cached(rel, f"{read.label}/{rel}", digest)
@@ -258,68 +282,8 @@ def _parse_all(
     return out
 
 
-def _load_yaml_file(
-    raw: bytes | None, file: str, problems: list[Problem], fast: bool = False
-) -> tuple[Any, dict[str, int]]:
-    if raw is None:
-        if not any(p.file == file for p in problems):  # not already reported as unreadable
-            problems.append(Problem(file, None, "file", "file is missing"))
-        return None, {}
-    text, decode_problems = decode(raw, file)
-    problems.extend(decode_problems)
-    if text is None:
-        return None, {}
-    try:
-        return load_yaml(text, fast=fast)
-    except YamlError as exc:
-        problems.append(Problem(file, exc.line, exc.field or "file", exc.reason))
-        return None, {}
-
-
-def _load_phrasings(
-    root: Path, read: Callable[[str], bytes | None], label: str, problems: list[Problem]
-) -> tuple[tuple[tuple[str, str], ...], bytes]:
-    """Every file of content/safety/phrasings/, in name order: the pairs, and their bytes for the digest."""
-    pairs: list[tuple[str, str]] = []
-    raw_all = b""
-    folder = root / PHRASINGS_DIR
-    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-        rel = f"{PHRASINGS_DIR}/{path.name}"
-        raw = read(rel)
-        raw_all += rel.encode() + b"\0" + (raw or b"")
-        data, lines = _load_yaml_file(raw, f"{label}/{rel}", problems, fast=True)
-        if data is not None:
-            pairs.extend(parse_phrasings(data, lines, f"{label}/{rel}", problems))
-    return tuple(pairs), raw_all
-
-
-def _load_language(
-    vocabulary: bytes | None,
-    signals: bytes | None,
-    phrasings: tuple[tuple[tuple[str, str], ...], bytes],
-    label: str,
-    problems: list[Problem],
-) -> Language:
-    """The vocabulary, the danger signals and the phrasings; the first two required, since without
-    them danger goes unrecognised."""
-    vocab_file, signals_file = f"{label}/{VOCABULARY_FILE}", f"{label}/{SIGNALS_FILE}"
-    data, lines = _load_yaml_file(vocabulary, vocab_file, problems)
-    vocab = parse_vocabulary(data, lines, vocab_file, problems) if data is not None else Language().vocabulary
-    data, lines = _load_yaml_file(signals, signals_file, problems)
-    if data is None or signals is None:
-        return Language(vocab)
-    pairs, phrasing_bytes = phrasings
-    digest = hashlib.sha256(b"\0".join((vocabulary or b"", signals, phrasing_bytes))).hexdigest()[:16]
-    found: list[Problem] = []
-    parsed = parse_signals(data, lines, signals_file, found)
-    if not found:
-        found = check_signals(vocab, parsed, signals_file, pairs)
-    problems.extend(found)
-    return Language(vocab, parsed, pairs, digest)
-
-
 def _load_collections(raw: bytes | None, file: str, problems: list[Problem]) -> dict[str, Collection]:
-    data, lines = _load_yaml_file(raw, file, problems)
+    data, lines = load_yaml_file(raw, file, problems)
     if data is None:
         return {}
     if not isinstance(data, list):
@@ -342,7 +306,7 @@ def _load_collections(raw: bytes | None, file: str, problems: list[Problem]) -> 
 
 def _load_redirects(raw: bytes | None, file: str, problems: list[Problem]) -> tuple[dict[str, str], ...]:
     """(renamed, retired: slug -> reason, retired_from: slug -> collection, where the file says)."""
-    data, lines = _load_yaml_file(raw, file, problems) if raw is not None else (None, {})  # optional file
+    data, lines = load_yaml_file(raw, file, problems) if raw is not None else (None, {})  # optional file
     if data is None:
         return {}, {}, {}
     try:

@@ -135,6 +135,10 @@ class Normaliser:
         self._lexicon = frozenset(targets)
         self._cache: dict[str, tuple[str, ...]] = {}
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the words seen: in a server they are what readers typed."""
+        return {**self.__dict__, "_cache": {}}
+
     def known(self, word: str) -> bool:
         return word in self._known or word in self._lexicon or is_ordinary(word)
 

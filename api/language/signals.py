@@ -362,7 +362,16 @@ def recogniser_for(language: Language) -> Recogniser:
         return recogniser(language.vocabulary, language.signals, language.phrasings)
     found = _BY_DIGEST.get(language.digest)
     if found is None:
-        if len(_BY_DIGEST) >= 4:  # a publish or two at a time; older versions are dropped
-            _BY_DIGEST.pop(next(iter(_BY_DIGEST)))
-        found = _BY_DIGEST[language.digest] = recogniser(language.vocabulary, language.signals, language.phrasings)
+        found = recogniser(language.vocabulary, language.signals, language.phrasings)
+        remember(language, found)
     return found
+
+
+def remember(language: Language, built: Recogniser) -> None:
+    """Take `built` as the recogniser of these language files (one built before, e.g. kept by a
+    publisher's cache, api/content/language.py), unless one is held already."""
+    if not language.digest or language.digest in _BY_DIGEST:
+        return
+    if len(_BY_DIGEST) >= 4:  # a publish or two at a time; older versions are dropped
+        _BY_DIGEST.pop(next(iter(_BY_DIGEST)))
+    _BY_DIGEST[language.digest] = built

@@ -12,6 +12,8 @@ command only read. The store (LP_RELEASE_STORE, a directory; a shared volume wor
     releases/<id>.<pid>.building  a publish in progress; debris when its publisher died, removed by the next
     preview/                      the preview chain: a store of the same layout, every guide, drafts included
     webhooks.sqlite3, webhooks.lock   the publish webhooks' SQLite queue and its deliverer's lock (api/webhooks/)
+    cache/                        the publisher's caches: the parsed language files and their recogniser
+                                  (api/content/language.py), each guide file's stat and digest (filestat.py)
 
 A release id is `<seq>_<content digest>` (`00007_3f2a9c1d5e6f4a0b`): the sequence number orders the
 chain, the digest names the content (a rollback has an old digest under a new number). The

@@ -112,16 +112,23 @@ def fingerprint(g: Guide, corpus: Corpus) -> str:
     the guides it links to, so those count too: a guide is re-sent when any of them changes.
     """
     c = corpus.collections.get(g.collection)
-    links = sorted(
-        {
-            (t, corpus.guides[t].title, corpus.guides[t].collection)
-            for t in (link.target for link in g.links)
-            if t in corpus.guides
-        }
+    links = tuple(
+        sorted(
+            {
+                (t, corpus.guides[t].title, corpus.guides[t].collection)
+                for t in (link.target for link in g.links)
+                if t in corpus.guides
+            }
+        )
     )
+    return _fingerprint(g.digest, g.collection, c.title if c else None, links)
+
+
+@functools.lru_cache(maxsize=32768)  # a publish fingerprints every guide twice (published, preview)
+def _fingerprint(digest: str, collection: str, title: str | None, links: tuple[tuple[str, str, str], ...]) -> str:
     # SERVED_FORMAT: when the API starts serving a guide's JSON differently (a send-script's condition in
     # its plain text), every guide is re-sent once, though no file changed.
-    return json_digest([g.digest, g.collection, c.title if c else None, links, SERVED_FORMAT])
+    return json_digest([digest, collection, title, links, SERVED_FORMAT])
 
 
 def response_keys(corpus: Corpus, guides: dict[str, Entry]) -> dict[str, str]:

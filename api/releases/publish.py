@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 from api.content import ContentInvalid, load_corpus
 from api.content.drafts import published
+from api.content.filestat import FileStats
 from api.content.load import Progress
 from api.releases.bundle import Build, read_pack
 from api.releases.manifest import Manifest, ReleaseId
@@ -15,6 +20,7 @@ from api.releases.release import ReleaseMissing
 from api.releases.store import KEEP, ReleaseStore
 
 PARSE_WORKERS = min(2, os.cpu_count() or 1)  # processes parsing a full build (most changed files)
+CACHE_DIR = "cache"  # the publisher's caches: language files parsed, files' stats (api/content/load.py)
 PREVIEW_DIR = "preview"  # the preview chain (drafts included): a store of its own inside this one
 
 
@@ -52,6 +58,8 @@ def publish(
     previews = preview_store(store)
     live = None if full else previews.live_bundle()
     pack = read_pack(live) if live is not None else None
+    cache_dir = None if full else store.root / CACHE_DIR
+    stats = FileStats.open(cache_dir, Path(content_dir))  # saved once the releases are made
     corpus, problems = load_corpus(  # outside the lock: parsing is the slow part
         content_dir,
         None if full or pack is not None else cache_path,
@@ -59,19 +67,36 @@ def publish(
         cache=pack,
         progress=progress,
         workers=PARSE_WORKERS,
+        cache_dir=cache_dir,
+        file_stats=stats,
     )
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         store.write_status(False, None, errors)
         raise ContentInvalid(problems)
-    visible, timed = published(corpus, now)
-    if visible is corpus:  # nothing is a draft: the preview release is the published one
-        build = Build(full=full, progress=progress, problems=problems)
-        manifest, made = store.commit(visible, keep, timed=timed, build=build)
-        previews.commit(corpus, keep, build=Build(full=full, twin=store.bundles / manifest.id, pack=pack))
-        return manifest, made
-    previews.commit(corpus, keep, build=Build(full=full, progress=progress, pack=pack, problems=problems))
-    return store.commit(visible, keep, timed=timed, build=Build(full=full, progress=progress))
+    with frozen_heap():
+        visible, timed = published(corpus, now)
+        if visible is corpus:  # nothing is a draft: the preview release is the published one
+            build = Build(full=full, progress=progress, problems=problems)
+            manifest, made = store.commit(visible, keep, timed=timed, build=build)
+            previews.commit(corpus, keep, build=Build(full=full, twin=store.bundles / manifest.id, pack=pack))
+        else:
+            previews.commit(corpus, keep, build=Build(full=full, progress=progress, pack=pack, problems=problems))
+            manifest, made = store.commit(visible, keep, timed=timed, build=Build(full=full, progress=progress))
+    stats.save()
+    return manifest, made
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """The corpus just loaded (millions of objects, no garbage) is left out of the garbage
+    collector's scans until the publish ends (gc.freeze): at 1,000 guides the collections of a
+    one-edit publish took about 1 s of its 4.5 s, scanning the corpus again and again."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def rollback(store: ReleaseStore, release: str, keep: int = KEEP) -> Manifest:
