@@ -11,6 +11,7 @@ command only read. The store (LP_RELEASE_STORE, a directory; a shared volume wor
     releases/<id>/                the bundle: corpus.pack, index/ (Whoosh), manifest.json (api/releases/bundle.py)
     releases/<id>.<pid>.building  a publish in progress; debris when its publisher died, removed by the next
     preview/                      the preview chain: a store of the same layout, every guide, drafts included
+    vectors/<model>/<digest>.npz  text vectors the publishes embedded, shared by both chains (vector_cache.py)
     webhooks.sqlite3, webhooks.lock   the publish webhooks' SQLite queue and its deliverer's lock (api/webhooks/)
 
 A release id is `<seq>_<content digest>` (`00007_3f2a9c1d5e6f4a0b`): the sequence number orders the
