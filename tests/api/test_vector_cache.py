@@ -18,14 +18,14 @@ from api.releases import ReleaseStore, publish
 from api.releases import vector_cache as cache_mod
 from api.releases import vectors as guide_vectors
 from api.semantic import encoder
-from tests.conftest import CONTENT
+from tests.synthetic import QUIET, write_corpus
 
-GUIDE = "why-do-i-miss-my-ex.md"
+GUIDE = f"{QUIET}.md"
 
 
 @pytest.fixture
 def encoded(monkeypatch) -> list[int]:
-    """Texts given to the encoder, per call; CACHE_MIN 1: the real content has few texts."""
+    """Texts given to the encoder, per call; CACHE_MIN 1: the synthetic corpus has few texts."""
     calls: list[int] = []
 
     class Counting:
@@ -66,7 +66,7 @@ def _fresh_vectors(content: Path) -> dict[str, np.ndarray]:
 
 @pytest.fixture
 def content(tmp_path) -> Path:
-    return Path(shutil.copytree(CONTENT, tmp_path / "content"))
+    return write_corpus(tmp_path / "content")
 
 
 def test_a_full_build_after_a_publish_embeds_no_text(content, tmp_path, monkeypatch, encoded) -> None:
