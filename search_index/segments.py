@@ -53,6 +53,23 @@ class MemoryPool:
             value = self._small.setdefault(value, value)
         entry[2].append(value)
 
+    def add_field(self, fieldname: str, docnum: int, boost: float, items: Any, scorable: bool) -> int:
+        """add() for each (text, freq, weight, value) of one field of one document; its length."""
+        terms, small, length = self._terms, self._small, 0
+        for text, freq, weight, value in items:
+            entry = terms.get((fieldname, text))
+            if entry is None:
+                entry = terms[(fieldname, text)] = (array("I"), array("d"), [])
+                self.fieldnames.add(fieldname)
+            entry[0].append(docnum)
+            entry[1].append(weight * boost)
+            if value is not None and len(value) <= 4:
+                value = small.setdefault(value, value)
+            entry[2].append(value)
+            if scorable:
+                length += freq
+        return length
+
     def terms(self) -> Iterator[tuple[str, bytes, array, array, list[bytes | None]]]:
         """(fieldname, text, docnums, weights, values) per term, sorted, each let go once read."""
         for key in sorted(self._terms):
@@ -96,6 +113,42 @@ class FastSegmentWriter(SegmentWriter):
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, limitmb=WRITER_LIMIT_MB, compound=False, **kwargs)
         self.pool = MemoryPool()  # type: ignore[assignment]  # duck-typed as Whoosh's pool
+        fields = [self.schema[n] for n in self.schema.names()]
+        self._plain = not any(f.separate_spelling() or f.vector for f in fields)  # none in SCHEMA
+
+    def add_document(self, **fields: Any) -> None:
+        """Whoosh's add_document (writing.py) with each field's postings added in one call (a schema
+        with spelling fields or term vectors goes through Whoosh's own)."""
+        if not self._plain:
+            return super().add_document(**fields)
+        self._check_state()
+        perdocwriter, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        pool: MemoryPool = self.pool  # type: ignore[assignment]
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted([name for name in fields if not name.startswith("_")])
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    boost = self._field_boost(fields, fieldname, docboost)
+                    length = pool.add_field(fieldname, docnum, boost, field.index(value), field.scorable)
+                customval = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+                column = field.column_type
+                if column and customval is not None:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+        except ValueError:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

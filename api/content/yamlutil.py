@@ -26,7 +26,9 @@ for _first in "tTfF":
 
 
 # libyaml's parser, where PyYAML was built with it: the big data files (thousands of phrasings) load
-# in a tenth of the time. Same resolvers; the pure-Python parser stays the default for its messages.
+# in a tenth of the time, and a guide's front matter and scripts in a fraction (a full build parses
+# tens of thousands of them). Same resolvers; text libyaml refuses is parsed again by the
+# pure-Python parser, whose messages (marks, problem words) the editors' explanations are built on.
 _FastLoader: type | None = None
 if hasattr(yaml, "CSafeLoader"):
 
@@ -51,8 +53,15 @@ def load_yaml(text: str, first_line: int = 1, fast: bool = False) -> tuple[Any, 
     `first_line` is the file line the text starts on. Raises YamlError with a line and a reason in
     plain words (with a hint where one helps). A key given twice in one mapping is an error: YAML
     would silently keep the last value (a second `title:` went live that way). Parsed once: the data
-    is constructed from the node tree that gives the lines. `fast` uses libyaml when present.
+    is constructed from the node tree that gives the lines. libyaml parses it when present; what
+    libyaml refuses is parsed by the pure-Python parser for its messages. `fast`: always libyaml.
     """
+    if _FastLoader is not None and not fast:
+        try:
+            return load_yaml(text, first_line, fast=True)
+        except YamlError as exc:
+            if exc.field is not None:  # a key given twice: found on the node tree, the same message
+                raise
     loader = (_FastLoader or _Loader)(text) if fast else _Loader(text)
     try:
         node = loader.get_single_node()

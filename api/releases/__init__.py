@@ -11,6 +11,7 @@ command only read. The store (LP_RELEASE_STORE, a directory; a shared volume wor
     releases/<id>/                the bundle: corpus.pack, index/ (Whoosh), manifest.json (api/releases/bundle.py)
     releases/<id>.<pid>.building  a publish in progress; debris when its publisher died, removed by the next
     preview/                      the preview chain: a store of the same layout, every guide, drafts included
+    vectors/<model>/<digest>.npz  text vectors the publishes embedded, shared by both chains (vector_cache.py)
     webhooks.sqlite3, webhooks.lock   the publish webhooks' SQLite queue and its deliverer's lock (api/webhooks/)
     cache/                        the publisher's caches: the parsed language files and their recogniser
                                   (api/content/language.py), each guide file's stat and digest (filestat.py)

@@ -4,7 +4,8 @@ No Flask here. A bundle directory holds:
 
     corpus.pack      the corpus snapshot, per guide and content-addressed (api/releases/snapshot.py)
     index/           the Whoosh index (search_index), with its meta.json
-    guide-vectors.npz  each guide's vector for the meaning-based factor (api/releases/vectors.py)
+    guide-vectors.npz  each guide's vector for the meaning-based factor (api/releases/vectors.py;
+                       its texts' vectors are cached in the store, shared by releases: vector_cache.py)
     manifest.json    the manifest (api/releases/manifest.py)
 
 `corpus.pickle` (one pickle of the whole corpus) is the snapshot of bundles written before the
@@ -55,7 +56,10 @@ class Build:
     problems: list[Problem] | None = None  # the loader's: their danger-word warnings are kept in the pack
     fresh: int = -1
 
-    def write(self, served: Corpus, content_version: str, building: Path, live: Path | None) -> None:
+    def write(
+        self, served: Corpus, content_version: str, building: Path, live: Path | None, vectors: Path | None = None
+    ) -> None:
+        """Write the bundle in `building`, from the `live` one; `vectors`: the store's vector cache."""
         if self.twin is not None and self._link(self.twin, building, served.version):
             return
         previous = None if self.full or live is None else live
@@ -69,7 +73,7 @@ class Build:
             progress=self.progress,
             keys=keys,
         )
-        write_vectors(served, building, previous)
+        write_vectors(served, building, previous, vectors)
 
     def _link(self, twin: Path, building: Path, version: str) -> bool:
         """Hard-link the twin bundle's pack and index; False (and nothing left) when it is gone."""

@@ -28,7 +28,9 @@ PREVIEW_DIR = "preview"  # the preview chain (drafts included): a store of its o
 def preview_store(store: ReleaseStore) -> ReleaseStore:
     """The preview chain beside the published one: every guide, drafts included (its own store id,
     so its sync tokens are refused by the published chain and the other way round)."""
-    return ReleaseStore(store.root / PREVIEW_DIR)
+    previews = ReleaseStore(store.root / PREVIEW_DIR)
+    previews.vector_cache = store.vector_cache  # one cache of text vectors for both chains
+    return previews
 
 
 def publish(

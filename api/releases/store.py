@@ -23,6 +23,7 @@ from api.content.files import file_lock, write_atomic
 from api.releases.bundle import INDEX_DIR, Build, read_corpus
 from api.releases.manifest import Manifest, ReleaseId, iso_time, make_manifest
 from api.releases.release import Release, ReleaseMissing
+from api.releases.vector_cache import CACHE_DIR
 from search_index import SearchEngine
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class ReleaseStore:
         self.manifests = self.root / "manifests"
         self.bundles = self.root / "releases"
         self.status_path = self.root / "status.json"
+        self.vector_cache = self.root / CACHE_DIR  # the preview chain shares its published chain's
         self._manifests: LRUCache[int, Manifest] = LRUCache(16)
         self._mlock = threading.Lock()
 
@@ -148,7 +150,7 @@ class ReleaseStore:
             building = self.bundles / f"{rid}.{os.getpid()}.building"
             building.mkdir(parents=True)
             live = self.bundles / str(now) if now is not None and base is not None else None
-            build.write(served, corpus.version, building, live)
+            build.write(served, corpus.version, building, live, self.vector_cache)
             manifest = make_manifest(served, seq, rid, base, corpus.version, rollback_of, timed)
             data = json.dumps(manifest.to_json(), separators=(",", ":"))
             write_atomic(building / MANIFEST_FILE, data)

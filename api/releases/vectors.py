@@ -7,6 +7,9 @@ its signals (bench/results/semantic-experiment.md: the best of the guide texts t
 development sets). Keyed by the guide's digest, so a publish embeds only guides whose file changed:
 the others' vectors are copied from the live bundle's file. Guide text is published content, not
 what readers type: identical texts (common in generated content) are embedded once per process.
+A publish with many texts to embed (a full build, the first publish) takes those it can from the
+store's vector cache (api/releases/vector_cache.py: per text, shared by releases) and adds the
+others to it, so `--full` embeds only texts no earlier publish embedded.
 
 No Flask here. A publish whose encoder cannot load fails with EncoderUnavailable, which says why;
 a bundle without the file (written before it, or by hand) is served without the factor.
@@ -26,6 +29,7 @@ from cachetools import LRUCache
 
 from api.content import Corpus
 from api.content.model import Guide
+from api.releases.vector_cache import VectorCache, text_key
 from api.semantic import DIM, MODEL_NAME, encoder
 
 log = logging.getLogger(__name__)
@@ -33,28 +37,40 @@ log = logging.getLogger(__name__)
 VECTORS_FILE = "guide-vectors.npz"
 _texts: LRUCache[str, np.ndarray] = LRUCache(50_000)  # guide text -> its vector (content, never a query)
 _lock = threading.Lock()
+CACHE_MIN = 64  # texts to embed from which the store's cache is read (fewer: embedding them is as quick)
 
 
 def guide_texts(g: Guide) -> list[str]:
     return [g.title, g.summary, *g.signals]
 
 
-def _embed_texts(texts: list[str]) -> dict[str, np.ndarray]:
+def _embed_texts(texts: list[str], cache: Path | None = None, whole: bool = False) -> dict[str, np.ndarray]:
+    """Each distinct text's vector. `cache`: the store's vector cache folder, read when there are
+    many to embed; `whole`: these are every text of the release (the cache may be pruned to them)."""
     with _lock:
         known = {t: _texts[t] for t in texts if t in _texts}
     todo = list(dict.fromkeys(t for t in texts if t not in known))
+    store = VectorCache(cache) if cache is not None and len(todo) >= CACHE_MIN else None
+    if store is not None:
+        held = store.read()
+        known.update({t: held[k] for t in todo if (k := text_key(t)) in held})
+        todo = [t for t in todo if t not in known]
     if todo:
         for t, v in zip(todo, encoder().encode(todo), strict=True):
             known[t] = v
-        with _lock:
-            for t in todo:
-                _texts[t] = known[t]
+    with _lock:
+        for t, v in known.items():
+            _texts[t] = v
+    if store is not None:
+        store.add({text_key(t): known[t] for t in todo})
+        if whole:
+            store.compact({text_key(t): v for t, v in known.items()})
     return known
 
 
-def embed_guides(guides: list[Guide]) -> np.ndarray:
-    """One unit vector per guide, in order."""
-    vec = _embed_texts([t for g in guides for t in guide_texts(g)])
+def embed_guides(guides: list[Guide], cache: Path | None = None, whole: bool = False) -> np.ndarray:
+    """One unit vector per guide, in order (`cache`, `whole`: as for _embed_texts)."""
+    vec = _embed_texts([t for g in guides for t in guide_texts(g)], cache, whole)
     out = np.zeros((len(guides), DIM), dtype=np.float32)
     for i, g in enumerate(guides):
         mean = np.mean([vec[t] for t in guide_texts(g)], axis=0)
@@ -75,12 +91,13 @@ def read_vectors(bundle: Path) -> dict[str, np.ndarray]:
         return {}
 
 
-def write_vectors(corpus: Corpus, building: Path, live: Path | None) -> int:
-    """Write the bundle's file, embedding only guides the live bundle's does not have; the count embedded."""
+def write_vectors(corpus: Corpus, building: Path, live: Path | None, cache: Path | None = None) -> int:
+    """Write the bundle's file, embedding only guides the live bundle's does not have (their texts
+    through the store's vector cache `cache` when there are many); the count of guides embedded."""
     known: Mapping[str, np.ndarray] = read_vectors(live) if live is not None else {}
     guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
     new = [g for g in guides if g.digest not in known]
-    fresh = dict(zip((g.digest for g in new), embed_guides(new), strict=True))
+    fresh = dict(zip((g.digest for g in new), embed_guides(new, cache, len(new) == len(guides)), strict=True))
     digests = list(dict.fromkeys(g.digest for g in guides))
     rows = [fresh[d] if d in fresh else known[d] for d in digests]
     matrix = np.array(rows, dtype=np.float32).reshape(len(digests), DIM)
