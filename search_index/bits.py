@@ -3,9 +3,10 @@ in C (`|`, `&`, `int.bit_count`) instead of a Python loop per matching document.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from typing import Any
 
+import numpy as np
 from cachetools import LRUCache
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
@@ -14,8 +15,14 @@ from whoosh.util.numeric import byte_to_length
 from search_index import whoosh3_internals
 from search_index.schema import PAIR_FIELD, PHRASE_FIELD, pairs_of
 
+VECTOR_MIN = 64  # from this many docnums, a bitset is made in numpy (no Python call per docnum)
+
 
 def from_ids(ids: Iterable[int], size: int) -> int:
+    if isinstance(ids, Sized) and len(ids) >= VECTOR_MIN:
+        bits = np.zeros(((size >> 3) + 1) << 3, dtype=bool)
+        bits[np.asarray(ids, dtype=np.int64)] = True
+        return int.from_bytes(np.packbits(bits, bitorder="little").tobytes(), "little")
     buf = bytearray((size >> 3) + 1)
     for d in ids:
         buf[d >> 3] |= 1 << (d & 7)
@@ -46,7 +53,7 @@ def postings(reader: Any, field: str, text: str, weights: bool = False) -> tuple
     ws: list[float] = []
     for leaf, base in leaves:
         lids, lws = _leaf_postings(leaf, field, text, weights)
-        ids.extend(d + base for d in lids) if base else ids.extend(lids)
+        ids.extend(map(base.__add__, lids)) if base else ids.extend(lids)
         ws.extend(lws)
     return ids, ws
 
@@ -69,8 +76,10 @@ def _leaf_postings(reader: Any, field: str, text: str, weights: bool) -> tuple[l
     if fast is not None:
         if not deleted:
             return fast
-        keep = [i for i, d in enumerate(fast[0]) if d not in deleted]
-        return [fast[0][i] for i in keep], ([fast[1][i] for i in keep] if weights else [])
+        if not weights:
+            return [d for d in fast[0] if d not in deleted], []
+        kept = [(d, w) for d, w in zip(*fast, strict=True) if d not in deleted]
+        return [d for d, _ in kept], [w for _, w in kept]
     ids: list[int] = []
     ws: list[float] = []
     while m.is_active():
