@@ -35,6 +35,7 @@ from api.releases import Served, preview_store
 from api.schemas import ErrorSchema
 from api.spec import spec_kwargs
 from api.state import KEY, State, state_of
+from api.warm import prepare
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,9 @@ def log_startup(app: Flask) -> None:
 def _open_state(app: Flask) -> State:
     """The release store and the served releases (published, preview) this process starts with."""
     store, mirror = open_store(app.config)  # with a shared store, this machine's copy of it
-    served = Served(store, fetch=mirror.pull if mirror is not None else None)
+    # A new release is warmed (api/warm.py) before this worker serves it; the first, here in the
+    # master, is not: gunicorn's workers reopen its index after they fork.
+    served = Served(store, fetch=mirror.pull if mirror is not None else None, prepare=prepare)
     served.load()  # None: start anyway; content endpoints answer 503 until a release is published
     preview_fetch = mirror.pull_preview if mirror is not None else None  # (the preview chain of a shared store)
     return State(store, served, mirror, preview=Served(preview_store(store), fetch=preview_fetch))

@@ -20,7 +20,10 @@ class Served:
     """The release this process serves, swapped whole when the store's pointer moves.
 
     `refresh()` costs one read of the pointer a second at most. A release that cannot be read
-    (pruned, or a store in trouble) is logged and the one held keeps serving.
+    (pruned, or a store in trouble) is logged and the one held keeps serving. `prepare`: called
+    with a release newly opened by `refresh()`, before it is served (api/warm.py: its search
+    index opened and warmed) while the one held keeps serving; if it fails, the failure is logged
+    (its type only) and the release is served anyway.
     """
 
     def __init__(
@@ -28,8 +31,10 @@ class Served:
         store: ReleaseStore,
         check_interval: float | None = None,
         fetch: Callable[[bool], object] | None = None,
+        prepare: Callable[[Release], object] | None = None,
     ) -> None:
         self.store = store
+        self.prepare = prepare
         self.check_interval = check_interval
         # With a shared store (api/release_store.py): brings its live release into `store`, this
         # machine's copy, before the pointer is read (argument: wait for another process's fetch).
@@ -60,11 +65,11 @@ class Served:
         if rid is None or rid == held or not self._lock.acquire(blocking=False):
             return False  # up to date, or another thread of this worker is already swapping
         try:
-            return self._swap(rid)
+            return self._swap(rid, self.prepare)
         finally:
             self._lock.release()
 
-    def _swap(self, rid: str) -> bool:
+    def _swap(self, rid: str, prepare: Callable[[Release], object] | None = None) -> bool:
         try:
             fresh = self.store.open(rid, held=self.release)
         except ReleaseMissing as exc:
@@ -72,6 +77,11 @@ class Served:
             self.error = f"cannot open release {rid}: {exc}"
             return False
         self.error = None
+        if prepare is not None:
+            try:
+                prepare(fresh)
+            except Exception as exc:  # a failed warm-up costs speed, never the release
+                log.error("release %s could not be warmed, serving it cold: %s", rid, type(exc).__name__)
         log.info("release %s goes live (was %s)", rid, self.release.id if self.release else None)
         self.release = fresh  # one reference swap: a request holds the old release or the new
         return True
