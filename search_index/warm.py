@@ -8,8 +8,8 @@ is most of what they pay. So a worker taking a new release (api/warm.py) fills t
 first, while the old release keeps serving.
 
 The words come from the index alone, never from what anyone typed: first the words of the
-vocabulary file's entries (the thesaurus in meta.json: what readers' words expand to), then the
-index's words by how many documents hold them, most first, until `seconds` have passed.
+vocabulary file's entries (the thesaurus in meta.json: what readers' words expand to), in turn
+with the index's words by how many documents hold them, most first, until `seconds` have passed.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import zip_longest
 from typing import Any
 
 from search_index.open_index import OpenIndex
@@ -41,13 +42,19 @@ class Warmed:
 
 def warm_words(oi: OpenIndex) -> Iterator[str]:
     """The words to warm, in order, from the index's own content (its meta.json): the vocabulary
-    file's entries and what they expand to, then every word of the index by document frequency."""
-    for key, values in sorted(oi.thesaurus.table.items()):
-        yield from key
-        for v in values:
-            yield from words_of(v)
+    file's entries and what they expand to (what readers' words are searched as), taken in turn
+    with the index's words by document frequency, most first (the longest lists, in most queries)."""
+
+    def entries() -> Iterator[str]:
+        for key, values in sorted(oi.thesaurus.table.items()):
+            yield from key
+            for v in values:
+                yield from words_of(v)
+
     dfs = oi.vocab._df
-    yield from sorted(dfs, key=lambda w: (-dfs[w], w))
+    frequent = sorted(dfs, key=lambda w: (-dfs[w], w))
+    for pair in zip_longest(entries(), frequent):
+        yield from (w for w in pair if w is not None)
 
 
 def warm_index(oi: OpenIndex, seconds: float = WARM_SECONDS) -> Warmed:

@@ -40,6 +40,7 @@ class Release:
     keys: dict[str, str] = field(default_factory=dict)  # per guide, the content address of its snapshot
     _scoped: LRUCache[frozenset[str], Corpus] = field(default_factory=lambda: LRUCache(64))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _building: dict[str, threading.Lock] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -72,8 +73,13 @@ class Release:
         analyzer), built once per scope and kept with the release: dropped when it is."""
         key = f"{name}:{corpus.version}"
         found = self.local.get(key)
-        if found is None:  # two threads may both build; one result is kept and both use it
-            found = self.local.setdefault(key, build(corpus))
+        if found is None:  # one build per key: a second thread waits for the first's (api/warm.py)
+            with self._lock:
+                building = self._building.setdefault(key, threading.Lock())
+            with building:
+                found = self.local.get(key)
+                if found is None:
+                    found = self.local.setdefault(key, build(corpus))
         return found
 
     def scoped_id(self, collections: frozenset[str] | None) -> str:

@@ -4,8 +4,10 @@ release's own content only, and a failed warm-up never stops the release being s
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
+import api.current
 import api.releases
 from api.releases import Release, ReleaseStore, publish
 from api.warm import prepare
@@ -104,3 +106,28 @@ def test_a_failed_warm_up_never_stops_serving(syn_content_dir, tmp_path, monkeyp
     # Served cold: its search still answers, opening the index on first use.
     body = client.get("/v1/search?q=warmmarker").get_json()
     assert [h["guide"] for h in body["items"]][:1] == [MISSING]
+
+
+def test_the_analyzer_is_built_beside_the_swap_once(syn_content_dir, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(api.releases.served, "CHECK_INTERVAL", 0.0)
+    root, store = syn_content_dir(), tmp_path / "store"
+    client = publish_app(root, store).test_client()
+    client.get(f"/v1/guides/{MISSING}")
+    built: list[str] = []
+    real = api.current.build_analyzer
+
+    def counting(*args, **kwargs):
+        built.append(args[0].version)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api.current, "build_analyzer", counting)
+    _edit_and_publish(root, store, "Warmmarker")
+    client.get(f"/v1/guides/{MISSING}")  # takes the new release: the build starts beside it
+    fresh = _served(client).release
+    # A search meanwhile waits for that build rather than making its own.
+    assert client.get("/v1/search?q=warmmarker").status_code == 200
+    deadline = time.monotonic() + 30
+    while f"analyzer:{fresh.corpus.version}" not in fresh.local and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert f"analyzer:{fresh.corpus.version}" in fresh.local
+    assert built == [fresh.corpus.version]
