@@ -16,6 +16,8 @@ already (copied, so the first publish is skipped); else v1 is published first.
    index after them, cold (first run on an index opened afresh for the kind) and warm (median of 3),
    as bench/index_bench.py measures them; `--compare-full` also builds the same content in full and
    measures it in turn, kind by kind.
+4. `--warm-rounds` (default 3): the same kinds' cold p95 before and after the warm-up a worker now
+   does on taking a release (bench/warm_bench.py), with the warm-up's own cost.
 """
 
 from __future__ import annotations
@@ -70,6 +72,10 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         out["updates"].append(run_child("after", content, store, cache))
         print(f"update {i + 1}: {out['updates'][-1]['seconds']:.2f} s", file=sys.stderr, flush=True)
     out["search"] = search_after(store, work, args.compare_full)
+    if args.warm_rounds:  # cold p95 before and after the warm-up a worker now does (bench/warm_bench.py)
+        from bench.warm_bench import run as warm_run
+
+        out["warm"] = warm_run(store, args.warm_rounds)
     return out
 
 
@@ -151,6 +157,12 @@ def report(n: int, args: argparse.Namespace, r: dict[str, Any]) -> str:
         if full:
             cells += f" {full[kind][0]:.1f} / {full[kind][1]:.1f} |"
         lines.append(cells)
+    if "warm" in r:
+        from bench.warm_bench import report as warm_report
+
+        lines += ["", "### The warm-up (bench/warm_bench.py, on the same live release)", ""]
+        lines += warm_report(r["warm"], args.warm_rounds, "").split("\n")[2:]
+        return "\n".join(lines)
     lines += ["", "Machine:", "", "```", machine_summary(), "```", ""]
     return "\n".join(lines)
 
@@ -163,6 +175,7 @@ def main() -> None:
     ap.add_argument("--per", type=int, default=5)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--compare-full", action="store_true")
+    ap.add_argument("--warm-rounds", type=int, default=3, help="rounds of bench/warm_bench.py after (0: none)")
     ap.add_argument("--work", help="a new folder to work in, kept afterwards (default: a temporary one)")
     ap.add_argument("--output", default=str(RESULTS), help="the results file: a section is added at its top")
     args = ap.parse_args()
