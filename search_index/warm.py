@@ -18,26 +18,23 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import zip_longest
-from typing import Any
 
 from search_index.open_index import OpenIndex
 from search_index.query import stems, words_of
 from search_index.schema import TEXT_FIELD
 
 WARM_SECONDS = 1.0  # the time budget for reading posting lists, per release and worker
+WARM_SHARE = 0.5  # at most this share of the per-term caches is filled: room is left for queries
 
 
 @dataclass
 class Warmed:
     """What a warm-up did: seconds it took, stemmed terms whose postings it read, and whether it
-    stopped at its budget before it ran out of words."""
+    stopped at its budget (its time, or half the caches) before it ran out of words."""
 
     seconds: float
     terms: int
     stopped: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"seconds": round(self.seconds, 3), "terms": self.terms, "stopped": self.stopped}
 
 
 def warm_words(oi: OpenIndex) -> Iterator[str]:
@@ -59,7 +56,8 @@ def warm_words(oi: OpenIndex) -> Iterator[str]:
 
 def warm_index(oi: OpenIndex, seconds: float = WARM_SECONDS) -> Warmed:
     """Fill `oi`'s caches from its content for at most about `seconds` (one term may overrun it):
-    the vocabulary's stem table, then per term its impacts and bitset."""
+    the vocabulary's stem table, then per term its impacts and bitset, until half the caches are
+    full (least recently used out: more would push out what was warmed first)."""
     assert oi.impacts is not None and oi.bits is not None
     started = time.perf_counter()
     deadline = started + seconds
@@ -67,7 +65,7 @@ def warm_index(oi: OpenIndex, seconds: float = WARM_SECONDS) -> Warmed:
     seen: set[str] = set()
     stopped = False
     for word in warm_words(oi):
-        if time.perf_counter() >= deadline:
+        if time.perf_counter() >= deadline or _full(oi):
             stopped = True
             break
         for s in stems(word):
@@ -76,3 +74,9 @@ def warm_index(oi: OpenIndex, seconds: float = WARM_SECONDS) -> Warmed:
                 with oi.lock:  # (not served yet; the lock costs nothing and keeps the rule simple)
                     oi.bits.term(TEXT_FIELD, s)  # reads the postings once, for the scores and the bitset
     return Warmed(time.perf_counter() - started, len(seen), stopped)
+
+
+def _full(oi: OpenIndex) -> bool:
+    assert oi.impacts is not None and oi.bits is not None
+    held, bits = oi.impacts._terms, oi.bits._terms
+    return held.currsize >= WARM_SHARE * held.maxsize or bits.currsize >= WARM_SHARE * bits.maxsize

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from array import array
 
+import search_index.warm as warm
 from search_index import SearchEngine
 from search_index.bits import VECTOR_MIN, from_ids, postings, to_ids
 from search_index.schema import TEXT_FIELD
@@ -58,5 +59,17 @@ def test_warming_fills_the_caches_from_the_index_and_stops_at_its_budget(search_
             done = warm_index(oi, 60.0)  # the test corpus is small: every word within the budget
             assert not done.stopped and done.terms == len(oi.impacts._terms) > 50
             assert oi.bits is not None and len(oi.bits._terms) >= done.terms
+    finally:
+        engine.close()
+
+
+def test_warming_leaves_half_the_caches_for_queries(search_root, monkeypatch) -> None:
+    engine = SearchEngine(search_root)
+    try:
+        with engine.lease() as oi:
+            assert oi.bits is not None
+            monkeypatch.setattr(warm, "WARM_SHARE", 10 / oi.bits.max_terms)  # ten bitsets' worth
+            done = warm.warm_index(oi, 60.0)
+            assert done.stopped and 10 <= len(oi.bits._terms) <= 12
     finally:
         engine.close()
