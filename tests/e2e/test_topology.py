@@ -35,6 +35,7 @@ import redis
 
 from api.app import create_app
 from api.releases import CHECK_INTERVAL
+from search_index.warm import WARM_SECONDS
 from tests.e2e.load_under_change import PATHS, Stats, check, observe, set_revision
 from tests.e2e.server import ROOT
 from tests.e2e.slow_clients import SlowClients
@@ -139,8 +140,9 @@ def load(base: str, stats: Stats, stop: threading.Event, n: int) -> None:
 # An instance's /v1/ready is answered by one of its workers; the other may have looked at the pointer
 # just before the publish, and looks again only CHECK_INTERVAL later (until then it serves the release
 # it has, whole: a sync there is an empty, correct delta). An app syncing right after a publish may get
-# that; the test wants every change in the next delta, so it waits out the window.
-SWITCH_WINDOW = CHECK_INTERVAL * 1.5
+# that; the test wants every change in the next delta, so it waits out the window. A worker that sees
+# the new release warms it (api/warm.py, WARM_SECONDS at most) before it serves it.
+SWITCH_WINDOW = CHECK_INTERVAL * 1.5 + WARM_SECONDS
 
 
 def wait_all_on(topo: Topology, rid: str, live: list[int]) -> float:
