@@ -104,9 +104,26 @@ class Encoder:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
         encoded = [e.ids for e in self.tokenizer.encode_batch(texts)]
-        encoded = [ids if len(ids) <= max_tokens else [*ids[: max_tokens - 1], ids[-1]] for ids in encoded]
-        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))  # similar lengths batch together
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        return self._encode_ids([_cut(ids, max_tokens) for ids in encoded], batch)
+
+    def encode_within(self, pieces: list[str], budget: int) -> np.ndarray:
+        """The vectors of the first pieces (sentences) of a text whose tokens fit in `budget` (not
+        counting each piece's [CLS] and [SEP]), in order; the piece that crosses the budget is cut
+        there, the rest are not read. Reads as many of the text's words as encode(max_tokens=budget)."""
+        out, used = [], 0
+        for ids in (e.ids for e in self.tokenizer.encode_batch(pieces)) if pieces else ():
+            if used >= budget:
+                break
+            take = min(len(ids) - 2, budget - used)
+            if take <= 0:
+                continue
+            out.append(_cut(ids, take + 2))
+            used += take
+        return self._encode_ids(out) if out else np.zeros((0, DIM), dtype=np.float32)
+
+    def _encode_ids(self, encoded: list[list[int]], batch: int = 16) -> np.ndarray:
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))  # similar lengths batch together
+        out = np.zeros((len(encoded), DIM), dtype=np.float32)
         for start in range(0, len(order), batch):
             idx = order[start : start + batch]
             width = max(len(encoded[i]) for i in idx)
@@ -151,6 +168,11 @@ class Encoder:
         x = self._norm(p + "attention.output.LayerNorm", self._dense(p + "attention.output.dense", ctx) + x)
         mid = _gelu(self._dense(p + "intermediate.dense", x))
         return self._norm(p + "output.LayerNorm", self._dense(p + "output.dense", mid) + x)
+
+
+def _cut(ids: list[int], max_tokens: int) -> list[int]:
+    """The first max_tokens ids, the last ([SEP]) kept."""
+    return ids if len(ids) <= max_tokens else [*ids[: max_tokens - 1], ids[-1]]
 
 
 def encoder() -> Encoder:

@@ -1,0 +1,52 @@
+"""The situation's vector for the pattern check (api/patterns/meaning.py `situation_vector`): the
+mean of its sentences' vectors, read in order within one token budget (Encoder.encode_within)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from api.patterns.meaning import SITUATION_TOKENS, situation_vector
+from api.semantic import DIM, encoder
+
+SHORT = "He hasn't replied all day."
+OTHER = "I keep checking my phone."
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v)
+
+
+def test_each_sentence_weighs_the_same() -> None:
+    """Two sentences: the normalised mean of each one's own vector, not one vector of the whole."""
+    alone = encoder().encode([SHORT, OTHER])
+    got = situation_vector(f"{SHORT} {OTHER}")
+    assert got.shape == (DIM,) and abs(float(np.linalg.norm(got)) - 1.0) < 1e-5
+    assert float(got @ _unit(alone.mean(0))) > 0.99999
+    whole = encoder().encode([f"{SHORT} {OTHER}"])[0]
+    assert float(got @ whole) < 0.999  # it is not the whole text's vector
+
+
+def test_one_sentence_is_its_own_vector() -> None:
+    assert float(situation_vector(SHORT) @ encoder().encode([SHORT])[0]) > 0.99999
+    assert float(situation_vector("  \n" + SHORT + "\n\n") @ encoder().encode([SHORT])[0]) > 0.99999
+
+
+def test_sentences_past_the_budget_are_not_read() -> None:
+    """Within the budget the text is read as encode(max_tokens) would read it; beyond, nothing."""
+    long = " ".join(["We talked every single day for months and then it all stopped without a word"] * 6) + "."
+    n = len(encoder().tokenizer.encode(long).ids) - 2
+    assert n > SITUATION_TOKENS
+    first = situation_vector(long)
+    assert float(first @ encoder().encode([long], max_tokens=SITUATION_TOKENS + 2)[0]) > 0.99999
+    assert float(situation_vector(long + " Then he texted me. It was about the dog.") @ first) > 0.99999
+
+
+def test_the_sentence_crossing_the_budget_is_cut_there() -> None:
+    ids = encoder().tokenizer.encode(SHORT).ids
+    used = len(ids) - 2
+    pieces = [SHORT, OTHER + " " + "and again " * 40]
+    got = encoder().encode_within(pieces, used + 3)
+    assert got.shape == (2, DIM)
+    assert float(got[1] @ encoder().encode([pieces[1]], max_tokens=3 + 2)[0]) > 0.99999
+    assert encoder().encode_within(pieces, used).shape == (1, DIM)
+    assert encoder().encode_within([], 10).shape == (0, DIM)
