@@ -34,19 +34,29 @@ def test_one_sentence_is_its_own_vector() -> None:
 def test_sentences_past_the_budget_are_not_read() -> None:
     """Within the budget the text is read as encode(max_tokens) would read it; beyond, nothing."""
     long = " ".join(["We talked every single day for months and then it all stopped without a word"] * 6) + "."
-    n = len(encoder().tokenizer.encode(long).ids) - 2
-    assert n > SITUATION_TOKENS
+    assert len(encoder().tokenizer.encode(long).ids) > SITUATION_TOKENS
     first = situation_vector(long)
-    assert float(first @ encoder().encode([long], max_tokens=SITUATION_TOKENS + 2)[0]) > 0.99999
+    assert float(first @ encoder().encode([long], max_tokens=SITUATION_TOKENS)[0]) > 0.99999
     assert float(situation_vector(long + " Then he texted me. It was about the dog.") @ first) > 0.99999
 
 
 def test_the_sentence_crossing_the_budget_is_cut_there() -> None:
-    ids = encoder().tokenizer.encode(SHORT).ids
-    used = len(ids) - 2
-    pieces = [SHORT, OTHER + " " + "and again " * 40]
-    got = encoder().encode_within(pieces, used + 3)
+    """The budget counts every token read, each piece's [CLS] and [SEP] too: the work stays that of
+    one text of `budget` tokens however many sentences there are."""
+    first = len(encoder().tokenizer.encode(SHORT).ids)  # with [CLS] and [SEP]
+    pieces = [SHORT, OTHER + " " + "and again " * 40, "Never read."]
+    got = encoder().encode_within(pieces, first + 2 + 3)
     assert got.shape == (2, DIM)
-    assert float(got[1] @ encoder().encode([pieces[1]], max_tokens=3 + 2)[0]) > 0.99999
-    assert encoder().encode_within(pieces, used).shape == (1, DIM)
+    assert float(got[0] @ encoder().encode([SHORT])[0]) > 0.99999
+    assert float(got[1] @ encoder().encode([pieces[1]], max_tokens=2 + 3)[0]) > 0.99999
+    assert encoder().encode_within(pieces, first).shape == (1, DIM)
     assert encoder().encode_within([], 10).shape == (0, DIM)
+
+
+def test_many_short_sentences_cost_no_more_tokens_than_one_text(monkeypatch) -> None:
+    enc = encoder()
+    widths: list[int] = []
+    forward = enc._forward
+    monkeypatch.setattr(enc, "_forward", lambda ids, mask: widths.append(int(mask.sum())) or forward(ids, mask))
+    situation_vector(" ".join(["Why."] * 800))
+    assert sum(widths) <= SITUATION_TOKENS and len(widths) == 1  # one pass: equal pieces batch together
