@@ -309,11 +309,9 @@ class Analyzer:
         q = self.query(situation, ticked, danger)
         scores = self.guide_scores(q, ticked)
         # Danger: the words put a safety guide first (DANGER_WORDS); meaning alone would put the guide
-        # closest in theme there (a safety guide first in 160 of 209 such situations, not 179): a safety
-        # guide stays first, the one of those the words found that words and meaning rank best.
+        # closest in theme there (a safety guide first in 160 of 209 such situations, not 179): it stays.
         first = max(scores, key=lambda gi: (scores[gi], -gi)) if danger and scores else None
-        keep = [gi for gi, s in scores.items() if s > 0 and self.guides[gi].safety_sensitive]
-        keep = keep if first is not None and self.guides[first].safety_sensitive else []
+        keep = first if first is not None and self.guides[first].safety_sensitive else None
         ranked = with_meaning(self.vectors, situation, scores, keep)
         top = heapq.nlargest(min(limit, MAX_RESULTS), ((s, -gi) for gi, s in ranked.items() if s > 0))
         results = []

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,14 +76,15 @@ class GuideVectors:
 
 
 def with_meaning(
-    vectors: GuideVectors | None, situation: str, scores: dict[int, float], keep_first: Collection[int] = ()
+    vectors: GuideVectors | None, situation: str, scores: dict[int, float], keep_first: int | None = None
 ) -> dict[int, float]:
-    """The scores re-weighed by meaning; when `keep_first` names guides (danger is recognised and the
-    words put a safety guide first: the safety guides the words found), the one of them ranked best
-    goes first, so a safety guide stays first and meaning chooses which (session 29: on the
-    development sets the one the words put first was the best guide less often). The lexical scores
-    when there are no guide vectors (a bundle written without them) or the encoder cannot load
-    (logged once, without the situation)."""
+    """The scores re-weighed by meaning, `keep_first` (a safety guide the words put first when
+    danger is recognised) still first; the lexical ones when there are no guide vectors (a bundle
+    written without them) or the encoder cannot load (logged once, without the situation).
+
+    (Letting meaning choose which of the safety guides the words found goes first was tried in
+    session 29: +3 best-first on the pattern sets, but on the danger sets it sent a child at risk
+    to the co-parenting guide and a partner who took the phone to the phone-checking guide: not kept.)"""
     found = {gi: s for gi, s in scores.items() if s > 0}
     if vectors is None or not found:
         return scores
@@ -97,9 +98,8 @@ def with_meaning(
     cos = vectors @ query
     best = max(found.values())
     ranked = {gi: s / best + MEANING_WEIGHT * (1.0 + float(cos[gi])) for gi, s in found.items()}
-    kept = [gi for gi in keep_first if gi in ranked]
-    if kept:
-        ranked[max(kept, key=lambda gi: (ranked[gi], -gi))] = max(ranked.values()) + 1.0
+    if keep_first in ranked:
+        ranked[keep_first] = max(ranked.values()) + 1.0
     return _words_best_in_view(ranked, found)
 
 
@@ -110,10 +110,9 @@ def situation_vector(situation: str) -> np.ndarray:
     """The situation's meaning: the normalised mean of its sentences' vectors, the sentences read
     in order within SITUATION_TOKENS tokens in all (the work of one vector of its first
     SITUATION_TOKENS tokens). Each sentence weighs the same, so a long aside does not outweigh the
-    short sentence that says what is wrong; on the development sets (with the danger rule's choice
-    among safety guides) the best guide came first in 189 of 244 situations, with one vector of the
-    whole text 182 (session 29, bench/results/search-judged.md). Lives only inside the caller:
-    never logged or kept."""
+    short sentence that says what is wrong; on the development sets the best guide came first in
+    186 of 244 situations, with one vector of the whole text 182 (session 29,
+    bench/results/search-judged.md). Lives only inside the caller: never logged or kept."""
     pieces = [p for p in _SENTENCE.split(situation.strip()) if p.strip()]
     vectors = encoder().encode_within(pieces or [situation], SITUATION_TOKENS)
     if not len(vectors):

@@ -94,11 +94,10 @@ def test_an_unreadable_vectors_file_is_served_without_it(tmp_path, content: byte
         "she checks my phone every night and says she'll hurt herself if I leave",
     ],
 )
-def test_danger_keeps_a_safety_guide_first(corpus, situation: str) -> None:
+def test_danger_keeps_the_safety_guide_the_words_put_first(corpus, situation: str) -> None:
     """Meaning alone would put the guide closest in theme first (on the danger judged sets a safety
     guide came first in 160 of 209 alarmed situations so, 179 with the words alone): when danger
-    is recognised and the words put a safety guide first, a safety guide the words found stays
-    first (the one words and meaning rank best, session 29); the rest are re-ranked."""
+    is recognised and the words put a safety guide first, it stays first; the rest are re-ranked."""
     from api.patterns import build_analyzer
 
     guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
@@ -108,7 +107,7 @@ def test_danger_keeps_a_safety_guide_first(corpus, situation: str) -> None:
     assert meaning["safety"] is not None and meaning["safety"] == words["safety"]
     assert {r["slug"] for r in meaning["results"]} == {r["slug"] for r in words["results"]}
     if words["results"][0]["safety_sensitive"]:
-        assert meaning["results"][0]["safety_sensitive"]
+        assert meaning["results"][0]["slug"] == words["results"][0]["slug"]
 
 
 def test_the_kept_guide_stays_first_whatever_the_meaning() -> None:
@@ -116,27 +115,8 @@ def test_the_kept_guide_stays_first_whatever_the_meaning() -> None:
 
     vectors = np.eye(3, DIM, dtype=np.float32)  # guide 2's vector is far from any sentence's
     scores = {0: 1.0, 1: 0.9, 2: 0.8}
-    ranked = with_meaning(vectors, "anything at all", scores, keep_first=[2])
+    ranked = with_meaning(vectors, "anything at all", scores, keep_first=2)
     assert max(ranked, key=ranked.__getitem__) == 2 and set(ranked) == set(scores)
-
-
-def test_of_the_guides_to_keep_first_meaning_chooses_which(monkeypatch) -> None:
-    """Two safety guides the words found: the one closer in meaning goes first, even when the words
-    put the other first; a guide not among them is never put first by the rule."""
-    from api.patterns import meaning
-
-    vectors = meaning.VectorTable({"a": np.eye(1, DIM, 0)[0], "b": np.eye(1, DIM, 1)[0], "c": np.eye(1, DIM, 2)[0]})
-    guides = vectors.of(["a", "b", "c"])
-    monkeypatch.setattr(
-        meaning,
-        "situation_vector",
-        lambda _text: np.eye(1, DIM, 2, dtype=np.float32)[0] * 0.6 + np.eye(1, DIM, 1, dtype=np.float32)[0] * 0.8,
-    )
-    scores = {0: 1.0, 1: 0.9, 2: 0.9}
-    ranked = meaning.with_meaning(guides, "anything", scores, keep_first=[0, 1])
-    assert sorted(ranked, key=lambda gi: -ranked[gi])[:2] == [1, 2]
-    ranked = meaning.with_meaning(guides, "anything", scores, keep_first=[0])
-    assert max(ranked, key=ranked.__getitem__) == 0
 
 
 def test_a_long_aside_does_not_outweigh_what_is_wrong(client) -> None:
