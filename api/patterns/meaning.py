@@ -76,11 +76,17 @@ class GuideVectors:
 
 
 def with_meaning(
-    vectors: GuideVectors | None, situation: str, scores: dict[int, float], keep_first: int | None = None
+    vectors: GuideVectors | None,
+    situation: str,
+    scores: dict[int, float],
+    keep_first: int | None = None,
+    by_sentence: bool = False,
 ) -> dict[int, float]:
     """The scores re-weighed by meaning, `keep_first` (a safety guide the words put first when
     danger is recognised) still first; the lexical ones when there are no guide vectors (a bundle
     written without them) or the encoder cannot load (logged once, without the situation).
+    `by_sentence`: the situation's vector is situation_vector's (the pattern check); otherwise one
+    vector of its first SITUATION_TOKENS tokens (search's fallback, tuned with that one).
 
     (Letting meaning choose which of the safety guides the words found goes first was tried in
     session 29: +3 best-first on the pattern sets, but on the danger sets it sent a child at risk
@@ -89,7 +95,10 @@ def with_meaning(
     if vectors is None or not found:
         return scores
     try:
-        query = situation_vector(situation)
+        if by_sentence:
+            query = situation_vector(situation)
+        else:
+            query = encoder().encode([situation], max_tokens=SITUATION_TOKENS)[0]
     except EncoderUnavailable as exc:
         if not _warned:
             _warned.append(True)

@@ -60,3 +60,17 @@ def test_many_short_sentences_cost_no_more_tokens_than_one_text(monkeypatch) -> 
     monkeypatch.setattr(enc, "_forward", lambda ids, mask: widths.append(int(mask.sum())) or forward(ids, mask))
     situation_vector(" ".join(["Why."] * 800))
     assert sum(widths) <= SITUATION_TOKENS and len(widths) == 1  # one pass: equal pieces batch together
+
+
+def test_the_pattern_check_reads_by_sentence_search_by_whole_text(monkeypatch) -> None:
+    """with_meaning reads the situation by sentence for the pattern check only (search's fallback was
+    tuned with one vector of the whole text and keeps it)."""
+    from api.patterns import meaning
+
+    calls: list[str] = []
+    monkeypatch.setattr(meaning, "situation_vector", lambda text: calls.append(text) or situation_vector(text))
+    vectors = meaning.VectorTable({"a": np.eye(1, DIM, 0)[0], "b": np.eye(1, DIM, 1)[0]}).of(["a", "b"])
+    meaning.with_meaning(vectors, f"{SHORT} {OTHER}", {0: 1.0, 1: 0.5})
+    assert calls == []
+    meaning.with_meaning(vectors, f"{SHORT} {OTHER}", {0: 1.0, 1: 0.5}, by_sentence=True)
+    assert calls == [f"{SHORT} {OTHER}"]
