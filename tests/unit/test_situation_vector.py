@@ -56,10 +56,20 @@ def test_the_sentence_crossing_the_budget_is_cut_there() -> None:
 def test_many_short_sentences_cost_no_more_tokens_than_one_text(monkeypatch) -> None:
     enc = encoder()
     widths: list[int] = []
-    forward = enc._forward
-    monkeypatch.setattr(enc, "_forward", lambda ids, mask: widths.append(int(mask.sum())) or forward(ids, mask))
+    packed = enc._forward_packed
+    monkeypatch.setattr(enc, "_forward_packed", lambda pieces: widths.append(sum(map(len, pieces))) or packed(pieces))
     situation_vector(" ".join(["Why."] * 800))
-    assert sum(widths) <= SITUATION_TOKENS and len(widths) == 1  # one pass: equal pieces batch together
+    assert len(widths) == 1 and widths[0] <= SITUATION_TOKENS  # one pass, of the budget's tokens at most
+
+
+def test_sentences_read_in_one_pass_get_the_vectors_they_get_alone() -> None:
+    """One row, each sentence attending only to itself with its own positions: the same vectors as
+    encoding each sentence on its own (unlike lengths, so padding would show)."""
+    pieces = [SHORT, "Why.", OTHER + " And again, and again, every single evening without fail."]
+    together = encoder().encode_within(pieces, 200)
+    alone = encoder().encode(pieces)
+    assert together.shape == (3, DIM)
+    assert float(np.min((together * alone).sum(1))) > 0.99999
 
 
 def test_the_pattern_check_reads_by_sentence_search_by_whole_text(monkeypatch) -> None:
