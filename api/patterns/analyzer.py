@@ -312,7 +312,7 @@ class Analyzer:
         # closest in theme there (a safety guide first in 160 of 209 such situations, not 179): it stays.
         first = max(scores, key=lambda gi: (scores[gi], -gi)) if danger and scores else None
         keep = first if first is not None and self.guides[first].safety_sensitive else None
-        ranked = with_meaning(self.vectors, situation, scores, keep)
+        ranked = with_meaning(self.vectors, situation, scores, keep, by_sentence=True)
         top = heapq.nlargest(min(limit, MAX_RESULTS), ((s, -gi) for gi, s in ranked.items() if s > 0))
         results = []
         for rank, (score, neg) in enumerate(top, 1):

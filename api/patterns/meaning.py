@@ -10,7 +10,8 @@ guides the analyzer found, each is ranked by
 best guide stays in the first three (the issue's "back to square one" finds the no-contact guide
 by its phrase; meaning alone puts it fourth). The weight,
 the guide text (title, summary, signals: api/releases/vectors.py) and re-ranking only the found
-guides were chosen on development data: bench/results/semantic-experiment.md.
+guides were chosen on development data: bench/results/semantic-experiment.md. The situation's
+vector is the mean of its sentences' vectors (`situation_vector`, session 29).
 
 The situation's vector lives only inside this call: never logged, cached or counted.
 """
@@ -18,6 +19,7 @@ The situation's vector lives only inside this call: never logged, cached or coun
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -28,12 +30,12 @@ from api.semantic import DIM, EncoderUnavailable, encoder
 log = logging.getLogger(__name__)
 
 MEANING_WEIGHT = 3.0
-# The situation's first tokens read (the guides' texts: all, up to 256). Encoding costs grow with the
-# tokens (on the shared 2-core dev machine, CPU per situation: 64 tokens ~50 ms, 96 ~70, 128 ~90,
-# 256 ~245) and a 4,000-character situation must stay within the worst-request target (p99 150 ms;
-# without the factor it took ~60-70 ms). 96 tokens read every development situation whole (the
-# longest: 92) and gain 2 of 128 best-first over 64 (bench/results/semantic-experiment.md): not
-# worth ~20 ms more on every long situation.
+# The situation's first tokens read, over all its sentences (the guides' texts: all, up to 256).
+# Encoding costs grow with the tokens (on the shared 2-core dev machine, CPU per situation: 64
+# tokens ~50 ms, 96 ~70, 128 ~90, 256 ~245) and a 4,000-character situation must stay within the
+# worst-request target (p99 150 ms; without the factor it took ~60-70 ms). 96 tokens read every
+# development situation whole (the longest: 92) and gain 2 of 128 best-first over 64
+# (bench/results/semantic-experiment.md): not worth ~20 ms more on every long situation.
 SITUATION_TOKENS = 64
 KEEP_IN_VIEW = 3  # the words' best guide is never pushed below this place
 _warned: list[bool] = []
@@ -74,16 +76,29 @@ class GuideVectors:
 
 
 def with_meaning(
-    vectors: GuideVectors | None, situation: str, scores: dict[int, float], keep_first: int | None = None
+    vectors: GuideVectors | None,
+    situation: str,
+    scores: dict[int, float],
+    keep_first: int | None = None,
+    by_sentence: bool = False,
 ) -> dict[int, float]:
     """The scores re-weighed by meaning, `keep_first` (a safety guide the words put first when
     danger is recognised) still first; the lexical ones when there are no guide vectors (a bundle
-    written without them) or the encoder cannot load (logged once, without the situation)."""
+    written without them) or the encoder cannot load (logged once, without the situation).
+    `by_sentence`: the situation's vector is situation_vector's (the pattern check); otherwise one
+    vector of its first SITUATION_TOKENS tokens (search's fallback, tuned with that one).
+
+    (Letting meaning choose which of the safety guides the words found goes first was tried in
+    session 29: +3 best-first on the pattern sets, but on the danger sets it sent a child at risk
+    to the co-parenting guide and a partner who took the phone to the phone-checking guide: not kept.)"""
     found = {gi: s for gi, s in scores.items() if s > 0}
     if vectors is None or not found:
         return scores
     try:
-        query = encoder().encode([situation], max_tokens=SITUATION_TOKENS)[0]
+        if by_sentence:
+            query = situation_vector(situation)
+        else:
+            query = encoder().encode([situation], max_tokens=SITUATION_TOKENS)[0]
     except EncoderUnavailable as exc:
         if not _warned:
             _warned.append(True)
@@ -95,6 +110,24 @@ def with_meaning(
     if keep_first in ranked:
         ranked[keep_first] = max(ranked.values()) + 1.0
     return _words_best_in_view(ranked, found)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def situation_vector(situation: str) -> np.ndarray:
+    """The situation's meaning: the normalised mean of its sentences' vectors, the sentences read
+    in order within SITUATION_TOKENS tokens in all (the work of one vector of its first
+    SITUATION_TOKENS tokens). Each sentence weighs the same, so a long aside does not outweigh the
+    short sentence that says what is wrong; on the development sets the best guide came first in
+    186 of 244 situations, with one vector of the whole text 182 (session 29,
+    bench/results/search-judged.md). Lives only inside the caller: never logged or kept."""
+    pieces = [p for p in _SENTENCE.split(situation.strip()) if p.strip()]
+    vectors = encoder().encode_within(pieces or [situation], SITUATION_TOKENS)
+    if not len(vectors):
+        return np.zeros(DIM, np.float32)
+    mean = vectors.mean(0)
+    return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
 
 def _words_best_in_view(ranked: dict[int, float], found: dict[int, float]) -> dict[int, float]:

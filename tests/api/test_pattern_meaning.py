@@ -117,3 +117,15 @@ def test_the_kept_guide_stays_first_whatever_the_meaning() -> None:
     scores = {0: 1.0, 1: 0.9, 2: 0.8}
     ranked = with_meaning(vectors, "anything at all", scores, keep_first=2)
     assert max(ranked, key=ranked.__getitem__) == 2 and set(ranked) == set(scores)
+
+
+def test_a_long_aside_does_not_outweigh_what_is_wrong(client) -> None:
+    """Each sentence weighs the same in the situation's vector (session 29): the friendship is the
+    setting, the ignored request is the heart of it. One vector of the whole text put
+    staying-friends-with-an-ex first (development set pattern_blind4)."""
+    situation = (
+        "I keep telling my ex I don't want to talk about 'us' when we meet up as friends, and he keeps "
+        "bringing it up anyway. Then he tells me I'm making a big deal out of nothing. I've explained it "
+        "like five different ways."
+    )
+    assert _ranking(client, situation)[0] == "when-they-ignore-your-boundary"
