@@ -200,11 +200,18 @@ def build_query(
         _add(plan, clauses, weighted, exact)
     for e in found:
         span = typed[e.start : e.end]
-        _add_expansion(plan, clauses, e.adds, span, vocab, e.phrase if e.corrected else None)
-        if e.corrected:  # did you mean the vocabulary's word
-            plan.corrections.update((w, k) for w, k in zip(span, e.phrase.split(), strict=True) if w != k)
+        fixed = [(w, k) for w, k in zip(span, e.phrase.split(), strict=True) if w != k and _may_offer(vocab, w, k)]
+        _add_expansion(plan, clauses, e.adds, span, vocab, e.phrase if fixed else None)
+        plan.corrections.update(fixed)  # did you mean the vocabulary's word
     _finish(plan, clauses, words, phrases)
     return plan
+
+
+def _may_offer(vocab: Vocabulary, typed: str, meant: str) -> bool:
+    """Whether a misspelt vocabulary word may be named back to the reader: a word in no guide (the
+    vocabulary's own, "narcissist"), or one the index itself offers for the typo (within a partner's
+    scope, only the words of its collections: a correction never names content it cannot see)."""
+    return vocab.df(meant) == 0 or any(w == meant for w, _ in vocab.corrections(typed, 1, FUZZY_EXPANSIONS))
 
 
 def _word_terms(
