@@ -26,7 +26,7 @@ from api.region import reader_region, region_field, vary
 from api.resources import QUERY, corpus
 from api.schemas import QueryArgsSchema, SafetyNoticeSchema
 from api.schemas import describe as _d
-from api.search_fallback import by_meaning, weak
+from api.search_fallback import by_meaning, read
 from api.search_hints import guide_boosts
 from api.state import state
 from api.urls import hit_url, page_href
@@ -292,8 +292,10 @@ def _search_body(q: str, args: dict[str, Any], region: str | None, scope: frozen
     safety = notice_for(q, corpus(), region, safety_guides_of(corpus()))
     analyzer = analyzer_of(corpus())
     related = None
-    if analyzer.vectors is not None and "guide" in (args.get("type") or ("guide",)) and weak(q, analyzer):
-        related = by_meaning(q, analyzer, tuple(x["slug"] for x in (safety or {}).get("guides") or ()))
+    guides = analyzer.vectors is not None and "guide" in (args.get("type") or ("guide",))
+    reading = read(q, analyzer) if guides else None
+    if reading is not None and reading.weak:
+        related = by_meaning(q, analyzer, tuple(x["slug"] for x in (safety or {}).get("guides") or ()), reading)
         related = related if related[1] else None  # nothing close in meaning: the words' own hits, if any
     try:
         found = engine().search(

@@ -1,19 +1,28 @@
 """No dead ends by meaning: when a query's words are weak, search answers with the guides closest in meaning.
 
-Weak words: none of the query's own content words (stemmed, stop words dropped), nor a typo of
-one, nor what the vocabulary file reads one as ("ghosted": no reply, silence), is in what the
-guides are about: their titles, summaries, signals, tags, headings and the
-prose beside the signals (the pattern analyzer's units, api/patterns/build.py), among the words
-that tell guides apart (FIT_MIN_IDF). Such a query's hits can only be passing mentions in the
-body ("adoring then aloof", "yoyo romance"), so its answer is (`fallback`):
-- `related`: the guides the pattern analyzer finds for it (the vocabulary's expansions, how people
-  talk), re-ranked by the meaning factor (api/patterns/meaning.py), as the pattern check ranks;
+A query is read once (`read`): its own content words (stemmed, stop words dropped), typos of them,
+and what the vocabulary file reads them as ("ghosted": no reply, silence). It is *weak* when none
+of its own words, nor a one-edit typo of one, is in what the guides are about (their titles,
+summaries, signals, tags, headings and the prose beside the signals: the pattern analyzer's units,
+api/patterns/build.py, among the words that tell guides apart, FIT_MIN_IDF), and no vocabulary
+reading of its words is *telling*: fits some guide at READING_FIT or more on its own. "ghosted",
+"nc", "gaslighting", "custody" are telling; "boyfriend" (-> partner), "dumped" (-> breakup) and
+"dms" (-> messages) say who or what, not which pattern, so "boomerang boyfriend" or "dumped w zero
+clarity" are weak: their word hits could only be passing mentions or the guides that talk most of
+partners and breakups. Such a query's answer is (`fallback`):
+- `related`: the guides the pattern analyzer finds for it, re-ranked by the meaning factor
+  (api/patterns/meaning.py) as the pattern check ranks; when the query is weak only because its
+  readings are broad, every guide is ranked by meaning, the readings' fit counting BROAD_WORDS of
+  the found guides' weight (the broad words alone put the same two or three guides first whatever
+  was asked);
 - `meaning`: when the analyzer finds nothing, the guides whose vectors are closest to the
   query's (the sentence encoder, api/semantic.py), none under MEANING_FLOOR, and only for a query
   with an ordinary English word, so that nonsense gets an honest empty answer instead of random
   guides (the encoder puts "asdf qwerty" at 0.34 from a guide, "yoyo romance" at 0.27).
 The analyzer is the caller's (one per release and scope): only guides the caller may see.
 The query's vector lives only inside the call: never cached, logged or counted.
+READING_FIT and BROAD_WORDS were chosen on the spent fallback sets, each held out in turn
+(bench/results/search-judged.md, "Session 29").
 
 No Flask here.
 """
@@ -21,41 +30,70 @@ No Flask here.
 from __future__ import annotations
 
 import heapq
+from dataclasses import dataclass
 
 from api.patterns import Analyzer
-from api.patterns.meaning import closest_by_meaning, with_meaning
+from api.patterns.analyzer import SYNONYM, Query
+from api.patterns.meaning import MEANING_FLOOR, MEANING_WEIGHT, QUERY_TOKENS, closest_by_meaning, with_meaning
 from api.patterns.text import english_counts, normalise, tokens, tokens_all
 from api.search_hints import FIT_MIN_IDF
+from api.semantic import EncoderUnavailable, encoder
 from search_index.related import Related
 
 FALLBACK_GUIDES = 10  # guides offered by a fallback (the analyzer's, or the encoder's closest)
+# A vocabulary reading is telling when it alone fits a guide this well: about one rare guide word
+# (idf ~2.5) in a short signal. "boyfriend" -> partner fits its best guide at 1.41, "dumped" ->
+# breakup at 0.70, "dms" -> messages at 0.63; "nc" 1.61, "ghosted" 2.05, "gaslighting" 4.12.
+READING_FIT = 1.5
+BROAD_WORDS = 0.25  # the weight of broad readings' fit beside meaning (the found guides' is 1)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What search understood of a query, for the fallback: read once per request."""
+
+    weak: bool  # nothing the guides are about, nor a telling vocabulary reading
+    broad: bool  # weak although vocabulary readings matched (all of them broad)
+    english: bool  # at least one ordinary English word (else nonsense: no meaning answer)
+
+
+def read(q: str, a: Analyzer) -> Reading:
+    """Whether a query's words are weak (see the module docstring), reading its words once."""
+    own = tokens(normalise(q))
+    english = any(english_counts().get(w.replace("'", "")) for w, _ in own)
+    for _, s in own:
+        idf = a.idf.get(s)
+        if (idf is not None and idf >= FIT_MIN_IDF) or (idf is None and a.correct(s)):
+            return Reading(False, False, english)
+    broad = False
+    for e in a.thesaurus.expand([w for w, _ in tokens_all(q)]):
+        reading = Query()
+        for _, s in (t for x in e.adds for t in tokens(x)):
+            if a.idf.get(s, 0.0) >= FIT_MIN_IDF:
+                reading.add(s, SYNONYM, e.phrase)
+        if not reading.weights:
+            continue
+        if max(a.guide_scores(reading, min_idf=FIT_MIN_IDF).values(), default=0.0) >= READING_FIT:
+            return Reading(False, False, english)
+        broad = True
+    return Reading(True, broad, english)
 
 
 def weak(q: str, a: Analyzer) -> bool:
-    """None of the query's content words, a one-edit typo of one, or what the vocabulary file reads
-    one as, is in what the guides are about."""
-    for _, s in tokens(normalise(q)):
-        idf = a.idf.get(s)
-        if idf is not None and idf >= FIT_MIN_IDF:
-            return False
-        if idf is None and a._correct(s):
-            return False
-    for e in a.thesaurus.expand([w for w, _ in tokens_all(q)]):
-        if any(a.idf.get(s, 0.0) >= FIT_MIN_IDF for x in e.adds for _, s in tokens(x)):
-            return False
-    return True
+    return read(q, a).weak
 
 
-def by_meaning(q: str, a: Analyzer, first: tuple[str, ...] = ()) -> Related:
+def by_meaning(q: str, a: Analyzer, first: tuple[str, ...] = (), reading: Reading | None = None) -> Related:
     """The fallback answer of a weak query: (kind, ((slug, score), ...) best first); `first`: guides
     that come before the others whatever their fit (the safety guides, when the notice is shown)."""
+    reading = reading or read(q, a)
     scores = {gi: s for gi, s in a.guide_scores(a.query(q), min_idf=FIT_MIN_IDF).items() if s > 0}
     if scores:
         kind = "related"
-        ranked = with_meaning(a.vectors, q, scores)
+        ranked = _all_by_meaning(a, q, scores) if reading.broad else with_meaning(a.vectors, q, scores)
         best = heapq.nlargest(FALLBACK_GUIDES, ((s, -gi) for gi, s in ranked.items()))
         found = [(a.guides[-neg].slug, s) for s, neg in best]
-    elif any(english_counts().get(w.replace("'", "")) for w, _ in tokens(normalise(q))):
+    elif reading.english:
         kind = "meaning"
         found = [(a.guides[gi].slug, c) for gi, c in closest_by_meaning(a.vectors, q, FALLBACK_GUIDES)]
     else:  # not one ordinary English word ("zzqx qqzv"): nothing is close in meaning, whatever the encoder says
@@ -66,3 +104,21 @@ def by_meaning(q: str, a: Analyzer, first: tuple[str, ...] = ()) -> Related:
     top = max((s for _, s in found), default=1.0)
     ahead = tuple((slug, top + len(first) - i) for i, slug in enumerate(first))
     return kind, ahead + tuple((slug, round(s, 4)) for slug, s in found if slug not in first)
+
+
+def _all_by_meaning(a: Analyzer, q: str, scores: dict[int, float]) -> dict[int, float]:
+    """Every guide with a vector by meaning, the broad readings' fit counting BROAD_WORDS: guides
+    neither found nor close in meaning (under MEANING_FLOOR) are left out. The words' scores alone
+    without vectors or encoder."""
+    if a.vectors is None:
+        return scores
+    try:
+        cos = a.vectors @ encoder().encode([q], max_tokens=QUERY_TOKENS)[0]
+    except EncoderUnavailable:
+        return scores
+    best = max(scores.values())
+    return {
+        gi: BROAD_WORDS * scores.get(gi, 0.0) / best + MEANING_WEIGHT * (1.0 + float(cos[gi]))
+        for gi in range(len(a.vectors))
+        if a.vectors.has(gi) and (gi in scores or cos[gi] >= MEANING_FLOOR)
+    }

@@ -177,6 +177,10 @@ def build_query(
         phrases = []
     found = thesaurus.expand([w.replace("'", "").replace("’", "") for w in words]) if thesaurus else []
     expanded = {i for e in found for i in range(e.start, e.end)}
+    typed = list(words)
+    for e in found:  # a misspelt word of the vocabulary's ("narcisist") is searched as the word meant
+        if e.corrected:
+            words[e.start : e.end] = e.phrase.split()
     idiom = {i for e in found if e.idiom for i in range(e.start, e.end)}
     budget = _Budget()
     for i, word in enumerate(words):
@@ -187,17 +191,27 @@ def build_query(
         if i in idiom:  # "read" of "left on read": the phrase means something its words do not
             weighted = {s: w * IDIOM_WEIGHT for s, w in weighted.items()}
         own = frozenset(stems(word))
-        if own:
-            plan.required[word] = own
+        if own:  # the reader's own word: a misspelt one is never matched (its correction is offered)
+            plan.required[typed[i]] = own if typed[i] == word else frozenset(stems(typed[i]))
         if i not in expanded:
             plan.understood.append(
                 {"text": word, "found": any(vocab.has_stem(s) for s in own), "expanded": [], "corrected": corrected}
             )
         _add(plan, clauses, weighted, exact)
     for e in found:
-        _add_expansion(plan, clauses, e.adds, words[e.start : e.end], vocab)
+        span = typed[e.start : e.end]
+        fixed = [(w, k) for w, k in zip(span, e.phrase.split(), strict=True) if w != k and _may_offer(vocab, w, k)]
+        _add_expansion(plan, clauses, e.adds, span, vocab, e.phrase if fixed else None)
+        plan.corrections.update(fixed)  # did you mean the vocabulary's word
     _finish(plan, clauses, words, phrases)
     return plan
+
+
+def _may_offer(vocab: Vocabulary, typed: str, meant: str) -> bool:
+    """Whether a misspelt vocabulary word may be named back to the reader: a word in no guide (the
+    vocabulary's own, "narcissist"), or one the index itself offers for the typo (within a partner's
+    scope, only the words of its collections: a correction never names content it cannot see)."""
+    return vocab.df(meant) == 0 or any(w == meant for w, _ in vocab.corrections(typed, 1, FUZZY_EXPANSIONS))
 
 
 def _word_terms(
@@ -231,7 +245,12 @@ def _word_terms(
 
 
 def _add_expansion(
-    plan: Plan, clauses: list[wq.Query], adds: Sequence[str], typed: list[str], vocab: Vocabulary
+    plan: Plan,
+    clauses: list[wq.Query],
+    adds: Sequence[str],
+    typed: list[str],
+    vocab: Vocabulary,
+    corrected: str | None = None,
 ) -> None:
     """The guides' words a reader's word or phrase expands to (the vocabulary file), one clause."""
     weighted: dict[str, float] = {}
@@ -247,7 +266,7 @@ def _add_expansion(
             "text": " ".join(typed),
             "found": any(vocab.has_stem(s) for s in own),
             "expanded": list(adds),
-            "corrected": None,
+            "corrected": corrected,
         }
     )
     if weighted:

@@ -8,8 +8,11 @@ and searched as typed; what they add is searched beside them, and every answer s
 reader's words (or phrases) were expanded and to what.
 
 Keys are matched on whole words, longest first (up to MAX_KEY_WORDS words: `left on read`),
-hyphens read as spaces (`co-parenting` is `co parenting`). Nothing here imports Flask or keeps
-what it is given.
+hyphens read as spaces (`co-parenting` is `co parenting`). A misspelt one-word key ("narcisist",
+"gaslightng") is read as the key when the word is no ordinary English word and the key (a synonym
+or expansion, not an abbreviation) is one edit away: the danger normaliser's own correction
+(api/language/normalise.py) over those keys. Nothing
+here imports Flask or keeps what it is given.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from typing import Any
 
 from api.content.model import Problem
 from api.language.data import Vocabulary
+from api.language.normalise import Normaliser, is_ordinary
 
 MAX_KEY_WORDS = 4
 OFFER_MIN_CHARS = 5  # shorter keys ("nc", "gf") are not offered as completions
+TYPO_MIN_CHARS = 5  # shorter words have too many keys one edit away ("nark", "lurks")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -42,6 +47,7 @@ class Expansion:
     phrase: str
     adds: tuple[str, ...]  # each a word or a phrase the guides use
     idiom: bool = False  # a figure of speech: its own words do not mean what they say alone
+    corrected: bool = False  # a word of it was misspelt ("narcisist"): `phrase` is the key as meant
 
 
 class Thesaurus:
@@ -55,6 +61,10 @@ class Thesaurus:
         # Readers' words that suggest may complete to ("situationship", "love bombing"): the keys of
         # synonyms and expansions, not the abbreviations. Sorted, for prefix lookups.
         self.offered = sorted(set(offered))
+        # The one-word keys typos are read as, through the danger normaliser's correction (one edit,
+        # same first letter); built on first use.
+        self._speller: Normaliser | None = None
+        self._key_words: frozenset[str] = frozenset()
 
     @classmethod
     def from_vocabulary(cls, vocabulary: Vocabulary) -> Thesaurus:
@@ -111,18 +121,36 @@ class Thesaurus:
     def knows(self, word: str) -> bool:
         return (word,) in self.table or word in self.first_words
 
+    def key_for(self, word: str) -> str | None:
+        """The word of a key a misspelt word stands for ("narcisist" -> "narcissist", "parentng" ->
+        "parenting"), or None: only for words of TYPO_MIN_CHARS+ letters that are neither in a key
+        nor ordinary English."""
+        if len(word) < TYPO_MIN_CHARS or not word.isalpha() or is_ordinary(word):
+            return None
+        if self._speller is None:
+            # The words of the readers' keys (synonyms, expansions, idioms), not the abbreviations:
+            # "txted" is a typed form, not a word "texted" could be a typo of.
+            keys = {w for k in self.offered for w in k.split() if len(w) >= TYPO_MIN_CHARS}
+            self._key_words = frozenset(keys)
+            self._speller = Normaliser(Vocabulary(), sorted(keys))
+        return None if word in self._key_words else self._speller.correct(word)
+
     def expand(self, words: Sequence[str]) -> list[Expansion]:
-        """The expansions found in a sequence of words, longest match first, left to right."""
+        """The expansions found in a sequence of words, longest match first, left to right; a
+        misspelt word of a key is read as that word, and the key itself is searched too."""
+        fixed = [self.key_for(w) or w for w in words]
         out: list[Expansion] = []
         i = 0
-        while i < len(words):
-            if words[i] not in self.first_words:
+        while i < len(fixed):
+            if fixed[i] not in self.first_words:
                 i += 1
                 continue
-            for n in range(min(self.longest, MAX_KEY_WORDS, len(words) - i), 0, -1):
-                key = tuple(words[i : i + n])
+            for n in range(min(self.longest, MAX_KEY_WORDS, len(fixed) - i), 0, -1):
+                key = tuple(fixed[i : i + n])
                 if key in self.table:
-                    out.append(Expansion(i, i + n, " ".join(key), self.table[key], key in self.idioms))
+                    typed = tuple(words[i : i + n])
+                    adds = self.table[key] if typed == key else (" ".join(key), *self.table[key])
+                    out.append(Expansion(i, i + n, " ".join(key), adds, key in self.idioms, typed != key))
                     i += n
                     break
             else:

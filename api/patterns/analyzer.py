@@ -151,7 +151,7 @@ class Analyzer:
             if s in self.idf:
                 q.add(s, DIRECT * plainness(w), w)
             else:
-                for fixed in self._correct(s):
+                for fixed in self.correct(s):
                     q.add(fixed, FUZZY, w)
         for rx, expansion in _SYNONYMS:
             for m in rx.finditer(text):
@@ -189,7 +189,7 @@ class Analyzer:
             if s in self.idf:
                 q.add(s, SYNONYM, phrase)
 
-    def _correct(self, s: str) -> list[str]:
+    def correct(self, s: str) -> list[str]:
         """Vocabulary stems one edit away, only for words long enough to judge.
 
         The symmetric-deletes table finds candidates (one deletion on either side, so up to two

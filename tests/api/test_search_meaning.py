@@ -20,7 +20,7 @@ from api.content.scope import restrict
 from api.partner_keys import hash_key
 from api.patterns import build_analyzer
 from api.patterns.meaning import VectorTable
-from api.search_fallback import weak
+from api.search_fallback import read, weak
 from api.semantic import DIM
 from tests.conftest import CONTENT
 
@@ -54,6 +54,29 @@ def test_weak_words_are_those_the_guides_are_not_about() -> None:
     assert not weak("boundaries", a)  # a word of the guides
     assert not weak("boundries", a)  # a typo of one
     assert not weak("ghosted", a)  # read by the vocabulary file as words of the guides
+
+
+def test_broad_readings_alone_are_weak_telling_ones_are_not() -> None:
+    """ "boyfriend" (-> partner), "dumped" (-> breakup) say who or what, not which pattern: a query
+    understood only through them is weak; slang the vocabulary reads as a pattern is not."""
+    a = build_analyzer(load_corpus(CONTENT)[0])
+    for q in ("boomerang boyfriend", "dumped w zero clarity", "unread dms freaking out"):
+        r = read(q, a)
+        assert r.weak and r.broad and r.english, q
+    for q in ("ghosted", "nc", "gaslighting", "situationship", "he ghosted me", "custody", "hoovering"):
+        assert not read(q, a).weak, q
+    r = read(CYCLE, a)
+    assert r.weak and not r.broad  # no vocabulary reading at all
+    assert not read("zzqx qqzv", a).english
+
+
+def test_a_query_understood_only_through_broad_readings_is_answered_by_meaning(client) -> None:
+    body = _search(client, "boomerang boyfriend")
+    assert body["fallback"] == "related"
+    guides = [h["guide"] for h in body["items"]]
+    # Not the guide that talks most of partners (the words' first answer before: jealousy and phone checking).
+    assert guides[0] != "jealousy-and-phone-checking" and "on-again-off-again" in guides[:2], guides
+    assert body["items"][0]["sections"] == [] and len(guides) <= 10
 
 
 @pytest.mark.parametrize("q", ["quantum chromodynamics", "zzqx qqzv", "sourdough starter"])

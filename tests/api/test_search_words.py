@@ -45,6 +45,33 @@ def test_synonyms_go_both_ways_and_expansions_one_way() -> None:
     assert t.expand(["reply"]) == []  # one way
 
 
+def test_a_misspelt_vocabulary_word_is_read_as_the_word_meant() -> None:
+    vocab, problems = _parse(
+        "abbreviations:\n  txted: texted\nsynonyms:\n  - [coparenting, co parenting]\n"
+        "expansions:\n  narcissist: [control]\n  on again off again: [cycle]\n"
+    )
+    assert not problems
+    t = Thesaurus.from_vocabulary(vocab)  # type: ignore[arg-type]
+    [e] = t.expand(["narcisist", "husband"])
+    assert (e.start, e.end, e.phrase, e.adds, e.corrected) == (0, 1, "narcissist", ("narcissist", "control"), True)
+    [e] = t.expand(["co", "parentng"])  # a word inside a phrase
+    assert (e.phrase, e.corrected) == ("co parenting", True) and "co parenting" in e.adds
+    assert [e.phrase for e in t.expand(["on", "agian", "off", "agian"])] == ["on again off again"]
+    assert not t.expand(["narcissist"])[0].corrected  # as written: nothing corrected, the key not added
+    assert t.expand(["texted"]) == []  # an ordinary word, never "corrected" (not into an abbreviation either)
+    assert t.expand(["narc"]) == [] and t.key_for("narcx") is None  # too short / nothing one edit away
+
+
+def test_search_answers_a_misspelt_vocabulary_word_and_says_so(search_client) -> None:
+    body = search_client.get("/v1/search", query_string={"q": "narcisist husband", "group": "guide"}).get_json()
+    assert body["fallback"] is None and body["items"][0]["guide"] == "recognising-coercive-control"
+    assert body["did_you_mean"] == "narcissist husband"
+    [read] = [u for u in body["query"]["understood"] if u["text"] == "narcisist"]
+    assert read["corrected"] == "narcissist" and "coercive control" in read["expanded"]
+    typed = search_client.get("/v1/search", query_string={"q": "he texted me"}).get_json()
+    assert typed["did_you_mean"] is None
+
+
 def test_an_idioms_own_words_count_for_little(search_client) -> None:
     body = search_client.get("/v1/search", query_string={"q": "left on read", "group": "guide"}).get_json()
     assert body["items"][0]["guide"] == "anxious-texting"  # not a guide about reading someone's messages
