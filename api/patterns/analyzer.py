@@ -87,6 +87,11 @@ DANGER_WORDS: dict[str, str] = {
     "child_at_risk": "children afraid",
 }
 
+# Kinds of harm to body or life: a safety guide is always first (analyzer.check)
+HARM_KINDS = frozenset(
+    {"immediate_danger", "strangulation", "physical_violence", "sexual_violence", "threats", "child_at_risk"}
+)
+
 _SYNONYMS = tuple((re.compile(rx), expansion) for rx, expansion in SYNONYMS)
 
 
@@ -313,6 +318,8 @@ class Analyzer:
         first = max(scores, key=lambda gi: (scores[gi], -gi)) if danger and scores else None
         keep = first if first is not None and self.guides[first].safety_sensitive else None
         ranked = with_meaning(self.vectors, situation, scores, keep, by_sentence=True)
+        if keep is None and any(f.kind in HARM_KINDS for f in danger):
+            ranked = self._safety_first(ranked, danger)
         top = heapq.nlargest(min(limit, MAX_RESULTS), ((s, -gi) for gi, s in ranked.items() if s > 0))
         results = []
         for rank, (score, neg) in enumerate(top, 1):
@@ -345,6 +352,25 @@ class Analyzer:
             "reading": reading,
             "understood": sorted(_words(q, q.words)),
         }
+
+    def _safety_first(self, ranked: dict[int, float], danger: Iterable[Found]) -> dict[int, float]:
+        """Harm to body or life recognised, and no safety guide first: the safety guide that speaks
+        of that harm goes first, chosen by the danger kinds' words alone (DANGER_WORDS), not by the
+        rest of the situation ("bf choked me" is not about phone-checking), then by its rank."""
+        if not ranked or self.guides[max(ranked, key=lambda gi: (ranked[gi], -gi))].safety_sensitive:
+            return ranked
+        q = Query()
+        for found in danger:
+            if found.kind in HARM_KINDS:
+                for w, s in tokens(DANGER_WORDS.get(found.kind, "")):
+                    if s in self.idf:
+                        q.add(s, SYNONYM, w)
+        fit = self.guide_scores(q, ())
+        safe = [gi for gi in ranked if self.guides[gi].safety_sensitive]
+        if not safe:
+            return ranked
+        lift = max(safe, key=lambda gi: (fit.get(gi, 0.0), ranked[gi], -gi))
+        return {**ranked, lift: max(ranked.values()) + 1.0}
 
 
 def _words(q: Query, shared: Iterable[str]) -> list[str]:

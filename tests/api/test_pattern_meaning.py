@@ -129,3 +129,29 @@ def test_a_long_aside_does_not_outweigh_what_is_wrong(client) -> None:
         "like five different ways."
     )
     assert _ranking(client, situation)[0] == "when-they-ignore-your-boundary"
+
+
+@pytest.mark.parametrize(
+    "situation",
+    [
+        "he strangled me until I nearly passed out, but I keep thinking about the good times",
+        "he grabbed my neck during the argument and now I can't stop missing him",
+    ],
+)
+def test_harm_to_body_or_life_puts_the_safety_guide_for_it_first(corpus, situation: str, monkeypatch) -> None:
+    """Session 29: a situation of violence whose words and meaning put a guide about missing an ex
+    first gets the safety guide that speaks of that harm first (on the danger sets a safety guide
+    came first in 199 of 209 alarmed situations, 184 without the rule)."""
+    from api.patterns import analyzer as patterns_analyzer
+    from api.patterns import build_analyzer
+
+    guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
+    vecs = dict(zip((g.digest for g in guides), guide_vectors.embed_guides(guides), strict=True))
+    a = build_analyzer(corpus, vectors=vecs)
+    with_rule = a.check(situation, limit=5, corpus=corpus)
+    monkeypatch.setattr(patterns_analyzer, "HARM_KINDS", frozenset())
+    without = a.check(situation, limit=5, corpus=corpus)
+    assert not without["results"][0]["safety_sensitive"]  # the case the rule is for
+    assert with_rule["safety"] is not None
+    assert with_rule["results"][0]["slug"] == "leaving-safely"
+    assert {r["slug"] for r in with_rule["results"][1:]} <= {r["slug"] for r in without["results"]}
