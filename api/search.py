@@ -27,7 +27,7 @@ from api.resources import QUERY, corpus
 from api.schemas import QueryArgsSchema, SafetyNoticeSchema
 from api.schemas import describe as _d
 from api.search_fallback import by_meaning, read
-from api.search_hints import guide_boosts
+from api.search_hints import guide_boosts, harm_guide
 from api.state import state
 from api.urls import hit_url, page_href
 from search_index import IndexMissing, QueryTooLong, SearchEngine
@@ -295,7 +295,8 @@ def _search_body(q: str, args: dict[str, Any], region: str | None, scope: frozen
     guides = analyzer.vectors is not None and "guide" in (args.get("type") or ("guide",))
     reading = read(q, analyzer) if guides else None
     if reading is not None and reading.weak:
-        related = by_meaning(q, analyzer, tuple(x["slug"] for x in (safety or {}).get("guides") or ()), reading)
+        shown = tuple(x["slug"] for x in (safety or {}).get("guides") or ())
+        related = by_meaning(q, analyzer, shown, reading, harm_guide(analyzer, safety))
         related = related if related[1] else None  # nothing close in meaning: the words' own hits, if any
     try:
         found = engine().search(

@@ -83,9 +83,12 @@ def weak(q: str, a: Analyzer) -> bool:
     return read(q, a).weak
 
 
-def by_meaning(q: str, a: Analyzer, first: tuple[str, ...] = (), reading: Reading | None = None) -> Related:
+def by_meaning(
+    q: str, a: Analyzer, first: tuple[str, ...] = (), reading: Reading | None = None, lead: str | None = None
+) -> Related:
     """The fallback answer of a weak query: (kind, ((slug, score), ...) best first); `first`: guides
-    that come before the others whatever their fit (the safety guides, when the notice is shown)."""
+    that come before the others whatever their fit (the safety guides, when the notice is shown),
+    `lead` first among them (the one that speaks of the harm recognised: search_hints.harm_guide)."""
     reading = reading or read(q, a)
     scores = {gi: s for gi, s in a.guide_scores(a.query(q), min_idf=FIT_MIN_IDF).items() if s > 0}
     if scores:
@@ -100,7 +103,7 @@ def by_meaning(q: str, a: Analyzer, first: tuple[str, ...] = (), reading: Readin
         kind, found = "meaning", []
     # The safety guides first, those the query fits best first among them.
     place = {slug: i for i, (slug, _) in enumerate(found)}
-    first = tuple(sorted((x for x in first if x in a.index), key=lambda x: place.get(x, len(found))))
+    first = tuple(sorted((x for x in first if x in a.index), key=lambda x: (x != lead, place.get(x, len(found)))))
     top = max((s for _, s in found), default=1.0)
     ahead = tuple((slug, top + len(first) - i) for i, slug in enumerate(first))
     return kind, ahead + tuple((slug, round(s, 4)) for slug, s in found if slug not in first)

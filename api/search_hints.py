@@ -23,6 +23,7 @@ SAFETY_FIRST = 1000.0  # the safety guides' factor when the notice is shown: fir
 FIT_MIN_IDF = 0.4  # words in about two thirds of the guides or more tell little apart: skipped (the costliest)
 FIT_CACHE = 4096  # guide fits kept per release and scope (queries repeat: autocomplete, paging, shared links)
 SAFETY_MATCHED = 99.0  # a safety guide the situation does not fit: first among hits, never added
+HARM_FIRST = 100.0  # the safety guide that speaks of the harm recognised (harm_guide): before the others
 
 
 class Fits:
@@ -60,7 +61,22 @@ def guide_boosts(
                 out[g["slug"]] = SAFETY_FIRST * out.get(g["slug"], 1.0)
             else:
                 out[g["slug"]] = SAFETY_MATCHED  # first, but only where its words match
+        lead = harm_guide(analyzer, safety)
+        if lead is not None and lead in out:
+            out[lead] *= HARM_FIRST
     return tuple(sorted(out.items()))
+
+
+def harm_guide(analyzer: Analyzer, safety: dict[str, Any] | None) -> str | None:
+    """Of the safety guides the notice shows, the one that speaks best of the harm to body or life it
+    recognised (violence, strangulation, ...: Analyzer.harm_fit), to come first: "he hit me" is
+    answered by the guide on leaving safely, not by the one on phone-checking. None otherwise."""
+    if safety is None:
+        return None
+    shown = {g["slug"] for g in safety.get("guides") or ()}
+    fit = analyzer.harm_fit(k["kind"] for k in safety.get("kinds") or ())
+    best = max(((s, -gi) for gi, s in fit.items() if analyzer.guides[gi].slug in shown), default=None)
+    return analyzer.guides[-best[1]].slug if best is not None else None
 
 
 def guide_fit(q: str, a: Analyzer) -> list[tuple[float, str]]:

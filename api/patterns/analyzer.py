@@ -353,19 +353,26 @@ class Analyzer:
             "understood": sorted(_words(q, q.words)),
         }
 
-    def _safety_first(self, ranked: dict[int, float], danger: Iterable[Found]) -> dict[int, float]:
-        """Harm to body or life recognised, and no safety guide first: the safety guide that speaks
-        of that harm goes first, chosen by the danger kinds' words alone (DANGER_WORDS), not by the
-        rest of the situation ("bf choked me" is not about phone-checking), then by its rank."""
-        if not ranked or self.guides[max(ranked, key=lambda gi: (ranked[gi], -gi))].safety_sensitive:
-            return ranked
+    def harm_fit(self, kinds: Iterable[str]) -> dict[int, float]:
+        """How well each safety guide speaks of these kinds of harm to body or life, by the danger
+        kinds' words alone (DANGER_WORDS), not by the rest of what was typed ("bf choked me" is not
+        about phone-checking); empty when none of the kinds is such harm (HARM_KINDS)."""
         q = Query()
-        for found in danger:
-            if found.kind in HARM_KINDS:
-                for w, s in tokens(DANGER_WORDS.get(found.kind, "")):
+        for kind in kinds:
+            if kind in HARM_KINDS:
+                for w, s in tokens(DANGER_WORDS.get(kind, "")):
                     if s in self.idf:
                         q.add(s, SYNONYM, w)
-        fit = self.guide_scores(q, ())
+        if not q.weights:
+            return {}
+        return {gi: s for gi, s in self.guide_scores(q, ()).items() if s > 0 and self.guides[gi].safety_sensitive}
+
+    def _safety_first(self, ranked: dict[int, float], danger: Iterable[Found]) -> dict[int, float]:
+        """Harm to body or life recognised, and no safety guide first: the safety guide that speaks
+        of that harm goes first (harm_fit), then by its rank."""
+        if not ranked or self.guides[max(ranked, key=lambda gi: (ranked[gi], -gi))].safety_sensitive:
+            return ranked
+        fit = self.harm_fit(f.kind for f in danger)
         safe = [gi for gi in ranked if self.guides[gi].safety_sensitive]
         if not safe:
             return ranked
