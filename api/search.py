@@ -296,7 +296,8 @@ def _search_body(q: str, args: dict[str, Any], region: str | None, scope: frozen
     reading = read(q, analyzer) if guides else None
     if reading is not None and reading.weak:
         shown = tuple(x["slug"] for x in (safety or {}).get("guides") or ())
-        related = by_meaning(q, analyzer, shown, reading, harm_guide(analyzer, safety))
+        lead = harm_guide(q, analyzer, safety)
+        related = by_meaning(q, analyzer, shown, reading, lead)
         related = related if related[1] else None  # nothing close in meaning: the words' own hits, if any
     try:
         found = engine().search(

@@ -61,22 +61,27 @@ def guide_boosts(
                 out[g["slug"]] = SAFETY_FIRST * out.get(g["slug"], 1.0)
             else:
                 out[g["slug"]] = SAFETY_MATCHED  # first, but only where its words match
-        lead = harm_guide(analyzer, safety)
+        lead = harm_guide(q, analyzer, safety)
         if lead is not None and lead in out:
             out[lead] *= HARM_FIRST
     return tuple(sorted(out.items()))
 
 
-def harm_guide(analyzer: Analyzer, safety: dict[str, Any] | None) -> str | None:
+def harm_guide(q: str, analyzer: Analyzer, safety: dict[str, Any] | None) -> str | None:
     """Of the safety guides the notice shows, the one that speaks best of the harm to body or life it
-    recognised (violence, strangulation, ...: Analyzer.harm_fit), to come first: "he hit me" is
-    answered by the guide on leaving safely, not by the one on phone-checking. None otherwise."""
+    recognised (violence, strangulation, ...: Analyzer.harm_fit), to come first, unless the rest of
+    the query (its words of danger left out) fits a safety guide best on its own: "he hit me" is
+    answered by the guide on leaving safely, not by the one on phone-checking, while "mourning an
+    abusive relationship" keeps the guide on grieving one. None otherwise."""
     if safety is None:
         return None
     shown = {g["slug"] for g in safety.get("guides") or ()}
-    fit = analyzer.harm_fit(k["kind"] for k in safety.get("kinds") or ())
-    best = max(((s, -gi) for gi, s in fit.items() if analyzer.guides[gi].slug in shown), default=None)
-    return analyzer.guides[-best[1]].slug if best is not None else None
+    harm = analyzer.harm_fit(k["kind"] for k in safety.get("kinds") or ())
+    best = max(((s, -gi) for gi, s in harm.items() if analyzer.guides[gi].slug in shown), default=None)
+    if best is None:
+        return None
+    rest = guide_fit(analyzer.without_danger(q), analyzer)
+    return None if rest and rest[0][1] in shown else analyzer.guides[-best[1]].slug
 
 
 def guide_fit(q: str, a: Analyzer) -> list[tuple[float, str]]:

@@ -353,6 +353,13 @@ class Analyzer:
             "understood": sorted(_words(q, q.words)),
         }
 
+    def without_danger(self, text: str) -> str:
+        """The text with the words that signal danger taken out (what else it is about)."""
+        cut = [(f.start, f.end) for f in recogniser_for(self.language).recognise(text, classify=False)]
+        for start, end in sorted(cut, reverse=True):
+            text = text[:start] + " " + text[end:]
+        return text
+
     def harm_fit(self, kinds: Iterable[str]) -> dict[int, float]:
         """How well each safety guide speaks of these kinds of harm to body or life, by the danger
         kinds' words alone (DANGER_WORDS), not by the rest of what was typed ("bf choked me" is not

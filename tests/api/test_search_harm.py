@@ -3,7 +3,8 @@
 The issue's own example: the top hits for `he hit me` were about checking an ex's profile. When the
 safety notice recognises violence, strangulation, threats, sexual violence, a child at risk or
 immediate danger, the safety guides come first, and among them the one whose words speak of that
-harm (the danger kinds' words alone, not the rest of the query), for word hits and fallbacks alike.
+harm (the danger kinds' words alone), for word hits and fallbacks alike; unless the rest of the
+query fits a safety guide on its own ("mourning an abusive relationship" keeps the guide on grief).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from api import search_hints
 from api.patterns import analyzer as patterns_analyzer
 
-HARM = ["he hit me", "bf choked me", "partner threw a mug at my head", "boyfriend strangled me"]
+HARM = ["he hit me", "bf hit me", "bf choked me", "boyfriend strangled me"]
 
 
 def _first(client, q: str) -> tuple[str, dict]:
@@ -47,3 +48,10 @@ def test_other_danger_keeps_its_own_order(client, monkeypatch) -> None:
     _, without = _first(client, q + " ")
     assert with_rule["safety"] is not None
     assert [x["guide"] for x in with_rule["items"]] == [x["guide"] for x in without["items"]]
+
+
+def test_the_rest_of_the_query_keeps_its_own_safety_guide(client) -> None:
+    """Words of violence in a query about something else that a safety guide covers: not reordered."""
+    first, body = _first(client, "mourning an abusive relationship")
+    assert body["safety"] is not None
+    assert first == "grieving-a-relationship-that-hurt"
