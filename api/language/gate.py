@@ -32,10 +32,10 @@ class Gate:
         self._by_stem: dict[str, list[int]] = defaultdict(list)
         self._by_exact: dict[str, list[int]] = defaultdict(list)
         self._by_prefix: dict[str, list[int]] = defaultdict(list)
-        # element number -> (place, pattern, the other element numbers it requires, rarest first) of
-        # the patterns waiting on it; `place`: the pattern's place in `patterns` (the order they are tried in).
+        # element number -> (place, pattern, the other element numbers it requires) of the patterns
+        # waiting on it; `place`: the pattern's place in `patterns` (the order they are tried in).
         # The patterns themselves, not their ids: a recogniser is pickled (api/content/language.py).
-        self._waiting: dict[int, list[tuple[int, _Compiled, tuple[int, ...]]]] = defaultdict(list)
+        self._waiting: dict[int, list[tuple[int, _Compiled, frozenset[int]]]] = defaultdict(list)
         for place, c in enumerate(patterns):
             required = sorted(
                 {e for k, e in enumerate(c.elements) if k == 0 or not e.optional}, key=lambda e: _commonness(e, counts)
@@ -44,7 +44,7 @@ class Gate:
                 if e not in numbers:
                     numbers[e] = len(numbers)
                     self._add(e, numbers[e])
-            self._waiting[numbers[required[0]]].append((place, c, tuple(numbers[e] for e in required[1:])))
+            self._waiting[numbers[required[0]]].append((place, c, frozenset(numbers[e] for e in required[1:])))
         self._prefix_lengths = tuple(sorted({len(p) for p in self._by_prefix}))
 
     def _add(self, e: _Element, n: int) -> None:
@@ -74,7 +74,7 @@ class Gate:
             for n in present
             if n in self._waiting
             for place, c, others in self._waiting[n]
-            if all(r in present for r in others)
+            if others <= present
         ]
         return [c for _, c in sorted(woken, key=lambda w: w[0])]
 
