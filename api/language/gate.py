@@ -15,27 +15,47 @@ which then check their other required words against it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Generic, Protocol, TypeVar
 
 from api.language.normalise import Token
 
-if TYPE_CHECKING:
-    from api.language.signals import _Compiled, _Element
+
+class Element(Hashable, Protocol):
+    """One word of a compiled pattern (api/language/signals.py's `_Element`)."""
+
+    @property
+    def stems(self) -> frozenset[str]: ...
+    @property
+    def exact(self) -> frozenset[str]: ...
+    @property
+    def prefixes(self) -> tuple[str, ...]: ...
+    @property
+    def optional(self) -> bool: ...
 
 
-class Gate:
+class Compiled(Protocol):
+    """A compiled pattern (api/language/signals.py's `_Compiled`)."""
+
+    @property
+    def elements(self) -> tuple[Element, ...]: ...
+
+
+C = TypeVar("C", bound=Compiled)
+
+
+class Gate(Generic[C]):
     """The patterns that may match a list of tokens: `possible(tokens)`."""
 
-    def __init__(self, patterns: Iterable[_Compiled], counts: Mapping[str, int]) -> None:
-        numbers: dict[_Element, int] = {}
+    def __init__(self, patterns: Iterable[C], counts: Mapping[str, int]) -> None:
+        numbers: dict[Element, int] = {}
         self._by_stem: dict[str, list[int]] = defaultdict(list)
         self._by_exact: dict[str, list[int]] = defaultdict(list)
         self._by_prefix: dict[str, list[int]] = defaultdict(list)
         # element number -> (place, pattern, the other element numbers it requires) of the patterns
         # waiting on it; `place`: the pattern's place in `patterns` (the order they are tried in).
         # The patterns themselves, not their ids: a recogniser is pickled (api/content/language.py).
-        self._waiting: dict[int, list[tuple[int, _Compiled, frozenset[int]]]] = defaultdict(list)
+        self._waiting: dict[int, list[tuple[int, C, frozenset[int]]]] = defaultdict(list)
         for place, c in enumerate(patterns):
             required = sorted(
                 {e for k, e in enumerate(c.elements) if k == 0 or not e.optional}, key=lambda e: _commonness(e, counts)
@@ -47,7 +67,7 @@ class Gate:
             self._waiting[numbers[required[0]]].append((place, c, frozenset(numbers[e] for e in required[1:])))
         self._prefix_lengths = tuple(sorted({len(p) for p in self._by_prefix}))
 
-    def _add(self, e: _Element, n: int) -> None:
+    def _add(self, e: Element, n: int) -> None:
         for s in e.stems:
             self._by_stem[s].append(n)
         for x in e.exact:
@@ -55,8 +75,8 @@ class Gate:
         for pre in e.prefixes:
             self._by_prefix[pre].append(n)
 
-    def possible(self, tokens: Sequence[Token]) -> list[_Compiled]:
-        """The patterns each of whose required elements matches some token (as `_Element.matches`
+    def possible(self, tokens: Sequence[Token]) -> list[C]:
+        """The patterns each of whose required elements matches some token (as `Element.matches`
         decides), in the order they were given: every pattern that matches the tokens is among them."""
         present: set[int] = set()
         by_stem, by_exact, by_prefix = self._by_stem, self._by_exact, self._by_prefix
@@ -79,6 +99,6 @@ class Gate:
         return [c for _, c in sorted(woken, key=lambda w: w[0])]
 
 
-def _commonness(e: _Element, counts: Mapping[str, int]) -> int:
+def _commonness(e: Element, counts: Mapping[str, int]) -> int:
     """How often the words of an element occur in English (a stem counts as the word it spells)."""
     return sum(counts.get(w, 0) for w in (*e.stems, *e.exact, *e.prefixes))
