@@ -160,6 +160,15 @@ def _danger_at(i: int) -> list[Problem]:
     return _danger_in(_TODO[i], _LANGUAGE)
 
 
+def danger_of(g: Guide, language: Language) -> list[Problem] | None:
+    """The danger-word warning of one guide as `check_danger_words` finds it (read in full), or None
+    when the check does not read this guide (marked safety_sensitive or safety_reviewed, or no
+    signals): for a parse worker, which reads each guide right after parsing it (api/content/load.py)."""
+    if not language.signals.kinds or g.safety_sensitive or g.safety_reviewed:
+        return None
+    return _danger_in(g, language)
+
+
 def _danger_in(g: Guide, language: Language) -> list[Problem]:
     """The warning of one guide (at its first section that speaks of danger), or none."""
     recognise = recogniser_for(language).recognise

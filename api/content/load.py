@@ -21,7 +21,7 @@ from typing import Protocol
 
 from marshmallow import ValidationError
 
-from api.content.checks import check_danger_words, check_links
+from api.content.checks import check_danger_words, check_links, danger_of
 from api.content.drafts import check_draft_links
 from api.content.files import write_atomic
 from api.content.filestat import FileStats
@@ -31,7 +31,8 @@ from api.content.parse import parse_guide
 from api.content.schemas import CollectionSchema, RedirectsSchema, flatten_errors
 from api.content.support import Support, parse_support
 from api.content.yamlfile import load_yaml_file
-from api.language.signals import KINDS
+from api.language.data import Language
+from api.language.signals import KINDS, recogniser_for
 
 GUIDES_DIR = "guides"
 COLLECTIONS_FILE = "collections.yaml"
@@ -170,10 +171,11 @@ def _load_corpus(
     problems, label = read.problems, read.label
     old = _read_cache(cache_path) if cache is None else None
     cache = cache or _FileCache(old or {})
-    guides, failed, new_cache = _read_guides(read, cache, progress, workers)
+    language, language_problems = _language_first(read, Path(cache_dir) if cache_dir else None)
+    guides, failed, new_cache, danger = _read_guides(read, cache, progress, workers, language)
     collections = _load_collections(read(COLLECTIONS_FILE), f"{label}/{COLLECTIONS_FILE}", problems)
     renamed, retired, retired_from = _load_redirects(read(REDIRECTS_FILE), f"{label}/{REDIRECTS_FILE}", problems)
-    language = load_language(read.root, read, label, problems, Path(cache_dir) if cache_dir else None)
+    problems.extend(language_problems)  # in their place: after the redirects' problems
     data, lines = load_yaml_file(read(RESOURCES_FILE), f"{label}/{RESOURCES_FILE}", problems)
     support = parse_support(data, lines, f"{label}/{RESOURCES_FILE}", problems, list(KINDS)) if data else Support()
 
@@ -184,7 +186,7 @@ def _load_corpus(
         else:
             by_slug[g.slug] = g
     problems.extend(check_links(by_slug, failed, collections, renamed, retired, f"{label}/{REDIRECTS_FILE}"))
-    known = functools.partial(_danger_found, cache, language.digest)
+    known = functools.partial(_danger_found, cache, language.digest, danger)
     problems.extend(check_danger_words(by_slug.values(), language, known, workers))
 
     for c in list(collections.values()):
@@ -203,15 +205,34 @@ def _load_corpus(
     return corpus, problems
 
 
-def _danger_found(cache: GuideCache, language: str, g: Guide) -> list[Problem] | None:
-    return cache.danger_found(g, language)
+def _danger_found(
+    cache: GuideCache, language: str, read_now: dict[str, list[Problem]], g: Guide
+) -> list[Problem] | None:
+    """The warnings of a guide read by its parse worker, else those the cache kept, else None."""
+    found = read_now.get(g.path)
+    return found if found is not None else cache.danger_found(g, language)
+
+
+def _language_first(read: _Reader, cache_dir: Path | None) -> tuple[Language, list[Problem]]:
+    """The language files, read before the guides (each parse worker then reads its guides for
+    danger words with the recogniser built here, before the fork); their problems are returned,
+    to be reported in their place after the guides' (the reader's own problems included)."""
+    problems, read.problems = read.problems, []
+    try:
+        language = load_language(read.root, read, read.label, read.problems, cache_dir)
+        if language.signals.kinds:
+            recogniser_for(language)  # built once, before the parse workers fork
+        return language, read.problems
+    finally:
+        read.problems = problems
 
 
 def _read_guides(
-    read: _Reader, cache: GuideCache, progress: Progress | None, workers: int
-) -> tuple[list[Guide], set[str], dict[str, tuple[str, Guide]]]:
-    """The guides that parsed (in file-name order), the slugs of those that did not, and the new
-    parse cache; only files whose digest the cache does not know are parsed."""
+    read: _Reader, cache: GuideCache, progress: Progress | None, workers: int, language: Language
+) -> tuple[list[Guide], set[str], dict[str, tuple[str, Guide]], dict[str, list[Problem]]]:
+    """The guides that parsed (in file-name order), the slugs of those that did not, the new parse
+    cache, and the danger-word warnings of the guides parsed now (by path; api/content/checks.py);
+    only files whose digest the cache does not know are parsed."""
     failed: set[str] = set()
     folder = read.root / GUIDES_DIR
     if not folder.is_dir():
@@ -238,45 +259,58 @@ def _read_guides(
         guide = cache.cached(rel, f"{read.label}/{rel}", digest)
         found.append((rel, digest, guide, None if guide is not None else raw, len(read.problems)))
     todo = [(raw, f"{read.label}/{rel}", Path(rel).stem) for rel, _, _, raw, _ in found if raw is not None]
-    parsed = iter(_parse_all(todo, progress, workers))
+    parsed = iter(_parse_all(todo, progress, workers, language))
     guides: list[Guide] = []
     new_cache: dict[str, tuple[str, Guide]] = {}
+    danger: dict[str, list[Problem]] = {}
     inserts: list[tuple[int, list[Problem]]] = []
     for rel, digest, cached, raw, mark in found:
-        guide, file_problems = (cached, []) if raw is None else next(parsed)
+        guide, file_problems, warned = (cached, [], None) if raw is None else next(parsed)
         inserts.append((mark, file_problems))
         if guide is None:
             failed.add(Path(rel).stem)
         else:
             guides.append(guide)
             new_cache[rel] = (digest, guide)
+            if warned is not None:
+                danger[guide.path] = warned
     for mark, file_problems in reversed(inserts):
         read.problems[mark:mark] = file_problems
-    return guides, failed, new_cache
+    return guides, failed, new_cache, danger
 
 
-def _parse_one(job: tuple[bytes, str, str]) -> tuple[Guide | None, list[Problem]]:
+Parsed = tuple[Guide | None, list[Problem], list[Problem] | None]  # guide, its problems, its danger warnings
+_LANGUAGE: list[Language] = []  # the language files of the parse under way (the forked workers inherit it)
+
+
+def _parse_one(job: tuple[bytes, str, str]) -> Parsed:
+    """A guide parsed, and read for danger words at once (while it is in this worker's memory)."""
     raw, path, slug = job
-    return parse_guide(raw, path, expected_slug=slug)
+    guide, problems = parse_guide(raw, path, expected_slug=slug)
+    return guide, problems, danger_of(guide, _LANGUAGE[-1]) if guide is not None and _LANGUAGE else None
 
 
 def _parse_all(
-    todo: list[tuple[bytes, str, str]], progress: Progress | None, workers: int
-) -> list[tuple[Guide | None, list[Problem]]]:
+    todo: list[tuple[bytes, str, str]], progress: Progress | None, workers: int, language: Language
+) -> list[Parsed]:
     """Parse these files, in `workers` processes when there are many; results in the same order."""
-    out: list[tuple[Guide | None, list[Problem]]] = []
-    if workers > 1 and len(todo) >= PARALLEL_MIN:
-        # fork (spawn would run the caller's main module again); publishers run no other threads
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for result in pool.map(_parse_one, todo, chunksize=16):
-                out.append(result)
+    out: list[Parsed] = []
+    _LANGUAGE[:] = [language]
+    try:
+        if workers > 1 and len(todo) >= PARALLEL_MIN:
+            # fork (spawn would run the caller's main module again); publishers run no other threads
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                for result in pool.map(_parse_one, todo, chunksize=16):
+                    out.append(result)
+                    if progress is not None and len(out) % 16 == 0:
+                        progress("parse", len(out), len(todo))
+        else:
+            for job in todo:
+                out.append(_parse_one(job))
                 if progress is not None and len(out) % 16 == 0:
                     progress("parse", len(out), len(todo))
-    else:
-        for job in todo:
-            out.append(_parse_one(job))
-            if progress is not None and len(out) % 16 == 0:
-                progress("parse", len(out), len(todo))
+    finally:
+        _LANGUAGE.clear()
     if progress is not None and todo:
         progress("parse", len(out), len(todo))
     return out

@@ -32,6 +32,7 @@ from functools import lru_cache
 
 from api.language.classifier import THRESHOLD, Classifier
 from api.language.data import Language, Pattern, Signals, Vocabulary
+from api.language.gate import Gate
 from api.language.normalise import Normaliser, Token, english_counts, is_ordinary, stem, words_of
 
 # The kinds of danger the API recognises, in the order notices list them. A kind's level and the
@@ -288,6 +289,7 @@ class Recogniser:
         self.errors: list[tuple[str, Pattern, str]] = []  # (kind, pattern, reason)
         self._patterns = _Index()
         self._unless: dict[int, _Index] = defaultdict(_Index)
+        every: list[_Compiled] = []
         for index, spec in enumerate(signals.kinds):
             for p in spec.patterns:
                 try:
@@ -297,12 +299,14 @@ class Recogniser:
                     continue
                 for c in compiled:
                     self._patterns.add(c)
+                every.extend(compiled)
             for p in spec.unless:
                 try:
                     for c in _compile_all(p.text, index, sets, self.normaliser):
                         self._unless[index].add(c)
                 except PatternError as exc:
                     self.errors.append((spec.id, p, str(exc)))
+        self._gate = Gate(every, english_counts())
         known = {spec.id for spec in signals.kinds}
         self.classifier = Classifier(self.normaliser, ((t, k) for t, k in phrasings if not k or k in known))
         self._everywhere = _Index()
@@ -322,8 +326,11 @@ class Recogniser:
         found: dict[int, Found] = {}
         excuses: dict[int, list[tuple[int, int]]] = {}
         everywhere: list[tuple[int, int]] | None = None
-        for i, token in enumerate(tokens):
-            for c in self._patterns.candidates(token):
+        patterns = _Index()  # the patterns that may match these tokens (most texts: none), in the index's order
+        for c in self._gate.possible(tokens):
+            patterns.add(c)
+        for i, token in enumerate(tokens if patterns.by_stem or patterns.by_exact or patterns.by_prefix else ()):
+            for c in patterns.candidates(token):
                 if c.kind in found:
                     continue
                 end = _match(c.elements, 1, tokens, i + 1, 0)
