@@ -141,7 +141,7 @@ def test_a_long_aside_does_not_outweigh_what_is_wrong(client) -> None:
 def test_harm_to_body_or_life_puts_the_safety_guide_for_it_first(corpus, situation: str, monkeypatch) -> None:
     """Session 29: a situation of violence whose words and meaning put a guide about missing an ex
     first gets the safety guide that speaks of that harm first (on the danger sets a safety guide
-    came first in 199 of 209 alarmed situations, 184 without the rule)."""
+    came first in 197 of 209 alarmed situations, 184 without the rule)."""
     from api.patterns import analyzer as patterns_analyzer
     from api.patterns import build_analyzer
 
