@@ -113,13 +113,13 @@ def report(n: int, args: argparse.Namespace, r: dict[str, Any]) -> str:
 
     one, ups = r["one"], [u["seconds"] for u in r["updates"]]
     lines = [
-        f"## Session 28 ({dt.date.today().isoformat()}): one edit, and search after {args.updates} "
+        f"## {dt.date.today().isoformat()}: one edit, and search after {args.updates} "
         f"incremental publishes ({n:,} guides)",
         "",
-        f"`nice -n 19 .venv/bin/python -m bench.publish_search_bench --versions ... --updates {args.updates} "
+        f"`python -m bench.publish_search_bench --versions ... --updates {args.updates} "
         f"--per {args.per}{' --compare-full' if args.compare_full else ''}`. Each publish in a child process of "
         f"its own (time inside it); gunicorn with {args.workers} workers serves the store during the one edit. "
-        "Upper bounds: a shared machine, everything niced.",
+        f"Load average (1 min) when the results were written: {os.getloadavg()[0]:.2f} (a loaded machine gives upper bounds).",
         "",
         "| measure | figure | target at 10,000 guides | met |",
         "|---|---:|---|---|",
