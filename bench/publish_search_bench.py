@@ -119,7 +119,8 @@ def report(n: int, args: argparse.Namespace, r: dict[str, Any]) -> str:
         f"`python -m bench.publish_search_bench --versions ... --updates {args.updates} "
         f"--per {args.per}{' --compare-full' if args.compare_full else ''}`. Each publish in a child process of "
         f"its own (time inside it); gunicorn with {args.workers} workers serves the store during the one edit. "
-        f"Load average (1 min) when the results were written: {os.getloadavg()[0]:.2f} (a loaded machine gives upper bounds).",
+        f"Load average (1 min) when the results were written: {os.getloadavg()[0]:.2f} "
+        "(a loaded machine gives upper bounds).",
         "",
         "| measure | figure | target at 10,000 guides | met |",
         "|---|---:|---|---|",
