@@ -64,6 +64,7 @@ REAL_CONTENT = {
     "test_pattern_check.py",
     "test_pattern_meaning.py",  # the meaning factor's relevance (what the words miss) on the real guides
     "test_search_meaning.py",  # search's fallback by meaning: words in no real guide find the fitting one
+    "test_search_harm.py",  # violence found: the real guide on leaving safely leads the safety guides
 }
 
 
