@@ -12,7 +12,7 @@ from api.content.safety import safety_guides
 from api.patterns import Analyzer, Graph, build_analyzer, build_graph
 from api.patterns.meaning import VectorTable
 from api.releases import Release, ReleaseStore
-from api.releases.vectors import read_vectors
+from api.releases.vectors import read_all
 from api.search_hints import Fits
 from api.state import state
 
@@ -74,7 +74,7 @@ def analyzer_of(c: Corpus, r: Release | None = None) -> Analyzer:
     """The pattern analyzer of `c`, built once per release and scope, over its graph."""
     rel = r or release()
     # The meaning factor's vectors: one matrix per release, every scope's analyzer indexing into it.
-    vectors = rel.derived("vectors", rel.corpus, lambda _: VectorTable(read_vectors(rel.path)))
+    vectors = rel.derived("vectors", rel.corpus, lambda _: VectorTable(*read_all(rel.path)))
     return rel.derived("analyzer", c, lambda x: build_analyzer(x, graph_of(x, rel), vectors))
 
 

@@ -38,7 +38,8 @@ GUIDES_DIR = "guides"
 COLLECTIONS_FILE = "collections.yaml"
 REDIRECTS_FILE = "redirects.yaml"
 RESOURCES_FILE = "safety/resources.yaml"
-CACHE_FORMAT = 5  # bump when what is computed at load changes (4: script conditions in text; 5: draft, publish_at)
+CACHE_FORMAT = 6  # bump when what is computed at load changes (4: script conditions in text; 5: draft,
+# publish_at; 6: sounds_like)
 
 
 class ContentInvalid(Exception):

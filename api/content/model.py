@@ -155,6 +155,7 @@ class Guide:
     safety_reviewed: bool = False
     draft: bool = False  # only in the preview release
     publish_at: dt.datetime | None = None  # in the published release from this time on (aware)
+    sounds_like: tuple[str, ...] = ()  # readers' own words for their situation: matched, never served
 
     @property
     def read_next(self) -> tuple[Link, ...]:

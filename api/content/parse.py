@@ -124,4 +124,5 @@ def _guide(meta: dict[str, Any], body: Body, lines: Mapping[str, int], file: str
         safety_reviewed=meta["safety_reviewed"],
         draft=meta["draft"],
         publish_at=meta["publish_at"],
+        sounds_like=tuple(dict.fromkeys(" ".join(x.split()) for x in meta["sounds_like"])),
     )

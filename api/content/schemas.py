@@ -30,6 +30,9 @@ class SourceSchema(_Strict):
     note = fields.String(load_default=None)
 
 
+MAX_EXAMPLES = 40  # sounds_like examples per guide (each is a vector of 1.5 KB in every worker)
+MAX_EXAMPLE = 500
+_EXAMPLE_LENGTH = "an example is a situation of {min} to {max} characters"
 _WHEN = "must be a date and time with a time zone, like 2026-12-24T09:00:00Z (UTC) or 2026-12-24T09:00:00+01:00"
 
 
@@ -49,6 +52,13 @@ class FrontMatterSchema(_Strict):
     safety_reviewed = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     sources = fields.List(fields.Nested(SourceSchema), load_default=list)
     related = fields.List(fields.String(validate=SLUG), load_default=list)
+    # How readers who need this guide describe their situation, in their own words: never shown; the
+    # pattern check and search's fallback compare what people type with them (api/patterns/meaning.py).
+    sounds_like = fields.List(
+        fields.String(validate=validate.Length(min=10, max=MAX_EXAMPLE, error=_EXAMPLE_LENGTH)),
+        load_default=list,
+        validate=validate.Length(max=MAX_EXAMPLES, error=f"at most {MAX_EXAMPLES} examples"),
+    )
     # Drafts (api/content/drafts.py): a draft, or a guide whose publish_at is still to come, is in the
     # preview release only. publish_at needs a time zone, so that "9 o'clock" is never a guess.
     draft = fields.Boolean(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,31 +37,48 @@ MEANING_WEIGHT = 3.0
 # development situation whole (the longest: 92) and gain 2 of 128 best-first over 64
 # (bench/results/semantic-experiment.md): not worth ~20 ms more on every long situation.
 SITUATION_TOKENS = 64
+EXAMPLES_WEIGHT = 8.0  # of how much the situation sounds like a guide's sounds_like examples
+EXAMPLES_READ = 3  # the closest examples of a guide averaged
 KEEP_IN_VIEW = 3  # the words' best guide is never pushed below this place
 _warned: list[bool] = []
 
 
 class VectorTable:
     """A release's guide vectors as one matrix (digest -> row), read once: every scope's analyzer
-    indexes into it (GuideVectors) instead of copying its rows (~15 MB per scope at 10,000 guides)."""
+    indexes into it (GuideVectors) instead of copying its rows (~15 MB per scope at 10,000 guides).
+    `examples`: digest -> its guide's sounds_like examples' vectors, kept as one matrix too, each
+    guide's rows together."""
 
-    def __init__(self, by_digest: Mapping[str, np.ndarray]) -> None:
+    def __init__(self, by_digest: Mapping[str, np.ndarray], examples: Mapping[str, np.ndarray] | None = None) -> None:
         self.row = {d: i for i, d in enumerate(by_digest)}
         self.matrix = np.array(list(by_digest.values()), np.float32).reshape(len(self.row), DIM)
+        held = [(d, m) for d, m in (examples or {}).items() if d in self.row and len(m)]
+        none = np.zeros((0, DIM), np.float32)
+        self.examples = np.concatenate([m for _, m in held]).astype(np.float32) if held else none
+        self.spans: dict[int, tuple[int, int]] = {}  # table row -> its examples' rows [start, end)
+        start = 0
+        for d, m in held:
+            self.spans[self.row[d]] = (start, start + len(m))
+            start += len(m)
 
     def __bool__(self) -> bool:
         return bool(self.row)
 
     def of(self, digests: Iterable[str]) -> GuideVectors:
-        return GuideVectors(self.matrix, np.array([self.row.get(d, -1) for d in digests], np.intp))
+        rows = np.array([self.row.get(d, -1) for d in digests], np.intp)
+        spans = {gi: self.spans[int(r)] for gi, r in enumerate(rows) if int(r) in self.spans}
+        return GuideVectors(self.matrix, rows, self.examples, spans)
 
 
 @dataclass(frozen=True)
 class GuideVectors:
-    """An analyzer's guides' vectors: rows of a shared matrix (-1: a guide without one)."""
+    """An analyzer's guides' vectors: rows of a shared matrix (-1: a guide without one), and its
+    guides' examples (`spans`: guide index -> its rows of the shared `examples`)."""
 
     matrix: np.ndarray
     rows: np.ndarray
+    examples: np.ndarray = field(default_factory=lambda: np.zeros((0, DIM), np.float32))
+    spans: Mapping[int, tuple[int, int]] = field(default_factory=dict)
 
     def __matmul__(self, query: np.ndarray) -> np.ndarray:
         """Each guide's cosine with a unit vector (0 for a guide without a vector)."""
@@ -73,6 +90,22 @@ class GuideVectors:
 
     def has(self, gi: int) -> bool:
         return bool(self.rows[gi] >= 0)
+
+    def like(self, query: np.ndarray, guides: Iterable[int], k: int | None = None) -> dict[int, float]:
+        """How much the situation sounds like each of `guides`' examples: the mean cosine of its k
+        closest (EXAMPLES_READ); guides without examples are left out."""
+        k = k or EXAMPLES_READ
+        spans = [(gi, self.spans[gi]) for gi in guides if gi in self.spans]
+        if not spans:
+            return {}
+        lo, hi = min(a for _, (a, _) in spans), max(b for _, (_, b) in spans)
+        cos = self.examples[lo:hi] @ query
+        out = {}
+        for gi, (a, b) in spans:
+            part = cos[a - lo : b - lo]
+            near = part if len(part) <= k else np.partition(part, len(part) - k)[-k:]
+            out[gi] = float(near.mean())
+        return out
 
 
 def with_meaning(
@@ -105,8 +138,11 @@ def with_meaning(
             log.warning("pattern check without the meaning factor: %s", exc)
         return scores
     cos = vectors @ query
+    like = vectors.like(query, found)
     best = max(found.values())
     ranked = {gi: s / best + MEANING_WEIGHT * (1.0 + float(cos[gi])) for gi, s in found.items()}
+    if like:  # a guide without examples counts its own vector's cosine
+        ranked = {gi: r + EXAMPLES_WEIGHT * like.get(gi, float(cos[gi])) for gi, r in ranked.items()}
     if keep_first in ranked:
         ranked[keep_first] = max(ranked.values()) + 1.0
     return _words_best_in_view(ranked, found)

@@ -1,6 +1,8 @@
 """Each guide's meaning as one vector (api/semantic.py), made at publish time and kept in the bundle.
 
-    guide-vectors.npz   model (its name), digests (each guide's source digest), vectors (float32, n x 384)
+    guide-vectors.npz   model (its name), digests (each guide's source digest), vectors (float32, n x 384),
+                        example_digests, example_vectors (one row per sounds_like example, under its
+                        guide's digest: float32, m x 384)
 
 A guide's vector is the normalised mean of the unit vectors of its title, its summary and each of
 its signals (bench/results/semantic-experiment.md: the best of the guide texts tried on the
@@ -68,9 +70,8 @@ def _embed_texts(texts: list[str], cache: Path | None = None, whole: bool = Fals
     return known
 
 
-def embed_guides(guides: list[Guide], cache: Path | None = None, whole: bool = False) -> np.ndarray:
-    """One unit vector per guide, in order (`cache`, `whole`: as for _embed_texts)."""
-    vec = _embed_texts([t for g in guides for t in guide_texts(g)], cache, whole)
+def _guide_vectors(guides: list[Guide], vec: Mapping[str, np.ndarray]) -> np.ndarray:
+    """One unit vector per guide, in order: the normalised mean of its texts' vectors."""
     out = np.zeros((len(guides), DIM), dtype=np.float32)
     for i, g in enumerate(guides):
         mean = np.mean([vec[t] for t in guide_texts(g)], axis=0)
@@ -78,31 +79,63 @@ def embed_guides(guides: list[Guide], cache: Path | None = None, whole: bool = F
     return out
 
 
-def read_vectors(bundle: Path) -> dict[str, np.ndarray]:
-    """digest -> vector of a bundle's file; empty when it has none (or one of another model)."""
+def embed_guides(guides: list[Guide], cache: Path | None = None, whole: bool = False) -> np.ndarray:
+    """One unit vector per guide, in order (`cache`, `whole`: as for _embed_texts)."""
+    return _guide_vectors(guides, _embed_texts([t for g in guides for t in guide_texts(g)], cache, whole))
+
+
+def read_all(bundle: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """A bundle's file: guide digest -> its vector, and guide digest -> its sounds_like examples'
+    vectors (k x 384); both empty when it has none (or one of another model), the second when the
+    file was written before examples were."""
     try:
         with np.load(bundle / VECTORS_FILE, allow_pickle=False) as f:
             if str(f["model"]) != MODEL_NAME:
-                return {}
-            return dict(zip((str(d) for d in f["digests"]), f["vectors"], strict=True))
+                return {}, {}
+            guides = dict(zip((str(d) for d in f["digests"]), f["vectors"], strict=True))
+            rows: dict[str, list[np.ndarray]] = {}
+            if "example_digests" in f.files:
+                for d, v in zip(f["example_digests"], f["example_vectors"], strict=True):
+                    rows.setdefault(str(d), []).append(v)
+            return guides, {d: np.array(vs, np.float32) for d, vs in rows.items()}
     except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         if not isinstance(exc, FileNotFoundError):
             log.warning("cannot read %s: %s; served without it", bundle / VECTORS_FILE, exc)
-        return {}
+        return {}, {}
+
+
+def read_vectors(bundle: Path) -> dict[str, np.ndarray]:
+    """digest -> vector of a bundle's file; empty when it has none (or one of another model)."""
+    return read_all(bundle)[0]
 
 
 def write_vectors(corpus: Corpus, building: Path, live: Path | None, cache: Path | None = None) -> int:
-    """Write the bundle's file, embedding only guides the live bundle's does not have (their texts
-    through the store's vector cache `cache` when there are many); the count of guides embedded."""
-    known: Mapping[str, np.ndarray] = read_vectors(live) if live is not None else {}
+    """Write the bundle's file, embedding only guides (and sounds_like examples) the live bundle's
+    does not have (their texts through the store's vector cache `cache` when there are many); the
+    count of guides embedded."""
+    known, known_ex = read_all(live) if live is not None else ({}, {})
     guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
     new = [g for g in guides if g.digest not in known]
-    fresh = dict(zip((g.digest for g in new), embed_guides(new, cache, len(new) == len(guides)), strict=True))
+    new_ex = [g for g in guides if g.sounds_like and g.digest not in known_ex]
+    texts = [t for g in new for t in guide_texts(g)] + [t for g in new_ex for t in g.sounds_like]
+    vec = _embed_texts(texts, cache, len(new) == len(guides))
+    fresh = dict(zip((g.digest for g in new), _guide_vectors(new, vec), strict=True))
+    examples = {**known_ex, **{g.digest: np.array([vec[t] for t in g.sounds_like], np.float32) for g in new_ex}}
     digests = list(dict.fromkeys(g.digest for g in guides))
     rows = [fresh[d] if d in fresh else known[d] for d in digests]
     matrix = np.array(rows, dtype=np.float32).reshape(len(digests), DIM)
+    with_ex = [d for d in digests if d in examples]
+    ex_digests = [d for d in with_ex for _ in range(len(examples[d]))]
+    ex_matrix = np.concatenate([examples[d] for d in with_ex]) if with_ex else np.zeros((0, DIM), np.float32)
     tmp = building / (VECTORS_FILE + f".{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
-        np.savez(fh, model=np.array(MODEL_NAME), digests=np.array(digests, dtype=str), vectors=matrix)
+        np.savez(
+            fh,
+            model=np.array(MODEL_NAME),
+            digests=np.array(digests, dtype=str),
+            vectors=matrix,
+            example_digests=np.array(ex_digests, dtype=str),
+            example_vectors=ex_matrix,
+        )
     os.replace(tmp, building / VECTORS_FILE)
     return len(new)

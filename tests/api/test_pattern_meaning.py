@@ -111,9 +111,10 @@ def test_danger_keeps_the_safety_guide_the_words_put_first(corpus, situation: st
 
 
 def test_the_kept_guide_stays_first_whatever_the_meaning() -> None:
-    from api.patterns.meaning import with_meaning
+    from api.patterns.meaning import VectorTable, with_meaning
 
-    vectors = np.eye(3, DIM, dtype=np.float32)  # guide 2's vector is far from any sentence's
+    eye = np.eye(3, DIM, dtype=np.float32)  # guide 2's vector is far from any sentence's
+    vectors = VectorTable({str(i): eye[i] for i in range(3)}).of(["0", "1", "2"])
     scores = {0: 1.0, 1: 0.9, 2: 0.8}
     ranked = with_meaning(vectors, "anything at all", scores, keep_first=2)
     assert max(ranked, key=ranked.__getitem__) == 2 and set(ranked) == set(scores)
