@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from api.patterns import Analyzer
 from api.patterns.analyzer import SYNONYM, Query
-from api.patterns.meaning import MEANING_FLOOR, MEANING_WEIGHT, QUERY_TOKENS, closest_by_meaning, with_meaning
+from api.patterns.meaning import MEANING_FLOOR, QUERY_TOKENS, closest_by_meaning, meaning_terms, with_meaning
 from api.patterns.text import english_counts, normalise, tokens, tokens_all
 from api.search_hints import FIT_MIN_IDF
 from api.semantic import EncoderUnavailable, encoder
@@ -116,12 +116,10 @@ def _all_by_meaning(a: Analyzer, q: str, scores: dict[int, float]) -> dict[int, 
     if a.vectors is None:
         return scores
     try:
-        cos = a.vectors @ encoder().encode([q], max_tokens=QUERY_TOKENS)[0]
+        query = encoder().encode([q], max_tokens=QUERY_TOKENS)[0]
     except EncoderUnavailable:
         return scores
+    cos = a.vectors @ query
     best = max(scores.values())
-    return {
-        gi: BROAD_WORDS * scores.get(gi, 0.0) / best + MEANING_WEIGHT * (1.0 + float(cos[gi]))
-        for gi in range(len(a.vectors))
-        if a.vectors.has(gi) and (gi in scores or cos[gi] >= MEANING_FLOOR)
-    }
+    near = [gi for gi in range(len(a.vectors)) if a.vectors.has(gi) and (gi in scores or cos[gi] >= MEANING_FLOOR)]
+    return {gi: BROAD_WORDS * scores.get(gi, 0.0) / best + m for gi, m in meaning_terms(a.vectors, query, near).items()}

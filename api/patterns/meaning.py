@@ -37,8 +37,10 @@ MEANING_WEIGHT = 3.0
 # development situation whole (the longest: 92) and gain 2 of 128 best-first over 64
 # (bench/results/semantic-experiment.md): not worth ~20 ms more on every long situation.
 SITUATION_TOKENS = 64
-EXAMPLES_WEIGHT = 8.0  # of how much the situation sounds like a guide's sounds_like examples
-EXAMPLES_READ = 3  # the closest examples of a guide averaged
+# How much a situation sounds like a guide's sounds_like examples (GuideVectors.like) weighs, and how
+# many of its closest examples are averaged: chosen on the spent pattern and fallback sets (session 30).
+EXAMPLES_WEIGHT = 8.0
+EXAMPLES_READ = 5
 KEEP_IN_VIEW = 3  # the words' best guide is never pushed below this place
 _warned: list[bool] = []
 
@@ -137,12 +139,9 @@ def with_meaning(
             _warned.append(True)
             log.warning("pattern check without the meaning factor: %s", exc)
         return scores
-    cos = vectors @ query
-    like = vectors.like(query, found)
     best = max(found.values())
-    ranked = {gi: s / best + MEANING_WEIGHT * (1.0 + float(cos[gi])) for gi, s in found.items()}
-    if like:  # a guide without examples counts its own vector's cosine
-        ranked = {gi: r + EXAMPLES_WEIGHT * like.get(gi, float(cos[gi])) for gi, r in ranked.items()}
+    terms = meaning_terms(vectors, query, found)
+    ranked = {gi: s / best + terms[gi] for gi, s in found.items()}
     if keep_first in ranked:
         ranked[keep_first] = max(ranked.values()) + 1.0
     return _words_best_in_view(ranked, found)
@@ -166,6 +165,19 @@ def situation_vector(situation: str) -> np.ndarray:
     return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
 
+def meaning_terms(vectors: GuideVectors, query: np.ndarray, guides: Iterable[int]) -> dict[int, float]:
+    """Each of `guides`' meaning term, in their order: MEANING_WEIGHT * (1 + its vector's cosine with
+    the query), plus EXAMPLES_WEIGHT * how much the query sounds like its examples (GuideVectors.like)
+    when any of them has examples (a guide without examples counts its own vector's cosine there)."""
+    guides = list(guides)
+    cos = vectors @ query
+    like = vectors.like(query, guides)
+    out = {gi: MEANING_WEIGHT * (1.0 + float(cos[gi])) for gi in guides}
+    if like:
+        out = {gi: m + EXAMPLES_WEIGHT * like.get(gi, float(cos[gi])) for gi, m in out.items()}
+    return out
+
+
 def _words_best_in_view(ranked: dict[int, float], found: dict[int, float]) -> dict[int, float]:
     """The guide the reader's own words match best stays among the first KEEP_IN_VIEW: meaning
     re-orders, it does not hide the guide whose matched words the answer shows."""
@@ -183,14 +195,18 @@ QUERY_TOKENS = 32  # a search query's first tokens read: queries are short (cost
 def closest_by_meaning(
     vectors: GuideVectors | None, text: str, k: int, floor: float = MEANING_FLOOR
 ) -> list[tuple[int, float]]:
-    """The k guides closest in meaning to `text` (guide index, cosine), best first, none under `floor`;
-    empty without guide vectors or encoder. The text's vector lives only inside this call."""
+    """The k guides closest in meaning to `text` (guide index, fit: the cosine with the guide's vector,
+    averaged with how much `text` sounds like its examples when there are examples, as meaning_terms
+    weighs them), best first, none under `floor`; empty without guide vectors or encoder. The text's
+    vector lives only inside this call."""
     if vectors is None or not len(vectors):
         return []
     try:
         query = encoder().encode([text], max_tokens=QUERY_TOKENS)[0]
     except EncoderUnavailable:
         return []
-    cos = vectors @ query
-    order = np.argsort(-cos, kind="stable")[:k]
-    return [(int(gi), float(cos[gi])) for gi in order if cos[gi] >= floor and vectors.has(int(gi))]
+    terms = meaning_terms(vectors, query, (gi for gi in range(len(vectors)) if vectors.has(gi)))
+    weight = MEANING_WEIGHT + (EXAMPLES_WEIGHT if vectors.spans else 0.0)
+    fit = {gi: (t - MEANING_WEIGHT) / weight for gi, t in terms.items()}  # a weighted mean of cosines
+    order = sorted(fit, key=lambda gi: (-fit[gi], gi))[:k]
+    return [(gi, fit[gi]) for gi in order if fit[gi] >= floor]
