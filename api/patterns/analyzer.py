@@ -91,6 +91,7 @@ DANGER_WORDS: dict[str, str] = {
 # search_hints.harm_guide): a safety guide first. Sexual violence and immediate danger are left out:
 # the recogniser also finds them in everyday words ("go along with things", "park outside"), and on
 # blind set 5 lifting a safety guide for them was wrong 3 times out of 3 (session 29).
+SAFETY_IN_VIEW = 3  # danger recognised: a safety guide is among this many first (if one is found)
 HARM_KINDS = frozenset({"strangulation", "physical_violence", "threats", "child_at_risk"})
 
 _SYNONYMS = tuple((re.compile(rx), expansion) for rx, expansion in SYNONYMS)
@@ -321,6 +322,8 @@ class Analyzer:
         ranked = with_meaning(self.vectors, situation, scores, keep, by_sentence=True)
         if keep is None and any(f.kind in HARM_KINDS for f in danger):
             ranked = self._safety_first(ranked, danger)
+        if danger:
+            ranked = self._safety_in_view(ranked)
         top = heapq.nlargest(min(limit, MAX_RESULTS), ((s, -gi) for gi, s in ranked.items() if s > 0))
         results = []
         for rank, (score, neg) in enumerate(top, 1):
@@ -386,6 +389,18 @@ class Analyzer:
             return ranked
         lift = max(safe, key=lambda gi: (fit.get(gi, 0.0), ranked[gi], -gi))
         return {**ranked, lift: max(ranked.values()) + 1.0}
+
+    def _safety_in_view(self, ranked: dict[int, float]) -> dict[int, float]:
+        """Danger recognised: a safety guide is among the first SAFETY_IN_VIEW whatever meaning says (the
+        best placed of those found moves up to the last of those places). Without it, examples of
+        ordinary guides that share a situation's words ("he still has the pics") could fill them."""
+        order = sorted(ranked, key=lambda gi: (-ranked[gi], gi))
+        if len(order) <= SAFETY_IN_VIEW or any(self.guides[gi].safety_sensitive for gi in order[:SAFETY_IN_VIEW]):
+            return ranked
+        lift = next((gi for gi in order if self.guides[gi].safety_sensitive and ranked[gi] > 0), None)
+        if lift is None:
+            return ranked
+        return {**ranked, lift: ranked[order[SAFETY_IN_VIEW - 1]] + 1e-6}
 
 
 def _words(q: Query, shared: Iterable[str]) -> list[str]:

@@ -33,8 +33,17 @@ def _unavailable(*_args, **_kwargs):
     raise EncoderUnavailable("the sentence encoder's model package is not installed (test)")
 
 
-def test_meaning_ranks_the_guide_the_words_miss_first(client) -> None:
-    assert _ranking(client, MISSING_THE_GOOD)[0] == "why-do-i-miss-my-ex"
+def test_meaning_ranks_the_guides_the_words_miss_first(client, corpus) -> None:
+    """The words alone put hot-and-cold first. Meaning puts the two guides on missing a relationship
+    that hurt first and second. Until session 30 the guide on missing an ex came first; with the
+    guides' sounds_like examples, the guide on grieving a relationship that hurt does. The judged set
+    accepts both for "I only remember the good times and forget how bad it was"."""
+    from api.patterns import build_analyzer
+
+    words = [r["slug"] for r in build_analyzer(corpus).check(MISSING_THE_GOOD, limit=5)["results"]]
+    both = {"why-do-i-miss-my-ex", "grieving-a-relationship-that-hurt"}
+    assert words[0] not in both
+    assert set(_ranking(client, MISSING_THE_GOOD)[:2]) == both
 
 
 def test_without_guide_vectors_or_encoder_the_words_alone_rank(tmp_path, monkeypatch) -> None:
@@ -156,3 +165,24 @@ def test_harm_to_body_or_life_puts_the_safety_guide_for_it_first(corpus, situati
     assert with_rule["safety"] is not None
     assert with_rule["results"][0]["slug"] == "leaving-safely"
     assert {r["slug"] for r in with_rule["results"][1:]} <= {r["slug"] for r in without["results"]}
+
+
+def test_when_danger_is_recognised_a_safety_guide_is_among_the_first_three(client) -> None:
+    """Over every held-out danger phrasing the check raises a notice on: a safety guide is in view.
+    Without the rule (Analyzer._safety_in_view), the guides' examples put three ordinary guides first
+    for 3 of them, such as "he keeps reminding me he still has the pics so i'd better behave"
+    (checking-their-social-media first: the pictures)."""
+    import yaml
+
+    from tests.conftest import ROOT
+
+    alarmed = 0
+    for name in ("heldout.yaml", "heldout2.yaml"):
+        data = yaml.safe_load((ROOT / "tests" / "data" / "danger" / name).read_text(encoding="utf-8"))
+        for row in data["danger"]:
+            body = client.post(URL, json={"situation": row["text"], "limit": 5}).get_json()
+            if body["safety"] is None:
+                continue
+            alarmed += 1
+            assert any(r["safety_sensitive"] for r in body["results"][:3]), row["text"]
+    assert alarmed >= 200  # the recogniser raises a notice on nearly all of them
