@@ -30,7 +30,7 @@ class SourceSchema(_Strict):
     note = fields.String(load_default=None)
 
 
-MAX_EXAMPLES = 40  # sounds_like examples per guide (each is a vector of 1.5 KB in every worker)
+MAX_EXAMPLES = 60  # sounds_like examples per guide (each is a vector of 1.5 KB in every worker)
 MAX_EXAMPLE = 500
 _EXAMPLE_LENGTH = "an example is a situation of {min} to {max} characters"
 _WHEN = "must be a date and time with a time zone, like 2026-12-24T09:00:00Z (UTC) or 2026-12-24T09:00:00+01:00"

@@ -39,8 +39,8 @@ MEANING_WEIGHT = 3.0
 SITUATION_TOKENS = 64
 # How much a situation sounds like a guide's sounds_like examples (GuideVectors.like) weighs, and how
 # many of its closest examples are averaged: chosen on the spent pattern and fallback sets (session 30).
-EXAMPLES_WEIGHT = 8.0
-EXAMPLES_READ = 5
+EXAMPLES_WEIGHT = 16.0
+EXAMPLES_READ = 8
 KEEP_IN_VIEW = 3  # the words' best guide is never pushed below this place
 _warned: list[bool] = []
 

@@ -73,14 +73,14 @@ def test_bad_examples_are_reported_with_file_and_field(syn_content_dir) -> None:
         {
             f"guides/{MISSING}.md": _with_examples(base, ["too short", *SOUNDS_LIKE]),
             f"guides/{QUIET}.md": _with_examples(
-                _guide_text(syn_content_dir(), QUIET), [f"Example number {i} of too many." for i in range(41)]
+                _guide_text(syn_content_dir(), QUIET), [f"Example number {i} of too many." for i in range(61)]
             ),
         }
     )
     _, problems = load_corpus(content)
     errors = {(p.file.rsplit("/", 1)[-1], p.field, p.reason) for p in problems if p.severity == "error"}
     assert (f"{MISSING}.md", "sounds_like.0", "an example is a situation of 10 to 500 characters") in errors
-    assert (f"{QUIET}.md", "sounds_like", "at most 40 examples") in errors
+    assert (f"{QUIET}.md", "sounds_like", "at most 60 examples") in errors
     lines = {p.field: p.line for p in problems if p.field.startswith("sounds_like")}
     assert all(isinstance(n, int) and n > 1 for n in lines.values())
 

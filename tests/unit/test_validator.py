@@ -183,7 +183,7 @@ CASES = [
             F,
             22,
             "script[i-just-need-closure].id",
-            "duplicate script id 'i-just-need-closure': also used in content/guides/no-contact-rule.md:71; "
+            "duplicate script id 'i-just-need-closure': also used in content/guides/no-contact-rule.md:128; "
             "give one of them a new id",
             "error",
         ),
