@@ -2,10 +2,12 @@
 
     python -m bench.vectors_bench [N ...]     # default: 18 (content/) and 1000 (bench/synth.py)
 
-Per corpus: texts to embed (title, summary, each signal) and how many distinct; the time to embed
-every guide from nothing (a full publish, the process's text cache emptied), and the time to
-write the file when one guide changed (an incremental publish: the live bundle's file reused).
-Then the situation's encoding per pattern check (readers' sentences from the judged sets).
+Per corpus, without and with the guides' sounds_like examples: texts to embed (title, summary, each
+signal, each example) and how many distinct; the time to embed every guide from nothing (a full
+publish, the process's text cache emptied), and the time to write the file when one guide changed
+(an incremental publish: the live bundle's file reused). Then the situation's encoding per pattern
+check (readers' sentences from the judged sets), and the check's time with the words only, with the
+guide vectors, and with the examples too.
 """
 
 from __future__ import annotations
@@ -33,12 +35,20 @@ def corpus_at(n: int, tmp: Path):  # type: ignore[no-untyped-def]
     return load_corpus(generate(n, tmp / f"c{n}"))[0]
 
 
-def publish_cost(n: int, tmp: Path) -> str:
+def _without_examples(corpus):  # type: ignore[no-untyped-def]
+    guides = {slug: dataclasses.replace(g, sounds_like=()) for slug, g in corpus.guides.items()}
+    return dataclasses.replace(corpus, guides=guides)
+
+
+def publish_cost(n: int, tmp: Path, examples: bool = True) -> str:
+    """Embedding every guide from nothing, then one guide changed; `examples`: with their sounds_like
+    examples (as published), or without (as before session 30)."""
     corpus = corpus_at(n, tmp)
+    corpus = corpus if examples else _without_examples(corpus)
     guides = list(corpus.guides.values())
-    texts = [t for g in guides for t in vectors.guide_texts(g)]
+    texts = [t for g in guides for t in (*vectors.guide_texts(g), *g.sounds_like)]
     vectors._texts.clear()
-    bundle = tmp / f"b{n}"
+    bundle = tmp / f"b{n}-{examples}"
     bundle.mkdir()
     t0 = time.perf_counter()
     vectors.write_vectors(corpus, bundle, None)
@@ -46,7 +56,7 @@ def publish_cost(n: int, tmp: Path) -> str:
     one = guides[0]
     changed = {**corpus.guides, one.slug: dataclasses.replace(one, digest="x" * 64, title=one.title + " (edited)")}
     edited = dataclasses.replace(corpus, guides=changed)
-    again = tmp / f"b{n}-2"
+    again = tmp / f"b{n}-{examples}-2"
     again.mkdir()
     t0 = time.perf_counter()
     embedded = vectors.write_vectors(edited, again, bundle)
@@ -54,22 +64,29 @@ def publish_cost(n: int, tmp: Path) -> str:
     size = (bundle / vectors.VECTORS_FILE).stat().st_size
     distinct = len(set(texts))
     return (
-        f"| {len(guides)} | {len(texts)} | {distinct} | {full:.2f} s | {full / max(distinct, 1) * 1000:.1f} ms "
-        f"| {inc:.2f} s ({embedded} embedded) | {size / 1e6:.2f} MB |"
+        f"| {len(guides)} | {'yes' if examples else 'no'} | {len(texts)} | {distinct} | {full:.2f} s "
+        f"| {full / max(distinct, 1) * 1000:.1f} ms | {inc:.2f} s ({embedded} embedded) | {size / 1e6:.2f} MB |"
     )
 
 
 def check_cost(n: int, tmp: Path, texts: list[str]) -> str:
-    """Analyzer.check with and without the guide vectors, alternating per situation (same load)."""
+    """Analyzer.check with the words only, with the guide vectors, and with the guides' examples too,
+    in turn per situation (same load)."""
     from api.patterns import build_analyzer
+    from api.patterns.meaning import VectorTable
 
     corpus = corpus_at(n, tmp) if n != 18 else load_corpus(ROOT / "content")[0]
     guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
     vecs = dict(zip((g.digest for g in guides), vectors.embed_guides(guides), strict=True))
-    words, meaning = build_analyzer(corpus), build_analyzer(corpus, vectors=vecs)
-    times: dict[str, list[float]] = {"words": [], "meaning": []}
+    examples = {g.digest: vectors.encoder().encode(list(g.sounds_like)) for g in guides if g.sounds_like}
+    analyzers = {
+        "words": build_analyzer(corpus),
+        "meaning": build_analyzer(corpus, vectors=vecs),
+        "examples": build_analyzer(corpus, vectors=VectorTable(vecs, examples)),
+    }
+    times: dict[str, list[float]] = {name: [] for name in analyzers}
     for text in texts * 2:
-        for name, a in (("words", words), ("meaning", meaning)):
+        for name, a in analyzers.items():
             t0 = time.perf_counter()
             a.check(text)
             times[name].append((time.perf_counter() - t0) * 1000)
@@ -108,22 +125,23 @@ def main(argv: list[str]) -> None:
     checks = "--check-only" in argv
     sizes = [int(a) for a in argv if a.isdigit()] or [18, 1000]
     if checks:
-        print("| guides | pattern check, words only | with the meaning factor |")
-        print("|---|---|---|")
+        print("| guides | pattern check, words only | with the meaning factor | and the guides' examples |")
+        print("|---|---|---|---|")
         with tempfile.TemporaryDirectory() as tmp:
             for n in sizes:
                 print(check_cost(n, Path(tmp), situations()), flush=True)
         return
-    print("| guides | texts | distinct | full publish: embed all | per distinct text | one guide changed | file |")
-    print("|---|---|---|---|---|---|---|")
+    print("| guides | examples | texts | distinct | full publish | per distinct text | one guide changed | file |")
+    print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            print(publish_cost(n, Path(tmp)), flush=True)
+            for examples in (False, True):
+                print(publish_cost(n, Path(tmp), examples), flush=True)
     print()
     print(query_cost())
     print()
-    print("| guides | pattern check, words only | with the meaning factor |")
-    print("|---|---|---|")
+    print("| guides | pattern check, words only | with the meaning factor | and the guides' examples |")
+    print("|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             print(check_cost(n, Path(tmp), situations()), flush=True)
