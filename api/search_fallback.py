@@ -45,6 +45,11 @@ FALLBACK_GUIDES = 10  # guides offered by a fallback (the analyzer's, or the enc
 # (idf ~2.5) in a short signal. "boyfriend" -> partner fits its best guide at 1.41, "dumped" ->
 # breakup at 0.70, "dms" -> messages at 0.63; "nc" 1.61, "ghosted" 2.05, "gaslighting" 4.12.
 READING_FIT = 1.5
+# The weight of the guides' examples when every guide is ranked by meaning (a query understood only
+# through broad readings): the examples share the broad words ("boyfriend"), so they tell less here.
+# Spent fallback sets 3-7, first guide acceptable: 0 -> 95/141, 4 -> 102, 8 -> 105, 16 -> 104; 4 keeps
+# "boomerang boyfriend" answering on-again-off-again second (jealousy second from 8 on).
+BROAD_EXAMPLES = 4.0
 BROAD_WORDS = 0.25  # the weight of broad readings' fit beside meaning (the found guides' is 1)
 
 
@@ -122,4 +127,5 @@ def _all_by_meaning(a: Analyzer, q: str, scores: dict[int, float]) -> dict[int, 
     cos = a.vectors @ query
     best = max(scores.values())
     near = [gi for gi in range(len(a.vectors)) if a.vectors.has(gi) and (gi in scores or cos[gi] >= MEANING_FLOOR)]
-    return {gi: BROAD_WORDS * scores.get(gi, 0.0) / best + m for gi, m in meaning_terms(a.vectors, query, near).items()}
+    terms = meaning_terms(a.vectors, query, near, BROAD_EXAMPLES)
+    return {gi: BROAD_WORDS * scores.get(gi, 0.0) / best + m for gi, m in terms.items()}

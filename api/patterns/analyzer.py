@@ -36,6 +36,7 @@ from api.language.signals import Found, recogniser_for
 from api.language.thesaurus import Thesaurus
 from api.patterns.graph import GUIDE_EDGE_TYPES, Graph
 from api.patterns.meaning import GuideVectors, with_meaning
+from api.patterns.safety_order import harm_guide_first, safety_in_view
 from api.patterns.synonyms import SYNONYMS
 from api.patterns.text import (
     deletions,
@@ -91,7 +92,6 @@ DANGER_WORDS: dict[str, str] = {
 # search_hints.harm_guide): a safety guide first. Sexual violence and immediate danger are left out:
 # the recogniser also finds them in everyday words ("go along with things", "park outside"), and on
 # blind set 5 lifting a safety guide for them was wrong 3 times out of 3 (session 29).
-SAFETY_IN_VIEW = 3  # danger recognised: a safety guide is among this many first (if one is found)
 HARM_KINDS = frozenset({"strangulation", "physical_violence", "threats", "child_at_risk"})
 
 _SYNONYMS = tuple((re.compile(rx), expansion) for rx, expansion in SYNONYMS)
@@ -321,9 +321,9 @@ class Analyzer:
         keep = first if first is not None and self.guides[first].safety_sensitive else None
         ranked = with_meaning(self.vectors, situation, scores, keep, by_sentence=True)
         if keep is None and any(f.kind in HARM_KINDS for f in danger):
-            ranked = self._safety_first(ranked, danger)
+            ranked = harm_guide_first(self, ranked, danger)
         if danger:
-            ranked = self._safety_in_view(ranked)
+            ranked = safety_in_view(self, ranked)
         top = heapq.nlargest(min(limit, MAX_RESULTS), ((s, -gi) for gi, s in ranked.items() if s > 0))
         results = []
         for rank, (score, neg) in enumerate(top, 1):
@@ -377,30 +377,6 @@ class Analyzer:
         if not q.weights:
             return {}
         return {gi: s for gi, s in self.guide_scores(q, ()).items() if s > 0 and self.guides[gi].safety_sensitive}
-
-    def _safety_first(self, ranked: dict[int, float], danger: Iterable[Found]) -> dict[int, float]:
-        """Harm to body or life recognised, and no safety guide first: the safety guide that speaks
-        of that harm goes first (harm_fit), then by its rank."""
-        if not ranked or self.guides[max(ranked, key=lambda gi: (ranked[gi], -gi))].safety_sensitive:
-            return ranked
-        fit = self.harm_fit(f.kind for f in danger)
-        safe = [gi for gi in ranked if self.guides[gi].safety_sensitive]
-        if not safe:
-            return ranked
-        lift = max(safe, key=lambda gi: (fit.get(gi, 0.0), ranked[gi], -gi))
-        return {**ranked, lift: max(ranked.values()) + 1.0}
-
-    def _safety_in_view(self, ranked: dict[int, float]) -> dict[int, float]:
-        """Danger recognised: a safety guide is among the first SAFETY_IN_VIEW whatever meaning says (the
-        best placed of those found moves up to the last of those places). Without it, examples of
-        ordinary guides that share a situation's words ("he still has the pics") could fill them."""
-        order = sorted(ranked, key=lambda gi: (-ranked[gi], gi))
-        if len(order) <= SAFETY_IN_VIEW or any(self.guides[gi].safety_sensitive for gi in order[:SAFETY_IN_VIEW]):
-            return ranked
-        lift = next((gi for gi in order if self.guides[gi].safety_sensitive and ranked[gi] > 0), None)
-        if lift is None:
-            return ranked
-        return {**ranked, lift: ranked[order[SAFETY_IN_VIEW - 1]] + 1e-6}
 
 
 def _words(q: Query, shared: Iterable[str]) -> list[str]:

@@ -165,7 +165,9 @@ def situation_vector(situation: str) -> np.ndarray:
     return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
 
-def meaning_terms(vectors: GuideVectors, query: np.ndarray, guides: Iterable[int]) -> dict[int, float]:
+def meaning_terms(
+    vectors: GuideVectors, query: np.ndarray, guides: Iterable[int], weight: float | None = None
+) -> dict[int, float]:
     """Each of `guides`' meaning term, in their order: MEANING_WEIGHT * (1 + its vector's cosine with
     the query), plus EXAMPLES_WEIGHT * how much the query sounds like its examples (GuideVectors.like)
     when any of them has examples (a guide without examples counts its own vector's cosine there)."""
@@ -174,7 +176,8 @@ def meaning_terms(vectors: GuideVectors, query: np.ndarray, guides: Iterable[int
     like = vectors.like(query, guides)
     out = {gi: MEANING_WEIGHT * (1.0 + float(cos[gi])) for gi in guides}
     if like:
-        out = {gi: m + EXAMPLES_WEIGHT * like.get(gi, float(cos[gi])) for gi, m in out.items()}
+        w = EXAMPLES_WEIGHT if weight is None else weight
+        out = {gi: m + w * like.get(gi, float(cos[gi])) for gi, m in out.items()}
     return out
 
 

@@ -169,7 +169,7 @@ def test_harm_to_body_or_life_puts_the_safety_guide_for_it_first(corpus, situati
 
 def test_when_danger_is_recognised_a_safety_guide_is_among_the_first_three(client) -> None:
     """Over every held-out danger phrasing the check raises a notice on: a safety guide is in view.
-    Without the rule (Analyzer._safety_in_view), the guides' examples put three ordinary guides first
+    Without the rule (safety_order.safety_in_view), the guides' examples put three ordinary guides first
     for 3 of them, such as "he keeps reminding me he still has the pics so i'd better behave"
     (checking-their-social-media first: the pictures)."""
     import yaml

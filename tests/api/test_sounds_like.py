@@ -156,3 +156,18 @@ def test_a_vectors_file_written_before_examples_gets_them_at_the_next_publish(sy
     assert guide_vectors.write_vectors(corpus, new, old) == 0  # no guide embedded again...
     _, examples = guide_vectors.read_all(new)
     assert set(examples) == {corpus.guides[MISSING].digest}  # ...but the examples are
+
+
+def test_how_much_a_situation_sounds_like_a_guide_is_the_mean_of_its_closest_examples() -> None:
+    from api.patterns.meaning import VectorTable
+
+    eye = np.eye(4, DIM, dtype=np.float32)
+    examples = {"a": np.stack([eye[0], eye[1], eye[2]]), "b": np.stack([eye[3]])}
+    table = VectorTable({"a": eye[0], "b": eye[3], "c": eye[1]}, examples)
+    vectors = table.of(["c", "a", "b"])  # guide 0 has no examples
+    query = (eye[0] + eye[1]) / np.sqrt(2)
+    like = vectors.like(query, [0, 1, 2], k=2)
+    assert set(like) == {1, 2}  # a guide without examples is left out
+    assert abs(like[1] - float(np.sqrt(2) / 2)) < 1e-6  # its two closest: both at 0.707
+    assert abs(like[2]) < 1e-6
+    assert abs(vectors.like(query, [1], k=3)[1] - float(np.sqrt(2) / 3)) < 1e-6  # (0.707 + 0.707 + 0) / 3
