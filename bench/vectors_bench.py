@@ -1,6 +1,6 @@
 """What the guide vectors (api/releases/vectors.py) cost a publish, and a pattern check per request.
 
-    python -m bench.vectors_bench [N ...]     # default: 18 (content/) and 1000 (bench/synth.py)
+    python -m bench.vectors_bench [N ...] [--check-only] [--write]   # default: 18 (content/) and 1000 (bench/synth.py)
 
 Per corpus, without and with the guides' sounds_like examples: texts to embed (title, summary, each
 signal, each example) and how many distinct; the time to embed every guide from nothing (a full
@@ -25,6 +25,8 @@ from api.config import ROOT
 from api.content import load_corpus
 from api.releases import vectors
 from api.semantic import encoder
+
+RESULTS = ROOT / "bench" / "results" / "vectors.md"
 
 
 def corpus_at(n: int, tmp: Path):  # type: ignore[no-untyped-def]
@@ -124,27 +126,37 @@ def query_cost() -> str:
 def main(argv: list[str]) -> None:
     checks = "--check-only" in argv
     sizes = [int(a) for a in argv if a.isdigit()] or [18, 1000]
-    if checks:
-        print("| guides | pattern check, words only | with the meaning factor | and the guides' examples |")
-        print("|---|---|---|---|")
+    lines: list[str] = []
+
+    def out(line: str = "") -> None:
+        lines.append(line)
+        print(line, flush=True)
+
+    head = "| guides | pattern check, words only | with the meaning factor | and the guides' examples |"
+    if not checks:
+        out("| guides | examples | texts | distinct | full publish | per distinct text | one guide changed | file |")
+        out("|---|---|---|---|---|---|---|---|")
         with tempfile.TemporaryDirectory() as tmp:
             for n in sizes:
-                print(check_cost(n, Path(tmp), situations()), flush=True)
-        return
-    print("| guides | examples | texts | distinct | full publish | per distinct text | one guide changed | file |")
-    print("|---|---|---|---|---|---|---|---|")
+                for examples in (False, True):
+                    out(publish_cost(n, Path(tmp), examples))
+        out()
+        out(query_cost())
+        out()
+    out(head)
+    out("|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            for examples in (False, True):
-                print(publish_cost(n, Path(tmp), examples), flush=True)
-    print()
-    print(query_cost())
-    print()
-    print("| guides | pattern check, words only | with the meaning factor | and the guides' examples |")
-    print("|---|---|---|---|")
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            print(check_cost(n, Path(tmp), situations()), flush=True)
+            out(check_cost(n, Path(tmp), situations()))
+    if "--write" in argv:
+        from bench.machine import machine_summary
+
+        doc = (__doc__ or "").strip().split("\n\n", 1)[1]
+        text = (
+            f"# Guide vectors and examples: publish and pattern-check cost\n\n{doc}\n\n"
+            f"Command: `python -m bench.vectors_bench {' '.join(argv)}`\n\nMachine: {machine_summary()}\n\n"
+        )
+        RESULTS.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
