@@ -127,19 +127,12 @@ class Encoder:
         """Several texts' vectors in one pass of one row: the texts side by side, each attending only
         to itself and with its own positions, so each gets the vector it gets alone (one pass of the
         tokens in all: no padding, no per-text overhead)."""
-        w = self.w
         ids = np.array([t for p in pieces for t in p], dtype=np.int64)[None, :]
         positions = np.concatenate([np.arange(len(p)) for p in pieces])
         piece = np.concatenate([np.full(len(p), k) for k, p in enumerate(pieces)])
-        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][positions]
-        x = x + w["embeddings.token_type_embeddings.weight"][0]
-        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         bias = np.where(piece[:, None] == piece[None, :], 0.0, -1e9).astype(np.float32)[None, None]
-        for i in range(LAYERS):
-            x = self._layer(f"encoder.layer.{i}.", x, bias)
-        pooled = np.stack([x[0, piece == k].mean(0) for k in range(len(pieces))])
-        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return (pooled / norms).astype(np.float32)
+        x = self._run(ids, positions, bias)
+        return _unit(np.stack([x[0, piece == k].mean(0) for k in range(len(pieces))]))
 
     def _encode_ids(self, encoded: list[list[int]], batch: int = 16) -> np.ndarray:
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))  # similar lengths batch together
@@ -156,16 +149,20 @@ class Encoder:
         return out
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]  # padding is never attended to
+        x = self._run(ids, np.arange(ids.shape[1]), bias)
+        return _unit((x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9))
+
+    def _run(self, ids: np.ndarray, positions: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        """The encoder's last hidden states: the embeddings at these positions, then every layer,
+        each token attending where `bias` is 0."""
         w = self.w
-        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][: ids.shape[1]]
+        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][positions]
         x = x + w["embeddings.token_type_embeddings.weight"][0]
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]  # padding is never attended to
         for i in range(LAYERS):
             x = self._layer(f"encoder.layer.{i}.", x, bias)
-        pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
-        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return (pooled / norms).astype(np.float32)
+        return x
 
     def _dense(self, name: str, x: np.ndarray) -> np.ndarray:
         """x @ W + b over the last axis, as one 2-D product: numpy runs a 3-D `@` as one small
@@ -191,6 +188,12 @@ class Encoder:
         x = self._norm(p + "attention.output.LayerNorm", self._dense(p + "attention.output.dense", ctx) + x)
         mid = _gelu(self._dense(p + "intermediate.dense", x))
         return self._norm(p + "output.LayerNorm", self._dense(p + "output.dense", mid) + x)
+
+
+def _unit(pooled: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (float32), as sentence-transformers normalises."""
+    norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    return (pooled / norms).astype(np.float32)
 
 
 def _cut(ids: list[int], max_tokens: int) -> list[int]:
