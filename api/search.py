@@ -294,9 +294,9 @@ def _search_body(q: str, args: dict[str, Any], region: str | None, scope: frozen
     related = None
     guides = analyzer.vectors is not None and "guide" in (args.get("type") or ("guide",))
     reading = read(q, analyzer) if guides else None
+    lead = harm_guide(q, analyzer, safety)  # once: the fallback and the boosts both put it first
     if reading is not None and reading.weak:
         shown = tuple(x["slug"] for x in (safety or {}).get("guides") or ())
-        lead = harm_guide(q, analyzer, safety)
         related = by_meaning(q, analyzer, shown, reading, lead)
         related = related if related[1] else None  # nothing close in meaning: the words' own hits, if any
     try:
@@ -309,7 +309,7 @@ def _search_body(q: str, args: dict[str, Any], region: str | None, scope: frozen
             page_size=args["page_size"],
             collections=scope,
             group=args.get("group") == "guide",
-            boosts=guide_boosts(q, analyzer, safety, fits_of(corpus())),
+            boosts=guide_boosts(q, analyzer, safety, fits_of(corpus()), lead),
             related=related,
         )
     except QueryTooLong as exc:

@@ -47,10 +47,11 @@ class Fits:
 
 
 def guide_boosts(
-    q: str, analyzer: Analyzer, safety: dict[str, Any] | None, fits: Fits | None = None
+    q: str, analyzer: Analyzer, safety: dict[str, Any] | None, fits: Fits | None = None, lead: str | None = None
 ) -> tuple[tuple[str, float], ...]:
     """(guide slug, factor) for the guides the query fits best (by the analyzer of the caller's
-    corpus; `fits`: that analyzer's cache, None for none), and the safety guides first."""
+    corpus; `fits`: that analyzer's cache, None for none), and the safety guides first, `lead` (the
+    caller's harm_guide for this query and notice) first among them."""
     fit = guide_fit(q, analyzer) if fits is None else fits.get(q, analyzer)
     top = fit[0][0] if fit else 1.0
     out = {slug: 1.0 + FIT_WEIGHT * s / top for s, slug in fit}
@@ -61,7 +62,6 @@ def guide_boosts(
                 out[g["slug"]] = SAFETY_FIRST * out.get(g["slug"], 1.0)
             else:
                 out[g["slug"]] = SAFETY_MATCHED  # first, but only where its words match
-        lead = harm_guide(q, analyzer, safety)
         if lead is not None and lead in out:
             out[lead] *= HARM_FIRST
     return tuple(sorted(out.items()))
