@@ -209,3 +209,18 @@ def test_a_phrasing_with_an_unknown_kind_is_reported(content_dir) -> None:
     bad = [p for p in problems if p.file.endswith("extra.yaml")]
     assert [(p.line, p.field, p.severity) for p in bad] == [(2, "danger[0].kind", "error")]
     assert bad[0].reason.startswith("unknown kind 'fear'")
+
+
+@pytest.mark.parametrize(
+    "figure,danger",
+    [
+        # each figure of speech raised an urgent notice on a spent pattern-check set (session 31)
+        ("I still miss him so much it physically hurts", "he hurt me physically"),
+        ("I'm about two minutes away from telling him to forget it", "he's two minutes away and he's drunk"),
+        ("I want to stop checking his phone before it wrecks us", "he said he'd crash the car and kill us"),
+        ("he goes mental if im 10 mins late home", "i'm 14 and my stepdad hurts me"),
+    ],
+)
+def test_narrow_figures_of_speech_do_not_signal_and_their_danger_still_does(real, figure: str, danger: str) -> None:
+    assert [f.kind for f in real.recognise(figure) if f.level == "urgent"] == []
+    assert any(f.level == "urgent" for f in real.recognise(danger))
