@@ -41,8 +41,49 @@ SITUATION_TOKENS = 64
 # many of its closest examples are averaged: chosen on the spent pattern and fallback sets (session 30).
 EXAMPLES_WEIGHT = 16.0
 EXAMPLES_READ = 8
+# The pattern check reads the examples in the contrast space too (`Contrast`): CONTRAST_SHARE of the
+# examples' term, which then weighs CONTRAST_WEIGHT in all. Chosen on the spent pattern sets (session 31,
+# bench/results/search-judged.md): best-first 365 -> 376 of 452; the same weights without the space: 365.
+CONTRAST_WEIGHT = 20.0
+CONTRAST_SHARE = 0.6
+CONTRAST_SHRINK = 0.3  # how far the examples' spread is pulled towards a round one (few examples per guide)
 KEEP_IN_VIEW = 3  # the words' best guide is never pushed below this place
 _warned: list[bool] = []
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """A space in which what tells the guides' examples apart counts more than what they share.
+
+    Sentence vectors of one topic differ most along directions that every guide's examples spread
+    along (who writes, how long, how upset); two near guides ("I can't stop texting him", "he won't
+    stop texting me") differ along narrow ones. Whitening by the examples' spread within their
+    guides (as linear discriminant analysis does), shrunk towards a round spread, evens those out."""
+
+    mean: np.ndarray
+    transform: np.ndarray
+
+    @classmethod
+    def fit(cls, examples: np.ndarray, spans: Iterable[tuple[int, int]]) -> Contrast | None:
+        """From the examples of each guide (its rows [start, end)); None without two guides' examples
+        or without any spread."""
+        spans = list(spans)
+        within = [examples[a:b] - examples[a:b].mean(0) for a, b in spans if b - a > 1]
+        if len(spans) < 2 or not within:  # one guide's examples: nothing to tell apart
+            return None
+        x = np.concatenate(within).astype(np.float64)
+        spread = x.T @ x / len(x)
+        scale = float(np.trace(spread)) / DIM
+        if scale <= 1e-12:
+            return None
+        vals, vecs = np.linalg.eigh((1 - CONTRAST_SHRINK) * spread + CONTRAST_SHRINK * scale * np.eye(DIM))
+        transform = (vecs * vals**-0.5) @ vecs.T
+        return cls(examples.mean(0).astype(np.float32), transform.astype(np.float32))
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """Unit vectors in the space (rows, or one vector)."""
+        y = (x - self.mean) @ self.transform
+        return y / np.maximum(np.linalg.norm(y, axis=-1, keepdims=True), 1e-12)
 
 
 class VectorTable:
@@ -62,6 +103,8 @@ class VectorTable:
         for d, m in held:
             self.spans[self.row[d]] = (start, start + len(m))
             start += len(m)
+        self.contrast = Contrast.fit(self.examples, self.spans.values()) if held else None
+        self.contrasted = self.contrast.apply(self.examples) if self.contrast is not None else none
 
     def __bool__(self) -> bool:
         return bool(self.row)
@@ -69,7 +112,7 @@ class VectorTable:
     def of(self, digests: Iterable[str]) -> GuideVectors:
         rows = np.array([self.row.get(d, -1) for d in digests], np.intp)
         spans = {gi: self.spans[int(r)] for gi, r in enumerate(rows) if int(r) in self.spans}
-        return GuideVectors(self.matrix, rows, self.examples, spans)
+        return GuideVectors(self.matrix, rows, self.examples, spans, self.contrast, self.contrasted)
 
 
 @dataclass(frozen=True)
@@ -81,6 +124,8 @@ class GuideVectors:
     rows: np.ndarray
     examples: np.ndarray = field(default_factory=lambda: np.zeros((0, DIM), np.float32))
     spans: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+    contrast: Contrast | None = None
+    contrasted: np.ndarray = field(default_factory=lambda: np.zeros((0, DIM), np.float32))  # examples in it
 
     def __matmul__(self, query: np.ndarray) -> np.ndarray:
         """Each guide's cosine with a unit vector (0 for a guide without a vector)."""
@@ -93,21 +138,31 @@ class GuideVectors:
     def has(self, gi: int) -> bool:
         return bool(self.rows[gi] >= 0)
 
-    def like(self, query: np.ndarray, guides: Iterable[int], k: int | None = None) -> dict[int, float]:
+    def like(
+        self, query: np.ndarray, guides: Iterable[int], k: int | None = None, share: float = 0.0
+    ) -> dict[int, float]:
         """How much the situation sounds like each of `guides`' examples: the mean cosine of its k
-        closest (EXAMPLES_READ); guides without examples are left out."""
+        closest (EXAMPLES_READ); guides without examples are left out. `share`: that much of it is
+        the same mean in the contrast space (Contrast), when there is one."""
         k = k or EXAMPLES_READ
         spans = [(gi, self.spans[gi]) for gi in guides if gi in self.spans]
         if not spans:
             return {}
         lo, hi = min(a for _, (a, _) in spans), max(b for _, (_, b) in spans)
-        cos = self.examples[lo:hi] @ query
-        out = {}
-        for gi, (a, b) in spans:
-            part = cos[a - lo : b - lo]
-            near = part if len(part) <= k else np.partition(part, len(part) - k)[-k:]
-            out[gi] = float(near.mean())
+        out = _near_means(self.examples[lo:hi] @ query, spans, lo, k)
+        if share and self.contrast is not None:
+            there = _near_means(self.contrasted[lo:hi] @ self.contrast.apply(query), spans, lo, k)
+            out = {gi: (1 - share) * v + share * there[gi] for gi, v in out.items()}
         return out
+
+
+def _near_means(cos: np.ndarray, spans: list[tuple[int, tuple[int, int]]], lo: int, k: int) -> dict[int, float]:
+    out = {}
+    for gi, (a, b) in spans:
+        part = cos[a - lo : b - lo]
+        near = part if len(part) <= k else np.partition(part, len(part) - k)[-k:]
+        out[gi] = float(near.mean())
+    return out
 
 
 def with_meaning(
@@ -120,8 +175,9 @@ def with_meaning(
     """The scores re-weighed by meaning, `keep_first` (a safety guide the words put first when
     danger is recognised) still first; the lexical ones when there are no guide vectors (a bundle
     written without them) or the encoder cannot load (logged once, without the situation).
-    `by_sentence`: the situation's vector is situation_vector's (the pattern check); otherwise one
-    vector of its first SITUATION_TOKENS tokens (search's fallback, tuned with that one).
+    `by_sentence`: the situation's vector is situation_vector's and the examples are read in the
+    contrast space too (the pattern check); otherwise one vector of its first SITUATION_TOKENS
+    tokens and the examples as they are (search's fallback, tuned with those).
 
     (Letting meaning choose which of the safety guides the words found goes first was tried in
     session 29: +3 best-first on the pattern sets, but on the danger sets it sent a child at risk
@@ -140,7 +196,10 @@ def with_meaning(
             log.warning("pattern check without the meaning factor: %s", exc)
         return scores
     best = max(found.values())
-    terms = meaning_terms(vectors, query, found)
+    if by_sentence and vectors.contrast is not None:
+        terms = meaning_terms(vectors, query, found, CONTRAST_WEIGHT, CONTRAST_SHARE)
+    else:
+        terms = meaning_terms(vectors, query, found)
     ranked = {gi: s / best + terms[gi] for gi, s in found.items()}
     if keep_first in ranked:
         ranked[keep_first] = max(ranked.values()) + 1.0
@@ -166,14 +225,15 @@ def situation_vector(situation: str) -> np.ndarray:
 
 
 def meaning_terms(
-    vectors: GuideVectors, query: np.ndarray, guides: Iterable[int], weight: float | None = None
+    vectors: GuideVectors, query: np.ndarray, guides: Iterable[int], weight: float | None = None, share: float = 0.0
 ) -> dict[int, float]:
     """Each of `guides`' meaning term, in their order: MEANING_WEIGHT * (1 + its vector's cosine with
-    the query), plus EXAMPLES_WEIGHT * how much the query sounds like its examples (GuideVectors.like)
-    when any of them has examples (a guide without examples counts its own vector's cosine there)."""
+    the query), plus EXAMPLES_WEIGHT (or `weight`) * how much the query sounds like its examples
+    (GuideVectors.like, `share` of it in the contrast space) when any of them has examples (a guide
+    without examples counts its own vector's cosine there)."""
     guides = list(guides)
     cos = vectors @ query
-    like = vectors.like(query, guides)
+    like = vectors.like(query, guides, share=share)
     out = {gi: MEANING_WEIGHT * (1.0 + float(cos[gi])) for gi in guides}
     if like:
         w = EXAMPLES_WEIGHT if weight is None else weight

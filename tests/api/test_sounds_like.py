@@ -171,3 +171,30 @@ def test_how_much_a_situation_sounds_like_a_guide_is_the_mean_of_its_closest_exa
     assert abs(like[1] - float(np.sqrt(2) / 2)) < 1e-6  # its two closest: both at 0.707
     assert abs(like[2]) < 1e-6
     assert abs(vectors.like(query, [1], k=3)[1] - float(np.sqrt(2) / 3)) < 1e-6  # (0.707 + 0.707 + 0) / 3
+
+
+def test_the_contrast_space_weighs_what_tells_near_guides_apart() -> None:
+    """Two guides' examples spread widely along one direction (how they are told) and differ only
+    along a narrow one (who reaches out). A situation on guide a's side of the narrow direction, told
+    like guide b's examples, sounds more like b as it is, and more like a in the contrast space."""
+    from api.patterns.meaning import Contrast, VectorTable
+
+    rng = np.random.default_rng(7)
+    eye = np.eye(3, DIM, dtype=np.float32)
+
+    def unit(m: np.ndarray) -> np.ndarray:
+        return (m / np.linalg.norm(m, axis=-1, keepdims=True)).astype(np.float32)
+
+    told = rng.normal(0.0, 0.2, 24)  # a's examples: told one way...
+    a = unit(eye[0] + told[:, None] * eye[2] + 0.2 * eye[1])
+    b = unit(eye[0] + rng.normal(1.5, 0.6, 24)[:, None] * eye[2] - 0.2 * eye[1])  # ...b's another
+    table = VectorTable({"a": eye[0], "b": eye[0]}, {"a": a, "b": b})
+    vectors = table.of(["a", "b"])
+    query = unit(eye[0] + 1.5 * eye[2] + 0.2 * eye[1])
+    as_is = vectors.like(query, [0, 1])
+    there = vectors.like(query, [0, 1], share=1.0)
+    assert as_is[1] > as_is[0] and there[0] > there[1]
+    assert vectors.contrast is table.contrast is not None  # one space for every scope of the release
+    assert Contrast.fit(a, [(0, 1), (1, 2)]) is None  # one example per guide: no spread to learn from
+    assert Contrast.fit(a, [(0, 24)]) is None  # one guide's examples: nothing to tell apart
+    assert VectorTable({"a": eye[0]}).contrast is None  # no examples at all
