@@ -11,7 +11,9 @@ best guide stays in the first three (the issue's "back to square one" finds the 
 by its phrase; meaning alone puts it fourth). The weight,
 the guide text (title, summary, signals: api/releases/vectors.py) and re-ranking only the found
 guides were chosen on development data: bench/results/semantic-experiment.md. The situation's
-vector is the mean of its sentences' vectors (`situation_vector`, session 29).
+vector is the mean of its sentences' vectors (`situation_vector`, session 29). The guides'
+`sounds_like` examples add EXAMPLES_WEIGHT * how much the situation sounds like them (session 30);
+the pattern check reads them in a contrast space too (`Contrast`, session 31).
 
 The situation's vector lives only inside this call: never logged, cached or counted.
 """
