@@ -19,6 +19,9 @@ partners and breakups. Such a query's answer is (`fallback`):
   query's (the sentence encoder, api/semantic.py), none under MEANING_FLOOR, and only for a query
   with an ordinary English word, so that nonsense gets an honest empty answer instead of random
   guides (the encoder puts "asdf qwerty" at 0.34 from a guide, "yoyo romance" at 0.27).
+Either way, the guides whose `sounds_like` examples use the query's words move up (READERS_WORDS;
+api/patterns/example_words.py): a fallback query's words are in no guide's text, but often in the
+examples, which readers' own words fill.
 The analyzer is the caller's (one per release and scope): only guides the caller may see.
 The query's vector lives only inside the call: never cached, logged or counted.
 READING_FIT and BROAD_WORDS were chosen on the spent fallback sets, each held out in turn
@@ -51,6 +54,12 @@ READING_FIT = 1.5
 # "boomerang boyfriend" answering on-again-off-again second (jealousy second from 8 on).
 BROAD_EXAMPLES = 4.0
 BROAD_WORDS = 0.25  # the weight of broad readings' fit beside meaning (the found guides' is 1)
+# How much the query's words in the guides' examples (api/patterns/example_words.py) add to a
+# fallback guide's score, as a share of the best guide's. Spent fallback sets 3-9 (197 fallbacks),
+# first guide acceptable: none 143; related/meaning 0.05/0.1 151, 0.1/0.15 153, 0.1/0.2 152,
+# 0.15/0.15 150, 0.1/0.3 149, 0.2/0.2 146; without broad-only queries (by_meaning) 0.1/0.15 149,
+# 0.05/0.1 147, 0.1/0.2 148 (session 31).
+READERS_WORDS = {"related": 0.1, "meaning": 0.15}
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,9 @@ def by_meaning(
         found = [(a.guides[gi].slug, c) for gi, c in closest_by_meaning(a.vectors, q, FALLBACK_GUIDES)]
     else:  # not one ordinary English word ("zzqx qqzv"): nothing is close in meaning, whatever the encoder says
         kind, found = "meaning", []
+    # Not for a query understood only through broad readings: its words in the examples are the broad
+    # ones too ("boyfriend" puts the guides whose readers say it most first).
+    found = _with_readers_words(a, q, found, 0.0 if reading.broad else READERS_WORDS.get(kind, 0.0))
     # The safety guides first, those the query fits best first among them.
     place = {slug: i for i, (slug, _) in enumerate(found)}
     first = tuple(sorted((x for x in first if x in a.index), key=lambda x: (x != lead, place.get(x, len(found)))))
@@ -129,3 +141,14 @@ def _all_by_meaning(a: Analyzer, q: str, scores: dict[int, float]) -> dict[int, 
     near = [gi for gi in range(len(a.vectors)) if a.vectors.has(gi) and (gi in scores or cos[gi] >= MEANING_FLOOR)]
     terms = meaning_terms(a.vectors, query, near, BROAD_EXAMPLES)
     return {gi: BROAD_WORDS * scores.get(gi, 0.0) / best + m for gi, m in terms.items()}
+
+
+def _with_readers_words(a: Analyzer, q: str, found: list[tuple[str, float]], weight: float) -> list[tuple[str, float]]:
+    """`found` re-ordered with how well the query's words match each guide's examples, adding
+    `weight` times the best guide's score at most (ExampleWords.fit)."""
+    fit = a.example_words.fit(q) if weight and found else {}
+    if not fit:
+        return found
+    top = max(s for _, s in found)
+    scored = [(slug, s + weight * top * fit.get(a.index[slug], 0.0)) for slug, s in found]
+    return sorted(scored, key=lambda x: -x[1])

@@ -34,6 +34,7 @@ from api.content.safety import safety_notice
 from api.language.data import Language
 from api.language.signals import Found, recogniser_for
 from api.language.thesaurus import Thesaurus
+from api.patterns.example_words import ExampleWords
 from api.patterns.graph import GUIDE_EDGE_TYPES, Graph
 from api.patterns.meaning import GuideVectors, with_meaning
 from api.patterns.safety_order import harm_guide_first, safety_in_view
@@ -149,6 +150,7 @@ class Analyzer:
     conditions: dict[str, Unit] = field(default_factory=dict)  # edge id -> its condition
     thesaurus: Thesaurus = field(default_factory=lambda: Thesaurus({}))
     vectors: GuideVectors | None = None  # guide -> its meaning (api/patterns/meaning.py); None: words only
+    example_words: ExampleWords = field(default_factory=ExampleWords)  # the sounds_like examples' words
 
     # -- query -----------------------------------------------------------------------------------
     def query(self, situation: str, ticked: Sequence[str] = (), danger: Iterable[Found] = ()) -> Query:
@@ -319,7 +321,7 @@ class Analyzer:
         # closest in theme there (a safety guide first in 160 of 209 such situations, not 179): it stays.
         first = max(scores, key=lambda gi: (scores[gi], -gi)) if danger and scores else None
         keep = first if first is not None and self.guides[first].safety_sensitive else None
-        ranked = with_meaning(self.vectors, situation, scores, keep, by_sentence=True)
+        ranked = with_meaning(self.vectors, situation, scores, keep, True, self.example_words.fit(situation))
         if keep is None and any(f.kind in HARM_KINDS for f in danger):
             ranked = harm_guide_first(self, ranked, danger)
         if danger:

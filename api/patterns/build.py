@@ -17,6 +17,7 @@ import numpy as np
 from api.content.model import Corpus
 from api.language.thesaurus import Thesaurus
 from api.patterns.analyzer import FIELDS, Analyzer, GuideEntry, Unit
+from api.patterns.example_words import ExampleWords
 from api.patterns.graph import Graph, build_graph
 from api.patterns.meaning import GuideVectors, VectorTable
 from api.patterns.text import deletions, signal_key, stems, unit_norm
@@ -89,6 +90,7 @@ def build_analyzer(
         for s in g.signals:
             a.signal_guides.setdefault(signal_key(s), []).append(gi)
     a.vectors = _aligned(a, corpus, vectors) if vectors else None
+    a.example_words = ExampleWords.build(corpus.guides[g.slug].sounds_like for g in a.guides)
     _weigh(a, df, graph)
     return a
 

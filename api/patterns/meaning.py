@@ -49,6 +49,10 @@ EXAMPLES_READ = 8
 CONTRAST_WEIGHT = 20.0
 CONTRAST_SHARE = 0.6
 CONTRAST_SHRINK = 0.3  # how far the examples' spread is pulled towards a round one (few examples per guide)
+# The situation's words in each guide's examples (api/patterns/example_words.py), the best guide at 1,
+# weigh this much in the pattern check. Spent pattern sets (judged, blind 1-8; 542 situations),
+# best-first: 0 -> 458, 1 -> 472, 2 -> 474, 3 -> 477, 4 -> 479, 5 -> 479, 6 -> 478, 8 -> 477, 12 -> 469.
+EXAMPLE_WORDS_WEIGHT = 4.0
 KEEP_IN_VIEW = 3  # the words' best guide is never pushed below this place
 _warned: list[bool] = []
 
@@ -173,13 +177,16 @@ def with_meaning(
     scores: dict[int, float],
     keep_first: int | None = None,
     by_sentence: bool = False,
+    example_words: Mapping[int, float] | None = None,
 ) -> dict[int, float]:
     """The scores re-weighed by meaning, `keep_first` (a safety guide the words put first when
     danger is recognised) still first; the lexical ones when there are no guide vectors (a bundle
     written without them) or the encoder cannot load (logged once, without the situation).
     `by_sentence`: the situation's vector is situation_vector's and the examples are read in the
     contrast space too (the pattern check); otherwise one vector of its first SITUATION_TOKENS
-    tokens and the examples as they are (search's fallback, tuned with those).
+    tokens and the examples as they are (search's fallback, tuned with those). `example_words`: how
+    well the situation's words match each guide's examples (ExampleWords.fit), weighing
+    EXAMPLE_WORDS_WEIGHT.
 
     (Letting meaning choose which of the safety guides the words found goes first was tried in
     session 29: +3 best-first on the pattern sets, but on the danger sets it sent a child at risk
@@ -202,7 +209,8 @@ def with_meaning(
         terms = meaning_terms(vectors, query, found, CONTRAST_WEIGHT, CONTRAST_SHARE)
     else:
         terms = meaning_terms(vectors, query, found)
-    ranked = {gi: s / best + terms[gi] for gi, s in found.items()}
+    words = example_words or {}
+    ranked = {gi: s / best + terms[gi] + EXAMPLE_WORDS_WEIGHT * words.get(gi, 0.0) for gi, s in found.items()}
     if keep_first in ranked:
         ranked[keep_first] = max(ranked.values()) + 1.0
     return _words_best_in_view(ranked, found)
