@@ -179,6 +179,9 @@ class Analyzer:
                 q.weights[s] = min(q.weights[s], IDIOM)
         for e in found_phrases:
             self._expand(q, e.phrase, " ".join(e.adds))
+            for rx, expansion in _SYNONYMS if e.corrected else ():  # "instagarm" read as instagram here too
+                if rx.search(e.phrase):
+                    self._expand(q, e.phrase, expansion)
         for found in danger:
             for _, s in tokens(DANGER_WORDS.get(found.kind, "")):
                 if s in self.idf:

@@ -72,6 +72,14 @@ def test_search_answers_a_misspelt_vocabulary_word_and_says_so(search_client) ->
     assert typed["did_you_mean"] is None
 
 
+def test_a_misspelt_platform_is_read_as_the_platform_in_the_guides_fit_too(search_client) -> None:
+    """ "instagarm" is read as instagram, and so as the guides' "social media" and "profile" (the
+    pattern analyzer's own synonyms, beside the vocabulary file's): as when typed right."""
+    for q in ("how to stop looking at my exs instagram", "how to stop lookng at my exs instagarm"):
+        body = search_client.get("/v1/search", query_string={"q": q, "group": "guide"}).get_json()
+        assert body["items"][0]["guide"] == "checking-their-social-media", q
+
+
 def test_an_idioms_own_words_count_for_little(search_client) -> None:
     body = search_client.get("/v1/search", query_string={"q": "left on read", "group": "guide"}).get_json()
     assert body["items"][0]["guide"] == "anxious-texting"  # not a guide about reading someone's messages
