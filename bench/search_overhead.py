@@ -4,10 +4,12 @@
 
 On the synthetic corpus of bench/search_bench.py (built there; this reuses its newest index of the
 size) three ways per query, each warm, the fastest of 3 runs, interleaved so that a busy machine
-slows all three alike: *plain* (the vocabulary file's synonyms and expansions switched off, no
-guide fit), *vocabulary* (as the index is built now), and *endpoint* (vocabulary, then the pattern
-analyzer's guide fit and the search with those factors, as `GET /v1/search` runs it). Figures are
-p50 / p95 in ms per query kind, and the ratios to plain.
+slows all alike: *plain* (the vocabulary file's synonyms and expansions switched off, no
+guide fit), *vocabulary* (as the index is built now), *endpoint* (vocabulary, then the pattern
+analyzer's guide fit by words and the search with those factors) and *meaning* (the same with the
+guides' vectors, as `GET /v1/search` runs it on a published release: a query of MEANING_WORDS words
+or more is encoded and its guides ranked with meaning, api/search_hints.py). Figures are p50 / p95
+in ms per query kind, and the ratios to plain. The guides' vectors are embedded first (not timed).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 from api.content import load_corpus
 from api.language.thesaurus import Thesaurus
 from api.patterns import build_analyzer
+from api.patterns.meaning import VectorTable
+from api.releases.vectors import embed_guides
 from api.search_hints import guide_boosts
 from bench.machine import machine_summary
 from bench.search_bench import KINDS, OUT, make_queries, percentile
@@ -55,28 +59,37 @@ def main() -> None:
         oi.thesaurus = Thesaurus({})  # the vocabulary's synonyms and expansions off
         queries = make_queries(corpus, oi.vocab)
     analyzer = build_analyzer(corpus)  # the analyzer, built once
+    guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
+    table = VectorTable({g.digest: v for g, v in zip(guides, embed_guides(guides), strict=True)})
+    meaning = build_analyzer(corpus, vectors=table)
     # guide_boosts without a Fits cache: every run computes its fit, no cache hits timed
     rows = []
     for kind in KINDS:
         qs = queries[kind]
         for q, f in qs:  # warm every cache first
             plain.search(q, **f), vocab.search(q, **f), vocab.search(q, boosts=guide_boosts(q, analyzer, None), **f)
-        t: dict[str, list[float]] = {"plain": [], "vocabulary": [], "endpoint": []}
+            vocab.search(q, boosts=guide_boosts(q, meaning, None), **f)
+        t: dict[str, list[float]] = {"plain": [], "vocabulary": [], "endpoint": [], "meaning": []}
         for q, f in qs:
             t["plain"].append(best_of(lambda q=q, f=f: plain.search(q, **f)))
             t["vocabulary"].append(best_of(lambda q=q, f=f: vocab.search(q, **f)))
             t["endpoint"].append(best_of(lambda q=q, f=f: vocab.search(q, boosts=guide_boosts(q, analyzer, None), **f)))
+            t["meaning"].append(best_of(lambda q=q, f=f: vocab.search(q, boosts=guide_boosts(q, meaning, None), **f)))
         rows.append((kind, t))
     print(f"Machine: {machine_summary()}\n")
     print(f"{n:,} guides, {len(queries[KINDS[0]])} queries per kind, warm, fastest of 3, interleaved.\n")
-    print("| kind | plain p50 / p95 ms | vocabulary p50 / p95 ms | endpoint p50 / p95 ms | endpoint p95 ÷ plain p95 |")
-    print("|---|---|---|---|---|")
+    print(
+        "| kind | plain p50 / p95 ms | vocabulary p50 / p95 ms | endpoint p50 / p95 ms | meaning p50 / p95 ms"
+        " | endpoint p95 ÷ plain p95 | meaning p95 ÷ plain p95 |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for kind, t in rows:
         cells = [
-            f"{statistics.median(t[k]):.1f} / {percentile(t[k], 95):.1f}" for k in ("plain", "vocabulary", "endpoint")
+            f"{statistics.median(t[k]):.1f} / {percentile(t[k], 95):.1f}"
+            for k in ("plain", "vocabulary", "endpoint", "meaning")
         ]
-        ratio = percentile(t["endpoint"], 95) / max(percentile(t["plain"], 95), 1e-6)
-        print(f"| {kind} | " + " | ".join(cells) + f" | {ratio:.2f}× |")
+        ratios = [percentile(t[k], 95) / max(percentile(t["plain"], 95), 1e-6) for k in ("endpoint", "meaning")]
+        print(f"| {kind} | " + " | ".join(cells) + "".join(f" | {r:.2f}×" for r in ratios) + " |")
 
 
 if __name__ == "__main__":
