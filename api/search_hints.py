@@ -16,7 +16,7 @@ from typing import Any
 from cachetools import LRUCache
 
 from api.patterns import Analyzer
-from api.patterns.meaning import with_meaning
+from api.patterns.meaning import QUERY_TOKENS, with_meaning
 
 FIT_GUIDES = 5  # the analyzer's best guides that get a factor
 FIT_WEIGHT = 4.0  # the best-fitting guide's hits score (1 + FIT_WEIGHT) times theirs
@@ -24,7 +24,8 @@ FIT_WEIGHT = 4.0  # the best-fitting guide's hits score (1 + FIT_WEIGHT) times t
 # words find, ranked with meaning, the guides' examples and their words (meaning.with_meaning), the
 # five best getting factors from 1 (the fifth) to 1 + FIT_WEIGHT (the first). Spent search sets
 # (judged, blind 1-3, 10, 11; 484 queries), best-first / top-3: words only (weight 1) 372 / 459;
-# with meaning, weight 4: 427 / 475 (8 and 16: 427-428); from 1 word: 424 (session 31).
+# with meaning, weight 4: 427 / 475 (8 and 16: 427-428); from 1 word: 424; the query's first 32
+# tokens read (QUERY_TOKENS) or 64: 427 either way (session 31).
 MEANING_WORDS = 3
 SAFETY_FIRST = 1000.0  # the safety guides' factor when the notice is shown: first, in their own order
 FIT_MIN_IDF = 0.4  # words in about two thirds of the guides or more tell little apart: skipped (the costliest)
@@ -96,7 +97,7 @@ def guide_fit(q: str, a: Analyzer) -> list[tuple[float, str]]:
     query of MEANING_WORDS words or more by meaning too (then the scores run from 1 down to 0)."""
     scores = {gi: s for gi, s in a.guide_scores(a.query(q), min_idf=FIT_MIN_IDF).items() if s > 0}
     if a.vectors is not None and scores and len(q.split()) >= MEANING_WORDS:
-        ranked = with_meaning(a.vectors, q, scores, None, True, a.example_words.fit(q))
+        ranked = with_meaning(a.vectors, q, scores, None, True, a.example_words.fit(q), QUERY_TOKENS)
         best = heapq.nlargest(FIT_GUIDES, ((s, a.guides[gi].slug) for gi, s in ranked.items()))
         low, top = best[-1][0], best[0][0]
         return [((s - low) / (top - low) if top > low else 1.0, slug) for s, slug in best]

@@ -178,6 +178,7 @@ def with_meaning(
     keep_first: int | None = None,
     by_sentence: bool = False,
     example_words: Mapping[int, float] | None = None,
+    tokens: int = SITUATION_TOKENS,
 ) -> dict[int, float]:
     """The scores re-weighed by meaning, `keep_first` (a safety guide the words put first when
     danger is recognised) still first; the lexical ones when there are no guide vectors (a bundle
@@ -186,7 +187,7 @@ def with_meaning(
     contrast space too (the pattern check); otherwise one vector of its first SITUATION_TOKENS
     tokens and the examples as they are (search's fallback, tuned with those). `example_words`: how
     well the situation's words match each guide's examples (ExampleWords.fit), weighing
-    EXAMPLE_WORDS_WEIGHT.
+    EXAMPLE_WORDS_WEIGHT. `tokens`: the situation's first tokens read (search reads QUERY_TOKENS).
 
     (Letting meaning choose which of the safety guides the words found goes first was tried in
     session 29: +3 best-first on the pattern sets, but on the danger sets it sent a child at risk
@@ -196,9 +197,9 @@ def with_meaning(
         return scores
     try:
         if by_sentence:
-            query = situation_vector(situation)
+            query = situation_vector(situation, tokens)
         else:
-            query = encoder().encode([situation], max_tokens=SITUATION_TOKENS)[0]
+            query = encoder().encode([situation], max_tokens=tokens)[0]
     except EncoderUnavailable as exc:
         if not _warned:
             _warned.append(True)
@@ -219,7 +220,7 @@ def with_meaning(
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-def situation_vector(situation: str) -> np.ndarray:
+def situation_vector(situation: str, tokens: int = SITUATION_TOKENS) -> np.ndarray:
     """The situation's meaning: the normalised mean of its sentences' vectors, the sentences read
     in order within SITUATION_TOKENS tokens in all (the work of one vector of its first
     SITUATION_TOKENS tokens). Each sentence weighs the same, so a long aside does not outweigh the
@@ -227,7 +228,7 @@ def situation_vector(situation: str) -> np.ndarray:
     186 of 244 situations, with one vector of the whole text 182 (session 29,
     bench/results/search-judged.md). Lives only inside the caller: never logged or kept."""
     pieces = [p for p in _SENTENCE.split(situation.strip()) if p.strip()]
-    vectors = encoder().encode_within(pieces or [situation], SITUATION_TOKENS)
+    vectors = encoder().encode_within(pieces or [situation], tokens)
     if not len(vectors):
         return np.zeros(DIM, np.float32)
     mean = vectors.mean(0)

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
+from api import search_hints
 from api.app import create_app
 from api.content import load_corpus
 from api.content.scope import restrict
@@ -131,3 +132,17 @@ def test_scoped_analyzers_index_into_the_one_matrix() -> None:
     assert [float(mine[i]) for i, g in enumerate(scoped.guides)] == [
         float(every[full.index[g.slug]]) for g in scoped.guides
     ]
+
+
+@pytest.mark.parametrize(
+    "q,best",
+    [
+        # blind search set 10 (spent): the words alone put other guides first
+        ("what do i say when he asks to give it one more try for the fifth time", "on-again-off-again"),
+        ("why does he act so into me one week and then go cold the next", "hot-and-cold-relationships"),
+    ],
+)
+def test_a_query_of_several_words_is_ranked_by_meaning_too(client, monkeypatch, q: str, best: str) -> None:
+    assert [h["guide"] for h in _search(client, q)["items"]][0] == best
+    monkeypatch.setattr(search_hints, "MEANING_WORDS", 99)  # the words alone ("?": not a cached answer)
+    assert [h["guide"] for h in _search(client, q + "?")["items"]][0] != best
