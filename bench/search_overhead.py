@@ -9,7 +9,9 @@ guide fit), *vocabulary* (as the index is built now), *endpoint* (vocabulary, th
 analyzer's guide fit by words and the search with those factors) and *meaning* (the same with the
 guides' vectors, as `GET /v1/search` runs it on a published release: a query of MEANING_WORDS words
 or more is encoded and its guides ranked with meaning, api/search_hints.py). Figures are p50 / p95
-in ms per query kind, and the ratios to plain. The guides' vectors are embedded first (not timed).
+in ms per query kind, and the ratios to plain. The guides' vectors are embedded first (not timed);
+`--random-vectors` gives each guide a random unit vector instead (what meaning costs does not depend
+on the vectors' values, and embedding 10,000 synthetic guides takes about 20 minutes).
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import statistics
 import time
 from pathlib import Path
 
+import numpy as np
+
 from api.content import load_corpus
 from api.language.thesaurus import Thesaurus
 from api.patterns import build_analyzer
 from api.patterns.meaning import VectorTable
 from api.releases.vectors import embed_guides
 from api.search_hints import guide_boosts
+from api.semantic import DIM
 from bench.machine import machine_summary
 from bench.search_bench import KINDS, OUT, make_queries, percentile
 from bench.synth import generate
@@ -44,7 +49,9 @@ def best_of(fn, repeat: int = 3) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", type=int, default=1000)
-    n = ap.parse_args().size
+    ap.add_argument("--random-vectors", action="store_true", help="random unit guide vectors (not embedded)")
+    args = ap.parse_args()
+    n = args.size
     found = sorted(OUT.glob(f"search-bench-{n}-*/ix"), key=lambda p: p.stat().st_mtime)
     corpus_dir = OUT / f"corpus-{n // 1000}k"
     if not found:  # the corpus and index of bench/search_bench.py, without its other timings
@@ -60,7 +67,12 @@ def main() -> None:
         queries = make_queries(corpus, oi.vocab)
     analyzer = build_analyzer(corpus)  # the analyzer, built once
     guides = sorted(corpus.guides.values(), key=lambda g: g.slug)
-    table = VectorTable({g.digest: v for g, v in zip(guides, embed_guides(guides), strict=True)})
+    if args.random_vectors:
+        raw = np.random.default_rng(0).normal(size=(len(guides), DIM)).astype(np.float32)
+        vectors = raw / np.linalg.norm(raw, axis=1, keepdims=True)
+    else:
+        vectors = embed_guides(guides)
+    table = VectorTable({g.digest: v for g, v in zip(guides, vectors, strict=True)})
     meaning = build_analyzer(corpus, vectors=table)
     # guide_boosts without a Fits cache: every run computes its fit, no cache hits timed
     rows = []
@@ -77,7 +89,8 @@ def main() -> None:
             t["meaning"].append(best_of(lambda q=q, f=f: vocab.search(q, boosts=guide_boosts(q, meaning, None), **f)))
         rows.append((kind, t))
     print(f"Machine: {machine_summary()}\n")
-    print(f"{n:,} guides, {len(queries[KINDS[0]])} queries per kind, warm, fastest of 3, interleaved.\n")
+    made = "random unit guide vectors" if args.random_vectors else "embedded guide vectors"
+    print(f"{n:,} guides ({made}), {len(queries[KINDS[0]])} queries per kind, warm, fastest of 3, interleaved.\n")
     print(
         "| kind | plain p50 / p95 ms | vocabulary p50 / p95 ms | endpoint p50 / p95 ms | meaning p50 / p95 ms"
         " | endpoint p95 ÷ plain p95 | meaning p95 ÷ plain p95 |"
