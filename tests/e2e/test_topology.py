@@ -16,6 +16,7 @@ nginx's timeouts, and a search phrase sent through nginx is in no log of nginx, 
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -125,7 +126,7 @@ def load(base: str, stats: Stats, stop: threading.Event, n: int) -> None:
         try:
             with urllib.request.urlopen(base + path, timeout=30) as r:
                 body, version = r.read(), r.headers.get("X-Content-Version", "")
-        except (urllib.error.URLError, OSError) as exc:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:  # a cut answer counts too
             with stats.lock:
                 stats.requests += 1
                 stats.failures.append(f"{path}: {exc}")

@@ -78,7 +78,9 @@ def test_the_pattern_check_reads_by_sentence_search_by_whole_text(monkeypatch) -
     from api.patterns import meaning
 
     calls: list[str] = []
-    monkeypatch.setattr(meaning, "situation_vector", lambda text: calls.append(text) or situation_vector(text))
+    monkeypatch.setattr(
+        meaning, "situation_vector", lambda text, *limit: calls.append(text) or situation_vector(text, *limit)
+    )
     vectors = meaning.VectorTable({"a": np.eye(1, DIM, 0)[0], "b": np.eye(1, DIM, 1)[0]}).of(["a", "b"])
     meaning.with_meaning(vectors, f"{SHORT} {OTHER}", {0: 1.0, 1: 0.5})
     assert calls == []
